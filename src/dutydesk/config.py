@@ -1,0 +1,193 @@
+"""Typed settings: the shipped `defaults.toml` with the user's `config.toml` laid over it.
+
+A user file overrides only what it names. Any error, TOML syntax or a wrong value, is
+reported with the key and the line and nothing of the file is used: the app never starts
+on half a config.
+"""
+
+import re
+import tomllib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dutydesk.errors import ConfigError
+from dutydesk.i18n import _, current_language
+
+DEFAULTS_FILE = Path(__file__).parent / "defaults.toml"
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    """A name a center writes in both languages; Chinese falls back to English."""
+
+    en: str
+    zh: str | None = None
+
+    def __str__(self) -> str:
+        if current_language() == "zh" and self.zh:
+            return self.zh
+        return self.en
+
+
+class Center(Strict):
+    name: str
+    timezone: str
+    team: Annotated[str, Field(min_length=1)]
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class ShiftSlot(Strict):
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    start: time
+    end: time
+    label: Label
+
+    def planned_span(self, moment: datetime) -> tuple[datetime, datetime] | None:
+        """The planned start and end of this slot's shift that contains `moment` (local)."""
+        length = _slot_length(self.start, self.end)
+        for day_offset in (0, -1):
+            day = moment.date() + timedelta(days=day_offset)
+            start = datetime.combine(day, self.start, tzinfo=moment.tzinfo)
+            if start <= moment < start + length:
+                return start, start + length
+        return None
+
+
+def _slot_length(start: time, end: time) -> timedelta:
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return timedelta(minutes=minutes if minutes > 0 else minutes + 24 * 60)
+
+
+class Targets(Strict):
+    answer_rate_min: Annotated[float, Field(ge=0, le=1)]
+    answer_rate_peak_min: Annotated[float, Field(ge=0, le=1)]
+    average_speed_of_answer_max_s: Annotated[float, Field(gt=0)]
+    handle_time_inquiry_max_s: Annotated[float, Field(gt=0)]
+    handle_time_complaint_max_s: Annotated[float, Field(gt=0)]
+    abandon_rate_max: Annotated[float, Field(ge=0, le=1)]
+    first_contact_resolution_min: Annotated[float, Field(ge=0, le=1)]
+    csat_min: Annotated[float, Field(ge=1, le=5)]
+    answer_within_rings: Annotated[int, Field(gt=0)]
+    chat_first_response_max_s: Annotated[float, Field(gt=0)]
+    chat_average_reply_max_s: Annotated[float, Field(gt=0)]
+    service_level_min: Annotated[float, Field(ge=0, le=1)]
+    service_level_threshold_s: Annotated[float, Field(gt=0)]
+
+
+class Category(Strict):
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    label: Label
+
+
+class LogSettings(Strict):
+    categories: Annotated[list[Category], Field(min_length=1)]
+
+    @field_validator("categories")
+    @classmethod
+    def unique_keys(cls, categories: list[Category]) -> list[Category]:
+        keys = [category.key for category in categories]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate category key {', '.join(duplicates)}")
+        return categories
+
+
+class Config(Strict):
+    center: Center
+    shifts: Annotated[list[ShiftSlot], Field(min_length=1)]
+    targets: Targets
+    log: LogSettings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.center.timezone)
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.log.categories if c.key == key), None)
+
+    def slot_at(self, moment: datetime) -> tuple[ShiftSlot, datetime, datetime]:
+        """The shift slot whose planned span contains `moment`, with that span (local)."""
+        local_moment = moment.astimezone(self.zone)
+        for slot in self.shifts:
+            span = slot.planned_span(local_moment)
+            if span:
+                return slot, *span
+        # A pattern with a gap: the shift is planned from now for the first slot's length.
+        first = self.shifts[0]
+        return first, local_moment, local_moment + _slot_length(first.start, first.end)
+
+
+def load_config(path: Path | None, *, required: bool = False) -> Config:
+    """Defaults merged with the user file at `path` (if it exists or is `required`)."""
+    defaults = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    user_text, user_values = "", {}
+    if path is not None and (required or path.exists()):
+        user_text, user_values = _read_user_file(path)
+    try:
+        return Config.model_validate(_merge(defaults, user_values))
+    except ValidationError as error:
+        raise _config_error(path, user_text, error) from None
+
+
+def _read_user_file(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(_("config file {path} does not exist").format(path=path)) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            _("{path}: not UTF-8 text (byte {position})").format(path=path, position=error.start)
+        ) from None
+    except OSError as error:
+        raise ConfigError(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(_("{path}: {reason}").format(path=path, reason=error)) from None
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _config_error(path: Path | None, text: str, error: ValidationError) -> ConfigError:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    line = _line_of_key(text, first["loc"])
+    where = f"{path}, line {line}" if line else str(path or DEFAULTS_FILE)
+    return ConfigError(
+        _("{where}: key {key}: {reason}").format(where=where, key=key, reason=first["msg"])
+    )
+
+
+def _line_of_key(text: str, location: tuple[int | str, ...]) -> int | None:
+    """The line where the innermost named key of `location` is set, if it can be found."""
+    names = [part for part in location if isinstance(part, str)]
+    for name in reversed(names):
+        pattern = re.compile(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(name)}\s*(=|\]|\.)", re.M)
+        match = pattern.search(text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None

@@ -1,0 +1,254 @@
+"""The duty log (值班日志): append-only entries, corrections, listing and full-text search.
+
+Reads go through SQLAlchemy Core column selects (a shift can hold thousands of entries);
+single writes use the ORM. Every write also feeds the full-text index in the same
+transaction, so an entry is either fully saved and searchable or not saved at all.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
+from dutydesk.errors import UserError
+from dutydesk.i18n import N_, _
+from dutydesk.store import sqlite
+from dutydesk.store.db import Database
+from dutydesk.store.tables import LogEntry, Supervisor
+from dutydesk.textsearch import fts_query, match_spans, query_terms
+
+SEVERITIES = {"info": N_("info"), "warning": N_("warning"), "critical": N_("critical")}
+FUTURE_TOLERANCE = timedelta(minutes=1)
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class LogEntryView:
+    id: int
+    at: datetime  # aware UTC
+    recorded_at: datetime
+    category: str
+    severity: str
+    text: str
+    author: str
+    author_display: str
+    shift_id: int
+    supersedes: int | None
+    superseded_by: int | None
+
+    def as_json(self, config: Config) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "at": self.at.astimezone(config.zone).isoformat(),
+            "recorded_at": self.recorded_at.astimezone(config.zone).isoformat(),
+            "category": self.category,
+            "severity": self.severity,
+            "text": self.text,
+            "author": self.author,
+            "shift_id": self.shift_id,
+            "supersedes": self.supersedes,
+            "superseded_by": self.superseded_by,
+        }
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: LogEntryView
+    spans: list[tuple[int, int]]  # where the query's terms occur in entry.text
+
+
+def severity_label(key: str) -> str:
+    return _(SEVERITIES[key])
+
+
+def parse_at(value: str, config: Config, now: datetime | None = None) -> datetime:
+    """'HH:MM' (the latest such time not in the future) or 'YYYY-MM-DD HH:MM', center time."""
+    now_local = (now or clock.utcnow()).astimezone(config.zone)
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", text):
+            hour, minute = map(int, text.split(":"))
+            moment = now_local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if moment > now_local + FUTURE_TOLERANCE:
+                moment -= timedelta(days=1)
+        else:
+            moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=config.zone)
+    except ValueError:
+        raise UserError(
+            _("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)
+        ) from None
+    return moment.astimezone(UTC)
+
+
+def add_entry(
+    db: Database, config: Config, shift: ShiftInfo, text: str, *,
+    category: str | None = None, severity: str = "info", at: datetime | None = None,
+    now: datetime | None = None, supersedes: int | None = None,
+) -> LogEntryView:
+    now = now or clock.utcnow()
+    category = category or config.log.categories[0].key
+    _check_entry(config, shift, text, category, severity)
+    at = at or now
+    if at > now + FUTURE_TOLERANCE:
+        raise UserError(_("the time {time} is in the future").format(time=_clock_text(at, config)))
+    row = LogEntry(
+        shift_id=shift.id,
+        at=at,
+        recorded_at=now,
+        category=category,
+        severity=severity,
+        text=text,
+        author_id=_supervisor_id(db, shift.supervisor),
+        supersedes_id=supersedes,
+    )
+    with db.session() as session:
+        session.add(row)
+        session.flush()
+        if db.is_sqlite:
+            sqlite.index_log_entries(session.connection(), [(row.id, text)])
+        session.commit()
+    return get_entry(db, row.id)
+
+
+def _check_entry(config: Config, shift: ShiftInfo, text: str, category: str, severity: str) -> None:
+    if shift.status != OPEN:
+        raise UserError(_("shift #{id} is closed: its log cannot change").format(id=shift.id))
+    if not text.strip():
+        raise UserError(_("the entry text is empty"))
+    if config.category(category) is None:
+        raise UserError(
+            _("unknown category {category!r}: choose one of {choices}").format(
+                category=category, choices=", ".join(c.key for c in config.log.categories)
+            )
+        )
+    if severity not in SEVERITIES:
+        raise UserError(
+            _("unknown severity {severity!r}: choose one of {choices}").format(
+                severity=severity, choices=", ".join(SEVERITIES)
+            )
+        )
+
+
+def _clock_text(moment: datetime, config: Config) -> str:
+    return moment.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _supervisor_id(db: Database, name: str) -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(select(Supervisor.id).where(Supervisor.name == name)).scalar_one()
+
+
+def correct_entry(
+    db: Database, config: Config, entry_id: int, text: str, *,
+    category: str | None = None, severity: str | None = None, now: datetime | None = None,
+) -> LogEntryView:
+    """Write a new entry that supersedes `entry_id`; the original stays, marked as corrected."""
+    original = get_entry(db, entry_id)
+    if original.superseded_by is not None:
+        raise UserError(
+            _("entry #{id} was already corrected by #{newer}: correct that one").format(
+                id=entry_id, newer=original.superseded_by
+            )
+        )
+    return add_entry(
+        db, config, get_shift(db, original.shift_id), text,
+        category=category or original.category,
+        severity=severity or original.severity,
+        at=original.at, now=now, supersedes=entry_id,
+    )
+
+
+def _entries_query() -> Select:  # type: ignore[type-arg]
+    later = aliased(LogEntry)
+    return (
+        select(
+            LogEntry.id, LogEntry.at, LogEntry.recorded_at, LogEntry.category,
+            LogEntry.severity, LogEntry.text, Supervisor.name, Supervisor.display_name,
+            LogEntry.shift_id, LogEntry.supersedes_id, later.id,
+        )
+        .join(Supervisor, col(LogEntry.author_id) == Supervisor.id)
+        .outerjoin(later, col(later.supersedes_id) == LogEntry.id)
+    )
+
+
+def _view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
+    (entry_id, at, recorded_at, category, severity, text, author, display,
+     shift_id, supersedes, superseded_by) = row
+    return LogEntryView(
+        entry_id, at, recorded_at, category, severity,
+        text, author, display, shift_id, supersedes, superseded_by,
+    )
+
+
+def get_entry(db: Database, entry_id: int | None) -> LogEntryView:
+    with db.engine.connect() as connection:
+        row = connection.execute(_entries_query().where(LogEntry.id == entry_id)).first()
+    if row is None:
+        raise UserError(_("no log entry #{id}").format(id=entry_id))
+    return _view(row)
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    shift_id: int | None = None
+    category: str | None = None
+    severity: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+        conditions = []
+        if self.shift_id is not None:
+            conditions.append(LogEntry.shift_id == self.shift_id)
+        if self.category:
+            conditions.append(LogEntry.category == self.category)
+        if self.severity:
+            conditions.append(LogEntry.severity == self.severity)
+        if self.since:
+            conditions.append(col(LogEntry.at) >= self.since)
+        if self.until:
+            conditions.append(col(LogEntry.at) < self.until)
+        return query.where(and_(*conditions)) if conditions else query
+
+
+def list_entries(
+    db: Database, log_filter: LogFilter = LogFilter(), *, limit: int | None = None, offset: int = 0,
+) -> list[LogEntryView]:
+    """Entries newest first; `limit`/`offset` page through long shifts."""
+    query = log_filter.apply(_entries_query())
+    query = query.order_by(col(LogEntry.at).desc(), col(LogEntry.id).desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with db.engine.connect() as connection:
+        return [_view(row) for row in connection.execute(query)]
+
+
+def count_entries(db: Database, log_filter: LogFilter = LogFilter()) -> int:
+    query = log_filter.apply(select(func.count()).select_from(LogEntry))
+    with db.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def search(
+    db: Database, query_text: str, log_filter: LogFilter = LogFilter(), *, limit: int = SEARCH_LIMIT,
+) -> list[SearchHit]:
+    """Entries holding every word of the query, best match first, across all shifts."""
+    match = fts_query(query_text)  # refuses an empty query for both backends
+    query = log_filter.apply(_entries_query())
+    if db.is_sqlite:
+        matches = sqlite.search_matches(match).subquery()
+        query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(
+            matches.c.rank, col(LogEntry.at).desc()
+        )
+    else:
+        terms = [col(LogEntry.text).ilike(f"%{term}%") for term in query_terms(query_text)]
+        query = query.where(and_(*terms)).order_by(col(LogEntry.at).desc())
+    with db.engine.connect() as connection:
+        rows = connection.execute(query.limit(limit)).all()
+    return [SearchHit(_view(row), match_spans(row[5], query_text)) for row in rows]

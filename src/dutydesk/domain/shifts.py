@@ -1,0 +1,163 @@
+"""Shifts: opened by a supervisor for a team, planned from the shift pattern, then closed."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.domain.supervisors import get_supervisor
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
+from dutydesk.store.db import Database
+from dutydesk.store.tables import Shift, Supervisor
+
+OPEN, CLOSED = "open", "closed"
+
+
+@dataclass(frozen=True)
+class ShiftInfo:
+    id: int
+    team: str
+    slot_key: str
+    supervisor: str  # the supervisor's name
+    supervisor_display: str
+    status: str
+    planned_start: datetime  # aware UTC
+    planned_end: datetime
+    opened_at: datetime
+    closed_at: datetime | None
+
+    def as_json(self, config: Config) -> dict[str, object]:
+        zone = config.zone
+
+        def iso(moment: datetime | None) -> str | None:
+            return moment.astimezone(zone).isoformat() if moment else None
+
+        return {
+            "id": self.id,
+            "supervisor": self.supervisor,
+            "supervisor_display": self.supervisor_display,
+            "team": self.team,
+            "slot": self.slot_key,
+            "status": self.status,
+            "planned_start": iso(self.planned_start),
+            "planned_end": iso(self.planned_end),
+            "opened_at": iso(self.opened_at),
+            "closed_at": iso(self.closed_at),
+        }
+
+
+def _info(shift: Shift, supervisor: Supervisor) -> ShiftInfo:
+    assert shift.id is not None
+    return ShiftInfo(
+        id=shift.id,
+        team=shift.team,
+        slot_key=shift.slot_key,
+        supervisor=supervisor.name,
+        supervisor_display=supervisor.display_name,
+        status=shift.status,
+        planned_start=shift.planned_start,
+        planned_end=shift.planned_end,
+        opened_at=shift.opened_at,
+        closed_at=shift.closed_at,
+    )
+
+
+def _shifts_query():  # type: ignore[no-untyped-def]
+    return select(Shift, Supervisor).join(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
+
+
+def open_shift(
+    db: Database, config: Config, supervisor_name: str, team: str | None = None,
+    now: datetime | None = None,
+) -> ShiftInfo:
+    supervisor = get_supervisor(db, supervisor_name)
+    team = (team or config.center.team).strip()
+    if not team:
+        raise UserError(_("the team name is empty"))
+    moment = now or clock.utcnow()
+    slot, planned_start, planned_end = config.slot_at(moment)
+    existing = current_shift(db, team)
+    if existing:
+        raise UserError(_already_open(existing))
+    shift = Shift(
+        team=team,
+        slot_key=slot.key,
+        supervisor_id=supervisor.id,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        opened_at=moment,
+    )
+    with db.session() as session:
+        session.add(shift)
+        try:
+            session.commit()
+        except IntegrityError:  # another console opened one a moment ago
+            session.rollback()
+            raise UserError(_already_open(current_shift(db, team))) from None
+        return get_shift(db, shift.id)
+
+
+def _already_open(shift: ShiftInfo | None) -> str:
+    if shift is None:
+        return _("a shift is already open for this team")
+    return _("shift #{id} of team {team} is already open (supervisor {name}); close it first").format(
+        id=shift.id, team=shift.team, name=shift.supervisor
+    )
+
+
+def current_shift(db: Database, team: str | None = None) -> ShiftInfo | None:
+    """The open shift of `team`; without a team, the only open shift (if just one is open)."""
+    query = _shifts_query().where(Shift.status == OPEN)
+    if team is not None:
+        query = query.where(Shift.team == team)
+    with db.session() as session:
+        rows = session.exec(query.limit(2)).all()
+    if len(rows) > 1:
+        raise UserError(_("several shifts are open; choose one with --team"))
+    return _info(*rows[0]) if rows else None
+
+
+def require_current_shift(db: Database, team: str | None = None) -> ShiftInfo:
+    shift = current_shift(db, team)
+    if shift is None:
+        raise UserError(_("no shift is open: open one with `dutydesk shift open --supervisor NAME`"))
+    return shift
+
+
+def close_shift(db: Database, shift_id: int, now: datetime | None = None) -> ShiftInfo:
+    with db.session() as session:
+        shift = session.get(Shift, shift_id)
+        if shift is None:
+            raise UserError(_("no shift #{id}").format(id=shift_id))
+        if shift.status == CLOSED:
+            raise UserError(_("shift #{id} is already closed").format(id=shift_id))
+        shift.status = CLOSED
+        shift.closed_at = now or clock.utcnow()
+        session.commit()
+    return get_shift(db, shift_id)
+
+
+def get_shift(db: Database, shift_id: int | None) -> ShiftInfo:
+    with db.session() as session:
+        row = session.exec(_shifts_query().where(Shift.id == shift_id)).first()
+    if row is None:
+        raise UserError(_("no shift #{id}").format(id=shift_id))
+    return _info(*row)
+
+
+def latest_shift(db: Database) -> ShiftInfo | None:
+    """The open shift if there is one, else the one closed last."""
+    query = _shifts_query().order_by(col(Shift.status) == CLOSED, col(Shift.opened_at).desc())
+    with db.session() as session:
+        row = session.exec(query.limit(1)).first()
+    return _info(*row) if row else None
+
+
+def list_shifts(db: Database, limit: int = 50) -> list[ShiftInfo]:
+    query = _shifts_query().order_by(col(Shift.opened_at).desc()).limit(limit)
+    with db.session() as session:
+        return [_info(*row) for row in session.exec(query)]

@@ -1,0 +1,19 @@
+"""The one exception type whose message is meant for the user.
+
+Domain, storage and config code raise `UserError` with an already translated, one-line
+message; the CLI prints it and exits non-zero, the TUI shows it in a notification.
+"""
+
+
+class UserError(Exception):
+    """Something the user can fix: bad input, a missing shift, a refused database."""
+
+    exit_code = 1
+
+
+class ConfigError(UserError):
+    """The configuration file cannot be used as it is."""
+
+
+class DatabaseRefused(UserError):
+    """The database file is not one dutydesk can open safely."""

@@ -1,0 +1,114 @@
+"""Everything SQLite-only lives here: pragmas, the FTS5 index, append-only triggers, backups.
+
+A PostgreSQL database gets none of this; callers ask `Database.is_sqlite` first.
+"""
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import Connection, Float, Integer, TextClause, text
+
+from dutydesk.errors import DatabaseRefused
+from dutydesk.i18n import _
+from dutydesk.textsearch import index_text
+
+BUSY_TIMEOUT_MS = 5000
+SQLITE_HEADER = b"SQLite format 3\x00"
+META_TABLE = "dutydesk_meta"
+
+
+def configure_connection(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    """Run on every new connection (SQLAlchemy 'connect' event)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no commit
+    cursor.close()
+
+
+def stored_schema_version(path: Path) -> int | None:
+    """The schema version of an existing file, None for a new (missing or empty) one.
+
+    Reads the file without changing it; anything that is not a dutydesk database is refused.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as file:
+        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise DatabaseRefused(_("{path} is not a dutydesk database").format(path=path))
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                return None
+            if META_TABLE not in tables:
+                raise DatabaseRefused(_("{path} is not a dutydesk database").format(path=path))
+            row = connection.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseRefused(
+            _("{path} is damaged or unreadable ({reason}); it was left untouched").format(
+                path=path, reason=error
+            )
+        ) from None
+    if row is None or not str(row[0]).isdigit():
+        raise DatabaseRefused(_("{path} has no valid schema version").format(path=path))
+    return int(row[0])
+
+
+def backup(path: Path, destination: Path) -> None:
+    """A consistent copy of the database (SQLite's online backup), readable by us only."""
+    destination.touch(mode=0o600, exist_ok=False)
+    source = sqlite3.connect(path)
+    target = sqlite3.connect(destination)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def install_search_and_guards(connection: Connection) -> None:
+    """The FTS5 index over the duty log and the triggers that keep the log append-only.
+
+    The index is contentless (it stores only terms) because what it indexes is the
+    bigram form of each text, not the text itself; dutydesk fills it when it writes.
+    """
+    connection.execute(
+        text(
+            "CREATE VIRTUAL TABLE log_search USING fts5("
+            "body, content='', tokenize='unicode61 remove_diacritics 2')"
+        )
+    )
+    rows = connection.execute(text("SELECT id, text FROM log_entry")).all()
+    index_log_entries(connection, rows)
+    for action in ("UPDATE", "DELETE"):
+        connection.execute(
+            text(
+                f"CREATE TRIGGER log_entry_no_{action.lower()} BEFORE {action} ON log_entry "
+                "BEGIN SELECT RAISE(ABORT, 'the duty log is append-only'); END"
+            )
+        )
+
+
+def index_log_entries(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
+    parameters = [{"id": entry_id, "body": index_text(body)} for entry_id, body in rows]
+    if parameters:
+        connection.execute(
+            text("INSERT INTO log_search (rowid, body) VALUES (:id, :body)"), parameters
+        )
+
+
+def search_matches(match_expression: str) -> TextClause:
+    """(entry_id, rank) of every log entry matching an FTS5 expression; lower rank is better."""
+    return (
+        text("SELECT rowid AS entry_id, rank FROM log_search WHERE log_search MATCH :match")
+        .bindparams(match=match_expression)
+        .columns(entry_id=Integer, rank=Float)
+    )

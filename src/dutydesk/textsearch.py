@@ -1,0 +1,72 @@
+"""Turning free text (English and Chinese) into full-text index terms and queries.
+
+FTS5's `unicode61` tokenizer keeps a whole run of Chinese characters as one token, and
+`trigram` cannot match the two-character words most Chinese words are. So before text
+goes into the index, every run of CJK characters is rewritten as its overlapping
+bigrams followed by its last character: `登录缓慢` -> `登录 录缓 缓慢 慢`. Then
+- a 1-character query `慢` is the prefix query `慢*` (every character starts a bigram or
+  is the last one of its run),
+- a 2-character query is one bigram token,
+- a longer query is the phrase of its bigrams (`"登录 录缓 缓慢"`), which must appear
+  consecutively, so `登录缓慢` does not match text that merely holds both words.
+Latin words keep unicode61's own tokens and are matched as prefixes. No dictionary or
+word segmenter is needed, and it works the same for Japanese kana and Korean hangul.
+"""
+
+import re
+
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
+
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+WORD = re.compile(r"\w+")
+# A Latin query word matches at the start of a word; CJK before it is a boundary too.
+LATIN_WORD_START = r"(?<![0-9A-Za-z\u00c0-\u024f])"
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def index_text(text: str) -> str:
+    """The text as it goes into the full-text index."""
+    return CJK_RUN.sub(lambda match: " " + " ".join(_bigrams(match.group())) + " ", text)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words and CJK runs a query searches for, in order."""
+    terms: list[str] = []
+    for piece in CJK_RUN.split(query):
+        terms.extend(WORD.findall(piece))
+    for run in CJK_RUN.findall(query):
+        terms.append(run)
+    return terms
+
+
+def fts_query(query: str) -> str:
+    """An FTS5 MATCH expression that finds entries holding every term of `query`."""
+    terms = query_terms(query)
+    if not terms:
+        raise UserError(_("the search has no words to look for"))
+    parts = []
+    for term in terms:
+        if CJK_RUN.fullmatch(term) and len(term) > 1:
+            parts.append('"' + " ".join(_bigrams(term)[:-1]) + '"')
+        else:
+            parts.append(f'"{term}"*')
+    return " AND ".join(parts)
+
+
+def match_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the terms of `query` occur in `text`, for highlighting (case-insensitive)."""
+    terms = sorted(query_terms(query), key=len, reverse=True)
+    if not terms:
+        return []
+    alternatives = [
+        re.escape(term) if CJK_RUN.fullmatch(term) else LATIN_WORD_START + re.escape(term)
+        for term in terms
+    ]
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+    return [match.span() for match in pattern.finditer(text)]
