@@ -186,7 +186,7 @@ def _line_of_key(text: str, location: tuple[int | str, ...]) -> int | None:
     """The line where the innermost named key of `location` is set, if it can be found."""
     names = [part for part in location if isinstance(part, str)]
     for name in reversed(names):
-        pattern = re.compile(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(name)}\s*(=|\]|\.)", re.M)
+        pattern = re.compile(rf"^[ \t]*(\[+[ \t]*)?([\w.]*\.)?{re.escape(name)}[ \t]*(=|\]|\.)", re.M)
         match = pattern.search(text)
         if match:
             return text.count("\n", 0, match.start()) + 1

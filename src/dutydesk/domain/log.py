@@ -121,6 +121,9 @@ def _check_entry(config: Config, shift: ShiftInfo, text: str, category: str, sev
         raise UserError(_("shift #{id} is closed: its log cannot change").format(id=shift.id))
     if not text.strip():
         raise UserError(_("the entry text is empty"))
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+        # A non-UTF-8 byte from the command line arrives as a lone surrogate.
+        raise UserError(_("the entry text holds bytes that are not UTF-8"))
     if config.category(category) is None:
         raise UserError(
             _("unknown category {category!r}: choose one of {choices}").format(

@@ -1,0 +1,428 @@
+"""The `dutydesk` command. Heavy modules (sqlmodel, textual) are imported inside the commands
+that need them, so `dutydesk --help` stays fast.
+
+Help texts are translated when this module is imported, so the language is chosen first
+from `--lang` on the command line, then DUTYDESK_LANG, then the locale.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from dutydesk.errors import UserError
+from dutydesk.i18n import _, choose_language, set_language
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dutydesk.context import Context
+    from dutydesk.domain.shifts import ShiftInfo
+
+
+def _language_from_argv(argv: list[str]) -> str | None:
+    for index, argument in enumerate(argv):
+        if argument == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if argument.startswith("--lang="):
+            return argument.split("=", 1)[1]
+    return None
+
+
+try:
+    set_language(choose_language(_language_from_argv(sys.argv[1:])))
+except UserError:
+    pass  # reported by the callback when it validates --lang itself
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=_("The duty supervisor's console."))
+supervisor_app = typer.Typer(help=_("Register and list supervisors."), no_args_is_help=True)
+shift_app = typer.Typer(help=_("Open, show and close shifts."), no_args_is_help=True)
+log_app = typer.Typer(help=_("Keep and search the duty log."), no_args_is_help=True)
+app.add_typer(supervisor_app, name="supervisor")
+app.add_typer(shift_app, name="shift")
+app.add_typer(log_app, name="log")
+
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
+TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: from config)."))]
+
+
+class Options:
+    """The global options, kept until a command opens the context it needs."""
+
+    def __init__(self, db: str | None, config: Path | None, lang: str | None) -> None:
+        self.db, self.config, self.lang = db, config, lang
+        self._context: "Context | None" = None
+
+    def context(self, db: "str | Path | None" = None) -> "Context":
+        if self._context is None:
+            from dutydesk.context import open_context
+
+            self._context = open_context(db or self.db, self.config, self.lang)
+        return self._context
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", help=_("Database file or URL (default: $DUTYDESK_DB, then the user data dir)."))] = None,
+    config: Annotated[Path | None, typer.Option("--config", help=_("Configuration file (default: the user config dir)."))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or zh (default: $DUTYDESK_LANG, then the locale)."))] = None,
+) -> None:
+    set_language(choose_language(lang))
+    ctx.obj = Options(db, config, lang)
+    if ctx.invoked_subcommand is None:
+        _run_tui(ctx.obj.context())
+
+
+def _run_tui(context: "Context") -> None:
+    from dutydesk.tui.app import make_app
+
+    make_app(context).run()
+
+
+def _options(ctx: typer.Context) -> Options:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _console() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+# --- demo -------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    fresh: Annotated[bool, typer.Option("--fresh", help=_("Rebuild the demo database first."))] = False,
+) -> None:
+    """Open dutydesk on a demo database with a week of shifts."""
+    from dutydesk import paths
+    from dutydesk.demo import prepare_demo_database
+
+    path = paths.demo_database_path()
+    prepare_demo_database(path, fresh=fresh, config_path=_options(ctx).config)
+    _run_tui(_options(ctx).context(path))
+
+
+# --- supervisors ------------------------------------------------------------------------
+
+
+@supervisor_app.command("add")
+def supervisor_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help=_("Login name, e.g. wang."))],
+    display_name: Annotated[str | None, typer.Option("--display-name", help=_("Name shown on screen, e.g. 王伟."))] = None,
+    pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help=_("Read the PIN from standard input."))] = False,
+) -> None:
+    """Register a supervisor; asks for the PIN twice."""
+    from dutydesk.domain.supervisors import add_supervisor, check_new_pin
+
+    context = _options(ctx).context()
+    if pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"))
+    check_new_pin(pin)
+    added = add_supervisor(context.db, name, display_name or name, pin)
+    typer.echo(_("Added supervisor {name} ({display}).").format(name=added.name, display=added.display_name))
+
+
+@supervisor_app.command("list")
+def supervisor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List registered supervisors."""
+    from dutydesk.domain.supervisors import list_supervisors
+
+    found = list_supervisors(_options(ctx).context().db)
+    if as_json:
+        _print_json([{"id": s.id, "name": s.name, "display_name": s.display_name} for s in found])
+        return
+    if not found:
+        typer.echo(_("No supervisors yet: add one with `dutydesk supervisor add NAME`."))
+    for supervisor in found:
+        typer.echo(f"{supervisor.name}\t{supervisor.display_name}")
+
+
+# --- shifts -----------------------------------------------------------------------------
+
+
+@shift_app.command("open")
+def shift_open(
+    ctx: typer.Context,
+    supervisor: Annotated[str, typer.Option("--supervisor", help=_("The supervisor on duty."))],
+    team: TeamOption = None,
+) -> None:
+    """Open a shift for a team, planned from the shift pattern."""
+    from dutydesk.domain.shifts import open_shift
+
+    context = _options(ctx).context()
+    _print_shift(context, open_shift(context.db, context.config, supervisor, team))
+
+
+@shift_app.command("current")
+def shift_current(ctx: typer.Context, team: TeamOption = None, as_json: JsonOption = False) -> None:
+    """Show the open shift."""
+    from dutydesk.domain.shifts import require_current_shift
+
+    context = _options(ctx).context()
+    shift = require_current_shift(context.db, team)
+    if as_json:
+        _print_json(shift.as_json(context.config))
+    else:
+        _print_shift(context, shift)
+
+
+@shift_app.command("close")
+def shift_close(ctx: typer.Context, team: TeamOption = None) -> None:
+    """Close the open shift."""
+    from dutydesk.domain.shifts import close_shift, require_current_shift
+
+    context = _options(ctx).context()
+    shift = close_shift(context.db, require_current_shift(context.db, team).id)
+    _print_shift(context, shift)
+
+
+@shift_app.command("list")
+def shift_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=_("How many, newest first."))] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List shifts, newest first."""
+    from dutydesk.domain.shifts import list_shifts
+
+    context = _options(ctx).context()
+    found = list_shifts(context.db, limit)
+    if as_json:
+        _print_json([shift.as_json(context.config) for shift in found])
+        return
+    from rich.table import Table
+
+    table = Table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
+    for shift in found:
+        table.add_row(
+            str(shift.id), shift.team, _slot_label(context, shift), shift.supervisor_display,
+            _status_label(shift.status), _local_text(context, shift.opened_at),
+            _local_text(context, shift.closed_at),
+        )
+    _console().print(table)
+
+
+@shift_app.command("show")
+def shift_show(
+    ctx: typer.Context,
+    shift_id: Annotated[int | None, typer.Argument(help=_("Shift number (default: the open or last shift)."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one shift."""
+    from dutydesk.domain.shifts import get_shift, latest_shift
+
+    context = _options(ctx).context()
+    shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
+    if shift is None:
+        _fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    if as_json:
+        _print_json(shift.as_json(context.config))
+    else:
+        _print_shift(context, shift)
+
+
+def _slot_label(context: "Context", shift: "ShiftInfo") -> str:
+    slot = next((s for s in context.config.shifts if s.key == shift.slot_key), None)
+    return str(slot.label) if slot else shift.slot_key
+
+
+def _status_label(status: str) -> str:
+    return _("open") if status == "open" else _("closed")
+
+
+def _local_text(context: "Context", moment: Any) -> str:
+    return moment.astimezone(context.config.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
+    typer.echo(
+        _("Shift #{id} · team {team} · {slot} {start}–{end} · {supervisor} · {status}").format(
+            id=shift.id, team=shift.team, slot=_slot_label(context, shift),
+            start=_local_text(context, shift.planned_start),
+            end=_local_text(context, shift.planned_end)[-5:],
+            supervisor=shift.supervisor_display, status=_status_label(shift.status),
+        )
+    )
+
+
+# --- the duty log -----------------------------------------------------------------------
+
+CategoryOption = Annotated[str | None, typer.Option("--category", help=_("Category key, e.g. event, defect."))]
+SeverityOption = Annotated[str | None, typer.Option("--severity", help=_("info, warning or critical."))]
+
+
+def _entry_text(text: str) -> str:
+    """The TEXT argument; '-' reads it from standard input (strict UTF-8)."""
+    if text != "-":
+        return text
+    try:
+        return sys.stdin.buffer.read().decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError as error:
+        _fail(_("the text is not valid UTF-8 (byte {position})").format(position=error.start))
+
+
+@log_app.command("add")
+def log_add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help=_("What happened; '-' reads it from standard input."))],
+    category: CategoryOption = None,
+    severity: SeverityOption = None,
+    at: Annotated[str | None, typer.Option("--at", help=_("When: HH:MM or 'YYYY-MM-DD HH:MM' (default: now)."))] = None,
+    team: TeamOption = None,
+) -> None:
+    """Add an entry to the open shift's duty log."""
+    from dutydesk.domain.log import add_entry, parse_at
+    from dutydesk.domain.shifts import require_current_shift
+
+    context = _options(ctx).context()
+    shift = require_current_shift(context.db, team)
+    entry = add_entry(
+        context.db, context.config, shift, _entry_text(text), category=category,
+        severity=severity or "info", at=parse_at(at, context.config) if at else None,
+    )
+    typer.echo(_("Logged #{id} at {time}.").format(id=entry.id, time=_local_text(context, entry.at)))
+
+
+@log_app.command("correct")
+def log_correct(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help=_("The entry to correct."))],
+    text: Annotated[str, typer.Argument(help=_("The corrected text; '-' reads standard input."))],
+    category: CategoryOption = None,
+    severity: SeverityOption = None,
+) -> None:
+    """Correct an entry: a new entry supersedes it, the original is kept."""
+    from dutydesk.domain.log import correct_entry
+
+    context = _options(ctx).context()
+    entry = correct_entry(
+        context.db, context.config, entry_id, _entry_text(text), category=category, severity=severity
+    )
+    typer.echo(_("Logged #{id}, correcting #{old}.").format(id=entry.id, old=entry_id))
+
+
+@log_app.command("list")
+def log_list(
+    ctx: typer.Context,
+    shift_id: Annotated[int | None, typer.Option("--shift", help=_("Shift number (default: the open or last shift)."))] = None,
+    category: CategoryOption = None,
+    severity: SeverityOption = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help=_("At most this many, newest first."))] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List a shift's entries, newest first."""
+    from dutydesk.domain.log import LogFilter, list_entries
+    from dutydesk.domain.shifts import get_shift, latest_shift
+
+    context = _options(ctx).context()
+    shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
+    if shift is None:
+        _fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    _check_filters(context, category, severity)
+    entries = list_entries(context.db, LogFilter(shift.id, category, severity), limit=limit)
+    _print_entries(context, entries, as_json, spans=None)
+
+
+@log_app.command("search")
+def log_search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help=_("Words to find (English or Chinese)."))],
+    category: CategoryOption = None,
+    severity: SeverityOption = None,
+    shift_id: Annotated[int | None, typer.Option("--shift", help=_("Only this shift."))] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=_("At most this many results."))] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the log of every shift, best match first."""
+    from dutydesk.domain.log import LogFilter, search
+
+    context = _options(ctx).context()
+    _check_filters(context, category, severity)
+    hits = search(context.db, query, LogFilter(shift_id, category, severity), limit=limit)
+    _print_entries(context, [hit.entry for hit in hits], as_json, spans=[hit.spans for hit in hits])
+
+
+def _check_filters(context: "Context", category: str | None, severity: str | None) -> None:
+    from dutydesk.domain.log import SEVERITIES
+
+    if category and context.config.category(category) is None:
+        _fail(_("unknown category {category!r}: choose one of {choices}").format(
+            category=category, choices=", ".join(c.key for c in context.config.log.categories)))
+    if severity and severity not in SEVERITIES:
+        _fail(_("unknown severity {severity!r}: choose one of {choices}").format(
+            severity=severity, choices=", ".join(SEVERITIES)))
+
+
+def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans: list[Any] | None) -> None:
+    if as_json:
+        _print_json([entry.as_json(context.config) for entry in entries])
+        return
+    if not entries:
+        typer.echo(_("No entries."))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from dutydesk.domain.log import severity_label
+
+    table = Table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
+    for index, entry in enumerate(entries):
+        text = Text(entry.text)
+        for start, end in spans[index] if spans else []:
+            text.stylize("bold reverse", start, end)
+        if entry.superseded_by:
+            text.append("  " + _("(corrected by #{id})").format(id=entry.superseded_by), style="dim")
+        category = context.config.category(entry.category)
+        table.add_row(
+            str(entry.id), _local_text(context, entry.at), str(entry.shift_id),
+            str(category.label) if category else entry.category,
+            severity_label(entry.severity), entry.author_display, text,
+        )
+    _console().print(table)
+
+
+def main() -> None:
+    """Console entry point: a user error is one line on stderr and exit code 1, never a traceback."""
+    try:
+        app()
+    except UserError as error:
+        typer.echo(_("error: {message}").format(message=error), err=True)
+        raise SystemExit(error.exit_code) from None
+    except Exception as error:  # a database failure the user can act on (locked, disk full)
+        message = _database_failure(error)
+        if message is None:
+            raise
+        typer.echo(_("error: {message}").format(message=message), err=True)
+        raise SystemExit(1) from None
+
+
+def _database_failure(error: Exception) -> str | None:
+    """A one-line message for a database error, None for a programming error."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return None
+    reason = str(error.orig).splitlines()[0]
+    if "locked" in reason:
+        return _("the database is busy (another console is writing to it); try again")
+    return _("database failure: {reason}").format(reason=reason)

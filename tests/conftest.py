@@ -1,0 +1,61 @@
+"""Shared fixtures: every test gets its own throw-away database, config and language."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dutydesk.config import Config, load_config
+from dutydesk.context import Context, open_context
+from dutydesk.domain import shifts, supervisors
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.i18n import set_language
+from dutydesk.store.db import Database
+
+TEST_PIN = "2468"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reads or writes the real user's data, config or language."""
+    for variable in ("DUTYDESK_DB", "DUTYDESK_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def context(tmp_path: Path) -> Iterator[Context]:
+    ctx = open_context(tmp_path / "dutydesk.db", None, "en")
+    yield ctx
+    ctx.db.close()
+
+
+@pytest.fixture
+def db(context: Context) -> Database:
+    return context.db
+
+
+@pytest.fixture
+def config(context: Context) -> Config:
+    return context.config
+
+
+@pytest.fixture
+def supervisor(db: Database) -> supervisors.SupervisorInfo:
+    return supervisors.add_supervisor(db, "wang", "王伟", TEST_PIN)
+
+
+@pytest.fixture
+def shift(db: Database, config: Config, supervisor: supervisors.SupervisorInfo) -> ShiftInfo:
+    return shifts.open_shift(db, config, supervisor.name)
+
+
+def default_config() -> Config:
+    return load_config(None)

@@ -1,0 +1,69 @@
+"""Supervisors with hashed PINs; shifts opened from the pattern, one open per team."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from dutydesk.domain import shifts, supervisors
+from dutydesk.errors import UserError
+
+
+def test_pin_is_stored_only_as_a_salted_scrypt_hash(db) -> None:  # type: ignore[no-untyped-def]
+    supervisors.add_supervisor(db, "li", "李娜", "1357")
+    supervisors.add_supervisor(db, "chen", "陈静", "1357")
+    with db.engine.connect() as connection:
+        hashes = [row[0] for row in connection.execute(text("SELECT pin_hash FROM supervisor"))]
+    assert all(h.startswith("scrypt$") and "1357" not in h for h in hashes)
+    assert hashes[0] != hashes[1]  # salted
+    assert supervisors.pin_matches("1357", hashes[0]) and not supervisors.pin_matches("1358", hashes[0])
+
+
+@pytest.mark.parametrize(("name", "pin", "message"), [
+    ("li", "12", "4 to 12 digits"), ("li", "abcd", "4 to 12 digits"), ("li na", "1234", "no spaces"),
+])
+def test_bad_supervisor_input_is_refused(db, name, pin, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match=message):
+        supervisors.add_supervisor(db, name, "", pin)
+    assert supervisors.list_supervisors(db) == []
+
+
+def test_duplicate_supervisor_is_refused(db, supervisor) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match="already exists"):
+        supervisors.add_supervisor(db, supervisor.name, "Other", "9999")
+
+
+def test_shift_is_planned_from_the_pattern(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    zone = ZoneInfo("Asia/Shanghai")
+    shift = shifts.open_shift(db, config, "wang", "B", now=datetime(2026, 11, 24, 21, 5, tzinfo=zone))
+    assert shift.slot_key == "night" and shift.team == "B" and shift.status == "open"
+    assert shift.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)
+    assert shift.planned_end == datetime(2026, 11, 25, 8, 0, tzinfo=zone)
+
+
+def test_only_one_open_shift_per_team(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    first = shifts.open_shift(db, config, "wang", "A")
+    with pytest.raises(UserError, match=f"shift #{first.id} of team A is already open"):
+        shifts.open_shift(db, config, "wang", "A")
+    other_team = shifts.open_shift(db, config, "wang", "B")
+    assert other_team.id != first.id
+    with pytest.raises(UserError, match="several shifts are open"):
+        shifts.current_shift(db)
+    assert shifts.current_shift(db, "B") == other_team
+
+
+def test_closing_a_shift_frees_the_team(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    first = shifts.open_shift(db, config, "wang")
+    closed = shifts.close_shift(db, first.id)
+    assert closed.status == "closed" and closed.closed_at is not None
+    with pytest.raises(UserError, match="already closed"):
+        shifts.close_shift(db, first.id)
+    second = shifts.open_shift(db, config, "wang")
+    assert shifts.latest_shift(db) == second
+    assert [s.id for s in shifts.list_shifts(db)] == [second.id, first.id]
+
+
+def test_unknown_supervisor_cannot_open_a_shift(db, config) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match="no supervisor named ghost"):
+        shifts.open_shift(db, config, "ghost")
