@@ -5,18 +5,17 @@ Help texts are translated when this module is imported, so the language is chose
 from `--lang` on the command line, then DUTYDESK_LANG, then the locale.
 """
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dutydesk.cli_support import Options, command_context, console, fail, local_text, options, print_json
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
-    from rich.console import Console
 
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
@@ -48,21 +47,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scrip
 TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: from config)."))]
 
 
-class Options:
-    """The global options, kept until a command opens the context it needs."""
-
-    def __init__(self, db: str | None, config: Path | None, lang: str | None) -> None:
-        self.db, self.config, self.lang = db, config, lang
-        self._context: "Context | None" = None
-
-    def context(self, db: "str | Path | None" = None) -> "Context":
-        if self._context is None:
-            from dutydesk.context import open_context
-
-            self._context = open_context(db or self.db, self.config, self.lang)
-        return self._context
-
-
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
@@ -82,24 +66,6 @@ def _run_tui(context: "Context") -> None:
     make_app(context).run()
 
 
-def _options(ctx: typer.Context) -> Options:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _console() -> "Console":
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
-
-
-def _fail(message: str) -> NoReturn:
-    raise UserError(message)
-
-
 # --- demo -------------------------------------------------------------------------------
 
 
@@ -113,8 +79,8 @@ def demo(
     from dutydesk.demo import prepare_demo_database
 
     path = paths.demo_database_path()
-    prepare_demo_database(path, fresh=fresh, config_path=_options(ctx).config)
-    _run_tui(_options(ctx).context(path))
+    prepare_demo_database(path, fresh=fresh, config_path=options(ctx).config)
+    _run_tui(options(ctx).context(path))
 
 
 # --- supervisors ------------------------------------------------------------------------
@@ -130,7 +96,7 @@ def supervisor_add(
     """Register a supervisor; asks for the PIN twice."""
     from dutydesk.domain.supervisors import add_supervisor, check_new_pin
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     if pin_stdin:
         pin = sys.stdin.readline().strip()
     else:
@@ -145,9 +111,9 @@ def supervisor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List registered supervisors."""
     from dutydesk.domain.supervisors import list_supervisors
 
-    found = list_supervisors(_options(ctx).context().db)
+    found = list_supervisors(command_context(ctx).db)
     if as_json:
-        _print_json([{"id": s.id, "name": s.name, "display_name": s.display_name} for s in found])
+        print_json([{"id": s.id, "name": s.name, "display_name": s.display_name} for s in found])
         return
     if not found:
         typer.echo(_("No supervisors yet: add one with `dutydesk supervisor add NAME`."))
@@ -167,7 +133,7 @@ def shift_open(
     """Open a shift for a team, planned from the shift pattern."""
     from dutydesk.domain.shifts import open_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     _print_shift(context, open_shift(context.db, context.config, supervisor, team))
 
 
@@ -176,10 +142,10 @@ def shift_current(ctx: typer.Context, team: TeamOption = None, as_json: JsonOpti
     """Show the open shift."""
     from dutydesk.domain.shifts import require_current_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     shift = require_current_shift(context.db, team)
     if as_json:
-        _print_json(shift.as_json(context.config))
+        print_json(shift.as_json(context.config))
     else:
         _print_shift(context, shift)
 
@@ -189,7 +155,7 @@ def shift_close(ctx: typer.Context, team: TeamOption = None) -> None:
     """Close the open shift."""
     from dutydesk.domain.shifts import close_shift, require_current_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     shift = close_shift(context.db, require_current_shift(context.db, team).id)
     _print_shift(context, shift)
 
@@ -203,10 +169,10 @@ def shift_list(
     """List shifts, newest first."""
     from dutydesk.domain.shifts import list_shifts
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     found = list_shifts(context.db, limit)
     if as_json:
-        _print_json([shift.as_json(context.config) for shift in found])
+        print_json([shift.as_json(context.config) for shift in found])
         return
     from rich.table import Table
 
@@ -214,10 +180,10 @@ def shift_list(
     for shift in found:
         table.add_row(
             str(shift.id), shift.team, _slot_label(context, shift), shift.supervisor_display,
-            _status_label(shift.status), _local_text(context, shift.opened_at),
-            _local_text(context, shift.closed_at),
+            _status_label(shift.status), local_text(context, shift.opened_at),
+            local_text(context, shift.closed_at),
         )
-    _console().print(table)
+    console().print(table)
 
 
 @shift_app.command("show")
@@ -229,12 +195,12 @@ def shift_show(
     """Show one shift."""
     from dutydesk.domain.shifts import get_shift, latest_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
     if shift is None:
-        _fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+        fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
     if as_json:
-        _print_json(shift.as_json(context.config))
+        print_json(shift.as_json(context.config))
     else:
         _print_shift(context, shift)
 
@@ -248,16 +214,12 @@ def _status_label(status: str) -> str:
     return _("open") if status == "open" else _("closed")
 
 
-def _local_text(context: "Context", moment: Any) -> str:
-    return moment.astimezone(context.config.zone).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
 def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
     typer.echo(
         _("Shift #{id} · team {team} · {slot} {start}–{end} · {supervisor} · {status}").format(
             id=shift.id, team=shift.team, slot=_slot_label(context, shift),
-            start=_local_text(context, shift.planned_start),
-            end=_local_text(context, shift.planned_end)[-5:],
+            start=local_text(context, shift.planned_start),
+            end=local_text(context, shift.planned_end)[-5:],
             supervisor=shift.supervisor_display, status=_status_label(shift.status),
         )
     )
@@ -276,7 +238,7 @@ def _entry_text(text: str) -> str:
     try:
         return sys.stdin.buffer.read().decode("utf-8").rstrip("\n")
     except UnicodeDecodeError as error:
-        _fail(_("the text is not valid UTF-8 (byte {position})").format(position=error.start))
+        fail(_("the text is not valid UTF-8 (byte {position})").format(position=error.start))
 
 
 @log_app.command("add")
@@ -292,13 +254,13 @@ def log_add(
     from dutydesk.domain.log import add_entry, parse_at
     from dutydesk.domain.shifts import require_current_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     shift = require_current_shift(context.db, team)
     entry = add_entry(
         context.db, context.config, shift, _entry_text(text), category=category,
         severity=severity or "info", at=parse_at(at, context.config) if at else None,
     )
-    typer.echo(_("Logged #{id} at {time}.").format(id=entry.id, time=_local_text(context, entry.at)))
+    typer.echo(_("Logged #{id} at {time}.").format(id=entry.id, time=local_text(context, entry.at)))
 
 
 @log_app.command("correct")
@@ -312,7 +274,7 @@ def log_correct(
     """Correct an entry: a new entry supersedes it, the original is kept."""
     from dutydesk.domain.log import correct_entry
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     entry = correct_entry(
         context.db, context.config, entry_id, _entry_text(text), category=category, severity=severity
     )
@@ -332,10 +294,10 @@ def log_list(
     from dutydesk.domain.log import LogFilter, list_entries
     from dutydesk.domain.shifts import get_shift, latest_shift
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
     if shift is None:
-        _fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+        fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
     _check_filters(context, category, severity)
     entries = list_entries(context.db, LogFilter(shift.id, category, severity), limit=limit)
     _print_entries(context, entries, as_json, spans=None)
@@ -354,7 +316,7 @@ def log_search(
     """Search the log of every shift, best match first."""
     from dutydesk.domain.log import LogFilter, search
 
-    context = _options(ctx).context()
+    context = command_context(ctx)
     _check_filters(context, category, severity)
     hits = search(context.db, query, LogFilter(shift_id, category, severity), limit=limit)
     _print_entries(context, [hit.entry for hit in hits], as_json, spans=[hit.spans for hit in hits])
@@ -364,16 +326,16 @@ def _check_filters(context: "Context", category: str | None, severity: str | Non
     from dutydesk.domain.log import SEVERITIES
 
     if category and context.config.category(category) is None:
-        _fail(_("unknown category {category!r}: choose one of {choices}").format(
+        fail(_("unknown category {category!r}: choose one of {choices}").format(
             category=category, choices=", ".join(c.key for c in context.config.log.categories)))
     if severity and severity not in SEVERITIES:
-        _fail(_("unknown severity {severity!r}: choose one of {choices}").format(
+        fail(_("unknown severity {severity!r}: choose one of {choices}").format(
             severity=severity, choices=", ".join(SEVERITIES)))
 
 
 def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans: list[Any] | None) -> None:
     if as_json:
-        _print_json([entry.as_json(context.config) for entry in entries])
+        print_json([entry.as_json(context.config) for entry in entries])
         return
     if not entries:
         typer.echo(_("No entries."))
@@ -392,11 +354,11 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
             text.append("  " + _("(corrected by #{id})").format(id=entry.superseded_by), style="dim")
         category = context.config.category(entry.category)
         table.add_row(
-            str(entry.id), _local_text(context, entry.at), str(entry.shift_id),
+            str(entry.id), local_text(context, entry.at), str(entry.shift_id),
             str(category.label) if category else entry.category,
             severity_label(entry.severity), entry.author_display, text,
         )
-    _console().print(table)
+    console().print(table)
 
 
 def main() -> None:
