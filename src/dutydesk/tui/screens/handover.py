@@ -1,0 +1,515 @@
+"""The Handover screen (key 2): the checklist by section, read-back, and the two signatures.
+
+Thin over `dutydesk.domain.handover`: every key calls one domain function and shows the
+`HandoverView` it returns. Reading the log entries and verifying signatures runs in a
+worker; writes are synchronous. A past handover opens read-only (h), with its signature
+status on top.
+"""
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from dutydesk.context import Context
+from dutydesk.domain import handover as ho
+from dutydesk.domain import supervisors
+from dutydesk.domain.handover import CarriedView, HandoverView, ItemView, VerifyReport
+from dutydesk.domain.log import LogEntryView
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import UserError
+from dutydesk.i18n import N_, _
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.report import attempt
+from dutydesk.tui.rows import local_time
+from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.header import DutyHeader
+
+STATUS_STYLE = {"ok": "green", "stable": "green", "issue": "bold #ff5f5f", "unstable": "bold #ff5f5f",
+                "watch": "bold #ffaf00", "na": "dim"}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the worker reads besides the checklist itself."""
+
+    handover_id: int
+    log_entries: list[LogEntryView]
+    report: VerifyReport | None
+
+
+class HandoverScreen(Screen[None]):
+    BINDINGS = [
+        Binding("n", "start", N_("Start")),
+        Binding("e", "answer", N_("Answer")),
+        Binding("o", "quick('ok')", N_("OK")),
+        Binding("i", "quick('issue')", N_("Issue")),
+        Binding("x", "quick('na')", N_("N/A")),
+        Binding("c", "confirm", N_("Confirm")),
+        Binding("s", "sign", N_("Sign")),
+        Binding("h", "history", N_("Past")),
+        Binding("escape", "back", N_("Back"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="handover")
+        translate_bindings(self)
+        self.handover: HandoverView | None = None
+        self.viewing_past = False  # a record chosen with h, shown read-only
+        self.loaded: Loaded | None = None
+
+    @property
+    def context(self) -> Context:
+        return self.app.context  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def shift(self) -> ShiftInfo | None:
+        return self.app.shift  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#handover-table", DataTable)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        with Horizontal(id="handover-titlebar"):
+            yield Static(_("Handover"), classes="screen-title", markup=False)
+            yield Static("│", classes="title-separator")
+            yield Static(id="handover-status")
+        yield Static(id="handover-signatures")
+        yield DataTable(id="handover-table", cursor_type="row", zebra_stripes=False)
+        yield Static(id="handover-detail")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(_("Item"), _("Status"), _("Note"))
+        self.watch(self.app, "shift", self._shift_changed, init=False)
+        self.reload()
+        self.table.focus()
+
+    def _shift_changed(self, shift: ShiftInfo | None) -> None:
+        if not self.viewing_past:
+            self.reload()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """The open shift's handover (or the one being viewed), then the rest in a worker."""
+        if self.viewing_past and self.handover is not None:
+            found = attempt(self, lambda: ho.get_handover(self.context.db, self.handover.id))  # type: ignore[union-attr]
+        else:
+            shift = self.shift
+            found = attempt(self, lambda: ho.handover_of_shift(self.context.db, shift.id)) if shift else None
+        self.show_view(found)
+
+    def show_view(self, view: HandoverView | None) -> None:
+        self.handover = view
+        if self.loaded is not None and (view is None or self.loaded.handover_id != view.id):
+            self.loaded = None
+        self.show_rows()
+        if view is not None:
+            self.load_details(view)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover")
+    def load_details(self, view: HandoverView) -> None:
+        db = self.context.db
+        try:
+            entries = ho.log_since_last_handover(db, view)
+            report = ho.verify_handovers(db, view.id) if view.frozen else None
+        except UserError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self._details_loaded, Loaded(view.id, entries, report))
+
+    def _details_loaded(self, loaded: Loaded) -> None:
+        if self.handover is not None and self.handover.id == loaded.handover_id:
+            self.loaded = loaded
+            self.show_signatures()
+            self.show_detail()
+
+    # -- showing -------------------------------------------------------------------------
+
+    def show_rows(self) -> None:
+        table, view = self.table, self.handover
+        chosen = self.selected_key()
+        table.clear()
+        if view is not None:
+            section = None
+            for item in view.items:
+                if item.section != section:
+                    section = item.section
+                    table.add_row(Text(item.section_label, style="bold underline"), Text(""), Text(""),
+                                  key=f"section:{section}")
+                table.add_row(*_item_cells(item), key=f"item:{item.key}")
+                for carried in (c for c in view.carried if c.item_key == item.key):
+                    table.add_row(*_carried_cells(carried, self.context), key=f"carried:{carried.number}")
+            keys = [row.key.value for row in table.ordered_rows]
+            if chosen in keys:
+                table.move_cursor(row=keys.index(chosen), animate=False)
+            elif chosen is None and len(keys) > 1:
+                table.move_cursor(row=1, animate=False)
+        self.show_status()
+        self.show_signatures()
+        self.show_detail()
+        self.refresh_bindings()
+
+    def show_status(self) -> None:
+        view, status = self.handover, self.query_one("#handover-status", Static)
+        if view is None:
+            if self.shift is None:
+                status.update(Text(_("No shift is open")))
+            else:
+                status.update(Text(_("Not started for shift #{id}: press n to start the handover").format(
+                    id=self.shift.id)))
+            return
+        answered, required = view.progress()
+        line = _("#{id} · {answered} of {required} required answered").format(
+            id=view.id, answered=answered, required=required)
+        if view.carried:
+            confirmed = len(view.carried) - len(view.unconfirmed())
+            line += " · " + _("{confirmed} of {count} carried-over confirmed").format(
+                confirmed=confirmed, count=len(view.carried))
+        if self.viewing_past:
+            line += " · " + _("read-only, Escape: back")
+        status.update(Text(line))
+
+    def show_signatures(self) -> None:
+        banner, view = self.query_one("#handover-signatures", Static), self.handover
+        if view is None:
+            banner.update("")
+            return
+        line = Text()
+        for role in (ho.OUTGOING, ho.INCOMING):
+            signature = view.signature(role)
+            line.append(ho.role_label(role) + ": ", style="bold")
+            if signature is None:
+                line.append(_("not signed"), style="dim")
+            else:
+                line.append(f"✔ {signature.supervisor} {local_time(signature.signed_at, self.context.config)}",
+                            style="green")
+            line.append("   ")
+        report = self.loaded.report if self.loaded else None
+        if report is not None:
+            if report.ok:
+                line.append(" " + _("Signatures: valid") + " ", style="bold black on green")
+            else:
+                line.append(" " + _("Signatures: INVALID") + " ", style="bold white on red")
+                for problem in report.problems:
+                    line.append("\n" + problem.what, style="#ff5f5f")
+        banner.update(line)
+
+    def show_detail(self) -> None:
+        detail, view = self.query_one("#handover-detail", Static), self.handover
+        if view is None:
+            detail.update(Text(_("The handover checklist is answered here, read back by the incoming "
+                                 "supervisor, then signed by both.")))
+            return
+        item, carried = self.selected_item(), self.selected_carried()
+        text = Text()
+        if carried is not None:
+            text.append(_("Carried over from the duty log, {time}:").format(
+                time=local_time(carried.at, self.context.config, "%m-%d %H:%M")) + "\n", style="bold")
+            text.append(carried.text + "\n")
+            text.append(_("c: confirm (read-back by the incoming supervisor)") if carried.confirmed_at is None
+                        else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
+                        style="dim")
+        elif item is not None:
+            text.append(item.label + "\n", style="bold")
+            if item.note:
+                text.append(item.note + "\n")
+            text.append(_answer_hint(item), style="dim")
+            if item.kind == "log_read":
+                text.append("\n" + self._log_text())
+        detail.update(text)
+
+    def _log_text(self) -> str:
+        if self.loaded is None:
+            return _("Loading the log…")
+        entries = self.loaded.log_entries
+        if not entries:
+            return _("The outgoing shift has no log entries.")
+        lines = [_("{count} log entries of the outgoing shift:").format(count=len(entries))]
+        config = self.context.config
+        lines += [f"{local_time(e.at, config)} {e.text.splitlines()[0] if e.text else ''}" for e in entries]
+        return "\n".join(lines)
+
+    def selected_key(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        value = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(value) if value is not None else None
+
+    def selected_item(self) -> ItemView | None:
+        key, view = self.selected_key(), self.handover
+        if view is None or key is None:
+            return None
+        if key.startswith("carried:"):
+            carried = self.selected_carried()
+            key = f"item:{carried.item_key}" if carried else key
+        return next((i for i in view.items if f"item:{i.key}" == key), None)
+
+    def selected_carried(self) -> CarriedView | None:
+        key, view = self.selected_key(), self.handover
+        if view is None or key is None or not key.startswith("carried:"):
+            return None
+        return view.carried[int(key.split(":")[1]) - 1]
+
+    @on(DataTable.RowHighlighted, "#handover-table")
+    def _row_highlighted(self) -> None:
+        self.show_detail()
+
+    @on(DataTable.RowSelected, "#handover-table")
+    def _row_selected(self) -> None:
+        """Enter: answer the item, or confirm the carried-over item."""
+        if self.check_action("answer", ()):
+            self.action_confirm() if self.selected_carried() else self.action_answer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.handover
+        editable = view is not None and not view.frozen and not self.viewing_past
+        if action == "start":
+            return view is None and self.shift is not None and not self.viewing_past
+        if action in ("answer", "quick", "confirm"):
+            return editable
+        if action == "sign":
+            return view is not None and view.status != ho.SIGNED and not self.viewing_past
+        return True
+
+    # -- answering -----------------------------------------------------------------------
+
+    def action_start(self) -> None:
+        started = attempt(self, lambda: ho.start_handover(self.context.db, self.context.config,
+                                                          self.shift.team if self.shift else None))
+        if started is not None:
+            self.show_view(started)
+            self.table.focus()
+
+    def action_answer(self, status: str | None = None) -> None:
+        item = self.selected_item()
+        if self.handover is None or item is None:
+            self.notify(_("select a checklist item first"), severity="warning")
+            return
+        self.app.push_screen(AnswerDialog(self.handover.id, item, status), self._changed)
+
+    def action_quick(self, status: str) -> None:
+        item = self.selected_item()
+        if self.handover is None or item is None:
+            self.notify(_("select a checklist item first"), severity="warning")
+            return
+        if status not in ho.statuses_for(item.kind) or ho.note_required(item.kind, status):
+            self.action_answer(status if status in ho.statuses_for(item.kind) else None)
+            return
+        handover_id = self.handover.id
+        self._changed(attempt(self, lambda: ho.answer_item(self.context.db, handover_id, item.key, status,
+                                                           item.note)))
+
+    def action_confirm(self) -> None:
+        carried = self.selected_carried()
+        if self.handover is None or carried is None:
+            self.notify(_("select a carried-over item (under its checklist item) first"), severity="warning")
+            return
+        handover_id = self.handover.id
+        self._changed(attempt(self, lambda: ho.confirm_carried(self.context.db, handover_id, carried.number)))
+
+    def _changed(self, view: HandoverView | None) -> None:
+        if view is not None:
+            self.show_view(view)
+
+    # -- signing -------------------------------------------------------------------------
+
+    def action_sign(self) -> None:
+        view = self.handover
+        if view is None:
+            return
+        role = ho.OUTGOING if view.signature(ho.OUTGOING) is None else ho.INCOMING
+        try:
+            ho.check_ready(view, role)
+        except UserError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.app.push_screen(SignDialog(view, role), self._signed)
+
+    def _signed(self, view: HandoverView | None) -> None:
+        if view is None:
+            return
+        if view.status == ho.SIGNED:
+            # The shift changed hands: keep the signed record in view until Escape.
+            self.viewing_past = True
+            self.app.shift = self.app.find_open_shift()  # type: ignore[attr-defined]
+            self.notify(_("Handover #{id} signed by both: shift #{shift} is open").format(
+                id=view.id, shift=view.incoming_shift_id))
+        else:
+            self.notify(_("Signed by the outgoing supervisor; now the incoming one signs (s)"))
+        self.show_view(view)
+
+    # -- past records --------------------------------------------------------------------
+
+    def action_history(self) -> None:
+        self.app.push_screen(PastHandoversDialog(), self._past_chosen)
+
+    def _past_chosen(self, view: HandoverView | None) -> None:
+        if view is not None:
+            self.viewing_past = True
+            self.show_view(view)
+
+    def action_back(self) -> None:
+        if self.viewing_past:
+            self.viewing_past = False
+            self.reload()
+
+
+def _item_cells(item: ItemView) -> tuple[Text, Text, Text]:
+    mark = "*" if item.required else " "
+    status = Text(ho.status_label(item.status), style=STATUS_STYLE.get(item.status or "", "bold #ffaf00"))
+    note = Text(item.note.splitlines()[0] if item.note else "", no_wrap=True, overflow="ellipsis")
+    return Text(f" {mark} {item.label}", no_wrap=True, overflow="ellipsis"), status, note
+
+
+def _carried_cells(carried: CarriedView, context: Context) -> tuple[Text, Text, Text]:
+    confirmed = carried.confirmed_at is not None
+    status = Text(_("confirmed") if confirmed else _("to confirm"), style="green" if confirmed else "bold #ffaf00")
+    text = f"     {carried.number}. {local_time(carried.at, context.config)} {carried.text.splitlines()[0]}"
+    return Text(text, no_wrap=True, overflow="ellipsis"), status, Text("")
+
+
+def _answer_hint(item: ItemView) -> str:
+    if item.kind == "floor_status":
+        return _("Enter: stable / watch / unstable, with one line why")
+    if item.kind == "list":
+        return _("Enter: write the list (one per line), or x: nothing to list")
+    return _("o: ok · i: issue (with a note) · x: not applicable · Enter: answer with a note")
+
+
+class AnswerDialog(Dialog[HandoverView]):
+    """Choose the status and write the note of one checklist item."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), priority=True),
+    ]
+
+    def __init__(self, handover_id: int, item: ItemView, status: str | None) -> None:
+        super().__init__()
+        self.handover_id, self.item = handover_id, item
+        self.initial = status or item.status
+
+    def compose(self) -> ComposeResult:
+        statuses = ho.statuses_for(self.item.kind)
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = self.item.label
+            yield Label(_("Status"), markup=False)
+            yield OptionList(*[Option(_(label), id=key) for key, label in statuses.items()], id="answer-status")
+            yield Label(_("Note"), markup=False)
+            yield TextArea(self.item.note, id="answer-note", soft_wrap=True, show_line_numbers=False)
+            yield Static(_("↑↓ status · Tab: note · Ctrl+S: save · Escape: cancel"), classes="dialog-keys",
+                         markup=False)
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#answer-status", OptionList)
+        keys = list(ho.statuses_for(self.item.kind))
+        choices.highlighted = keys.index(self.initial) if self.initial in keys else 0
+        if self.initial is not None and ho.note_required(self.item.kind, self.initial):
+            self.query_one("#answer-note", TextArea).focus()
+
+    @on(OptionList.OptionSelected, "#answer-status")
+    def to_note(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#answer-note", TextArea).focus()
+
+    def action_save(self) -> None:
+        choices = self.query_one("#answer-status", OptionList)
+        if choices.highlighted is None:
+            return
+        status = choices.get_option_at_index(choices.highlighted).id
+        note = self.query_one("#answer-note", TextArea).text
+        assert status is not None
+        saved = attempt(self, lambda: ho.answer_item(self.context.db, self.handover_id, self.item.key, status, note))
+        if saved is not None:
+            self.dismiss(saved)
+
+
+class SignDialog(Dialog[HandoverView]):
+    """Pick who signs, type the PIN (masked); a wrong PIN clears the field and stays open."""
+
+    def __init__(self, view: HandoverView, role: str) -> None:
+        super().__init__()
+        self.view, self.role = view, role
+
+    def compose(self) -> ComposeResult:
+        people = attempt(self, lambda: supervisors.list_supervisors(self.context.db)) or []
+        if self.role == ho.OUTGOING:
+            people = [p for p in people if p.name == self.view.outgoing_supervisor]
+        else:
+            outgoing = self.view.signature(ho.OUTGOING)
+            people = [p for p in people if outgoing is None or p.name != outgoing.supervisor]
+        with Vertical(classes="dialog") as box:
+            box.border_title = _("Sign as {role} supervisor").format(role=ho.role_label(self.role))
+            if self.role == ho.INCOMING:
+                help_text = _("Signing takes over the shift: the outgoing shift closes, yours opens.")
+            else:
+                help_text = _("After this signature the checklist can no longer change.")
+            yield Static(help_text, classes="dialog-help", markup=False)
+            yield Label(_("Supervisor"), markup=False)
+            yield OptionList(*[Option(f"{p.display_name} ({p.name})", id=p.name) for p in people], id="signer")
+            yield Label(_("PIN"), markup=False)
+            yield Input(id="pin", compact=True, password=True, restrict=r"\d*", max_length=12)
+            yield Static(_("↑↓ choose · Enter: sign · Escape: cancel"), classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#signer", OptionList)
+        if choices.option_count:
+            choices.highlighted = 0
+        if choices.option_count == 1:
+            self.query_one("#pin", Input).focus()
+
+    @on(OptionList.OptionSelected, "#signer")
+    def to_pin(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    def sign(self, event: Input.Submitted) -> None:
+        event.stop()
+        choices, pin_field = self.query_one("#signer", OptionList), self.query_one("#pin", Input)
+        if choices.highlighted is None:
+            self.notify(_("no supervisor can sign here: add one first"), severity="error")
+            return
+        name = choices.get_option_at_index(choices.highlighted).id
+        assert name is not None
+        pin = pin_field.value
+        pin_field.value = ""  # never left on screen, right or wrong
+        signed = attempt(self, lambda: ho.sign_handover(self.context.db, self.context.config, self.view.id,
+                                                        self.role, name, pin))
+        if signed is not None:
+            self.dismiss(signed)
+
+
+class PastHandoversDialog(Dialog[HandoverView]):
+    """Every handover, newest first; the chosen one opens read-only."""
+
+    def compose(self) -> ComposeResult:
+        found = attempt(self, lambda: ho.list_handovers(self.context.db, 100)) or []
+        self.found = {str(h.id): h for h in found}
+        config = self.context.config
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Past handovers")
+            yield OptionList(
+                *[Option(f"#{h.id}  {h.team}  {local_time(h.started_at, config, '%Y-%m-%d %H:%M')}  "
+                         f"{' → '.join(s.supervisor for s in h.signatures) or _('not signed')}", id=str(h.id))
+                  for h in found],
+                id="past",
+            )
+            yield Static(_("↑↓ choose · Enter: open read-only · Escape: cancel"), classes="dialog-keys",
+                         markup=False)
+
+    @on(OptionList.OptionSelected, "#past")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.found.get(str(event.option.id)))

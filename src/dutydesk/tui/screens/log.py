@@ -1,0 +1,384 @@
+"""The duty log of the current shift: read it, add to it, search it, correct it.
+
+The screen is thin: it calls `dutydesk.domain.log` and shows the plain `LogEntryView`s
+it gets back. Writes are synchronous and committed before the table changes, so an
+entry on screen is an entry on disk. Long shifts are read a page at a time.
+"""
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, Static
+
+from dutydesk.config import Config
+from dutydesk.context import Context
+from dutydesk.domain import log, shifts
+from dutydesk.domain.log import LogEntryView, LogFilter, SearchHit
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.i18n import N_, _
+from dutydesk.tui import rows
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.report import attempt
+from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.header import DutyHeader
+
+PAGE_SIZE = 200
+SEVERITY_ORDER = list(log.SEVERITIES)
+
+Spans = list[tuple[int, int]] | None
+
+
+class QuickAdd(Input):
+    """The one-line entry field; while it has focus the footer shows F2 and F3."""
+
+    BINDINGS = [
+        Binding("f2", "screen.cycle_category", N_("Category")),
+        Binding("f3", "screen.cycle_severity", N_("Severity")),
+        Binding("escape", "screen.back", N_("Done")),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        translate_bindings(self)
+
+
+class LogScreen(Screen[None]):
+    BINDINGS = [
+        Binding("a", "add", N_("Add")),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("c", "correct", N_("Correct")),
+        Binding("m", "older", N_("Older")),
+        Binding("o", "open_shift", N_("Open shift")),
+        Binding("f2", "cycle_category", N_("Category"), show=False),
+        Binding("f3", "cycle_severity", N_("Severity"), show=False),
+        Binding("escape", "back", N_("Back"), show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="log")
+        translate_bindings(self)
+        self.entries: list[LogEntryView] = []  # the shift's loaded pages, newest first
+        self.total = 0  # entries in the shift
+        self.query_text: str | None = None  # set while search results are shown
+        self.hits: list[SearchHit] = []
+        self.category_index = 0
+        self.severity_index = 0
+
+    # -- widgets -----------------------------------------------------------------------
+
+    @property
+    def context(self) -> Context:
+        return self.app.context  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    @property
+    def shift(self) -> ShiftInfo | None:
+        return self.app.shift  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#log-table", DataTable)
+
+    @property
+    def quick_add(self) -> Input:
+        return self.query_one("#quick-add", Input)
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#search", Input)
+
+    @property
+    def status(self) -> Static:
+        return self.query_one("#log-status", Static)
+
+    @property
+    def detail(self) -> Static:
+        return self.query_one("#log-detail", Static)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        with Horizontal(id="log-titlebar"):
+            yield Static(_("Duty log"), id="log-title", classes="screen-title", markup=False)
+            yield Static("│", classes="title-separator")
+            yield Static(id="log-status")
+        yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="log-detail")
+        with Horizontal(id="search-bar"):
+            yield Label(_("Search"), id="search-label", markup=False)
+            yield Input(
+                id="search", compact=True,
+                placeholder=_("words to find in the log of every shift · Enter: search · Escape: back"),
+            )
+        with Horizontal(id="quick-add-bar"):
+            yield Static(id="entry-kind")
+            yield QuickAdd(id="quick-add", compact=True)
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "shift", self._shift_changed, init=False)
+        self.reload()
+        self.table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.show_rows)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _shift_changed(self, shift: ShiftInfo | None) -> None:
+        self.leave_search()
+        self.reload()
+
+    def reload(self, keep: int = 0) -> None:
+        """Read the newest page again (at least `keep` rows: what was loaded so far)."""
+        shift = self.shift
+        self.entries, self.total = [], 0
+        if shift is not None:
+            page = attempt(
+                self,
+                lambda: (
+                    log.list_entries(self.context.db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep)),
+                    log.count_entries(self.context.db, LogFilter(shift_id=shift.id)),
+                ),
+            )
+            if page is not None:
+                self.entries, self.total = page
+        self.show_kind()
+        self.show_rows()
+
+    def action_older(self) -> None:
+        shift = self.shift
+        if shift is None or self.query_text is not None:
+            return
+        older = attempt(
+            self,
+            lambda: log.list_entries(
+                self.context.db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=len(self.entries)
+            ),
+        )
+        if not older:
+            return
+        known = {entry.id for entry in self.entries}
+        self.entries.extend(entry for entry in older if entry.id not in known)
+        self.show_rows()
+
+    # -- showing -----------------------------------------------------------------------
+
+    def shown(self) -> list[tuple[LogEntryView, Spans]]:
+        if self.query_text is not None:
+            return [(hit.entry, hit.spans) for hit in self.hits]
+        return [(entry, None) for entry in self.entries]
+
+    def show_rows(self, select: int | None = None) -> None:
+        """Fill the table from what is loaded; keep the cursor on the same entry (or `select`)."""
+        table = self.table
+        items = self.shown()
+        chosen = select if select is not None else self.selected_id()
+        specs = rows.columns(
+            self.config, [entry for entry, _spans in items], table.size.width or self.size.width,
+            show_shift=self.query_text is not None,
+        )
+        table.clear(columns=True)
+        for spec in specs:
+            table.add_column(spec.title, width=spec.width, key=spec.key)
+        for entry, spans in items:
+            table.add_row(*rows.cells(entry, self.config, specs, spans), key=str(entry.id))
+        ids = [entry.id for entry, _spans in items]
+        if chosen in ids:
+            table.move_cursor(row=ids.index(chosen), animate=False)
+        self.show_status()
+        self.show_detail()
+        self.refresh_bindings()
+
+    def show_status(self) -> None:
+        if self.query_text is not None:
+            count = len(self.hits)
+            if count == 1:
+                line = _("1 result for '{query}'").format(query=self.query_text)
+            else:
+                line = _("{count} results for '{query}'").format(count=count, query=self.query_text)
+            if count >= log.SEARCH_LIMIT:
+                line += " · " + _("the best {limit} are shown").format(limit=log.SEARCH_LIMIT)
+            line += " · " + _("Escape: back to the shift")
+        elif self.shift is None:
+            line = _("No shift is open: press o to open one")
+        else:
+            if self.total == 1:
+                line = _("1 entry in shift #{id}").format(id=self.shift.id)
+            else:
+                line = _("{count} entries in shift #{id}").format(count=self.total, id=self.shift.id)
+            if len(self.entries) < self.total:
+                line += " · " + _("showing the newest {shown}, m: older").format(shown=len(self.entries))
+        self.status.update(Text(line))
+
+    def show_detail(self) -> None:
+        entry_id = self.selected_id()
+        for entry, spans in self.shown():
+            if entry.id == entry_id:
+                self.detail.update(rows.detail(entry, self.config, spans))
+                return
+        if self.query_text is not None:
+            self.detail.update(Text(_("Nothing found. Escape: back to the shift")))
+        elif self.shift is None:
+            self.detail.update(Text(_("No shift is open. Press o to open one.")))
+        else:
+            self.detail.update(Text(_("No entries yet: type one below and press Enter.")))
+
+    def show_kind(self) -> None:
+        category = self.config.log.categories[self.category_index]
+        severity = SEVERITY_ORDER[self.severity_index]
+        kind = Text("[", style="bold")
+        kind.append(str(category.label))
+        kind.append(" · ")
+        kind.append(rows.severity_text(severity, aligned=False))
+        kind.append("]")
+        kind.stylize("bold")
+        self.query_one("#entry-kind", Static).update(kind)
+        field = self.quick_add
+        field.disabled = self.shift is None
+        field.placeholder = (
+            _("No shift is open: press o to open one, then type here")
+            if self.shift is None
+            else _("type a log entry, Enter: add · F2: category · F3: severity")
+        )
+
+    def selected_id(self) -> int | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(row_key.value) if row_key.value is not None else None
+
+    def selected(self) -> LogEntryView | None:
+        entry_id = self.selected_id()
+        return next((entry for entry, _spans in self.shown() if entry.id == entry_id), None)
+
+    @on(DataTable.RowHighlighted, "#log-table")
+    def _row_highlighted(self) -> None:
+        self.show_detail()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search" and isinstance(self.focused, Input):
+            return False  # "/" is typed into the field, not run
+        if action == "open_shift":
+            return self.shift is None
+        if action == "older":
+            return self.query_text is None and len(self.entries) < self.total
+        if action in ("add", "cycle_category", "cycle_severity"):
+            return self.shift is not None
+        if action == "correct":
+            return self.table.row_count > 0
+        return True
+
+    # -- adding ------------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        if self.query_text is not None:
+            self.leave_search()
+        self.quick_add.focus()
+
+    def action_cycle_category(self) -> None:
+        self.category_index = (self.category_index + 1) % len(self.config.log.categories)
+        self.show_kind()
+
+    def action_cycle_severity(self) -> None:
+        self.severity_index = (self.severity_index + 1) % len(SEVERITY_ORDER)
+        self.show_kind()
+
+    @on(Input.Submitted, "#quick-add")
+    def add_entry(self, event: Input.Submitted) -> None:
+        event.stop()
+        shift, text = self.shift, event.value
+        if shift is None:
+            self.notify(_("No shift is open: press o to open one"), severity="warning")
+            return
+        if not text.strip():
+            self.notify(_("type the entry first"), severity="warning", timeout=3)
+            return
+        category = self.config.log.categories[self.category_index].key
+        severity = SEVERITY_ORDER[self.severity_index]
+
+        def write() -> LogEntryView:
+            # The shift may have been closed from another console since it was read.
+            current = shifts.get_shift(self.context.db, shift.id)
+            return log.add_entry(
+                self.context.db, self.config, current, text, category=category, severity=severity
+            )
+
+        entry = attempt(self, write)
+        if entry is None:
+            return  # the text stays in the line
+        self.quick_add.value = ""
+        self.category_index = self.severity_index = 0
+        self.leave_search(show=False)
+        self.reload(keep=len(self.entries) + 1)
+        self.show_rows(select=entry.id)
+
+    # -- searching ---------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.add_class("-searching")
+        self.search_input.focus()
+
+    @on(Input.Submitted, "#search")
+    def run_search(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = event.value.strip()
+        hits = attempt(self, lambda: log.search(self.context.db, query))
+        if hits is None:
+            return
+        self.query_text, self.hits = query, hits
+        self.show_rows(select=hits[0].entry.id if hits else None)
+        self.table.focus()
+
+    def leave_search(self, show: bool = True) -> None:
+        self.remove_class("-searching")
+        was_searching = self.query_text is not None
+        self.query_text, self.hits = None, []
+        if show and was_searching:
+            self.show_rows()
+
+    def action_back(self) -> None:
+        if self.query_text is not None or self.has_class("-searching"):
+            self.leave_search()
+            self.table.focus()
+        elif self.focused is self.quick_add:
+            self.table.focus()
+
+    # -- correcting --------------------------------------------------------------------
+
+    def action_correct(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            self.notify(_("select an entry first"), severity="warning")
+            return
+        if entry.superseded_by is not None:
+            self.notify(
+                _("entry #{id} was already corrected by #{newer}: correct that one").format(
+                    id=entry.id, newer=entry.superseded_by
+                ),
+                severity="warning",
+            )
+            return
+        self.app.push_screen(CorrectEntryScreen(entry), self._corrected)
+
+    def _corrected(self, saved: LogEntryView | None) -> None:
+        if saved is None:
+            return
+        if self.query_text is not None:
+            hits = attempt(self, lambda: log.search(self.context.db, self.query_text or ""))
+            self.hits = hits or []
+        self.reload(keep=len(self.entries) + 1)
+        self.show_rows(select=saved.id)
+        self.notify(_("entry #{id} corrected by #{new}").format(id=saved.supersedes, new=saved.id))
+
+    # -- shift -------------------------------------------------------------------------
+
+    def action_open_shift(self) -> None:
+        self.app.action_open_shift()  # type: ignore[attr-defined]

@@ -1,0 +1,425 @@
+"""The live queue panel (key 3): totals, a row per queue, agents, alerts, feed status.
+
+The feed runs all the time in its own thread (`QueueFeedService`, started by the app), so
+alerts fire and are logged whichever screen is shown. This screen only reads: like
+dolphie, each refresh is a thread worker that builds the plain `PanelView`; the widgets are
+updated when it succeeds and only then is the next refresh armed (`set_timer`), so
+refreshes never pile up. Nothing is computed or drawn while the screen is not visible.
+"""
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.i18n import N_, _
+from dutydesk.queue.metrics import Figures, duration_text, value_text
+from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, metric_label
+from dutydesk.queue.render import STATUS_STYLE, WARNING_STYLE, column_titles, figure_cells, figure_text
+from dutydesk.queue.rules import Alert
+from dutydesk.queue.runner import FeedRunner, FeedStatus, open_feed
+from dutydesk.queue.sim import SCENARIOS
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.report import attempt
+from dutydesk.tui.rows import local_time
+from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.header import DutyHeader
+
+SPANS = [("window", N_("last 30 min")), ("interval", N_("this 15-min interval")), ("shift", N_("shift so far"))]
+AGENT_ROWS = 50  # the agents shown: flagged first, then longest in their state
+STATE_LABELS = {
+    "available": N_("available"), "on_call": N_("on call"), "wrap_up": N_("wrap-up"),
+    "busy": N_("busy"), "break": N_("break"), "offline": N_("offline"),
+}
+SCENARIO_LABELS = {
+    "surge": N_("surge: three times the calls"),
+    "outage": N_("outage: telephony down, nothing answered"),
+    "slow-crm": N_("slow CRM: handle time doubled"),
+}
+FORMULAS = N_("""\
+# Queue figures
+
+*Counted offered* = offered − short abandons (when short abandons are excluded).
+
+- **Answer rate** = answered / counted offered
+- **Abandon rate** = (abandoned − short abandons) / counted offered
+- **Service level** = answered within the threshold / counted offered (or / answered, per configuration)
+- **ASA** = wait time of answered calls / answered
+- **AHT** = talk + hold + wrap-up / answered
+- **Waiting**, **longest wait**: the latest snapshot
+
+Green: the target is met. Amber: missed by at most the amber band. Red: beyond.
+Rules use the last 30 minutes and fire once the condition has held for their sustain time.
+Staffing: Erlang C from the last 30 minutes' calls and AHT.
+
+Escape closes this help.""")
+
+
+class QueueFeedService:
+    """The app's one feed: started with the app, stopped with it; announces new alerts."""
+
+    def __init__(self, app: App[None], spec: str | None) -> None:
+        self.app = app
+        context = app.context  # type: ignore[attr-defined]
+        self.runner: FeedRunner = open_feed(
+            context.config, spec, context.db, shift=lambda: app.shift  # type: ignore[attr-defined]
+        )
+        self._announced = 0
+
+    def start(self) -> None:
+        self.runner.start()
+        self.app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def _announce(self) -> None:
+        monitor = self.runner.monitor
+        with monitor.lock:
+            fresh = [alert for alert in monitor.alerts if alert.id > self._announced]
+        for alert in fresh:
+            self._announced = alert.id
+            self.app.notify(alert_title(alert), title=_("Queue alert"),
+                            severity="error" if alert.rule.level == "critical" else "warning", timeout=10)
+
+
+def alert_title(alert: Alert) -> str:
+    scope = alert.queue or _("all queues")
+    return _("{scope}: {metric} {value} — {action}").format(
+        scope=scope, metric=metric_label(alert.rule.metric),
+        value=value_text(alert.rule.metric, alert.value), action=str(alert.rule.action),
+    )
+
+
+class ScenarioScreen(ModalScreen[str | None]):
+    """Drills: pick a simulator scenario to switch on or off."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+
+    def __init__(self, active: tuple[str, ...]) -> None:
+        super().__init__()
+        self.active = active
+        translate_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as box:
+            box.border_title = _("Drill scenarios")
+            yield Static(_("Enter switches a scenario on or off. Only the simulator has them."),
+                         classes="dialog-help", markup=False)
+            yield OptionList(*[
+                Option(("● " if key in self.active else "○ ") + _(SCENARIO_LABELS[key]), id=key)
+                for key in SCENARIOS
+            ], id="scenarios")
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormulaScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "dismiss", N_("Close"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide"):
+            yield Markdown(_(FORMULAS))
+
+
+class QueueScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #queue-titlebar { height: 1; }
+    #queue-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    #queue-totals { height: auto; padding: 0 1; background: $boost; }
+    #queue-table { height: 1fr; min-height: 5; }
+    #queue-lower { height: 1fr; max-height: 16; min-height: 6; }
+    #queue-agent-box { width: 2fr; }
+    #queue-alert-box { width: 3fr; }
+    #queue-agent-counts, #queue-alert-title { height: 1; padding: 0 1; text-style: bold;
+        text-wrap: nowrap; text-overflow: ellipsis; }
+    #queue-agents, #queue-alerts { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("a", "acknowledge", N_("Acknowledge")),
+        Binding("p", "playbook", N_("Playbook")),
+        Binding("t", "span", N_("Span")),
+        Binding("d", "drill", N_("Drill")),
+        Binding("f", "formulas", N_("Formulas")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue")
+        translate_bindings(self)
+        self.span_index = 0
+        self.view: PanelView | None = None
+        self._cells: dict[str, dict[str, tuple[Text, ...]]] = {}  # table id → row key → cells
+
+    # -- widgets -----------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self.app.context.config  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def feed(self) -> FeedRunner:
+        return self.app.queue_feed.runner  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def queue_table(self) -> DataTable[Text]:
+        return self.query_one("#queue-table", DataTable)
+
+    @property
+    def agent_table(self) -> DataTable[Text]:
+        return self.query_one("#queue-agents", DataTable)
+
+    @property
+    def alert_table(self) -> DataTable[Text]:
+        return self.query_one("#queue-alerts", DataTable)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        with Horizontal(id="queue-titlebar"):
+            yield Static(_("Queue"), id="queue-title", classes="screen-title", markup=False)
+            yield Static("│", classes="title-separator")
+            yield Static(id="queue-status")
+        yield Static(id="queue-totals")
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="queue-lower"):
+            with Vertical(id="queue-agent-box"):
+                yield Static(id="queue-agent-counts")
+                yield DataTable(id="queue-agents", cursor_type="row")
+            with Vertical(id="queue-alert-box"):
+                yield Static(_("Alerts"), id="queue-alert-title", markup=False)
+                yield DataTable(id="queue-alerts", cursor_type="row")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.queue_table.add_columns(_("Queue"), *column_titles())
+        self.agent_table.add_columns(_("Agent"), _("Queue"), _("State"), _("For"))
+        self.alert_table.add_columns(_("Fired"), _("Level"), _("Alert"), _("Status"))
+        self.queue_table.focus()
+        self._schedule(0)
+
+    # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
+
+    def _schedule(self, delay: float) -> None:
+        self.set_timer(delay, self._refresh)
+
+    def _refresh(self) -> None:
+        if not self.is_current:  # hidden, or a dialog on top: look again later
+            self._schedule(self.feed.monitor.settings.refresh_s)
+            return
+        self._compute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-refresh")
+    def _compute(self) -> None:
+        view, status = self.feed.monitor.view(), self.feed.status()
+        self.app.call_from_thread(self._show, view, status)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "queue-refresh" and event.state == WorkerState.ERROR:
+            self.notify(_("the queue panel could not refresh: {reason}").format(reason=event.worker.error),
+                        severity="error")
+            self._schedule(self.feed.monitor.settings.refresh_s)
+
+    def _show(self, view: PanelView, status: FeedStatus) -> None:
+        self.view = view
+        try:
+            self._show_status(view, status)
+            self._show_totals(view)
+            self._show_queues(view)
+            self._show_agents(view)
+            self._show_alerts(view)
+        finally:
+            self._schedule(self.feed.monitor.settings.refresh_s)
+
+    # -- panels ------------------------------------------------------------------------
+
+    def _span(self, line: QueueLine) -> Figures:
+        return getattr(line, SPANS[self.span_index][0])  # type: ignore[no-any-return]
+
+    def _show_status(self, view: PanelView, status: FeedStatus) -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(_(SPANS[self.span_index][1]), style="bold")
+        line.append(" · " + status.spec)
+        if status.scenarios:
+            line.append(" · " + _("drill: {names}").format(names=", ".join(status.scenarios)), style=WARNING_STYLE)
+        if view.as_of is not None:
+            line.append(" · " + _("as of {time}").format(time=local_time(view.as_of, self.config, "%H:%M:%S")))
+        if status.stale_since is not None:
+            line.append(" · " + _("feed stale since {time}").format(
+                time=local_time(status.stale_since, self.config, "%H:%M:%S")), style=WARNING_STYLE)
+        if status.warnings:
+            line.append(" · " + _("{count} feed warnings, last: {reason}").format(
+                count=status.warnings, reason=status.last_warning), style=WARNING_STYLE)
+        problem = status.failure or view.write_problem
+        if problem:
+            line.append(" · " + problem, style=STATUS_STYLE["red"])
+        self.query_one("#queue-status", Static).update(line)
+
+    def _show_totals(self, view: PanelView) -> None:
+        shown = self._span(view.total)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for metric, title in (("waiting", _("Waiting")), ("longest_wait_s", _("Longest")),
+                              ("answer_rate", _("Answer")), ("abandon_rate", _("Abandon")),
+                              ("service_level", _("SL")), ("asa_s", _("ASA")), ("aht_s", _("AHT"))):
+            text.append(f"{title} ", style="dim")
+            value = figure_text(metric, shown.value(metric), self.config)
+            value.stylize("bold")
+            text.append_text(value)
+            text.append("   ")
+        text.append("\n")
+        text.append(_("Agents staffed {staffed}").format(staffed=view.staffed_agents), style="bold")
+        if view.staffing is not None:
+            hint = view.staffing
+            style = STATUS_STYLE["green"] if view.staffed_agents >= hint.agents else STATUS_STYLE["red"]
+            text.append("  ·  ")
+            text.append(_("Erlang C: {agents} needed for the service-level target (ASA {asa})").format(
+                agents=hint.agents, asa=duration_text(hint.asa_s)), style=style)
+        self.query_one("#queue-totals", Static).update(text)
+
+    def _show_queues(self, view: PanelView) -> None:
+        rows = [(line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config)) for line in view.queues]
+        total = [Text(_("Total"), style="bold")] + figure_cells(self._span(view.total), self.config)
+        _sync(self.queue_table, rows + [("\0total", total)], self._cells.setdefault("queues", {}))
+
+    def _show_agents(self, view: PanelView) -> None:
+        counts = "  ".join(f"{_(STATE_LABELS[state])} {count}" for state, count in view.agent_counts.items())
+        flagged = sum(agent.flagged for agent in view.agents)
+        label = Text(counts, no_wrap=True, overflow="ellipsis")
+        if flagged:
+            label.append("  ·  " + _("{count} flagged").format(count=flagged), style=WARNING_STYLE)
+        self.query_one("#queue-agent-counts", Static).update(label)
+        rows = [(agent.id, _agent_cells(agent)) for agent in view.agents[:AGENT_ROWS]]
+        _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
+
+    def _show_alerts(self, view: PanelView) -> None:
+        rows = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts]
+        _sync(self.alert_table, rows, self._cells.setdefault("alerts", {}))
+        active = sum(alert.active for alert in view.alerts)
+        title = Text(_("Alerts"), style="bold")
+        if active:
+            title.append("  " + _("{count} active · a: acknowledge · p: playbook").format(count=active),
+                         style=STATUS_STYLE["red"])
+        self.query_one("#queue-alert-title", Static).update(title)
+
+    def _alert_cells(self, alert: Alert) -> list[Text]:
+        style = STATUS_STYLE["red"] if alert.rule.level == "critical" else WARNING_STYLE
+        if not alert.active:
+            style = "dim"
+            state = _("cleared {time}").format(time=local_time(alert.cleared_at, self.config, "%H:%M"))  # type: ignore[arg-type]
+        elif alert.acknowledged_at is not None:
+            state = _("acknowledged by {who} {time}").format(
+                who=alert.acknowledged_by or "—", time=local_time(alert.acknowledged_at, self.config, "%H:%M"))
+        else:
+            state = _("active")
+        return [
+            Text(local_time(alert.fired_at, self.config, "%H:%M:%S")),
+            Text(("✗ " if alert.rule.level == "critical" else "▲ ") + _(alert.rule.level), style=style),
+            Text(alert_title(alert), style=style if alert.active else "dim"),
+            Text(state, style=style),
+        ]
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _chosen_alert(self) -> Alert | None:
+        """The alert under the cursor when the alert list has focus, else the newest active one."""
+        alerts = self.view.alerts if self.view else []
+        if self.alert_table.has_focus and self.alert_table.row_count:
+            key = self.alert_table.coordinate_to_cell_key(self.alert_table.cursor_coordinate).row_key.value
+            return next((alert for alert in alerts if str(alert.id) == key), None)
+        pending = [alert for alert in alerts if alert.active and alert.acknowledged_at is None]
+        return pending[0] if pending else next((alert for alert in alerts if alert.active), None)
+
+    def action_acknowledge(self) -> None:
+        alert = self._chosen_alert()
+        if alert is None:
+            self.notify(_("No alert to acknowledge"), severity="warning")
+            return
+        shift = self.app.shift  # type: ignore[attr-defined]
+        done = attempt(self, lambda: self.feed.monitor.acknowledge(alert.id, shift))
+        if done is not None:
+            self.notify(_("Alert acknowledged"))
+            self._compute()
+
+    def action_playbook(self) -> None:
+        alert = self._chosen_alert()
+        if alert is None or not alert.rule.playbook:
+            self.notify(_("No playbook suggested"), severity="warning")
+            return
+        key = alert.rule.playbook
+        self.app.switch_mode("playbooks")
+
+        def open_it() -> None:
+            opener = getattr(self.app.screen, "open_playbook", None)
+            if callable(opener):
+                opener(key)
+
+        self.app.call_after_refresh(open_it)
+
+    def action_span(self) -> None:
+        self.span_index = (self.span_index + 1) % len(SPANS)
+        self._compute()
+
+    def action_drill(self) -> None:
+        status = self.feed.status()
+        if self.feed.toggle_scenario("surge") is None:
+            self.notify(_("Drills need the simulator: start with --feed sim"), severity="warning")
+            return
+        self.feed.toggle_scenario("surge")  # undo the probe: the dialog chooses
+        self.app.push_screen(ScenarioScreen(status.scenarios), self._drill_chosen)
+
+    def _drill_chosen(self, scenario: str | None) -> None:
+        if scenario is None:
+            return
+        on = self.feed.toggle_scenario(scenario)
+        message = _("Drill {name} started") if on else _("Drill {name} stopped")
+        self.notify(message.format(name=scenario), severity="warning" if on else "information")
+
+    def action_formulas(self) -> None:
+        self.app.push_screen(FormulaScreen())
+
+
+def _agent_cells(agent: AgentLine) -> list[Text]:
+    style = WARNING_STYLE if agent.flagged else ""
+    return [
+        Text(("⚑ " if agent.flagged else "  ") + agent.name, style=style),
+        Text(agent.queue),
+        Text(_(STATE_LABELS[agent.state]), style=style),
+        Text(duration_text(agent.in_state_s), style=style),
+    ]
+
+
+def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[Text, ...]]) -> None:
+    """Make the table show `rows` in order, touching only the cells that changed, so the
+    cursor and the scroll position stay where the user left them."""
+    keys = [key for key, _cells in rows]
+    if list(shown) != keys:
+        cursor = table.cursor_row
+        table.clear()
+        shown.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+            shown[key] = tuple(cells)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        return
+    columns = table.ordered_columns
+    for key, cells in rows:
+        before = shown[key]
+        for index, cell in enumerate(cells):
+            if cell != before[index]:
+                table.update_cell(key, columns[index].key, cell)
+        shown[key] = tuple(cells)

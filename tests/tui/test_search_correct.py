@@ -1,0 +1,142 @@
+"""Searching every shift's log, and correcting an entry."""
+
+import pytest
+from rich.text import Text
+from textual.widgets import Input, Static, TextArea
+
+from dutydesk.config import Config
+from dutydesk.context import Context
+from dutydesk.domain import log
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui.app import DutydeskApp
+from dutydesk.tui.rows import HIGHLIGHT_STYLE
+from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+from dutydesk.tui.screens.log import LogScreen
+
+from .conftest import Notes, column_titles, screen_static, table_rows, text_cell, text_of
+
+
+@pytest.fixture
+def entries(context: Context, config: Config, shift: ShiftInfo) -> list[log.LogEntryView]:
+    texts = ["CTI login slow for team B", "接通率下降到 78%，已通知备班坐席", "Power flicker, UPS fine"]
+    return [log.add_entry(context.db, config, shift, text) for text in texts]
+
+
+def highlighted(cell: Text) -> list[str]:
+    return [cell.plain[span.start : span.end] for span in cell.spans if span.style == HIGHLIGHT_STYLE]
+
+
+async def test_search_in_english_highlights_and_escape_returns(
+    app: DutydeskApp, entries: list[log.LogEntryView]
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        assert isinstance(app.screen.focused, Input) and app.screen.focused.id == "search"
+        await pilot.press(*"login", "enter")
+        await pilot.pause()
+        rows = table_rows(app)
+        assert len(rows) == 1 and rows[0][-1] == "CTI login slow for team B"
+        assert "Shift" in column_titles(app)
+        assert highlighted(text_cell(app, 0)) == ["login"]
+        assert screen_static(app, "#log-status").startswith("1 result for 'login'")
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_rows(app)) == 3
+        assert "Shift" not in column_titles(app)
+        assert "3 entries in shift" in screen_static(app, "#log-status")
+        assert not app.screen.has_class("-searching")
+
+
+async def test_search_in_chinese_highlights(app: DutydeskApp, entries: list[log.LogEntryView]) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        app.screen.query_one("#search", Input).value = "接通率"
+        await pilot.press("enter")
+        await pilot.pause()
+        rows = table_rows(app)
+        assert [row[-1] for row in rows] == ["接通率下降到 78%，已通知备班坐席"]
+        assert highlighted(text_cell(app, 0)) == ["接通率"]
+        assert screen_static(app, "#log-status").startswith("1 result for '接通率'")
+
+
+async def test_search_without_words_is_refused_and_stays(
+    app: DutydeskApp, entries: list[log.LogEntryView], notes: Notes
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "enter")
+        await pilot.pause()
+        assert notes.errors() == ["the search has no words to look for"]
+        assert len(table_rows(app)) == 3
+
+
+async def test_correction_adds_a_superseding_entry_and_both_show(
+    app: DutydeskApp, context: Context, entries: list[log.LogEntryView]
+) -> None:
+    original = entries[0]  # the oldest: the last row
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+end", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CorrectEntryScreen)
+        assert text_of(app.screen.query_one("#original", Static)) == original.text
+        assert app.screen.query_one("#corrected", TextArea).text == original.text
+        await pilot.press(*", fixed 10:05", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+
+        texts = [row[-1] for row in table_rows(app)]
+        correction = log.get_entry(context.db, original.id).superseded_by
+        assert correction is not None
+        assert f"↺ #{original.id} CTI login slow for team B, fixed 10:05" in texts
+        assert f"CTI login slow for team B → #{correction}" in texts
+    newer = log.get_entry(context.db, correction)
+    assert newer.supersedes == original.id
+    assert newer.text == "CTI login slow for team B, fixed 10:05"
+
+
+async def test_escape_in_the_correction_dialog_saves_nothing(
+    app: DutydeskApp, context: Context, entries: list[log.LogEntryView]
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CorrectEntryScreen)
+        await pilot.press(*" changed", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+        assert len(table_rows(app)) == 3
+    assert log.count_entries(context.db) == 3
+    assert all(log.get_entry(context.db, e.id).superseded_by is None for e in entries)
+
+
+async def test_a_corrected_entry_cannot_be_corrected_again(
+    app: DutydeskApp, context: Context, config: Config, entries: list[log.LogEntryView], notes: Notes
+) -> None:
+    newest = entries[-1]
+    newer = log.correct_entry(context.db, config, newest.id, "Power flicker, UPS on battery")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        rows = table_rows(app)
+        row = next(i for i, r in enumerate(rows) if r[0] == str(newest.id))
+        await pilot.press(*["down"] * row, "c")
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+        assert any(f"already corrected by #{newer.id}" in message for message, _ in notes.seen)
+    assert log.count_entries(context.db) == 4
+
+
+async def test_ctrl_j_adds_a_line_break_to_the_correction(
+    app: DutydeskApp, context: Context, entries: list[log.LogEntryView]
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("c", "ctrl+j", *"IT ticket 4411", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+    newest_text = entries[-1].text
+    assert [e.text for e in log.list_entries(context.db)][0] == newest_text + "\nIT ticket 4411"
