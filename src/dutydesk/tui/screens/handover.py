@@ -8,8 +8,9 @@ status on top.
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,6 +33,8 @@ from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
+STATUS_WIDTH = 10
+MIN_NOTE_WIDTH = 24
 STATUS_STYLE = {"ok": "green", "stable": "green", "issue": "bold #ff5f5f", "unstable": "bold #ff5f5f",
                 "watch": "bold #ffaf00", "na": "dim"}
 
@@ -89,10 +92,12 @@ class HandoverScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.table.add_columns(_("Item"), _("Status"), _("Note"))
         self.watch(self.app, "shift", self._shift_changed, init=False)
         self.reload()
         self.table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.show_rows)
 
     def _shift_changed(self, shift: ShiftInfo | None) -> None:
         if not self.viewing_past:
@@ -139,7 +144,11 @@ class HandoverScreen(Screen[None]):
     def show_rows(self) -> None:
         table, view = self.table, self.handover
         chosen = self.selected_key()
-        table.clear()
+        table.clear(columns=True)
+        item_width, note_width = _column_widths(view, table.size.width or self.size.width)
+        table.add_column(_("Item"), width=item_width)
+        table.add_column(_("Status"), width=STATUS_WIDTH)
+        table.add_column(_("Note"), width=note_width)
         if view is not None:
             section = None
             for item in view.items:
@@ -211,11 +220,19 @@ class HandoverScreen(Screen[None]):
             detail.update(Text(_("The handover checklist is answered here, read back by the incoming "
                                  "supervisor, then signed by both.")))
             return
-        item, carried = self.selected_item(), self.selected_carried()
+        item, carried, key = self.selected_item(), self.selected_carried(), self.selected_key() or ""
         text = Text()
-        if carried is not None:
-            text.append(_("Carried over from the duty log, {time}:").format(
-                time=local_time(carried.at, self.context.config, "%m-%d %H:%M")) + "\n", style="bold")
+        if key.startswith("section:"):
+            section = next((i for i in view.items if i.section == key.split(":", 1)[1]), None)
+            text.append(section.section_label if section else "", style="bold")
+            text.append("\n" + _("↑↓: choose an item"), style="dim")
+        elif carried is not None:
+            when = local_time(carried.at, self.context.config, "%m-%d %H:%M")
+            if carried.source == "follow_up":
+                heading = _("Open follow-up #{id}, opened {time}:").format(id=carried.ref, time=when)
+            else:
+                heading = _("Carried over from the duty log, {time}:").format(time=when)
+            text.append(heading + "\n", style="bold")
             text.append(carried.text + "\n")
             text.append(_("c: confirm (read-back by the incoming supervisor)") if carried.confirmed_at is None
                         else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
@@ -269,7 +286,8 @@ class HandoverScreen(Screen[None]):
     @on(DataTable.RowSelected, "#handover-table")
     def _row_selected(self) -> None:
         """Enter: answer the item, or confirm the carried-over item."""
-        if self.check_action("answer", ()):
+        key = self.selected_key() or ""
+        if self.check_action("answer", ()) and not key.startswith("section:"):
             self.action_confirm() if self.selected_carried() else self.action_answer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -364,6 +382,14 @@ class HandoverScreen(Screen[None]):
         if self.viewing_past:
             self.viewing_past = False
             self.reload()
+
+
+def _column_widths(view: HandoverView | None, width: int) -> tuple[int, int]:
+    """The item column fits the longest label if it can; the note column gets the rest."""
+    labels = [cell_len(item.label) + 3 for item in view.items] if view else [20]
+    room = max(width - STATUS_WIDTH - 8, 30)  # 8: cell padding and the scrollbar
+    item_width = min(max(labels), room - min(MIN_NOTE_WIDTH, room // 3))
+    return item_width, max(room - item_width, 10)
 
 
 def _item_cells(item: ItemView) -> tuple[Text, Text, Text]:

@@ -1,0 +1,1 @@
+"""The CLI command groups, one module each, registered in dutydesk.cli."""

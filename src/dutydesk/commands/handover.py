@@ -1,0 +1,238 @@
+"""`dutydesk handover …`: answer the checklist, sign it as two supervisors, verify signed records."""
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dutydesk.cli_support import command_context, console, fail, local_text, print_json
+from dutydesk.i18n import _
+
+if TYPE_CHECKING:
+    from dutydesk.context import Context
+    from dutydesk.domain.handover import HandoverView, VerifyReport
+
+app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
+
+HandoverOption = Annotated[int | None, typer.Option("--handover", help=_("Handover number (default: the open shift's)."))]
+TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: the only open shift)."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
+
+
+def _target(context: "Context", handover_id: int | None, team: str | None) -> "HandoverView":
+    """The handover named, else the one of the open shift (which must have been started)."""
+    from dutydesk.domain.handover import get_handover, handover_of_shift
+    from dutydesk.domain.shifts import require_current_shift
+
+    if handover_id is not None:
+        return get_handover(context.db, handover_id)
+    found = handover_of_shift(context.db, require_current_shift(context.db, team).id)
+    if found is None:
+        fail(_("no handover started for the open shift: start one with `dutydesk handover start`"))
+    return found
+
+
+@app.command("start")
+def start(ctx: typer.Context, team: TeamOption = None) -> None:
+    """Start the handover of the open shift (or show the one already started)."""
+    from dutydesk.domain.handover import start_handover
+
+    context = command_context(ctx)
+    _print_handover(context, start_handover(context.db, context.config, team))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    handover_id: Annotated[int | None, typer.Argument(help=_("Handover number (default: the open shift's, else the last)."))] = None,
+    team: TeamOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a handover: the checklist, carried-over items, signatures and their status."""
+    from dutydesk.domain.handover import (
+        get_handover,
+        handover_of_shift,
+        latest_handover,
+        verify_handovers,
+    )
+    from dutydesk.domain.shifts import current_shift
+
+    context = command_context(ctx)
+    if handover_id is not None:
+        found = get_handover(context.db, handover_id)
+    else:
+        shift = current_shift(context.db, team)
+        found = (handover_of_shift(context.db, shift.id) if shift else None) or latest_handover(context.db, team)
+    if found is None:
+        fail(_("no handover yet: start one with `dutydesk handover start`"))
+    report = verify_handovers(context.db, found.id) if found.frozen else None
+    if as_json:
+        data = found.as_json(context.config)
+        data["verified"] = None if report is None else report.ok
+        data["problems"] = [] if report is None else [p.what for p in report.problems]
+        print_json(data)
+        return
+    _print_handover(context, found, report)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=_("How many, newest first."))] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """List handovers, newest first."""
+    from dutydesk.domain.handover import list_handovers
+
+    context = command_context(ctx)
+    found = list_handovers(context.db, limit)
+    if as_json:
+        print_json([handover.as_json(context.config) for handover in found])
+        return
+    if not found:
+        typer.echo(_("No handovers yet."))
+    for handover in found:
+        names = " → ".join(s.supervisor for s in handover.signatures) or "—"
+        typer.echo(f"#{handover.id}\t{handover.team}\t{local_text(context, handover.started_at)}\t"
+                   f"{_status_text(handover.status)}\t{names}")
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    item_key: Annotated[str, typer.Argument(help=_("Checklist item key, e.g. crm (see `handover show`)."))],
+    status: Annotated[str, typer.Option("--status", help=_("ok, issue or na (floor_status: stable, watch or unstable)."))],
+    note: Annotated[str, typer.Option("--note", help=_("Note; required for issue."))] = "",
+    handover_id: HandoverOption = None,
+    team: TeamOption = None,
+) -> None:
+    """Answer one checklist item."""
+    from dutydesk.domain.handover import answer_item, status_label
+
+    context = command_context(ctx)
+    handover = _target(context, handover_id, team)
+    updated = answer_item(context.db, handover.id, item_key, status, note)
+    answered, required = updated.progress()
+    typer.echo(_("{key}: {status} · {answered} of {required} required answered").format(
+        key=item_key, status=status_label(status), answered=answered, required=required))
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    number: Annotated[int | None, typer.Argument(help=_("Carried-over item number (see `handover show`)."))] = None,
+    every: Annotated[bool, typer.Option("--all", help=_("Confirm every carried-over item."))] = False,
+    handover_id: HandoverOption = None,
+    team: TeamOption = None,
+) -> None:
+    """Read-back: the incoming supervisor confirms a carried-over item."""
+    from dutydesk.domain.handover import confirm_carried
+
+    if (number is None) == (not every):
+        fail(_("give an item number or --all"))
+    context = command_context(ctx)
+    handover = _target(context, handover_id, team)
+    updated = confirm_carried(context.db, handover.id, number)
+    typer.echo(_("Confirmed; {open} carried-over items left to confirm.").format(open=len(updated.unconfirmed())))
+
+
+@app.command("sign")
+def sign(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help=_("outgoing (signs first) or incoming."))],
+    supervisor: Annotated[str, typer.Option("--supervisor", help=_("Who signs (their PIN is asked)."))],
+    pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help=_("Read the PIN from standard input."))] = False,
+    handover_id: HandoverOption = None,
+    team: TeamOption = None,
+) -> None:
+    """Sign the handover with your PIN; the incoming signature hands the shift over."""
+    from dutydesk.domain.handover import INCOMING, role_label, sign_handover
+
+    context = command_context(ctx)
+    handover = _target(context, handover_id, team)
+    pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
+    signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)
+    typer.echo(_("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role)))
+    if role == INCOMING and signed.incoming_shift_id is not None:
+        typer.echo(_("Shift #{old} is closed; shift #{new} is open for {name}.").format(
+            old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=supervisor))
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    handover_id: Annotated[int | None, typer.Argument(help=_("Handover number (default: the last signed one)."))] = None,
+    every: Annotated[bool, typer.Option("--all", help=_("Verify every signed handover and the whole chain."))] = False,
+) -> None:
+    """Check signatures and the hash chain; exits 1 when something no longer matches."""
+    from dutydesk.domain.handover import verify_handovers
+
+    context = command_context(ctx)
+    report = verify_handovers(context.db)
+    if not every:
+        target = handover_id if handover_id is not None else (report.checked[-1] if report.checked else None)
+        if target is None:
+            typer.echo(_("No signed handovers to verify."))
+            return
+        report = verify_handovers(context.db, target)
+    _print_report(report)
+
+
+def verify_all(ctx: typer.Context) -> None:
+    """Verify every signed handover and the hash chain (same as `handover verify --all`)."""
+    verify(ctx, None, every=True)
+
+
+def _print_report(report: "VerifyReport") -> None:
+    for problem in report.problems:
+        typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+    typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))
+
+
+def _status_text(status: str) -> str:
+    return {"draft": _("not signed"), "outgoing_signed": _("signed by the outgoing supervisor"),
+            "signed": _("signed by both")}.get(status, status)
+
+
+def _print_handover(context: "Context", handover: "HandoverView", report: "VerifyReport | None" = None) -> None:
+    from rich.text import Text
+
+    from dutydesk.domain.handover import (
+        log_since_last_handover,
+        role_label,
+        status_label,
+    )
+
+    out = console()
+    answered, required = handover.progress()
+    typer.echo(_("Handover #{id} · team {team} · shift #{shift} ({name}) · {status}").format(
+        id=handover.id, team=handover.team, shift=handover.outgoing_shift_id,
+        name=handover.outgoing_supervisor, status=_status_text(handover.status)))
+    if report is not None:
+        out.print(Text(_("Signatures: valid") if report.ok else _("Signatures: INVALID"),
+                       style="bold green" if report.ok else "bold white on red"))
+        for problem in report.problems:
+            typer.echo("  " + problem.what)
+    typer.echo(_("{answered} of {required} required answered").format(answered=answered, required=required))
+    section = None
+    for item in handover.items:
+        if item.section != section:
+            section = item.section
+            typer.echo(f"\n{item.section_label}")
+        mark = "*" if item.required else " "
+        typer.echo(f" {mark} {status_label(item.status):<9} {item.key:<18} {item.label}")
+        if item.note:
+            typer.echo("      " + item.note.replace("\n", "\n      "))
+        for carried in (c for c in handover.carried if c.item_key == item.key):
+            state = _("confirmed") if carried.confirmed_at else _("to confirm")
+            typer.echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {carried.text}")
+        if item.kind == "log_read":
+            count = len(log_since_last_handover(context.db, handover))
+            typer.echo("      " + _("{count} log entries of the outgoing shift: `dutydesk log list --shift {shift}`").format(
+                count=count, shift=handover.outgoing_shift_id))
+    typer.echo("")
+    for signature in handover.signatures:
+        typer.echo(_("Signed ({role}): {name} at {time}").format(
+            role=role_label(signature.role), name=signature.supervisor, time=local_text(context, signature.signed_at)))

@@ -1,0 +1,139 @@
+"""The Handover screen: a whole handover answered and signed by two supervisors, with the keys."""
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from dutydesk.config import Config
+from dutydesk.context import Context
+from dutydesk.domain import handover as ho
+from dutydesk.domain import log, shifts, supervisors
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui.app import DutydeskApp
+from dutydesk.tui.screens.handover import HandoverScreen, SignDialog
+
+from .conftest import Notes, screen_static
+
+NOTE = "排队 12 人 | *watch* _x_ #1 <b>"
+
+
+@pytest.fixture
+def ready(context: Context, config: Config, shift: ShiftInfo) -> ShiftInfo:
+    supervisors.add_supervisor(context.db, "li", "李娜", "1357")
+    log.add_entry(context.db, config, shift, "CRM slow since 09:10", category="system_status")
+    return shift
+
+
+async def go_to(pilot, row_key: str) -> None:  # type: ignore[no-untyped-def]
+    """Press ↑ or ↓ until the row `row_key` is selected, as a supervisor would."""
+    screen = pilot.app.screen
+    assert isinstance(screen, HandoverScreen)
+    keys = [row.key.value for row in screen.table.ordered_rows]
+    steps = keys.index(row_key) - screen.table.cursor_row
+    await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps))
+    assert screen.selected_key() == row_key
+
+
+async def test_a_full_handover_signed_by_two_supervisors(
+    app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        assert "press n to start" in screen_static(app, "#handover-status")
+        await pilot.press("n")
+        await pilot.pause()
+        started = ho.handover_of_shift(context.db, ready.id)
+        assert started is not None and "0 of 15 required answered" in screen_static(app, "#handover-status")
+
+        for item in started.items:
+            await go_to(pilot, f"item:{item.key}")
+            if item.kind == "floor_status":
+                await pilot.press("e", "down")  # the dialog opens on "stable": choose "watch"
+                app.screen.query_one(TextArea).insert(NOTE)
+                await pilot.press("ctrl+s")
+            elif item.kind == "list":
+                await pilot.press("o", *"li: call back VIP by 22:00", "ctrl+s")
+            else:
+                await pilot.press("o")
+            await pilot.pause()
+        assert "15 of 15 required answered" in screen_static(app, "#handover-status")
+
+        await pilot.press("s")  # the read-back is not done yet
+        await pilot.pause()
+        assert notes.errors()[-1].startswith("cannot sign: the incoming supervisor has not confirmed")
+        await go_to(pilot, "carried:1")
+        await pilot.press("c")
+        await pilot.pause()
+        assert "1 of 1 carried-over confirmed" in screen_static(app, "#handover-status")
+
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignDialog)
+        await pilot.press(*"9999", "enter")  # wrong PIN: refused, the field is emptied
+        await pilot.pause()
+        assert notes.errors()[-1] == "wrong PIN for wang" and app.screen.query_one("#pin", Input).value == ""
+        await pilot.press(*"2468", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HandoverScreen)
+        assert ho.get_handover(context.db, started.id).status == "outgoing_signed"
+
+        await pilot.press("o")  # frozen: answering keys do nothing any more
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignDialog)
+        await pilot.press(*"1357", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        banner = screen_static(app, "#handover-signatures")
+        assert "✔ wang" in banner and "✔ li" in banner and "Signatures: valid" in banner
+
+    done = ho.get_handover(context.db, started.id)
+    assert done.status == "signed" and [s.supervisor for s in done.signatures] == ["wang", "li"]
+    floor = next(i for i in done.items if i.key == "floor_status")
+    assert (floor.status, floor.note) == ("watch", NOTE)
+    assert shifts.get_shift(context.db, ready.id).status == "closed"
+    assert app.shift is not None and app.shift.supervisor == "li"
+    assert ho.verify_handovers(context.db).ok
+
+
+async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
+    app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
+) -> None:
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await go_to(pilot, "item:crm")
+        await pilot.press("i", "ctrl+s")  # no note yet
+        await pilot.pause()
+        assert notes.errors()[-1] == "crm: write a note for issue"
+        app.screen.query_one(TextArea).insert("CRM 登录慢 | `login` *")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, HandoverScreen)
+    crm = next(i for i in ho.get_handover(context.db, started.id).items if i.key == "crm")
+    assert (crm.status, crm.note) == ("issue", "CRM 登录慢 | `login` *")
+
+
+async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Context, ready: ShiftInfo) -> None:
+    from sqlalchemy import text
+
+    started = ho.start_handover(context.db, context.config)
+    for item in started.items:
+        ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
+    ho.confirm_carried(context.db, started.id)
+    ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "2468")
+    ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "1357")
+    with context.db.engine.begin() as connection:
+        connection.execute(text("UPDATE handover_answer SET status = 'na' WHERE key = 'crm'"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2", "h")
+        await pilot.pause()
+        await pilot.press("enter")  # the newest handover
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        banner = screen_static(app, "#handover-signatures")
+        assert "Signatures: INVALID" in banner and "items[crm].status changed after signing" in banner
+        assert "read-only" in screen_static(app, "#handover-status")

@@ -1,0 +1,278 @@
+"""The handover: checklist, carried-over items, signing, freezing, lock-out and verification."""
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import TEST_PIN
+from sqlalchemy import text
+
+from dutydesk.domain import handover as ho
+from dutydesk.domain import log, shifts, supervisors
+from dutydesk.errors import UserError
+
+INCOMING_PIN = "1357"
+SPECIAL = "客户 `rm *` | <b>#1</b> _urgent_ \\ 完成\nsecond line"
+
+
+@pytest.fixture
+def incoming(db):  # type: ignore[no-untyped-def]
+    return supervisors.add_supervisor(db, "li", "李娜", INCOMING_PIN)
+
+
+def answer_all(db, handover_id: int, note: str = "") -> ho.HandoverView:  # type: ignore[no-untyped-def]
+    view = ho.get_handover(db, handover_id)
+    for item in view.items:
+        status = "stable" if item.kind == "floor_status" else "ok"
+        view = ho.answer_item(db, handover_id, item.key, status, note or f"note for {item.key}")
+    return ho.confirm_carried(db, handover_id)
+
+
+def signed_handover(db, config, incoming) -> ho.HandoverView:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    answer_all(db, started.id)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    return ho.sign_handover(db, config, started.id, "incoming", incoming.name, INCOMING_PIN)
+
+
+def execute(db, statement: str) -> None:  # type: ignore[no-untyped-def]
+    with db.engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+def problems(db) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"#{p.handover_id} {p.what}" for p in ho.verify_handovers(db).problems]
+
+
+def test_start_copies_the_template_and_resumes(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    template_keys = [item.key for section in config.handover.sections for item in section.items]
+    assert [item.key for item in started.items] == template_keys
+    assert started.progress() == (0, 15) and started.status == "draft" and not started.frozen
+    assert ho.start_handover(db, config).id == started.id
+
+
+def test_start_needs_an_open_shift(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match="no shift is open"):
+        ho.start_handover(db, config)
+
+
+def test_answers_are_checked(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    with pytest.raises(UserError, match="write a note"):
+        ho.answer_item(db, started.id, "crm", "issue")
+    with pytest.raises(UserError, match="no checklist item 'nope'"):
+        ho.answer_item(db, started.id, "nope", "ok")
+    with pytest.raises(UserError, match="floor_status takes stable / watch / unstable"):
+        ho.answer_item(db, started.id, "floor_status", "ok")
+    with pytest.raises(UserError, match="not UTF-8"):
+        ho.answer_item(db, started.id, "crm", "issue", b"CRM \xff down".decode("utf-8", "surrogateescape"))
+    view = ho.answer_item(db, started.id, "crm", "issue", SPECIAL)
+    item = next(i for i in view.items if i.key == "crm")
+    assert (item.status, item.note) == ("issue", SPECIAL)
+    assert view.progress() == (1, 15)
+
+
+def test_unresolved_anomalies_are_carried_and_corrected_ones_are_not(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    open_one = log.add_entry(db, config, shift, "CRM slow since 09:10", category="system_status")
+    fixed = log.add_entry(db, config, shift, "IVR down", category="defect")
+    log.correct_entry(db, config, fixed.id, "IVR down 09:00-09:30, recovered")
+    log.add_entry(db, config, shift, "Busy morning", category="event")
+    started = ho.start_handover(db, config)
+    assert [(c.source, c.ref, c.item_key) for c in started.carried] == [("log_entry", open_one.id, "anomalies")]
+    entries = ho.log_since_last_handover(db, started)
+    assert entries[0].text == "CRM slow since 09:10" and len(entries) == 4
+
+
+def test_signing_refuses_unanswered_items_and_unconfirmed_read_back(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "CRM slow", category="system_status")
+    started = ho.start_handover(db, config)
+    ho.answer_item(db, started.id, "crm", "ok")
+    with pytest.raises(UserError, match="required items not answered: equipment, telephony, wallboard"):
+        ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    for item in started.items:
+        ho.answer_item(db, started.id, item.key, "stable" if item.kind == "floor_status" else "na", "why")
+    with pytest.raises(UserError, match="not confirmed carried-over items 1"):
+        ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    with pytest.raises(UserError, match="no carried-over item 2"):
+        ho.confirm_carried(db, started.id, 2)
+    ho.confirm_carried(db, started.id, 1)
+    with pytest.raises(UserError, match="outgoing supervisor signs first"):
+        ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)
+    with pytest.raises(UserError, match="outgoing supervisor of shift .* is wang, not li"):
+        ho.sign_handover(db, config, started.id, "outgoing", "li", INCOMING_PIN)
+    assert ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN).status == "outgoing_signed"
+
+
+def test_full_handover_switches_the_shift_and_verifies(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    done = signed_handover(db, config, incoming)
+    assert done.status == "signed" and [s.role for s in done.signatures] == ["outgoing", "incoming"]
+    assert shifts.get_shift(db, shift.id).status == "closed"
+    current = shifts.require_current_shift(db)
+    assert current.supervisor == "li" and done.incoming_shift_id == current.id
+    report = ho.verify_handovers(db)
+    assert report.ok and report.checked == [done.id]
+
+
+def test_same_supervisor_twice_is_refused(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    answer_all(db, started.id)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    with pytest.raises(UserError, match="incoming one must be someone else"):
+        ho.sign_handover(db, config, started.id, "incoming", "wang", TEST_PIN)
+    with pytest.raises(UserError, match="already signed by the outgoing"):
+        ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    with pytest.raises(UserError, match="no supervisor named ghost"):
+        ho.sign_handover(db, config, started.id, "incoming", "ghost", TEST_PIN)
+
+
+def test_signed_record_is_frozen(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    answer_all(db, started.id)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    with pytest.raises(UserError, match=f"handover #{started.id} is signed by wang: it can no longer change"):
+        ho.answer_item(db, started.id, "crm", "issue", "late change")
+    with pytest.raises(UserError, match="can no longer change"):
+        ho.confirm_carried(db, started.id)
+    assert next(i for i in ho.get_handover(db, started.id).items if i.key == "crm").status == "ok"
+
+
+def test_wrong_pin_is_refused_and_five_lock_signing(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    answer_all(db, started.id)
+    now = datetime.now(UTC)
+    for attempt in range(4):
+        with pytest.raises(UserError, match="^wrong PIN for wang$"):
+            ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)
+    with pytest.raises(UserError, match="5 wrong in a row, signing is locked for 60 s"):
+        ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)
+    with pytest.raises(UserError, match="locked for 31 s"):  # even the right PIN, while locked
+        ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN, now=now + timedelta(seconds=30))
+    assert ho.get_handover(db, started.id).signatures == []
+    later = now + timedelta(seconds=61)
+    assert ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN, now=later).frozen
+
+
+def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.domain.signing import unlock_signer
+
+    for _round in range(2):
+        for _wrong in range(4):
+            with pytest.raises(UserError, match="wrong PIN"):
+                unlock_signer(db, config, "li", "9999")
+        unlock_signer(db, config, "li", INCOMING_PIN)
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("UPDATE handover_answer SET status = 'issue' WHERE key = 'crm'", "items[crm].status changed after signing"),
+        ("UPDATE handover_answer SET note = 'forged' WHERE key = 'notices'", "items[notices].note changed after signing"),
+        ("UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
+         "incoming signature of zhao: signer, role, time or content changed"),
+        ("UPDATE handover SET team = 'B'", "team changed after signing"),
+        ("UPDATE handover SET signed_content = replace(signed_content, 'note for crm', 'forged')",
+         "items[crm].note changed after signing"),
+        (("UPDATE handover_signature SET signature = CASE WHEN signature LIKE '00%' THEN '11' ELSE '00' END"
+          " || substr(signature, 3) WHERE role = 'incoming'"),
+         "incoming signature of li: the signature is not valid"),
+        ("DELETE FROM handover_answer WHERE key = 'forecast'", "items[forecast] changed after signing"),
+    ],
+)
+def test_verify_names_what_was_changed_in_the_file(db, config, shift, incoming, statement, expected) -> None:  # type: ignore[no-untyped-def]
+    done = signed_handover(db, config, incoming)
+    assert problems(db) == []
+    execute(db, statement)
+    found = problems(db)
+    assert any(line.startswith(f"#{done.id} ") and expected in line for line in found), found
+
+
+def chain_of_three(db, config, incoming) -> list[int]:  # type: ignore[no-untyped-def]
+    names = [("wang", TEST_PIN), ("li", INCOMING_PIN)]
+    ids = []
+    for index in range(3):
+        outgoing, incoming_name = names[index % 2], names[(index + 1) % 2]
+        started = ho.start_handover(db, config)
+        answer_all(db, started.id)
+        ho.sign_handover(db, config, started.id, "outgoing", *outgoing)
+        ids.append(ho.sign_handover(db, config, started.id, "incoming", *incoming_name).id)
+    return ids
+
+
+def test_chain_catches_a_deleted_record_in_the_middle(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    first, middle, last = chain_of_three(db, config, incoming)
+    assert problems(db) == []
+    for table in ("handover_answer", "handover_carried", "handover_signature"):
+        execute(db, f"DELETE FROM {table} WHERE handover_id = {middle}")
+    execute(db, f"DELETE FROM handover WHERE id = {middle}")
+    found = problems(db)
+    assert found == [(f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
+                      "is missing, reordered or changed")]
+
+
+def test_chain_catches_a_changed_earlier_record(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    first, _middle, last = chain_of_three(db, config, incoming)
+    execute(db, f"UPDATE handover SET digest = 'x' || substr(digest, 2) WHERE id = {first}")
+    assert [line.split(" ")[0] for line in problems(db)] == [f"#{first}"]  # the stored digest is checked
+    one = ho.verify_handovers(db, last)
+    assert one.ok and one.checked == [last]
+
+
+def test_show_json_has_the_contract_fields(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    done = signed_handover(db, config, incoming)
+    data = json.loads(json.dumps(done.as_json(config)))
+    assert {"key", "section", "required", "status", "note"} <= set(data["items"][0])
+    assert [s["supervisor"] for s in data["signatures"]] == ["wang", "li"]
+
+
+def test_special_characters_in_notes_survive_signing(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    started = ho.start_handover(db, config)
+    answer_all(db, started.id, note=SPECIAL)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+    done = ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)
+    assert {item.note for item in done.items} == {SPECIAL}
+    assert ho.verify_handovers(db).ok
+
+
+def test_open_follow_ups_are_carried_and_closed_ones_are_not(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.domain import followups
+
+    open_one = followups.add_followup(db, config, "回访客户 | *VIP*", "ticket", owner="物流部")
+    closed = followups.add_followup(db, config, "done already", "ticket")
+    followups.close_followup(db, closed.id, "called back")
+    started = ho.start_handover(db, config)
+    carried = [(c.item_key, c.source, c.ref) for c in started.carried]
+    assert carried == [("unfinished", "follow_up", open_one.id)]
+    assert started.carried[0].text.startswith("回访客户 | *VIP* · 物流部 · due ")
+
+
+def test_chain_catches_reordered_records(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    first, _middle, last = chain_of_three(db, config, incoming)
+    # Move the last record to the front of the chain, children and all, behind dutydesk's back.
+    raw = sqlite3.connect(db.engine.url.database)
+    with raw:
+        raw.execute("PRAGMA foreign_keys = OFF")
+        for table in ("handover_answer", "handover_carried", "handover_signature"):
+            raw.execute(f"UPDATE {table} SET handover_id = 0 WHERE handover_id = {last}")
+        raw.execute(f"UPDATE handover SET id = 0 WHERE id = {last}")
+    raw.close()
+    found = problems(db)
+    assert "#0 id changed after signing" in found
+    assert f"#{first} the chain is broken: the previous signed handover of team A (#0) is missing, " \
+           "reordered or changed" in found
+
+
+def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
+    signed_handover(db, config, incoming)  # wang -> li
+    abandoned = ho.start_handover(db, config)
+    answer_all(db, abandoned.id)
+    ho.sign_handover(db, config, abandoned.id, "outgoing", "li", INCOMING_PIN)
+    shifts.close_shift(db, shifts.require_current_shift(db).id)  # closed by hand, never countersigned
+    supervisors.add_supervisor(db, "zhao", "赵", "8642")
+    shifts.open_shift(db, config, "zhao")
+    later = ho.start_handover(db, config)
+    answer_all(db, later.id)
+    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "8642")
+    assert ho.sign_handover(db, config, later.id, "incoming", "wang", TEST_PIN).status == "signed"
+    assert problems(db) == []

@@ -1,0 +1,106 @@
+"""`dutydesk handover …` and `dutydesk verify` as scripts and people use them."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_cli import PIN, Cli
+
+INCOMING_PIN = "1357"
+NOTE = "客户 `rm *` | <b>#1</b> _urgent_ 完成"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    cli = Cli(tmp_path / "cli.db", monkeypatch, capsys)
+    assert cli("supervisor", "add", "wang", "--pin-stdin", stdin=PIN.encode())[0] == 0
+    assert cli("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
+    assert cli("shift", "open", "--supervisor", "wang")[0] == 0
+    assert cli("log", "add", "CRM slow since 09:10", "--category", "system_status")[0] == 0
+    return cli
+
+
+def answer_everything(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    for item in cli.json("handover", "show")["items"]:  # type: ignore[index]
+        status = "stable" if item["key"] == "floor_status" else "ok"
+        code, _out, err = cli("handover", "check", item["key"], "--status", status, "--note", NOTE)
+        assert code == 0, err
+    assert cli("handover", "confirm", "--all")[0] == 0
+
+
+def sign_both(cli: Cli) -> None:
+    code, out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
+                         stdin=PIN.encode())
+    assert code == 0, err
+    code, out, err = cli("handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin",
+                         stdin=INCOMING_PIN.encode())
+    assert code == 0, err
+    assert "shift #2 is open for li" in out
+
+
+def test_show_json_is_the_contract(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    shown = cli.json("handover", "show")
+    assert isinstance(shown, dict) and shown["signatures"] == [] and shown["required_total"] == 15
+    assert all({"key", "section", "required", "status", "note"} <= item.keys() for item in shown["items"])
+    assert [c["text"] for c in shown["carried"]] == ["CRM slow since 09:10"]
+
+
+def test_a_whole_handover_from_the_command_line(cli: Cli) -> None:
+    answer_everything(cli)
+    sign_both(cli)
+    shown = cli.json("handover", "show", "1")
+    assert shown["status"] == "signed" and shown["verified"] is True  # type: ignore[index]
+    assert {item["note"] for item in shown["items"]} == {NOTE}  # type: ignore[index]
+    code, out, _err = cli("verify")
+    assert code == 0 and "1 signed handovers verified" in out
+    code, out, _err = cli("handover", "show", "1")
+    assert code == 0 and "Signatures: valid" in out and NOTE in out
+
+
+def test_unanswered_items_are_named_and_nothing_is_signed(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    assert cli("handover", "check", "crm", "--status", "ok")[0] == 0
+    code, _out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
+                          stdin=PIN.encode())
+    assert code == 1 and err.startswith("error: cannot sign: required items not answered: equipment, telephony")
+    assert "crm" not in err.split(":")[-1].split(", ")
+
+
+def test_wrong_pin_is_refused_without_echoing_it(cli: Cli) -> None:
+    answer_everything(cli)
+    code, out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
+                         stdin=b"97531\n")
+    assert code == 1 and err == "error: wrong PIN for wang\n" and "97531" not in out + err
+
+
+def test_tampering_in_the_file_fails_verify(cli: Cli) -> None:
+    answer_everything(cli)
+    sign_both(cli)
+    with sqlite3.connect(cli.db_path) as connection:
+        connection.execute("UPDATE handover_answer SET note = 'all fine' WHERE key = 'anomalies'")
+    connection.close()
+    code, out, err = cli("handover", "verify", "--all")
+    assert code == 1 and "INVALID handover #1: items[anomalies].note changed after signing" in err
+    code, _out, err = cli("verify")
+    assert code == 1 and "#1" in err
+    shown = cli.json("handover", "show", "1")
+    assert shown["verified"] is False  # type: ignore[index]
+    code, out, _err = cli("handover", "show", "1")
+    assert "Signatures: INVALID" in out
+
+
+def test_confirm_needs_a_number_or_all(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    code, _out, err = cli("handover", "confirm")
+    assert code == 1 and "give an item number or --all" in err
+    code, _out, err = cli("handover", "confirm", "7")
+    assert code == 1 and "no carried-over item 7" in err
+
+
+def test_commands_before_start_say_what_to_do(cli: Cli) -> None:
+    code, _out, err = cli("handover", "check", "crm", "--status", "ok")
+    assert code == 1 and "handover start" in err
+    code, out, _err = cli("handover", "verify")
+    assert code == 0 and "No signed handovers" in out
