@@ -1,5 +1,6 @@
 """The demo database: a week of shifts built from sample_data/demo.toml, deterministically."""
 
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from dutydesk.config import Config
 from dutydesk.demo import (
     SHIFT_COUNT,
     build_demo,
-    demo_database,
+    prepare_demo_database,
     load_sample_data,
     shift_spans,
 )
@@ -55,8 +56,6 @@ def test_sample_data_has_both_languages_in_every_category(config: Config) -> Non
 
 def test_placeholders_are_filled_and_other_braces_kept() -> None:
     samples = load_sample_data()
-    import random
-
     template = next(t for t in samples.entries if "{complaint}" in t.text and t.text.count("{complaint}") > 1)
     text = samples.render(template, random.Random(1))
     assert "{" not in text
@@ -163,7 +162,7 @@ def test_shift_spans_follow_the_pattern(config: Config) -> None:
 
 
 def test_demo_database_built_once_then_kept_until_fresh(config: Config) -> None:
-    path = demo_database(config, now=NOW)
+    path = prepare_demo_database(now=NOW)
     assert path == paths.demo_database_path() and path.exists()
     db = open_database(path)
     log.add_entry(db, config, shifts.require_current_shift(db), "my own note", now=NOW)
@@ -176,8 +175,21 @@ def test_demo_database_built_once_then_kept_until_fresh(config: Config) -> None:
         finally:
             db.close()
 
-    assert demo_database(config, now=NOW) == path
+    assert prepare_demo_database(now=NOW) == path
     assert has_note()
-    demo_database(config, fresh=True, now=NOW)
+    prepare_demo_database(fresh=True, now=NOW)
     assert not has_note()
     assert not path.with_name(path.name + ".building").exists()
+
+
+def test_demo_follows_the_config_file(tmp_path: Path) -> None:
+    config_file = tmp_path / "center.toml"
+    config_file.write_text('[center]\nteam = "North"\n', encoding="utf-8")
+    path = prepare_demo_database(tmp_path / "demo.db", config_path=config_file, now=NOW)
+    db = open_database(path)
+    try:
+        assert {s.team for s in all_shifts(db)} == {"North"}
+    finally:
+        db.close()
+    with pytest.raises(UserError):
+        prepare_demo_database(tmp_path / "other.db", config_path=tmp_path / "missing.toml", now=NOW)

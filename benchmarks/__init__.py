@@ -1,0 +1,1 @@
+"""dutydesk's benchmark suite: `python -m benchmarks` from the top of the checkout."""

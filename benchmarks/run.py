@@ -1,0 +1,334 @@
+"""Run the benchmark suite and print/save its figures.
+
+    python -m benchmarks [--days 365] [--runs 5] [--seed 7] [--only startup,cli,imports,search]
+                         [--db BIG.db] [--keep-db] [--output FILE] [--compare OLD.json]
+
+Every figure is the median (and min-max, p95) of `--runs` measurements taken after one
+warm-up run, and where it makes sense also a ratio against a baseline measured in the
+same run on the same machine: ratios travel between machines far better than seconds.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import DEFAULT_DAYS, DEFAULT_SEED, generate
+from benchmarks.measure import Sample, python_import_time, repeat, run_in_pty, time_command
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+STARTUP_DRIVER = Path(__file__).resolve().parent / "drivers" / "startup.py"
+DUTYDESK = Path(sys.executable).parent / "dutydesk"
+GROUPS = ("startup", "cli", "imports", "search")
+
+# 20 search words: English, and Chinese of 1, 2 and 3 characters (all occur in the data).
+SEARCH_WORDS = {
+    "en": ["CRM", "callbacks", "queue", "refund", "backup", "IVR", "escalated", "overtime"],
+    "zh1": ["慢", "忙", "库", "班"],
+    "zh2": ["登录", "示忙", "工单", "投诉", "坐席"],
+    "zh3": ["知识库", "接通率", "提示音"],
+}
+RAW_SEARCH = """
+SELECT e.id, e.at, e.recorded_at, e.category, e.severity, e.text, s.name, s.display_name,
+       e.shift_id, e.supersedes_id, later.id
+FROM log_search
+JOIN log_entry AS e ON e.id = log_search.rowid
+JOIN supervisor AS s ON s.id = e.author_id
+LEFT JOIN log_entry AS later ON later.supersedes_id = e.id
+WHERE log_search MATCH ?
+ORDER BY log_search.rank, e.at DESC
+LIMIT 50
+"""
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    sample: Sample
+    baselines: list[str] = field(default_factory=list)
+    show_p95: bool = False
+
+
+@dataclass
+class Suite:
+    runs: int
+    env: dict[str, str]
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    def add(self, key: str, label: str, sample: Sample, baselines: list[str] | None = None,
+            show_p95: bool = False) -> None:
+        self.figures[key] = Figure(key, label, sample, baselines or [], show_p95)
+        print(f"  {label}: median {_ms(sample.median)}", file=sys.stderr, flush=True)
+
+    def ratio(self, figure: Figure, baseline: str) -> float | None:
+        base = self.figures.get(baseline)
+        return figure.sample.median / base.sample.median if base and base.sample.median else None
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+
+def measure_startup(suite: Suite, db_path: Path) -> None:
+    def driver(*args: str) -> Callable[[], float]:
+        return lambda: run_in_pty([sys.executable, str(STARTUP_DRIVER), *args], suite.env)[0]
+
+    suite.add("startup.minimal", "start-up: Textual app, one Static", repeat(driver("minimal"), suite.runs))
+    suite.add("startup.minimal_sqlmodel", "start-up: Textual app, one Static, + import sqlmodel",
+              repeat(driver("minimal-sqlmodel"), suite.runs), ["startup.minimal"])
+    suite.add("startup.dutydesk", "start-up: dutydesk on the big DB, Log screen idle",
+              repeat(driver("dutydesk", "--db", str(db_path)), suite.runs),
+              ["startup.minimal", "startup.minimal_sqlmodel"])
+
+
+def measure_cli(suite: Suite, db_path: Path) -> None:
+    def command(*argv: str) -> Callable[[], float]:
+        return lambda: time_command(argv, suite.env)
+
+    python = sys.executable
+    suite.add("cli.python_sqlite3", 'python -c "import sqlite3"',
+              repeat(command(python, "-c", "import sqlite3"), suite.runs))
+    suite.add("cli.python_typer_sqlmodel", 'python -c "import typer, sqlmodel"',
+              repeat(command(python, "-c", "import typer, sqlmodel"), suite.runs))
+    counter = iter(range(1_000_000))
+    suite.add("cli.log_add", "dutydesk log add (big DB)",
+              repeat(lambda: time_command(
+                  [str(DUTYDESK), "--db", str(db_path), "log", "add", "--team", "A",
+                   f"benchmark entry {next(counter)}"],
+                  suite.env), suite.runs),
+              ["cli.python_sqlite3", "cli.python_typer_sqlmodel"])
+    suite.add("cli.python_typer", 'python -c "import typer"',
+              repeat(command(python, "-c", "import typer"), suite.runs))
+    suite.add("cli.help", "dutydesk --help", repeat(command(str(DUTYDESK), "--help"), suite.runs),
+              ["cli.python_typer"])
+
+
+def measure_imports(suite: Suite) -> None:
+    for module in ("textual.app", "sqlmodel", "typer", "dutydesk.cli", "dutydesk.tui.app"):
+        suite.add(f"import.{module}", f"import {module} (in a fresh interpreter)",
+                  repeat(lambda module=module: python_import_time(module, suite.env), suite.runs))
+
+
+def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
+    from dutydesk.domain import log
+    from dutydesk.store.db import open_database
+    from dutydesk.textsearch import fts_query
+
+    db = open_database(db_path)
+    raw = sqlite3.connect(db_path)
+    domain_times: dict[str, list[float]] = {}
+    raw_times: dict[str, list[float]] = {}
+    hits: dict[str, int] = {}
+
+    def timed(action: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+
+    try:
+        for words in SEARCH_WORDS.values():
+            for word in words:
+                expression = fts_query(word)
+                run_domain = lambda word=word: log.search(db, word)  # noqa: E731
+                run_raw = lambda e=expression: raw.execute(RAW_SEARCH, (e,)).fetchall()  # noqa: E731
+                hits[word] = len(run_domain())  # also the warm-up
+                run_raw()
+                domain_times[word], raw_times[word] = [], []
+                for _index in range(suite.runs):
+                    domain_times[word].append(timed(run_domain))
+                    raw_times[word].append(timed(run_raw))
+    finally:
+        raw.close()
+        db.close()
+
+    def pooled(times: dict[str, list[float]], words: list[str]) -> Sample:
+        return Sample([value for word in words for value in times[word]])
+
+    every = [word for words in SEARCH_WORDS.values() for word in words]
+    names = {"en": "English words", "zh1": "Chinese, 1 char", "zh2": "Chinese, 2 chars",
+             "zh3": "Chinese, 3 chars"}
+    suite.add("search.raw.all", f"search, raw sqlite3 FTS5 ({len(every)} words)",
+              pooled(raw_times, every), show_p95=True)
+    suite.add("search.domain.all", f"search, dutydesk.domain.log.search ({len(every)} words)",
+              pooled(domain_times, every), ["search.raw.all"], show_p95=True)
+    for group, words in SEARCH_WORDS.items():
+        suite.add(f"search.raw.{group}", f"search, raw: {names[group]}", pooled(raw_times, words),
+                  show_p95=True)
+        suite.add(f"search.domain.{group}", f"search, domain: {names[group]}",
+                  pooled(domain_times, words), [f"search.raw.{group}"], show_p95=True)
+    return {
+        word: {"hits": hits[word], "domain": Sample(domain_times[word]).summary(),
+               "raw": Sample(raw_times[word]).summary()}
+        for word in every
+    }
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def table(suite: Suite) -> str:
+    header = f"{'figure':<58} {'median':>10} {'min – max':>21} {'p95':>10}  ratio"
+    lines = [header, "-" * len(header)]
+    for figure in suite.figures.values():
+        s = figure.sample
+        span = f"{_ms(s.low)} – {_ms(s.high)}"
+        p95 = _ms(s.p95) if figure.show_p95 else ""
+        ratios = []
+        for baseline in figure.baselines:
+            value = suite.ratio(figure, baseline)
+            if value is not None:
+                ratios.append(f"{value:.2f}x vs {baseline}")
+        lines.append(f"{figure.label:<58} {_ms(s.median):>10} {span:>21} {p95:>10}  "
+                     + (ratios[0] if ratios else ""))
+        lines.extend(f"{'':<58} {'':>10} {'':>21} {'':>10}  {more}" for more in ratios[1:])
+    return "\n".join(lines)
+
+
+def as_json(suite: Suite, meta: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    figures = {}
+    for figure in suite.figures.values():
+        figures[figure.key] = {
+            "label": figure.label, **figure.sample.summary(), "values_s": figure.sample.values,
+            "ratios": {b: suite.ratio(figure, b) for b in figure.baselines},
+        }
+    return {"meta": meta, **extra, "figures": figures}
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
+    header = f"{'figure':<40} {'old median':>11} {'new median':>11} {'change':>8}   ratio old → new"
+    lines = [f"compared with {old['meta'].get('date', '?')} ({old['meta'].get('commit', '?')})",
+             header, "-" * len(header)]
+    for key, figure in new["figures"].items():
+        before = old.get("figures", {}).get(key)
+        if before is None:
+            lines.append(f"{key:<40} {'—':>11} {_ms(figure['median_s']):>11} {'new':>8}")
+            continue
+        change = (figure["median_s"] / before["median_s"] - 1) * 100 if before["median_s"] else 0.0
+        ratio_text = ""
+        for baseline, ratio in figure.get("ratios", {}).items():
+            old_ratio = before.get("ratios", {}).get(baseline)
+            if ratio is not None and old_ratio is not None:
+                ratio_text = f"{old_ratio:.2f}x → {ratio:.2f}x"
+                break
+        lines.append(f"{key:<40} {_ms(before['median_s']):>11} {_ms(figure['median_s']):>11} "
+                     f"{change:>+7.1f}%   {ratio_text}")
+    for key in old.get("figures", {}):
+        if key not in new["figures"]:
+            lines.append(f"{key:<40} (not measured this time)")
+    return "\n".join(lines)
+
+
+def metadata(args: argparse.Namespace) -> dict[str, Any]:
+    def git(*argv: str) -> str:
+        try:
+            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except OSError:
+            return ""
+
+    import sqlmodel
+    import textual
+    import typer
+
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": (git("rev-parse", "--short", "HEAD") or "?") + ("+dirty" if dirty else ""),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "textual": getattr(textual, "__version__", "?"),
+        "sqlmodel": getattr(sqlmodel, "__version__", "?"),
+        "typer": getattr(typer, "__version__", "?"),
+        "days": args.days, "runs": args.runs, "seed": args.seed,
+    }
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """What every measured process runs with: none of the real user's data or config."""
+    env = {
+        "PATH": f"{DUTYDESK.parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(home), "LANG": "C.UTF-8", "DUTYDESK_LANG": "en", "TERM": "xterm-256color",
+        "COLORTERM": "truecolor", "PYTHONPATH": str(ROOT),
+    }
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        env[name] = str(home / name.lower())
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days of shifts in the big DB (365)")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per figure, after one warm-up (5)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated: " + ",".join(GROUPS))
+    parser.add_argument("--db", type=Path, help="use this generated database instead of generating one")
+    parser.add_argument("--keep-db", action="store_true", help="keep the generated database in results/")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
+    args = parser.parse_args(argv)
+    groups = [group.strip() for group in args.only.split(",") if group.strip()]
+    unknown = set(groups) - set(GROUPS)
+    if unknown or args.runs < 1:
+        parser.error(f"unknown group(s) {', '.join(sorted(unknown))}" if unknown else "--runs must be ≥ 1")
+    if not DUTYDESK.exists():
+        parser.error(f"the dutydesk console script is not installed beside {sys.executable}")
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="dutydesk-bench-") as scratch:
+        suite = Suite(args.runs, isolated_env(Path(scratch) / "home"))
+        extra: dict[str, Any] = {}
+        db_path = args.db
+        if db_path is None:
+            RESULTS.mkdir(exist_ok=True)
+            db_path = (RESULTS / f"bench-{args.days}d-seed{args.seed}.db" if args.keep_db
+                       else Path(scratch) / "big.db")
+            print(f"generating {args.days} days of shifts ...", file=sys.stderr, flush=True)
+            report = generate(db_path, days=args.days, seed=args.seed)
+            print("  " + report.summary(), file=sys.stderr, flush=True)
+            extra["generate"] = report.as_json()
+        for group in groups:
+            print(f"measuring {group} ...", file=sys.stderr, flush=True)
+            if group == "startup":
+                measure_startup(suite, db_path)
+            elif group == "cli":
+                measure_cli(suite, db_path)
+            elif group == "imports":
+                measure_imports(suite)
+            elif group == "search":
+                extra["search_words"] = measure_search(suite, db_path)
+
+    meta = metadata(args) | {"seconds": round(time.perf_counter() - started, 1)}
+    result = as_json(suite, meta, extra)
+    print()
+    print(f"dutydesk benchmarks · {meta['commit']} · {meta['date']} · Python {meta['python']} · "
+          f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up")
+    if "generate" in extra:
+        g = extra["generate"]
+        print(f"big DB: {g['entries']:,} entries, {g['shifts']:,} shifts, {g['bytes'] / 2**20:.1f} MiB, "
+              f"generated in {g['seconds']:.1f} s (search index {g['index_seconds']:.1f} s)")
+    print(table(suite))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nsaved {args.output} (took {meta['seconds']} s)")
+    if args.compare:
+        print()
+        print(compare(json.loads(args.compare.read_text(encoding="utf-8")), result))

@@ -1,0 +1,1 @@
+"""End-to-end tests: the installed dutydesk in a real terminal (tmux)."""
