@@ -1,0 +1,420 @@
+"""One running incident: its steps counting down, contacts, IVR text and timeline.
+
+Thin over `dutydesk.domain.incidents`: every key calls one domain function and shows the
+`IncidentView` it returns. The countdowns are recomputed from that view once a second,
+with no database read; the colours come from `incidents.deadline_state`.
+"""
+
+from datetime import datetime
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Label, Static
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.context import Context
+from dutydesk.domain import incidents, playbooks
+from dutydesk.domain.incidents import IncidentView, StepView
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import UserError
+from dutydesk.i18n import N_, _
+from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.report import attempt
+from dutydesk.tui.rows import fit, local_time, one_line
+from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.widgets.footer import DeskFooter
+from dutydesk.tui.widgets.header import DutyHeader
+
+STATE_STYLE = {"amber": "bold #ffaf00", "red": "bold #ff5f5f", "done": "dim green", "due": "", "none": "dim"}
+EVENT_STYLE = {"start": "bold", "close": "bold", "level": "bold #ffaf00", "escalation": "bold cyan", "review": "magenta"}
+
+
+class AskText(Dialog[str]):
+    """One line of text: a note, a summary, a reason. Empty text is refused where required."""
+
+    def __init__(
+        self, title: str, label: str, *, help_text: str = "", value: str = "", required: bool = True,
+        digits: bool = False,
+    ) -> None:
+        super().__init__()
+        self.title_text, self.label, self.help_text = title, label, help_text
+        self.value, self.required, self.digits = value, required, digits
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = self.title_text
+            if self.help_text:
+                yield Static(Text(self.help_text), classes="dialog-help")
+            yield Label(self.label, markup=False)
+            yield Input(self.value, id="ask-text", compact=True, restrict=r"\d*" if self.digits else None)
+            yield Static(_("Enter: save · Escape: cancel (nothing is saved)"), classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#ask-text", Input).focus()
+
+    @on(Input.Submitted, "#ask-text")
+    def save(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.required and not event.value.strip():
+            self.notify(_("type something first, or press Escape"), severity="warning")
+            return
+        self.dismiss(event.value)
+
+
+class IncidentScreen(Screen[None]):
+    DEFAULT_CSS = """
+    IncidentScreen #incident-titlebar { height: 1; }
+    IncidentScreen #incident-status { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    IncidentScreen #incident-body { height: 1fr; }
+    IncidentScreen #incident-main { width: 2fr; }
+    IncidentScreen #incident-side { width: 1fr; min-width: 28; border-left: solid $primary; padding: 0 1; }
+    IncidentScreen #incident-steps { height: 2fr; }
+    IncidentScreen #incident-timeline { height: 1fr; border-top: solid $primary; }
+    IncidentScreen .side-heading { text-style: bold; color: $accent; margin-top: 1; }
+    IncidentScreen #incident-summary { height: auto; max-height: 4; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("space", "tick", N_("Step done"), key_display="space"),
+        Binding("n", "note", N_("Note")),
+        Binding("u", "escalate", N_("Escalate")),
+        Binding("l", "level", N_("Level")),
+        Binding("c", "close_incident", N_("Close")),
+        Binding("r", "review", N_("Review")),
+        Binding("y", "copy_ivr", N_("Copy IVR")),
+        Binding("escape", "back", N_("Back")),
+    ]
+
+    def __init__(self, number: int) -> None:
+        super().__init__(id="incident")
+        translate_bindings(self)
+        self.number = number
+        self.view: IncidentView | None = None
+
+    # -- widgets -----------------------------------------------------------------------
+
+    @property
+    def context(self) -> Context:
+        return self.app.context  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    @property
+    def steps_table(self) -> DataTable[Text]:
+        return self.query_one("#incident-steps", DataTable)
+
+    @property
+    def timeline_table(self) -> DataTable[Text]:
+        return self.query_one("#incident-timeline", DataTable)
+
+    def compose(self) -> ComposeResult:
+        yield DutyHeader()
+        with Horizontal(id="incident-titlebar"):
+            yield Static(_("Incident"), classes="screen-title", markup=False)
+            yield Static(id="incident-status")
+        yield Static(id="incident-summary")
+        with Horizontal(id="incident-body"):
+            with Vertical(id="incident-main"):
+                yield DataTable(id="incident-steps", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="incident-timeline", cursor_type="none", show_header=False)
+            with VerticalScroll(id="incident-side"):
+                yield Static(_("Escalate to"), classes="side-heading", markup=False)
+                yield Static(id="incident-contacts")
+                yield Static(_("IVR announcement (y: copy)"), classes="side-heading", markup=False)
+                yield Static(id="incident-ivr")
+        yield DeskFooter()
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(1, self.show_countdowns)
+        self.steps_table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.show)
+
+    # -- reading -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="incident")
+    def load(self) -> None:
+        try:
+            view = incidents.get_incident(self.context.db, self.number)
+        except UserError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self.show, view)
+
+    # -- showing -----------------------------------------------------------------------
+
+    def show(self, view: IncidentView | None = None) -> None:
+        if view is not None:
+            self.view = view
+        if self.view is None:
+            return
+        self.show_steps()
+        self.show_timeline()
+        self.show_side()
+        self.show_countdowns()
+        self.refresh_bindings()
+
+    def show_steps(self) -> None:
+        assert self.view is not None
+        table = self.steps_table
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        width = table.size.width or self.size.width * 2 // 3
+        # 4 narrow columns with one cell of padding either side, and the scrollbar.
+        text_width = max(20, width - (1 + 2 + 5 + 10) - 2 * 5 - 2)
+        table.add_column("", width=1, key="mark")
+        table.add_column("#", width=2, key="n")
+        table.add_column(_("Step"), width=text_width, key="text")
+        table.add_column(_("Due"), width=5, key="due")
+        table.add_column(_("Left"), width=10, key="left")
+        for step in self.view.steps:
+            done = step.done_at is not None
+            table.add_row(
+                Text("✔" if done else "☐", style="green" if done else ""),
+                Text(str(step.n), justify="right"),
+                Text(str(step.text), style="dim" if done else ""),  # wrapped: a step is read whole
+                Text(local_time(step.due_at, self.config) if step.due_at else "—"),
+                Text(""),
+                key=str(step.n),
+                height=None,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+
+    def show_countdowns(self) -> None:
+        view = self.view
+        if view is None or not self.is_mounted:
+            return
+        now = clock.utcnow()
+        table = self.steps_table
+        for step in view.steps:
+            if str(step.n) in table.rows:
+                table.update_cell(str(step.n), "left", self.left_cell(view, step, now))
+        self.query_one("#incident-status", Static).update(self.status_line(view, now))
+
+    def left_cell(self, view: IncidentView, step: StepView, now: datetime) -> Text:
+        state = view.step_state(step, now, self.config)
+        if state == "done":
+            assert step.done_at is not None
+            return Text(_("done {time}").format(time=local_time(step.done_at, self.config)), style=STATE_STYLE["done"])
+        if state == "none" or step.due_at is None:
+            return Text("")
+        return Text(incidents.countdown(step.due_at, now), style=STATE_STYLE[state], justify="right")
+
+    def status_line(self, view: IncidentView, now: datetime) -> Text:
+        """Title, level and the response deadline first: they must survive a narrow terminal."""
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"#{view.number} {view.title}", style="bold")
+        line.append(" · " + _("level {level}").format(level=view.level) + " · ")
+        if view.status == incidents.CLOSED and view.closed_at:
+            line.append(_("closed {time}").format(time=local_time(view.closed_at, self.config)), style="bold green")
+        else:
+            state = incidents.deadline_state(
+                view.started_at, view.respond_by, None, now, self.config.incidents.amber_fraction)
+            line.append(
+                _("respond by {time} ({left})").format(
+                    time=local_time(view.respond_by, self.config), left=incidents.countdown(view.respond_by, now)
+                ),
+                style=STATE_STYLE[state],
+            )
+        done = sum(1 for s in view.steps if s.done_at)
+        line.append(" · " + _("{done}/{total} steps done").format(done=done, total=len(view.steps)))
+        line.append(" · " + _("started {time}").format(time=local_time(view.started_at, self.config)))
+        line.append(" · " + playbooks.kind_label(view.kind))
+        return line
+
+    def show_timeline(self) -> None:
+        assert self.view is not None
+        table = self.timeline_table
+        table.clear(columns=True)
+        width = table.size.width or self.size.width * 2 // 3
+        kinds = [entry.kind_label for entry in self.view.timeline]
+        kind_width = max([cell_len(kind) for kind in kinds] + [4]) + 3
+        table.add_column("time", width=5, key="time")
+        table.add_column("kind", width=kind_width, key="kind")
+        text_width = max(20, width - 5 - kind_width - 6 - 2)
+        table.add_column("text", width=text_width, key="text")
+        for entry in self.view.timeline:
+            kind = entry.kind_label + (f" {entry.step_n}" if entry.step_n else "")
+            table.add_row(
+                Text(local_time(entry.at, self.config)),
+                Text(kind, style=EVENT_STYLE.get(entry.kind, "")),
+                fit(Text(one_line(entry.text)), text_width),
+            )
+        table.scroll_end(animate=False)
+        summary = self.query_one("#incident-summary", Static)
+        summary.display = self.view.summary is not None
+        if self.view.summary:
+            summary.update(Text(_("Summary: {summary}").format(summary=self.view.summary)))
+
+    def show_side(self) -> None:
+        assert self.view is not None
+        contacts = Text()
+        for contact in self.view.contacts:
+            contacts.append(f"• {contact.role}", style="bold")
+            if contact.name:
+                contacts.append(f" {contact.name}")
+            if contact.channel:
+                contacts.append(f"\n  {contact.channel}", style="dim")
+            contacts.append("\n")
+        self.query_one("#incident-contacts", Static).update(contacts or Text(_("none in the playbook"), style="dim"))
+        ivr = self.view.ivr
+        self.query_one("#incident-ivr", Static).update(Text(str(ivr)) if ivr else Text(_("none"), style="dim"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        view = self.view
+        if view is None:
+            return action == "back"
+        is_open = view.status == incidents.OPEN
+        if action in ("tick", "note", "escalate", "level", "close_incident"):
+            return is_open
+        if action == "review":
+            return not is_open
+        if action == "copy_ivr":
+            return view.ivr is not None
+        return True
+
+    # -- acting ------------------------------------------------------------------------
+
+    def selected_step(self) -> StepView | None:
+        table = self.steps_table
+        if self.view is None or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((step for step in self.view.steps if str(step.n) == key), None)
+
+    def action_tick(self) -> None:
+        step = self.selected_step()
+        if step is None:
+            return
+        if step.done_at is not None:
+            self.notify(_("step {n} is already done").format(n=step.n), severity="warning")
+            return
+        view = attempt(self, lambda: incidents.tick_step(self.context.db, self.number, step.n))
+        if view is not None:
+            self.show(view)
+            self.steps_table.move_cursor(row=self.next_open_row(step.n), animate=False)
+
+    def next_open_row(self, after: int) -> int:
+        assert self.view is not None
+        steps = self.view.steps
+        for index, step in enumerate(steps):
+            if step.n > after and step.done_at is None:
+                return index
+        return next((i for i, step in enumerate(steps) if step.done_at is None), len(steps) - 1)
+
+    def action_note(self) -> None:
+        self.app.push_screen(
+            AskText(_("Note on incident #{number}").format(number=self.number), _("Note")),
+            lambda text: self._write(lambda: incidents.add_note(self.context.db, self.number, text), text),
+        )
+
+    def action_escalate(self) -> None:
+        assert self.view is not None
+        contacts = "  ".join(f"{c.role} {c.name}".strip() for c in self.view.contacts)
+        self.app.push_screen(
+            AskText(_("Escalate incident #{number}").format(number=self.number),
+                    _("Who was told, how, and what was said"), help_text=contacts),
+            lambda text: self._write(lambda: incidents.escalate(self.context.db, self.number, text), text),
+        )
+
+    def action_level(self) -> None:
+        def change(text: str | None) -> None:
+            if not text:
+                return
+            shift = self.require_shift()
+            if shift is not None:
+                self._write(lambda: incidents.change_level(
+                    self.context.db, self.config, shift, self.number, int(text)), text)
+
+        self.app.push_screen(
+            AskText(_("Change the level of incident #{number}").format(number=self.number),
+                    _("New level (1 is the most severe)"), digits=True),
+            change,
+        )
+
+    def action_close_incident(self) -> None:
+        def close(text: str | None) -> None:
+            shift = self.require_shift() if text else None
+            if shift is not None and text:
+                self._write(lambda: incidents.close_incident(
+                    self.context.db, self.config, shift, self.number, text), text)
+
+        self.app.push_screen(
+            AskText(_("Close incident #{number}").format(number=self.number),
+                    _("Summary: what happened, what was done, the result (required)")),
+            close,
+        )
+
+    def action_review(self) -> None:
+        self.app.push_screen(
+            AskText(_("Review of incident #{number}").format(number=self.number), _("Review note")),
+            lambda text: self._write(lambda: incidents.add_review(self.context.db, self.number, text), text),
+        )
+
+    def action_copy_ivr(self) -> None:
+        if self.view is not None and self.view.ivr is not None:
+            self.app.copy_to_clipboard(str(self.view.ivr))
+            self.notify(_("IVR text copied"))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def require_shift(self) -> ShiftInfo | None:
+        shift: ShiftInfo | None = self.app.shift  # type: ignore[attr-defined]
+        if shift is None:
+            self.notify(_("No shift is open: open one first (it records this in the duty log)"), severity="error")
+        return shift
+
+    def _write(self, call, text: str | None) -> None:  # type: ignore[no-untyped-def]
+        """Run a domain write once the dialog gave text (None: cancelled)."""
+        if text is None:
+            return
+        view = attempt(self, call)
+        if view is not None:
+            self.show(view)
+
+
+class StartIncidentScreen(Dialog[IncidentView]):
+    """Confirm starting an incident from a playbook, with an optional first note."""
+
+    def __init__(self, playbook: playbooks.Playbook) -> None:
+        super().__init__()
+        self.playbook = playbook
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Start an incident")
+            heading = Text(str(self.playbook.title), style="bold")
+            heading.append("  " + _("level {level}").format(level=self.playbook.level))
+            yield Static(heading)
+            if self.playbook.trigger:
+                yield Static(Text(str(self.playbook.trigger)), classes="dialog-help")
+            yield Label(_("What happened (optional)"), markup=False)
+            yield Input(id="start-note", compact=True)
+            yield Static(_("Enter: start the incident · Escape: cancel"), classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#start-note", Input).focus()
+
+    @on(Input.Submitted, "#start-note")
+    def start(self, event: Input.Submitted) -> None:
+        event.stop()
+        shift: ShiftInfo | None = self.app.shift  # type: ignore[attr-defined]
+        if shift is None:
+            self.notify(_("No shift is open: open one first (it records this in the duty log)"), severity="error")
+            return
+        note = event.value if event.value.strip() else None
+        started = attempt(self, lambda: incidents.start_incident(
+            self.context.db, self.context.config, shift, self.playbook, note))
+        if started is not None:
+            self.dismiss(started)
