@@ -17,22 +17,30 @@ from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from dutydesk import clock
 from dutydesk.config import Config
+from dutydesk.domain.log import severity_label
 from dutydesk.i18n import N_, _
-from dutydesk.queue.metrics import Figures, duration_text, value_text
-from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, metric_label
-from dutydesk.queue.render import STATUS_STYLE, WARNING_STYLE, column_titles, figure_cells, figure_text
+from dutydesk.queue import render
+from dutydesk.queue.metrics import Figures, duration_text
+from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary
+from dutydesk.queue.render import (
+    STATUS_STYLE,
+    WARNING_STYLE,
+    column_titles,
+    figure_cells,
+    figure_text,
+)
 from dutydesk.queue.rules import Alert
 from dutydesk.queue.runner import FeedRunner, FeedStatus, open_feed
 from dutydesk.queue.sim import SCENARIOS
+from dutydesk.queue.sources import SimSource
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
-SPANS = [("window", N_("last 30 min")), ("interval", N_("this 15-min interval")), ("shift", N_("shift so far"))]
+SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 AGENT_ROWS = 50  # the agents shown: flagged first, then longest in their state
 STATE_LABELS = {
     "available": N_("available"), "on_call": N_("on call"), "wrap_up": N_("wrap-up"),
@@ -86,16 +94,8 @@ class QueueFeedService:
             fresh = [alert for alert in monitor.alerts if alert.id > self._announced]
         for alert in fresh:
             self._announced = alert.id
-            self.app.notify(alert_title(alert), title=_("Queue alert"),
+            self.app.notify(alert_summary(alert), title=_("Queue alert"),
                             severity="error" if alert.rule.level == "critical" else "warning", timeout=10)
-
-
-def alert_title(alert: Alert) -> str:
-    scope = alert.queue or _("all queues")
-    return _("{scope}: {metric} {value} — {action}").format(
-        scope=scope, metric=metric_label(alert.rule.metric),
-        value=value_text(alert.rule.metric, alert.value), action=str(alert.rule.action),
-    )
 
 
 class ScenarioScreen(ModalScreen[str | None]):
@@ -142,7 +142,8 @@ class QueueScreen(Screen[None]):
     DEFAULT_CSS = """
     #queue-titlebar { height: 1; }
     #queue-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    #queue-totals { height: auto; padding: 0 1; background: $boost; }
+    #queue-totals { height: auto; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
+    #queue-trends { height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-table { height: 1fr; min-height: 5; }
     #queue-lower { height: 1fr; max-height: 16; min-height: 6; }
     #queue-agent-box { width: 2fr; }
@@ -164,7 +165,7 @@ class QueueScreen(Screen[None]):
         translate_bindings(self)
         self.span_index = 0
         self.view: PanelView | None = None
-        self._cells: dict[str, dict[str, tuple[Text, ...]]] = {}  # table id → row key → cells
+        self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -195,6 +196,7 @@ class QueueScreen(Screen[None]):
             yield Static("│", classes="title-separator")
             yield Static(id="queue-status")
         yield Static(id="queue-totals")
+        yield Static(id="queue-trends")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="queue-lower"):
             with Vertical(id="queue-agent-box"):
@@ -210,7 +212,7 @@ class QueueScreen(Screen[None]):
         self.agent_table.add_columns(_("Agent"), _("Queue"), _("State"), _("For"))
         self.alert_table.add_columns(_("Fired"), _("Level"), _("Alert"), _("Status"))
         self.queue_table.focus()
-        self._schedule(0)
+        self.call_after_refresh(self._refresh)
 
     # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
 
@@ -239,6 +241,7 @@ class QueueScreen(Screen[None]):
         try:
             self._show_status(view, status)
             self._show_totals(view)
+            self._show_trends(view)
             self._show_queues(view)
             self._show_agents(view)
             self._show_alerts(view)
@@ -271,24 +274,40 @@ class QueueScreen(Screen[None]):
 
     def _show_totals(self, view: PanelView) -> None:
         shown = self._span(view.total)
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text()
         for metric, title in (("waiting", _("Waiting")), ("longest_wait_s", _("Longest")),
-                              ("answer_rate", _("Answer")), ("abandon_rate", _("Abandon")),
+                              ("answer_rate", _("Answer")), ("abandon_rate", _("Abandon")), ("", ""),
                               ("service_level", _("SL")), ("asa_s", _("ASA")), ("aht_s", _("AHT"))):
+            if not metric:
+                text.append("\n")
+                continue
             text.append(f"{title} ", style="dim")
             value = figure_text(metric, shown.value(metric), self.config)
             value.stylize("bold")
             text.append_text(value)
             text.append("   ")
-        text.append("\n")
         text.append(_("Agents staffed {staffed}").format(staffed=view.staffed_agents), style="bold")
         if view.staffing is not None:
             hint = view.staffing
             style = STATUS_STYLE["green"] if view.staffed_agents >= hint.agents else STATUS_STYLE["red"]
-            text.append("  ·  ")
-            text.append(_("Erlang C: {agents} needed for the service-level target (ASA {asa})").format(
+            text.append(" · ")
+            text.append(_("Erlang C needs {agents} (ASA {asa})").format(
                 agents=hint.agents, asa=duration_text(hint.asa_s)), style=style)
         self.query_one("#queue-totals", Static).update(text)
+
+    def _show_trends(self, view: PanelView) -> None:
+        """The last hour, a bar a minute: waiting from 0 (up to at least the lowest waiting
+        rule's level, so a calm hour looks calm), answer rate from 0 to 100 %."""
+        rules = self.config.queue.rules
+        floor = min((int(rule.value) for rule in rules if rule.metric == "waiting"), default=1)
+        waiting_top = max([*view.waiting_history, floor])
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(_("Waiting, last hour") + " ", style="dim")
+        text.append(render.sparkline(view.waiting_history, 0, waiting_top), style="bold")
+        text.append(f" {_('max')} {waiting_top}    ", style="dim")
+        text.append(_("Answer rate, last hour") + " ", style="dim")
+        text.append(render.sparkline(view.answer_rate_history, 0.0, 1.0), style="bold")
+        self.query_one("#queue-trends", Static).update(text)
 
     def _show_queues(self, view: PanelView) -> None:
         rows = [(line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config)) for line in view.queues]
@@ -327,8 +346,8 @@ class QueueScreen(Screen[None]):
             state = _("active")
         return [
             Text(local_time(alert.fired_at, self.config, "%H:%M:%S")),
-            Text(("✗ " if alert.rule.level == "critical" else "▲ ") + _(alert.rule.level), style=style),
-            Text(alert_title(alert), style=style if alert.active else "dim"),
+            Text(("✗ " if alert.rule.level == "critical" else "▲ ") + severity_label(alert.rule.level), style=style),
+            Text(alert_summary(alert), style=style if alert.active else "dim"),
             Text(state, style=style),
         ]
 
@@ -374,12 +393,10 @@ class QueueScreen(Screen[None]):
         self._compute()
 
     def action_drill(self) -> None:
-        status = self.feed.status()
-        if self.feed.toggle_scenario("surge") is None:
+        if not isinstance(self.feed.source, SimSource):
             self.notify(_("Drills need the simulator: start with --feed sim"), severity="warning")
             return
-        self.feed.toggle_scenario("surge")  # undo the probe: the dialog chooses
-        self.app.push_screen(ScenarioScreen(status.scenarios), self._drill_chosen)
+        self.app.push_screen(ScenarioScreen(self.feed.status().scenarios), self._drill_chosen)
 
     def _drill_chosen(self, scenario: str | None) -> None:
         if scenario is None:
@@ -402,7 +419,11 @@ def _agent_cells(agent: AgentLine) -> list[Text]:
     ]
 
 
-def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[Text, ...]]) -> None:
+def _signature(cell: Text) -> tuple[object, ...]:
+    return cell.plain, str(cell.style), tuple(cell.spans)
+
+
+def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[object, ...]]) -> None:
     """Make the table show `rows` in order, touching only the cells that changed, so the
     cursor and the scroll position stay where the user left them."""
     keys = [key for key, _cells in rows]
@@ -412,14 +433,15 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
         shown.clear()
         for key, cells in rows:
             table.add_row(*cells, key=key)
-            shown[key] = tuple(cells)
+            shown[key] = tuple(_signature(cell) for cell in cells)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
         return
     columns = table.ordered_columns
     for key, cells in rows:
         before = shown[key]
+        after = tuple(_signature(cell) for cell in cells)
         for index, cell in enumerate(cells):
-            if cell != before[index]:
+            if after[index] != before[index]:
                 table.update_cell(key, columns[index].key, cell)
-        shown[key] = tuple(cells)
+        shown[key] = after

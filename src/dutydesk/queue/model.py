@@ -1,0 +1,59 @@
+"""What a feed delivers: one snapshot of one queue at one moment, and the agents in it."""
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+AGENT_STATES = ("available", "on_call", "wrap_up", "busy", "break", "offline")
+INTERVAL, CUMULATIVE = "interval", "cumulative"
+
+
+@dataclass(slots=True)
+class Counters:
+    """Call counts over some span of time; spans add up and subtract field by field."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    abandoned_short: int = 0  # abandoned before the ACD's short-abandon threshold
+    answered_within_sl: int = 0
+    handle_time_s_total: float = 0.0  # talk + hold + wrap-up of the answered calls
+    wait_time_s_total: float = 0.0  # queue time of the answered calls
+
+    def add(self, other: "Counters") -> None:
+        for name in COUNTER_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def subtract(self, other: "Counters") -> None:
+        for name in COUNTER_FIELDS:
+            setattr(self, name, getattr(self, name) - getattr(other, name))
+
+    def copy(self) -> "Counters":
+        return Counters(*(getattr(self, name) for name in COUNTER_FIELDS))
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in COUNTER_FIELDS}
+
+
+COUNTER_FIELDS = tuple(f.name for f in fields(Counters))
+INTEGER_COUNTERS = tuple(f.name for f in fields(Counters) if f.type in (int, "int"))
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    state: str  # one of AGENT_STATES
+    since: datetime  # aware; when the agent entered this state
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One queue at `ts`. `counters` always cover the span since the previous snapshot of
+    the queue: cumulative feeds are turned into such deltas when they are read."""
+
+    ts: datetime  # aware
+    queue: str
+    waiting: int
+    longest_wait_s: float
+    counters: Counters = field(default_factory=Counters)
+    agents: tuple[Agent, ...] | None = None  # None: this snapshot says nothing about agents

@@ -1,0 +1,333 @@
+"""The queue panel's state: snapshots in; figures, agents, alerts and a staffing hint out.
+
+`QueueMonitor` is what the Queue screen, `queue watch` and `queue replay` share. It is
+fed from one thread (the feed runner or a replay loop) and read from another (the
+screen's refresh worker); both hold `lock`. Database writes (interval aggregates, alert
+log entries) are collected while ingesting and done by `save()`, outside the hot path.
+"""
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.domain.log import add_entry
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import ConfigError
+from dutydesk.i18n import N_, _
+from dutydesk.queue import erlang
+from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
+from dutydesk.queue.metrics import Figures, figures, value_text
+from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
+from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, RuleEngine
+from dutydesk.store.db import Database
+from dutydesk.store.tables import QueueInterval
+
+KEPT_ALERTS = 100
+HISTORY_MINUTES = 60
+NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls
+METRIC_LABELS = {
+    "waiting": N_("waiting"),
+    "longest_wait_s": N_("longest wait"),
+    "answer_rate": N_("answer rate"),
+    "abandon_rate": N_("abandon rate"),
+    "service_level": N_("service level"),
+    "asa_s": N_("ASA"),
+    "aht_s": N_("AHT"),
+}
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    queue: str  # "" for the whole center
+    interval: Figures  # the current stored interval (15 min)
+    window: Figures  # the last 30 min
+    shift: Figures  # since the panel started on this shift
+
+
+@dataclass(frozen=True)
+class AgentLine:
+    id: str
+    name: str
+    queue: str
+    state: str
+    since: datetime
+    in_state_s: float
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class PanelView:
+    as_of: datetime | None  # the newest snapshot's time
+    total: QueueLine
+    queues: list[QueueLine]
+    agent_counts: dict[str, int]
+    agents: list[AgentLine]  # flagged first, longest in state first
+    alerts: list[Alert]  # copies: active first, newest first
+    staffing: erlang.StaffingHint | None
+    staffed_agents: int  # available, on a call or wrapping up
+    waiting_history: list[int]  # the total, one sample a minute, the last hour
+    answer_rate_history: list[float]  # the total's last-30-min answer rate, likewise
+    snapshots: int
+    write_problem: str | None
+
+    def as_json(self) -> dict[str, object]:
+        def line(item: QueueLine) -> dict[str, object]:
+            return {
+                "queue": item.queue or None, "interval": item.interval.as_json(),
+                "window": item.window.as_json(), "shift": item.shift.as_json(),
+            }
+
+        return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "total": line(self.total),
+            "queues": [line(item) for item in self.queues],
+            "agent_counts": self.agent_counts,
+            "flagged_agents": [
+                {"id": a.id, "name": a.name, "queue": a.queue, "state": a.state,
+                 "since": a.since.isoformat(), "in_state_s": round(a.in_state_s)}
+                for a in self.agents if a.flagged
+            ],
+            "alerts": [alert.as_json() for alert in self.alerts],
+            "staffing": self.staffing.as_json() if self.staffing else None,
+            "staffed_agents": self.staffed_agents,
+            "snapshots": self.snapshots,
+        }
+
+
+def metric_label(metric: str) -> str:
+    return _(METRIC_LABELS[metric])
+
+
+class QueueMonitor:
+    def __init__(self, config: Config, db: Database | None = None,
+                 shift: Callable[[], ShiftInfo | None] = lambda: None) -> None:
+        self.config, self.settings, self.db, self.shift = config, config.queue, db, shift
+        _check_rule_categories(config)
+        self.board = Board(timedelta(minutes=self.settings.window_min), self.settings.interval_min)
+        self.rules = RuleEngine(list(self.settings.rules))
+        self._has_total_rules = any(rule.scope == "total" for rule in self.settings.rules)
+        self.alerts: list[Alert] = []
+        self.lock = threading.Lock()
+        self.snapshots = 0
+        self.write_problem: str | None = None
+        self._closed_intervals: list[IntervalAggregate] = []
+        self._events: list[AlertEvent] = []
+        self._history: deque[tuple[datetime, int, float]] = deque(maxlen=HISTORY_MINUTES)
+
+    # -- feeding -------------------------------------------------------------------------
+
+    def ingest(self, snapshot: Snapshot) -> list[AlertEvent]:
+        """Count one snapshot in and evaluate the rules; the alerts that fired or cleared."""
+        with self.lock:
+            return self._ingest(snapshot)
+
+    def _ingest(self, snapshot: Snapshot) -> list[AlertEvent]:
+        self.snapshots += 1
+        self._closed_intervals.extend(self.board.add(snapshot))
+        track = self.board.queues[snapshot.queue]
+        events = self.rules.evaluate(snapshot.queue, snapshot.ts, self._window_figures(track))
+        if self._has_total_rules:
+            events += self.rules.evaluate(TOTAL, snapshot.ts, self._window_figures(self.board.total))
+        for event in events:
+            if event.kind == FIRED:
+                self.alerts.append(event.alert)
+        del self.alerts[:-KEPT_ALERTS]
+        self._events.extend(events)
+        self._sample_history(snapshot.ts)
+        return events
+
+    def _sample_history(self, ts: datetime) -> None:
+        """The minute's sample is the latest state within that minute."""
+        minute = ts.replace(second=0, microsecond=0)
+        if self._history and self._history[-1][0] >= minute:  # (a late queue counts as now)
+            minute = self._history.pop()[0]
+        total = self._window_figures(self.board.total)
+        previous = self._history[-1][2] if self._history else 1.0
+        rate = total.answer_rate if total.answer_rate is not None else previous
+        self._history.append((minute, total.waiting, rate))
+
+    def restore(self) -> None:
+        """Count in what this shift's stored intervals hold (a restarted panel goes on
+        with the shift's figures, not from zero)."""
+        shift = self.shift()
+        if shift is None or self.db is None:
+            return
+        columns = [func.sum(getattr(QueueInterval, name)) for name in COUNTER_FIELDS]
+        query = select(QueueInterval.queue, *columns).where(QueueInterval.shift_id == shift.id).group_by(QueueInterval.queue)
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        with self.lock:
+            for queue, *sums in rows:
+                self.board.restore(queue, Counters(*sums))
+
+    def _window_figures(self, track: QueueTrack) -> Figures:
+        return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings)
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save(self, *, final: bool = False) -> None:
+        """Store closed intervals (and with `final` the open ones) and log alert events.
+        Never raises: a failure is kept in `write_problem` for the status line."""
+        with self.lock:
+            intervals, self._closed_intervals = self._closed_intervals, []
+            if final:
+                intervals += self.board.open_intervals()
+            events, self._events = self._events, []
+        if self.db is None:
+            return
+        shift = self.shift()
+        try:
+            self._store_intervals(shift, intervals)
+            for event in events:
+                self._log_event(shift, event)
+        except Exception as error:  # a locked or full database must not stop the feed
+            self.write_problem = str(error).splitlines()[0][:200]
+
+    def _store_intervals(self, shift: ShiftInfo | None, intervals: list[IntervalAggregate]) -> None:
+        if not intervals or self.db is None:
+            return
+        rows = [
+            {
+                "shift_id": shift.id if shift else None, "queue": item.queue, "start": item.start,
+                "snapshots": item.snapshots, "max_waiting": item.max_waiting,
+                "max_longest_wait_s": item.max_longest_wait_s, **item.counters.as_dict(),
+            }
+            for item in intervals
+        ]
+        with self.db.engine.begin() as connection:
+            connection.execute(insert(QueueInterval), rows)
+
+    def _log_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
+        if shift is None or self.db is None:
+            return
+        rule = event.alert.rule
+        at = min(event.at, clock.utcnow())
+        add_entry(self.db, self.config, shift, alert_event_text(event), category=rule.log_category,
+                  severity=rule.level if event.kind == FIRED else "info", at=at)
+
+    def acknowledge(self, alert_id: int, who: ShiftInfo | None) -> Alert | None:
+        """Record who acknowledged an alert and when; in the duty log too."""
+        now = clock.utcnow()
+        with self.lock:
+            alert = next((a for a in self.alerts if a.id == alert_id), None)
+            if alert is None or alert.acknowledged_at is not None:
+                return alert
+            alert.acknowledged_by = who.supervisor_display if who else None
+            alert.acknowledged_at = now
+        if who is not None and self.db is not None:
+            add_entry(self.db, self.config, who, acknowledgement_text(alert),
+                      category=alert.rule.log_category,
+                      at=now)
+        return alert
+
+    # -- reading -------------------------------------------------------------------------
+
+    def view(self, now: datetime | None = None) -> PanelView:
+        """Everything the panel shows, as plain data. Time in state is measured to `now`
+        (default: the newest snapshot, so a replay shows what the live panel showed)."""
+        with self.lock:
+            return self._view(now)
+
+    def _view(self, now: datetime | None) -> PanelView:
+        as_of = self.board.total.last_ts
+        lines = [self._line(track) for _name, track in sorted(self.board.queues.items())]
+        agents = self._agents(now or as_of)
+        counts = {state: 0 for state in AGENT_STATES}
+        for agent in agents:
+            counts[agent.state] += 1
+        staffed = counts["available"] + counts["on_call"] + counts["wrap_up"]
+        alerts = sorted(self.alerts, key=lambda a: (not a.active, -a.fired_at.timestamp()))
+        return PanelView(
+            as_of=as_of, total=self._line(self.board.total), queues=lines, agent_counts=counts,
+            agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
+            alerts=[replace(alert) for alert in alerts], staffing=self._staffing(),
+            staffed_agents=staffed, snapshots=self.snapshots, write_problem=self.write_problem,
+            waiting_history=[waiting for _minute, waiting, _rate in self._history],
+            answer_rate_history=[rate for _minute, _waiting, rate in self._history],
+        )
+
+    def _line(self, track: QueueTrack) -> QueueLine:
+        waiting, longest = track.waiting, track.longest_wait_s
+        interval = track.interval.counters if track.interval else track.shift
+        return QueueLine(
+            track.queue,
+            figures(interval, waiting, longest, self.settings),
+            figures(track.window.total, waiting, longest, self.settings),
+            figures(track.shift, waiting, longest, self.settings),
+        )
+
+    def _agents(self, now: datetime | None) -> list[AgentLine]:
+        limit = self.settings.agent_state_limit_min * 60
+        flagged_states = set(self.settings.flagged_states)
+        seen: dict[str, AgentLine] = {}
+        for snapshot in self.board.latest.values():
+            for agent in snapshot.agents or ():
+                in_state = max(0.0, ((now or snapshot.ts) - agent.since).total_seconds())
+                seen[agent.id] = AgentLine(agent.id, agent.name, snapshot.queue, agent.state, agent.since,
+                                           in_state, agent.state in flagged_states and in_state > limit)
+        return list(seen.values())
+
+    def _staffing(self) -> erlang.StaffingHint | None:
+        counters = self.board.total.window.total
+        if counters.offered == 0 or counters.answered == 0:
+            return None
+        targets = self.config.targets
+        return erlang.agents_needed(
+            counters.offered, self.settings.window_min * 60, counters.handle_time_s_total / counters.answered,
+            targets.service_level_min, targets.service_level_threshold_s,
+        )
+
+
+def _check_rule_categories(config: Config) -> None:
+    for rule in config.queue.rules:
+        if config.category(rule.log_category) is None:
+            raise ConfigError(
+                _("queue rule {rule}: unknown log category {category!r}: choose one of {choices}").format(
+                    rule=rule.key, category=rule.log_category,
+                    choices=", ".join(c.key for c in config.log.categories),
+                )
+            )
+
+
+def _scope_text(queue: str) -> str:
+    return _("queue {queue}").format(queue=queue) if queue else _("all queues")
+
+
+def alert_event_text(event: AlertEvent) -> str:
+    alert, rule = event.alert, event.alert.rule
+    if event.kind == CLEARED:
+        return _("Queue alert cleared ({scope}): {action}. Now {metric} {value}.").format(
+            scope=_scope_text(alert.queue), action=str(rule.action), metric=metric_label(rule.metric),
+            value=value_text(rule.metric, event.figures.value(rule.metric)),
+        )
+    shown = event.figures
+    return _(
+        "Queue alert ({scope}): {metric} {value} {comparison} {threshold} for {minutes:g} min. "
+        "{action}. Waiting {waiting}, answer rate {answer_rate}, abandon rate {abandon_rate}."
+    ).format(
+        scope=_scope_text(alert.queue), metric=metric_label(rule.metric),
+        value=value_text(rule.metric, alert.value), comparison=rule.comparison,
+        threshold=value_text(rule.metric, rule.value), minutes=rule.sustain_min, action=str(rule.action),
+        waiting=shown.waiting, answer_rate=value_text("answer_rate", shown.answer_rate),
+        abandon_rate=value_text("abandon_rate", shown.abandon_rate),
+    )
+
+
+def alert_summary(alert: Alert) -> str:
+    """One line: where, what value, what to do."""
+    return _("{scope}: {metric} {value} — {action}").format(
+        scope=alert.queue or _("all queues"), metric=metric_label(alert.rule.metric),
+        value=value_text(alert.rule.metric, alert.value), action=str(alert.rule.action),
+    )
+
+
+def acknowledgement_text(alert: Alert) -> str:
+    return _("Queue alert acknowledged by {who} ({scope}): {action}").format(
+        who=alert.acknowledged_by or "—", scope=_scope_text(alert.queue), action=str(alert.rule.action)
+    )

@@ -1,0 +1,73 @@
+"""Figures as coloured text with a status symbol, for the Queue screen and `queue watch`.
+
+Rich only (no Textual): the same cells in the app and in a plain terminal.
+"""
+
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from dutydesk.config import Config
+from dutydesk.i18n import N_, _
+from dutydesk.queue.metrics import AMBER, GREEN, RED, Figures, status, value_text
+
+if TYPE_CHECKING:
+    from dutydesk.queue.monitor import PanelView
+
+STATUS_STYLE = {GREEN: "bold #5fd75f", AMBER: "bold #ffaf00", RED: "bold #ff5f5f"}
+WARNING_STYLE = "bold #ffaf00"
+# (metric, column title); counts without a target are shown plain.
+COLUMNS = [
+    ("waiting", N_("Waiting")),
+    ("longest_wait_s", N_("Longest")),
+    ("offered", N_("Offered")),
+    ("answered", N_("Answered")),
+    ("abandoned", N_("Abandoned")),
+    ("answer_rate", N_("Answer %")),
+    ("abandon_rate", N_("Abandon %")),
+    ("service_level", N_("SL")),
+    ("asa_s", N_("ASA")),
+    ("aht_s", N_("AHT")),
+]
+
+
+def figure_text(metric: str, value: float | None, config: Config) -> Text:
+    """The value, and when it has a target its status symbol, coloured."""
+    state = status(metric, value, config.targets, config.queue.amber_band)
+    if state is None:
+        return Text(value_text(metric, value))
+    symbol = getattr(config.queue.symbols, state)
+    return Text(f"{value_text(metric, value)} {symbol}", style=STATUS_STYLE[state])
+
+
+def figure_cells(figures: Figures, config: Config) -> list[Text]:
+    return [figure_text(metric, figures.value(metric), config) for metric, _title in COLUMNS]
+
+
+def column_titles() -> list[str]:
+    return [_(title) for _metric, title in COLUMNS]
+
+
+SPANS = {"window": N_("last 30 min"), "interval": N_("this 15-min interval"), "shift": N_("shift so far")}
+
+
+def queue_table(view: "PanelView", config: Config, span: str = "window") -> Table:
+    """The queues and their total as one rich table (`queue watch`)."""
+    table = Table(_("Queue"), *column_titles(), title=_(SPANS[span]), title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for line in view.queues:
+        table.add_row(Text(line.queue), *figure_cells(getattr(line, span), config))
+    table.add_row(Text(_("Total"), style="bold"), *figure_cells(getattr(view.total, span), config), end_section=True)
+    return table
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], low: float, high: float) -> str:
+    """One bar a value on a fixed scale (a dip from 100 % to 97 % must look small)."""
+    span = max(high - low, 1e-9)
+    steps = len(BARS) - 1
+    return "".join(BARS[round(min(max((value - low) / span, 0.0), 1.0) * steps)] for value in values)

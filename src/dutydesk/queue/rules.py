@@ -1,0 +1,103 @@
+"""Threshold rules with sustain: an alert fires once per breach and clears when it ends.
+
+A rule fires at the first snapshot at which its condition has held in every snapshot of
+that queue (or of the total) since a breaching snapshot at least `sustain_min` earlier,
+by the snapshots' `ts`, so a replay and the live panel agree. It clears at the first
+snapshot where the condition no longer holds. A metric without a value (a rate with no
+calls) does not hold.
+"""
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dutydesk.config import QueueRule
+from dutydesk.queue.metrics import Figures
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}
+FIRED, CLEARED = "fired", "cleared"
+
+
+@dataclass
+class Alert:
+    id: int
+    rule: QueueRule
+    queue: str  # "" for the whole center
+    fired_at: datetime
+    value: float  # the metric's value when it fired
+    figures: Figures
+    cleared_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "rule": self.rule.key,
+            "queue": self.queue or None,
+            "level": self.rule.level,
+            "metric": self.rule.metric,
+            "comparison": self.rule.comparison,
+            "threshold": self.rule.value,
+            "value": self.value,
+            "fired_at": self.fired_at.isoformat(),
+            "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
+            "playbook": self.rule.playbook or None,
+            "figures": self.figures.as_json(),
+        }
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    kind: str  # FIRED or CLEARED
+    alert: Alert
+    at: datetime
+    figures: Figures  # at this moment
+
+
+@dataclass
+class _Breach:
+    since: datetime | None = None
+    alert: Alert | None = None
+
+
+@dataclass
+class RuleEngine:
+    rules: list[QueueRule]
+    _breaches: dict[tuple[str, str], _Breach] = field(default_factory=dict)
+    _next_id: int = 1
+
+    def evaluate(self, queue: str, ts: datetime, figures: Figures) -> list[AlertEvent]:
+        """The alerts that fire or clear with this snapshot of `queue` ("" the total)."""
+        events = []
+        for rule in self.rules:
+            if (rule.scope == "total") != (queue == ""):
+                continue
+            event = self._evaluate(rule, queue, ts, figures)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _evaluate(self, rule: QueueRule, queue: str, ts: datetime, figures: Figures) -> AlertEvent | None:
+        breach = self._breaches.setdefault((rule.key, queue), _Breach())
+        value = figures.value(rule.metric)
+        if value is None or not COMPARISONS[rule.comparison](value, rule.value):
+            breach.since, alert, breach.alert = None, breach.alert, None
+            if alert is None:
+                return None
+            alert.cleared_at = ts
+            return AlertEvent(CLEARED, alert, ts, figures)
+        if breach.since is None:
+            breach.since = ts
+        if breach.alert is None and ts - breach.since >= timedelta(minutes=rule.sustain_min):
+            breach.alert = Alert(self._next_id, rule, queue, ts, value, figures)
+            self._next_id += 1
+            return AlertEvent(FIRED, breach.alert, ts, figures)
+        return None

@@ -1,0 +1,110 @@
+"""Runs a feed source in a background thread (its own asyncio loop) into a monitor.
+
+The UI thread never waits for the feed: it reads `QueueMonitor.view()` and `status()`.
+"""
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from dutydesk.config import Config
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.queue.monitor import QueueMonitor
+from dutydesk.queue.sources import FeedSource, SimSource, open_source
+from dutydesk.store.db import Database
+
+SAVE_EVERY_S = 5.0
+RETRY_AFTER_S = 2.0
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    spec: str
+    warnings: int
+    last_warning: str | None
+    stale_since: datetime | None  # aware UTC: the last delivery (or the start) when stale
+    scenarios: tuple[str, ...]
+    failure: str | None
+
+
+class FeedRunner:
+    def __init__(self, source: FeedSource, monitor: QueueMonitor, stale_after_intervals: float,
+                 refresh_s: float = 0.0) -> None:
+        self.source, self.monitor = source, monitor
+        # A source faster than the panel's refresh is judged at the refresh's pace.
+        self.stale_after_s = stale_after_intervals * max(source.interval_s, refresh_s)
+        self.started_at = time.time()
+        self.last_received: float | None = None
+        self.failure: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dutydesk-feed", daemon=True)
+
+    def start(self) -> "FeedRunner":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def toggle_scenario(self, scenario: str) -> bool | None:
+        """Switch a drill scenario; None when the feed is not the simulator."""
+        if isinstance(self.source, SimSource):
+            return self.source.simulator.toggle(scenario)
+        return None
+
+    def status(self, now: float | None = None) -> FeedStatus:
+        now = time.time() if now is None else now
+        since = self.last_received or self.started_at
+        stale = now - since > self.stale_after_s
+        recent = self.source.warnings.recent
+        scenarios = tuple(sorted(self.source.simulator.scenarios)) if isinstance(self.source, SimSource) else ()
+        return FeedStatus(
+            spec=self.source.spec, warnings=self.source.warnings.count,
+            last_warning=f"{recent[-1].line}: {recent[-1].reason}" if recent else None,
+            stale_since=datetime.fromtimestamp(since, UTC) if stale else None,
+            scenarios=scenarios, failure=self.failure,
+        )
+
+    def _run(self) -> None:
+        try:
+            self.monitor.restore()
+        except Exception as error:  # an unreadable history must not stop the live feed
+            self.failure = f"{type(error).__name__}: {error}"[:200]
+        asyncio.run(self._main())
+        self.monitor.save(final=True)
+
+    async def _main(self) -> None:
+        feeding = asyncio.create_task(self._feed())
+        while not self._stop.is_set() and not feeding.done():
+            await asyncio.sleep(0.05)
+        feeding.cancel()
+        try:
+            await feeding
+        except asyncio.CancelledError:
+            pass
+
+    async def _feed(self) -> None:
+        saved = time.monotonic()
+        while True:
+            try:
+                async for snapshot in self.source:
+                    events = self.monitor.ingest(snapshot)
+                    self.last_received = time.time()
+                    if events or time.monotonic() - saved > SAVE_EVERY_S:  # alerts are logged at once
+                        await asyncio.to_thread(self.monitor.save)
+                        saved = time.monotonic()
+            except Exception as error:  # a bug in a source must not end the panel: retry
+                self.failure = f"{type(error).__name__}: {error}"[:200]
+            await asyncio.sleep(RETRY_AFTER_S)
+
+
+def open_feed(config: Config, spec: str | None = None, db: Database | None = None,
+              shift: Callable[[], ShiftInfo | None] = lambda: None, seed: int | None = None) -> FeedRunner:
+    """A runner (not started) for the source `spec` names, default the configured one."""
+    settings = config.queue
+    source = open_source(spec or settings.feed, settings, config.zone, seed=seed)
+    return FeedRunner(source, QueueMonitor(config, db, shift), settings.stale_after_intervals, settings.refresh_s)
