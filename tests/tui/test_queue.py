@@ -1,18 +1,23 @@
-"""The Queue screen: a surge drill raises an alert on screen and in the duty log."""
+"""The Queue screen: a surge drill raises an alert on screen and in the duty log; without
+a feed nothing runs and the screen says how to set one."""
 
 import asyncio
+import threading
 import time
 
 import pytest
+from rich.text import Text
+from sqlalchemy import func, select
 from textual.widgets import DataTable, Static
 
 from dutydesk.context import Context
 from dutydesk.domain.log import LogFilter, list_entries
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.store.tables import LogEntry, QueueInterval
 from dutydesk.tui.app import DutydeskApp, make_app
 from dutydesk.tui.screens.queue import QueueScreen
 
-from .conftest import text_of
+from .conftest import Notes, footer_descriptions, text_of
 
 FAST_SIM = "sim:seed=3,speed=600"  # 30 simulated minutes in about 3 s
 
@@ -56,6 +61,9 @@ async def test_the_panel_shows_queues_totals_and_agents(drill_context: Context, 
         assert "available" in text_of(app.screen.query_one("#queue-agent-counts", Static))
         trends = text_of(app.screen.query_one("#queue-trends", Static))
         assert "Waiting, last hour" in trends and any(bar in trends for bar in "▁▂▃▄▅▆▇█")
+        status = app.screen.query_one("#queue-status", Static).content
+        assert isinstance(status, Text) and status.plain.startswith(" SIMULATOR — drill data, not live ")
+        assert "on #ffaf00" in str(status.spans[0].style)  # a block of warning colour
         await pilot.press("t")
         await pilot.pause(1.2)
         assert "this 15-min interval" in text_of(app.screen.query_one("#queue-status", Static))
@@ -83,7 +91,8 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         def logged() -> list[str]:
             return [e.text for e in list_entries(drill_context.db, LogFilter(shift.id, "system_status", "warning"))]
 
-        assert await wait_for(lambda: any(t.startswith("Queue alert (all queues): waiting") for t in logged()), 10)
+        assert await wait_for(lambda: any(t.startswith("[SIM] Queue alert (all queues): waiting") for t in logged()), 10)
+        assert all(t.startswith("[SIM] ") for t in logged())  # a drill never reads like a real event
         assert len([t for t in logged() if "waiting" in t and ">= 8" in t]) == 1  # once per breach
 
         app.screen.query_one("#queue-alerts", DataTable).focus()  # the oldest: waiting fired after abandons
@@ -91,7 +100,7 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         await pilot.press("a")
         await pilot.pause(0.5)
         texts = [e.text for e in list_entries(drill_context.db, LogFilter(shift.id, None, None))]
-        assert any(t.startswith("Queue alert acknowledged by 王伟") for t in texts)
+        assert any(t.startswith("[SIM] Queue alert acknowledged by 王伟") for t in texts)
         assert await wait_for(lambda: any("acknowledged by 王伟" in row[3] for row in cells(app, "#queue-alerts")), 5)
 
         await pilot.press("p")  # the suggested playbook, offered to start as an incident
@@ -109,5 +118,43 @@ async def test_a_broken_feed_file_is_counted_and_goes_stale(context: Context, sh
         status = lambda: text_of(app.screen.query_one("#queue-status", Static))
         assert await wait_for(lambda: "2 feed warnings" in status() and "feed stale since" in status(), 8)
         assert "not UTF-8" in status()
+        assert "SIMULATOR" not in status()  # only the simulator is marked
         await pilot.press("d")
         assert isinstance(app.screen, QueueScreen)  # no drills without the simulator
+
+
+def row_counts(context: Context) -> tuple[int, int]:
+    with context.db.engine.connect() as connection:
+        return (connection.scalar(select(func.count()).select_from(LogEntry)) or 0,
+                connection.scalar(select(func.count()).select_from(QueueInterval)) or 0)
+
+
+def feed_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "dutydesk-feed"]
+
+
+async def test_without_a_feed_nothing_runs_and_the_screen_says_how_to_set_one(
+    context: Context, shift: ShiftInfo
+) -> None:
+    assert context.config.queue.feed == ""  # the shipped default
+    before = row_counts(context)
+    app = make_app(context)
+    seen = Notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.queue_feed.runner is None and feed_threads() == []
+        await pilot.press("3")
+        assert isinstance(app.screen, QueueScreen)
+        message = text_of(app.screen.query_one("#queue-no-feed", Static))
+        assert "No queue feed is configured" in message
+        assert "queue.feed" in message and str(context.config_path) in message and "--feed" in message
+        status = text_of(app.screen.query_one("#queue-status", Static))
+        assert "no queue feed" in status and "stale" not in status
+        assert not app.screen.query("#queue-table")  # no empty panel that could pass for a calm queue
+        keys = footer_descriptions(app)
+        assert "Formulas" in keys.values() and not {"Drill", "Acknowledge", "Span"} & set(keys.values())
+        await pilot.press("d", "a", "t", "p")  # hidden keys do nothing
+        await pilot.pause(3)
+        assert isinstance(app.screen, QueueScreen) and app.current_mode == "queue"
+        assert feed_threads() == []
+        assert seen.seen == []  # no alerts, no "stale" warnings
+    assert row_counts(context) == before  # nothing written to the log or the intervals

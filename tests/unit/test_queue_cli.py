@@ -79,11 +79,28 @@ def test_watch_once_prints_the_figures_of_a_file_feed(cli: Cli, tmp_path: Path) 
     assert view["total"]["shift"]["offered"] == 18 and view["total"]["window"]["waiting"] == 4
     assert view["total"]["shift"]["answer_rate"] == 2 / 3
     assert view["feed"]["warnings"] == 1
+    assert view["simulated"] is False  # type: ignore[index]
 
 
 def test_watch_with_a_bad_feed_is_an_error(cli: Cli) -> None:
     code, _out, err = cli("queue", "watch", "--feed", "gopher://x", "--once")
     assert code == 1 and "unknown feed" in err
+
+
+
+def test_watch_without_a_feed_says_how_to_set_one_and_exits_1(cli: Cli) -> None:
+    for extra in ((), ("--once",), ("--json",)):
+        code, out, err = cli("queue", "watch", *extra)
+        assert code == 1 and out == ""
+        assert err.strip().count("\n") == 0 and "no queue feed is configured" in err  # one line
+        assert "queue.feed" in err and "--feed" in err and "Traceback" not in err
+
+
+def test_watch_of_the_simulator_says_it_is_the_simulator(cli: Cli) -> None:
+    view = cli.json("queue", "watch", "--feed", "sim:seed=2", "--json")
+    assert view["simulated"] is True  # type: ignore[index]
+    code, out, _err = cli("queue", "watch", "--feed", "sim:seed=2", "--once")
+    assert code == 0 and "SIMULATOR — drill data, not live" in out
 
 
 def test_the_app_refuses_a_bad_feed_before_starting(cli: Cli) -> None:

@@ -136,6 +136,26 @@ def test_unknown_feed_specs_are_user_errors(config: Config) -> None:
             open_source(spec, config.queue, config.zone)
 
 
+
+def test_no_feed_is_the_default_and_opening_none_is_a_user_error(config: Config) -> None:
+    from dutydesk.queue.runner import chosen_feed, open_feed
+
+    assert config.queue.feed == "" and chosen_feed(config) == ""
+    for spec in (None, "", "  "):
+        with pytest.raises(UserError, match="no queue feed is configured"):
+            open_feed(config, spec)
+    assert chosen_feed(config, " sim ") == "sim"  # --feed wins over the configured none
+
+
+def test_only_the_simulator_marks_its_monitor_as_simulated(config: Config, tmp_path: Path) -> None:
+    from dutydesk.queue.runner import open_feed
+
+    assert open_feed(config, "sim:seed=1").monitor.simulated
+    assert open_feed(config, "sim").monitor.view().simulated
+    assert not open_feed(config, f"file:{tmp_path / 'feed.jsonl'}").monitor.simulated
+    assert not open_feed(config, "http://127.0.0.1:9/feed").monitor.view().simulated
+
+
 # -- the file source ------------------------------------------------------------------------
 
 

@@ -140,6 +140,20 @@ def test_alerts_are_logged_once_and_intervals_stored(context: Context, shift: Sh
     assert [line.shift.offered for line in restarted.view().queues] == [80, 40]
 
 
+
+def test_the_simulator_s_log_entries_say_they_come_from_the_simulator(context: Context, shift: ShiftInfo) -> None:
+    rule = waiting_rule(context.config, scope="total")
+    config = context.config.model_copy(update={"queue": context.config.queue.model_copy(update={"rules": [rule]})})
+    monitor = QueueMonitor(config, context.db, lambda: shift, simulated=True)
+    for minute in range(35):
+        monitor.ingest(snapshot(minute, 9 if minute < 32 else 1, offered=2, answered=2))
+    monitor.save()
+    monitor.acknowledge(monitor.alerts[0].id, shift)
+    texts = sorted(entry.text for entry in list_entries(context.db, LogFilter(shift.id, None, None)))
+    assert len(texts) == 3 and all(text.startswith("[SIM] Queue alert ") for text in texts), texts
+    assert monitor.view().simulated and not QueueMonitor(config).view().simulated
+
+
 def test_agents_long_in_busy_or_offline_are_flagged(config: Config) -> None:
     from dutydesk.queue.model import Agent
 

@@ -75,6 +75,7 @@ class PanelView:
     answer_rate_history: list[float]  # the total's last-30-min answer rate, likewise
     snapshots: int
     write_problem: str | None
+    simulated: bool  # the figures come from the simulator: drill data, not live
 
     def as_json(self) -> dict[str, object]:
         def line(item: QueueLine) -> dict[str, object]:
@@ -97,6 +98,7 @@ class PanelView:
             "staffing": self.staffing.as_json() if self.staffing else None,
             "staffed_agents": self.staffed_agents,
             "snapshots": self.snapshots,
+            "simulated": self.simulated,
         }
 
 
@@ -106,8 +108,11 @@ def metric_label(metric: str) -> str:
 
 class QueueMonitor:
     def __init__(self, config: Config, db: Database | None = None,
-                 shift: Callable[[], ShiftInfo | None] = lambda: None) -> None:
+                 shift: Callable[[], ShiftInfo | None] = lambda: None, *, simulated: bool = False) -> None:
+        """`simulated`: fed by the simulator, so its log entries say so (a drill's log must
+        never read like real events)."""
         self.config, self.settings, self.db, self.shift = config, config.queue, db, shift
+        self.simulated = simulated
         _check_rule_categories(config)
         self.board = Board(timedelta(minutes=self.settings.window_min), self.settings.interval_min)
         self.rules = RuleEngine(list(self.settings.rules))
@@ -208,7 +213,7 @@ class QueueMonitor:
             return
         rule = event.alert.rule
         at = min(event.at, clock.utcnow())
-        add_entry(self.db, self.config, shift, alert_event_text(event), category=rule.log_category,
+        add_entry(self.db, self.config, shift, self._log_text(alert_event_text(event)), category=rule.log_category,
                   severity=rule.level if event.kind == FIRED else "info", at=at)
 
     def acknowledge(self, alert_id: int, who: ShiftInfo | None) -> Alert | None:
@@ -221,10 +226,13 @@ class QueueMonitor:
             alert.acknowledged_by = who.supervisor_display if who else None
             alert.acknowledged_at = now
         if who is not None and self.db is not None:
-            add_entry(self.db, self.config, who, acknowledgement_text(alert),
+            add_entry(self.db, self.config, who, self._log_text(acknowledgement_text(alert)),
                       category=alert.rule.log_category,
                       at=now)
         return alert
+
+    def _log_text(self, text: str) -> str:
+        return _("[SIM] {text}").format(text=text) if self.simulated else text
 
     # -- reading -------------------------------------------------------------------------
 
@@ -248,6 +256,7 @@ class QueueMonitor:
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
             alerts=[replace(alert) for alert in alerts], staffing=self._staffing(),
             staffed_agents=staffed, snapshots=self.snapshots, write_problem=self.write_problem,
+            simulated=self.simulated,
             waiting_history=[waiting for _minute, waiting, _rate in self._history],
             answer_rate_history=[rate for _minute, _waiting, rate in self._history],
         )

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 STATUS_STYLE = {GREEN: "bold #5fd75f", AMBER: "bold #ffaf00", RED: "bold #ff5f5f"}
 WARNING_STYLE = "bold #ffaf00"
+SIMULATOR_STYLE = "bold #000000 on #ffaf00"  # a block of warning colour no screenshot can miss
+SIMULATOR_MARK = N_("SIMULATOR — drill data, not live")
 # (metric, column title); counts without a target are shown plain.
 COLUMNS = [
     ("waiting", N_("Waiting")),
@@ -55,12 +57,20 @@ SPANS = {"window": N_("last 30 min"), "interval": N_("this 15-min interval"), "s
 
 def queue_table(view: "PanelView", config: Config, span: str = "window") -> Table:
     """The queues and their total as one rich table (`queue watch`)."""
-    table = Table(_("Queue"), *column_titles(), title=_(SPANS[span]), title_justify="left",
+    title = Text(_(SPANS[span]))
+    if view.simulated:
+        title = Text.assemble(simulator_mark(), " ", title)
+    table = Table(_("Queue"), *column_titles(), title=title, title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for line in view.queues:
         table.add_row(Text(line.queue), *figure_cells(getattr(line, span), config))
     table.add_row(Text(_("Total"), style="bold"), *figure_cells(getattr(view.total, span), config), end_section=True)
     return table
+
+
+def simulator_mark() -> Text:
+    """Says the figures are the simulator's, in the panel and in `queue watch`."""
+    return Text(f" {_(SIMULATOR_MARK)} ", style=SIMULATOR_STYLE)
 
 
 BARS = "▁▂▃▄▅▆▇█"

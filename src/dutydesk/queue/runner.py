@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from dutydesk.config import Config
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
 from dutydesk.queue.monitor import QueueMonitor
 from dutydesk.queue.sources import FeedSource, SimSource, open_source
 from dutydesk.store.db import Database
@@ -102,9 +104,20 @@ class FeedRunner:
             await asyncio.sleep(RETRY_AFTER_S)
 
 
+def chosen_feed(config: Config, spec: str | None = None) -> str:
+    """The feed to run: `spec` (--feed), else the configured one; "" when there is none."""
+    return (spec or config.queue.feed).strip()
+
+
 def open_feed(config: Config, spec: str | None = None, db: Database | None = None,
               shift: Callable[[], ShiftInfo | None] = lambda: None, seed: int | None = None) -> FeedRunner:
-    """A runner (not started) for the source `spec` names, default the configured one."""
+    """A runner (not started) for the source `spec` names, default the configured one;
+    a UserError when neither names one."""
     settings = config.queue
-    source = open_source(spec or settings.feed, settings, config.zone, seed=seed)
-    return FeedRunner(source, QueueMonitor(config, db, shift), settings.stale_after_intervals, settings.refresh_s)
+    chosen = chosen_feed(config, spec)
+    if not chosen:
+        raise UserError(_("no queue feed is configured: set queue.feed in the configuration file "
+                          "or pass --feed (sim, file:PATH or an http(s):// URL)"))
+    source = open_source(chosen, settings, config.zone, seed=seed)
+    monitor = QueueMonitor(config, db, shift, simulated=isinstance(source, SimSource))
+    return FeedRunner(source, monitor, settings.stale_after_intervals, settings.refresh_s)

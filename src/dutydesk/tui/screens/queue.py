@@ -1,7 +1,9 @@
 """The live queue panel (key 3): totals, a row per queue, agents, alerts, feed status.
 
 The feed runs all the time in its own thread (`QueueFeedService`, started by the app), so
-alerts fire and are logged whichever screen is shown. This screen only reads: like
+alerts fire and are logged whichever screen is shown. With no feed configured nothing runs
+and the screen says how to set one; with the simulator it says, unmissably, that the
+figures are drill data. This screen only reads: like
 dolphie, each refresh is a thread worker that builds the plain `PanelView`; the widgets are
 updated when it succeeds and only then is the next refresh armed (`set_timer`), so
 refreshes never pile up. Nothing is computed or drawn while the screen is not visible.
@@ -29,9 +31,10 @@ from dutydesk.queue.render import (
     column_titles,
     figure_cells,
     figure_text,
+    simulator_mark,
 )
 from dutydesk.queue.rules import Alert
-from dutydesk.queue.runner import FeedRunner, FeedStatus, open_feed
+from dutydesk.queue.runner import FeedRunner, FeedStatus, chosen_feed, open_feed
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
 from dutydesk.tui.bindings import translate_bindings
@@ -41,6 +44,7 @@ from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
 SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
+FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
 AGENT_ROWS = 50  # the agents shown: flagged first, then longest in their state
 STATE_LABELS = {
     "available": N_("available"), "on_call": N_("on call"), "wrap_up": N_("wrap-up"),
@@ -71,30 +75,37 @@ Escape closes this help.""")
 
 
 class QueueFeedService:
-    """The app's one feed: started with the app, stopped with it; announces new alerts."""
+    """The app's one feed: started with the app, stopped with it; announces new alerts.
+    `runner` is None when no feed is configured: then no thread runs and nothing is written."""
 
     def __init__(self, app: App[None], spec: str | None) -> None:
         self.app = app
         context = app.context  # type: ignore[attr-defined]
-        self.runner: FeedRunner = open_feed(
-            context.config, spec, context.db, shift=lambda: app.shift  # type: ignore[attr-defined]
-        )
+        self.runner: FeedRunner | None = None
+        if chosen_feed(context.config, spec):
+            self.runner = open_feed(
+                context.config, spec, context.db, shift=lambda: app.shift  # type: ignore[attr-defined]
+            )
         self._announced = 0
 
     def start(self) -> None:
-        self.runner.start()
-        self.app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
+        if self.runner is not None:
+            self.runner.start()
+            self.app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
 
     def stop(self) -> None:
-        self.runner.stop()
+        if self.runner is not None:
+            self.runner.stop()
 
     def _announce(self) -> None:
+        assert self.runner is not None  # armed only with a feed
         monitor = self.runner.monitor
         with monitor.lock:
             fresh = [alert for alert in monitor.alerts if alert.id > self._announced]
+        title = _("Simulated queue alert") if monitor.simulated else _("Queue alert")
         for alert in fresh:
             self._announced = alert.id
-            self.app.notify(alert_summary(alert), title=_("Queue alert"),
+            self.app.notify(alert_summary(alert), title=title,
                             severity="error" if alert.rule.level == "critical" else "warning", timeout=10)
 
 
@@ -151,6 +162,7 @@ class QueueScreen(Screen[None]):
     #queue-agent-counts, #queue-alert-title { height: 1; padding: 0 1; text-style: bold;
         text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-agents, #queue-alerts { height: 1fr; }
+    #queue-no-feed { height: 1fr; padding: 1 2; }
     """
     BINDINGS = [
         Binding("a", "acknowledge", N_("Acknowledge")),
@@ -174,8 +186,14 @@ class QueueScreen(Screen[None]):
         return self.app.context.config  # type: ignore[attr-defined,no-any-return]
 
     @property
+    def has_feed(self) -> bool:
+        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined,no-any-return]
+
+    @property
     def feed(self) -> FeedRunner:
-        return self.app.queue_feed.runner  # type: ignore[attr-defined,no-any-return]
+        runner = self.app.queue_feed.runner  # type: ignore[attr-defined]
+        assert runner is not None  # the panel's parts are only built with a feed
+        return runner  # type: ignore[no-any-return]
 
     @property
     def queue_table(self) -> DataTable[Text]:
@@ -195,6 +213,10 @@ class QueueScreen(Screen[None]):
             yield Static(_("Queue"), id="queue-title", classes="screen-title", markup=False)
             yield Static("│", classes="title-separator")
             yield Static(id="queue-status")
+        if not self.has_feed:
+            yield Static(self._no_feed_text(), id="queue-no-feed")
+            yield DeskFooter()
+            return
         yield Static(id="queue-totals")
         yield Static(id="queue-trends")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
@@ -207,7 +229,26 @@ class QueueScreen(Screen[None]):
                 yield DataTable(id="queue-alerts", cursor_type="row")
         yield DeskFooter()
 
+    def _no_feed_text(self) -> Text:
+        path = self.app.context.config_path  # type: ignore[attr-defined]
+        text = Text(_("No queue feed is configured: no live figures are shown and no queue alerts are raised."),
+                    style=WARNING_STYLE)
+        text.append("\n\n")
+        text.append(_("To show the live queue, set queue.feed in the configuration file ({path}) to "
+                      "file:PATH (a growing JSONL or CSV file) or an http(s):// URL, or start dutydesk "
+                      "with --feed, e.g. dutydesk --feed file:/var/acd/feed.jsonl").format(path=path))
+        text.append("\n\n")
+        text.append(_("To try the panel with simulated drill data: dutydesk demo, or --feed sim."), style="dim")
+        return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without a feed there is nothing to acknowledge, span or drill: those keys are hidden."""
+        return self.has_feed or action not in FEED_ACTIONS
+
     def on_mount(self) -> None:
+        if not self.has_feed:
+            self.query_one("#queue-status", Static).update(Text(_("no queue feed"), style=WARNING_STYLE))
+            return
         self.queue_table.add_columns(_("Queue"), *column_titles())
         self.agent_table.add_columns(_("Agent"), _("Queue"), _("State"), _("For"))
         self.alert_table.add_columns(_("Fired"), _("Level"), _("Alert"), _("Status"))
@@ -255,6 +296,9 @@ class QueueScreen(Screen[None]):
 
     def _show_status(self, view: PanelView, status: FeedStatus) -> None:
         line = Text(no_wrap=True, overflow="ellipsis")
+        if view.simulated:  # first, so it survives the narrowest terminal
+            line.append_text(simulator_mark())
+            line.append(" ")
         line.append(_(SPANS[self.span_index][1]), style="bold")
         line.append(" · " + status.spec)
         if status.scenarios:
