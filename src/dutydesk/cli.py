@@ -1,8 +1,7 @@
 """The `dutydesk` command. Heavy modules (sqlmodel, textual) are imported inside the commands
 that need them, so `dutydesk --help` stays fast.
 
-Help texts are translated when this module is imported, so the language is chosen first
-from `--lang` on the command line, then DUTYDESK_LANG, then the locale.
+The language of the help texts is chosen when `cli_support` is imported, before the rest.
 """
 
 import sys
@@ -11,7 +10,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dutydesk.cli_support import Options, command_context, console, fail, local_text, options, print_json
+from dutydesk.cli_support import (  # first: it chooses the language for the help texts
+    JsonOption,
+    Options,
+    TeamOption,
+    command_context,
+    console,
+    fail,
+    local_text,
+    open_shift_of,
+    options,
+    print_json,
+)
+from dutydesk.commands import export, followup, handover, incident, playbook, queue
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
 
@@ -21,20 +32,6 @@ if TYPE_CHECKING:
     from dutydesk.domain.shifts import ShiftInfo
 
 
-def _language_from_argv(argv: list[str]) -> str | None:
-    for index, argument in enumerate(argv):
-        if argument == "--lang" and index + 1 < len(argv):
-            return argv[index + 1]
-        if argument.startswith("--lang="):
-            return argument.split("=", 1)[1]
-    return None
-
-
-try:
-    set_language(choose_language(_language_from_argv(sys.argv[1:])))
-except UserError:
-    pass  # reported by the callback when it validates --lang itself
-
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=_("The duty supervisor's console."))
 supervisor_app = typer.Typer(help=_("Register and list supervisors."), no_args_is_help=True)
 shift_app = typer.Typer(help=_("Open, show and close shifts."), no_args_is_help=True)
@@ -42,9 +39,15 @@ log_app = typer.Typer(help=_("Keep and search the duty log."), no_args_is_help=T
 app.add_typer(supervisor_app, name="supervisor")
 app.add_typer(shift_app, name="shift")
 app.add_typer(log_app, name="log")
+app.add_typer(handover.app, name="handover")
+app.add_typer(playbook.app, name="playbook")
+app.add_typer(incident.app, name="incident")
+app.add_typer(followup.app, name="followup")
+app.add_typer(queue.app, name="queue")
+app.command("export")(export.export)  # single commands, not groups
+app.command("verify")(handover.verify_all)  # = handover verify --all
+app.command("staffing")(queue.staffing)
 
-JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
-TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: from config)."))]
 
 
 @app.callback(invoke_without_command=True)
@@ -53,17 +56,19 @@ def main_options(
     db: Annotated[str | None, typer.Option("--db", help=_("Database file or URL (default: $DUTYDESK_DB, then the user data dir)."))] = None,
     config: Annotated[Path | None, typer.Option("--config", help=_("Configuration file (default: the user config dir)."))] = None,
     lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or zh (default: $DUTYDESK_LANG, then the locale)."))] = None,
+    feed: Annotated[str | None, typer.Option("--feed", "--source", help=_("Queue feed for the app: sim, file:PATH or an http(s):// URL (default: from config)."))] = None,
 ) -> None:
     set_language(choose_language(lang))
     ctx.obj = Options(db, config, lang)
+    ctx.meta["feed"] = feed
     if ctx.invoked_subcommand is None:
-        _run_tui(ctx.obj.context())
+        _run_tui(ctx.obj.context(), feed)
 
 
-def _run_tui(context: "Context") -> None:
+def _run_tui(context: "Context", feed: str | None = None) -> None:
     from dutydesk.tui.app import make_app
 
-    make_app(context).run()
+    make_app(context, feed).run()
 
 
 # --- demo -------------------------------------------------------------------------------
@@ -80,7 +85,7 @@ def demo(
 
     path = paths.demo_database_path()
     prepare_demo_database(path, fresh=fresh, config_path=options(ctx).config)
-    _run_tui(options(ctx).context(path))
+    _run_tui(options(ctx).context(path), ctx.meta.get("feed") or "sim")
 
 
 # --- supervisors ------------------------------------------------------------------------
@@ -140,10 +145,8 @@ def shift_open(
 @shift_app.command("current")
 def shift_current(ctx: typer.Context, team: TeamOption = None, as_json: JsonOption = False) -> None:
     """Show the open shift."""
-    from dutydesk.domain.shifts import require_current_shift
-
     context = command_context(ctx)
-    shift = require_current_shift(context.db, team)
+    shift = open_shift_of(context, team)
     if as_json:
         print_json(shift.as_json(context.config))
     else:
@@ -153,10 +156,10 @@ def shift_current(ctx: typer.Context, team: TeamOption = None, as_json: JsonOpti
 @shift_app.command("close")
 def shift_close(ctx: typer.Context, team: TeamOption = None) -> None:
     """Close the open shift."""
-    from dutydesk.domain.shifts import close_shift, require_current_shift
+    from dutydesk.domain.shifts import close_shift
 
     context = command_context(ctx)
-    shift = close_shift(context.db, require_current_shift(context.db, team).id)
+    shift = close_shift(context.db, open_shift_of(context, team).id)
     _print_shift(context, shift)
 
 
@@ -252,10 +255,9 @@ def log_add(
 ) -> None:
     """Add an entry to the open shift's duty log."""
     from dutydesk.domain.log import add_entry, parse_at
-    from dutydesk.domain.shifts import require_current_shift
 
     context = command_context(ctx)
-    shift = require_current_shift(context.db, team)
+    shift = open_shift_of(context, team)
     entry = add_entry(
         context.db, context.config, shift, _entry_text(text), category=category,
         severity=severity or "info", at=parse_at(at, context.config) if at else None,

@@ -1,20 +1,43 @@
-"""What every `dutydesk` command shares: the global options, JSON and table output.
+"""What every `dutydesk` command shares: the language, the global options, JSON and table output.
 
 Command modules import only typer at the top; sqlmodel and rich come in when a command runs.
+Help texts are translated when the command modules are imported, so importing this module
+first chooses the language: `--lang` on the command line, then DUTYDESK_LANG, then the locale.
 """
 
 import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from dutydesk.errors import UserError
+from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from dutydesk.context import Context
+    from dutydesk.domain.shifts import ShiftInfo
+
+
+def _language_from_argv(argv: list[str]) -> str | None:
+    for index, argument in enumerate(argv):
+        if argument == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if argument.startswith("--lang="):
+            return argument.split("=", 1)[1]
+    return None
+
+
+try:
+    set_language(choose_language(_language_from_argv(sys.argv[1:])))
+except UserError:
+    pass  # reported by the main callback when it validates --lang itself
+
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
+TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: from config)."))]
 
 
 class Options:
@@ -38,6 +61,13 @@ def options(ctx: typer.Context) -> Options:
 
 def command_context(ctx: typer.Context) -> "Context":
     return options(ctx).context()
+
+
+def open_shift_of(context: "Context", team: str | None) -> "ShiftInfo":
+    """The shift a command works on: --team's, else this console's team's, else the only open one."""
+    from dutydesk.domain.shifts import require_current_shift
+
+    return require_current_shift(context.db, team, home_team=context.config.center.team)
 
 
 def print_json(value: Any) -> None:

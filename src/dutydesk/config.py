@@ -9,9 +9,10 @@ import re
 import tomllib
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dutydesk.errors import ConfigError
@@ -108,11 +109,145 @@ class LogSettings(Strict):
         return categories
 
 
+class ExportSettings(Strict):
+    dir: str  # empty: the user's documents dir / "dutydesk"
+    separate_categories: list[str]  # log categories that get their own section
+
+    def directory(self) -> Path:
+        if self.dir.strip():
+            return Path(self.dir).expanduser()
+        return platformdirs.user_documents_path() / "dutydesk"
+
+
+# -- the live queue panel ------------------------------------------------------------
+
+class QueueRule(Strict):
+    """A threshold rule: `metric comparison value`, held for `sustain_min`, raises an alert."""
+
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    scope: Literal["total", "each"] = "total"  # the whole center, or every queue on its own
+    metric: Literal["waiting", "longest_wait_s", "answer_rate", "abandon_rate", "service_level", "asa_s", "aht_s"]
+    comparison: Literal[">=", ">", "<=", "<"]
+    value: float
+    sustain_min: Annotated[float, Field(ge=0)]
+    level: Literal["warning", "critical"]
+    playbook: str = ""  # the playbook key it suggests
+    action: Label
+    log_category: Annotated[str, Field(pattern=KEY_PATTERN)] = "system_status"
+
+
+class QueueSymbols(Strict):
+    green: Annotated[str, Field(min_length=1)]
+    amber: Annotated[str, Field(min_length=1)]
+    red: Annotated[str, Field(min_length=1)]
+
+
+class QueueSimulator(Strict):
+    queues: Annotated[list[str], Field(min_length=1)]
+    agents_per_queue: Annotated[int, Field(gt=0)]
+    calls_per_hour: Annotated[float, Field(ge=0)]  # per queue, at profile factor 1
+    handle_time_s: Annotated[float, Field(gt=0)]  # mean talk time
+    wrap_up_s: Annotated[float, Field(ge=0)]
+    patience_s: Annotated[float, Field(gt=0)]  # mean time a caller waits before hanging up
+    short_abandon_s: Annotated[float, Field(ge=0)]
+    service_level_threshold_s: Annotated[float, Field(gt=0)]
+    not_ready_per_agent_hour: Annotated[float, Field(ge=0)]  # busy/break episodes
+    not_ready_s: Annotated[float, Field(gt=0)]  # their mean length
+    profile: Annotated[list[float], Field(min_length=24, max_length=24)]  # factor per hour of day
+    warm_up_min: Annotated[float, Field(ge=0)]  # simulated at once before the live pace starts
+
+
+class QueueSettings(Strict):
+    feed: str  # "" (no live feed), sim, file:PATH or http(s)://URL
+    refresh_s: Annotated[float, Field(gt=0)]
+    stale_after_intervals: Annotated[float, Field(gt=0)]
+    window_min: Annotated[int, Field(gt=0)]
+    interval_min: Annotated[int, Field(gt=0, le=60)]
+    exclude_short_abandons: bool
+    service_level_base: Literal["offered", "answered"]
+    agent_state_limit_min: Annotated[float, Field(gt=0)]
+    flagged_states: list[Literal["available", "on_call", "wrap_up", "busy", "break", "offline"]]
+    amber_band: Annotated[float, Field(ge=0, le=1)]
+    max_line_bytes: Annotated[int, Field(ge=1024)]
+    http_interval_s: Annotated[float, Field(gt=0)]
+    http_timeout_s: Annotated[float, Field(gt=0)]
+    symbols: QueueSymbols
+    simulator: QueueSimulator
+    rules: list[QueueRule]
+
+    @field_validator("rules")
+    @classmethod
+    def unique_rule_keys(cls, rules: list[QueueRule]) -> list[QueueRule]:
+        keys = [rule.key for rule in rules]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate rule key {', '.join(duplicates)}")
+        return rules
+
+
+# -- incidents and follow-ups --------------------------------------------------------
+
+class IncidentSettings(Strict):
+    # A step deadline turns amber when less than this share of its time is left.
+    amber_fraction: Annotated[float, Field(gt=0, lt=1)]
+    log_category: Annotated[str, Field(pattern=KEY_PATTERN)]  # for start, level change, close
+
+
+class ComplaintUrgency(Strict):
+    respond_within_min: Annotated[int, Field(gt=0)]
+    resolve_within_min: Annotated[int, Field(gt=0)] | None = None
+    label: Label
+
+
+class FollowUpSettings(Strict):
+    ticket_accept_within_min: Annotated[int, Field(gt=0)]  # a dispatched ticket is chased after this
+    default_due_min: Annotated[int, Field(gt=0)]  # other follow-ups without a --due
+    complaint_urgency: dict[str, ComplaintUrgency]
+    complaint_types: Annotated[list[Category], Field(min_length=1)]
+
+
+class ChecklistItem(Strict):
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    label: Label
+    required: bool = True
+    kind: Literal["check", "floor_status", "list", "anomalies", "follow_ups", "log_read"] = "check"
+
+
+class ChecklistSection(Strict):
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    label: Label
+    items: Annotated[list[ChecklistItem], Field(min_length=1)]
+
+
+class HandoverSettings(Strict):
+    """The handover checklist template and the signing rules."""
+
+    sections: Annotated[list[ChecklistSection], Field(min_length=1)]
+    anomaly_categories: list[str]
+    anomaly_lookback_days: Annotated[int, Field(gt=0)]
+    pin_attempts: Annotated[int, Field(gt=0)]
+    pin_lockout_s: Annotated[int, Field(ge=0)]
+
+    @field_validator("sections")
+    @classmethod
+    def unique_item_keys(cls, sections: list[ChecklistSection]) -> list[ChecklistSection]:
+        keys = [item.key for section in sections for item in section.items]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate checklist item key {', '.join(duplicates)}")
+        return sections
+
+
 class Config(Strict):
     center: Center
     shifts: Annotated[list[ShiftSlot], Field(min_length=1)]
     targets: Targets
     log: LogSettings
+    queue: QueueSettings
+    export: ExportSettings
+    handover: HandoverSettings
+    incidents: IncidentSettings
+    followups: FollowUpSettings
 
     @property
     def zone(self) -> ZoneInfo:
@@ -120,6 +255,9 @@ class Config(Strict):
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.log.categories if c.key == key), None)
+
+    def slot(self, key: str) -> ShiftSlot | None:
+        return next((s for s in self.shifts if s.key == key), None)
 
     def slot_at(self, moment: datetime) -> tuple[ShiftSlot, datetime, datetime]:
         """The shift slot whose planned span contains `moment`, with that span (local)."""

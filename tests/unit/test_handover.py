@@ -3,6 +3,7 @@
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import TEST_PIN
@@ -276,3 +277,15 @@ def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, sh
     ho.sign_handover(db, config, later.id, "outgoing", "zhao", "8642")
     assert ho.sign_handover(db, config, later.id, "incoming", "wang", TEST_PIN).status == "signed"
     assert problems(db) == []
+
+
+def test_signing_just_before_the_end_opens_the_next_slot(db, config, supervisor, incoming) -> None:  # type: ignore[no-untyped-def]
+    zone = ZoneInfo("Asia/Shanghai")
+    day = shifts.open_shift(db, config, "wang", now=datetime(2026, 11, 24, 8, 5, tzinfo=zone))
+    started = answer_all(db, ho.start_handover(db, config).id)
+    before_end = datetime(2026, 11, 24, 19, 52, tzinfo=zone)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN, now=before_end)
+    ho.sign_handover(db, config, started.id, "incoming", incoming.name, INCOMING_PIN, now=before_end)
+    night = shifts.current_shift(db)
+    assert night is not None and night.id != day.id and night.slot_key == "night"
+    assert night.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)

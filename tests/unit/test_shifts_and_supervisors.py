@@ -67,3 +67,11 @@ def test_closing_a_shift_frees_the_team(db, config, supervisor) -> None:  # type
 def test_unknown_supervisor_cannot_open_a_shift(db, config) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match="no supervisor named ghost"):
         shifts.open_shift(db, config, "ghost")
+
+
+def test_with_several_teams_open_the_consoles_own_team_is_current(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    own = shifts.open_shift(db, config, "wang", "A")
+    shifts.open_shift(db, config, "wang", "B")
+    assert shifts.current_shift(db, home_team="A") == own
+    with pytest.raises(UserError, match="several shifts are open"):
+        shifts.current_shift(db, home_team="C")

@@ -8,7 +8,7 @@ import pytest
 
 from dutydesk.domain import log
 from dutydesk.errors import DatabaseRefused
-from dutydesk.store.db import SCHEMA_VERSION, open_database
+from dutydesk.store.db import SCHEMA_VERSION, VERSION_3_TABLES, open_database
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -46,6 +46,10 @@ def test_old_database_is_backed_up_then_migrated_and_keeps_its_rows(tmp_path: Pa
     assert texts == ["Queue surge after the campaign mail-out", "CRM 登录缓慢，已通知 IT"]
     # The migration indexed the old rows: they are found by search.
     assert [hit.entry.id for hit in log.search(db, "登录")] == [1]
+    # ...and created the tables of later versions.
+    with sqlite3.connect(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert set(VERSION_3_TABLES) <= tables
     db.close()
 
 

@@ -4,7 +4,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli_support import command_context, console, local_text, print_json
+from dutydesk.cli_support import (
+    JsonOption,
+    command_context,
+    console,
+    local_text,
+    print_json,
+)
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
@@ -13,7 +19,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help=_("Follow-ups: tickets, complaints, special customers, system issues."), no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
 Id = Annotated[int, typer.Argument(help=_("The follow-up number."))]
 
 

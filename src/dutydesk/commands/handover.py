@@ -5,7 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli_support import command_context, console, fail, local_text, print_json
+from dutydesk.cli_support import (
+    JsonOption,
+    TeamOption,
+    command_context,
+    console,
+    fail,
+    local_text,
+    open_shift_of,
+    print_json,
+)
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
@@ -15,18 +24,14 @@ if TYPE_CHECKING:
 app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
 
 HandoverOption = Annotated[int | None, typer.Option("--handover", help=_("Handover number (default: the open shift's)."))]
-TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: the only open shift)."))]
-JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
 
 
 def _target(context: "Context", handover_id: int | None, team: str | None) -> "HandoverView":
     """The handover named, else the one of the open shift (which must have been started)."""
     from dutydesk.domain.handover import get_handover, handover_of_shift
-    from dutydesk.domain.shifts import require_current_shift
-
     if handover_id is not None:
         return get_handover(context.db, handover_id)
-    found = handover_of_shift(context.db, require_current_shift(context.db, team).id)
+    found = handover_of_shift(context.db, open_shift_of(context, team).id)
     if found is None:
         fail(_("no handover started for the open shift: start one with `dutydesk handover start`"))
     return found
@@ -61,7 +66,7 @@ def show(
     if handover_id is not None:
         found = get_handover(context.db, handover_id)
     else:
-        shift = current_shift(context.db, team)
+        shift = current_shift(context.db, team, home_team=context.config.center.team)
         found = (handover_of_shift(context.db, shift.id) if shift else None) or latest_handover(context.db, team)
     if found is None:
         fail(_("no handover yet: start one with `dutydesk handover start`"))

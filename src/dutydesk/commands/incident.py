@@ -4,7 +4,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli_support import command_context, console, fail, local_text, print_json
+from dutydesk.cli_support import (
+    JsonOption,
+    TeamOption,
+    command_context,
+    console,
+    fail,
+    local_text,
+    open_shift_of,
+    print_json,
+)
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:
@@ -13,8 +22,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help=_("Incidents run from playbooks: start, steps, notes, close."), no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
-TeamOption = Annotated[str | None, typer.Option("--team", help=_("Team or site (default: from config)."))]
 Number = Annotated[int, typer.Argument(help=_("The incident number."))]
 
 
@@ -28,11 +35,9 @@ def start(
     """Start an incident from a playbook; it is written to the open shift's duty log."""
     from dutydesk.domain.incidents import start_incident
     from dutydesk.domain.playbooks import load_playbooks
-    from dutydesk.domain.shifts import require_current_shift
-
     context = command_context(ctx)
     playbook = load_playbooks().get(key)
-    shift = require_current_shift(context.db, team)
+    shift = open_shift_of(context, team)
     incident = start_incident(context.db, context.config, shift, playbook, note)
     typer.echo(_("Started incident #{number}: {title}").format(number=incident.number, title=incident.title))
     _print(context, incident)
@@ -129,10 +134,8 @@ def level(
 ) -> None:
     """Change an incident's level; it is written to the duty log."""
     from dutydesk.domain.incidents import change_level
-    from dutydesk.domain.shifts import require_current_shift
-
     context = command_context(ctx)
-    change_level(context.db, context.config, require_current_shift(context.db, team), number, new_level, reason)
+    change_level(context.db, context.config, open_shift_of(context, team), number, new_level, reason)
     typer.echo(_("Incident #{number} is now level {level}.").format(number=number, level=new_level))
 
 
@@ -144,10 +147,8 @@ def close(
 ) -> None:
     """Close an incident with a short summary; it is written to the duty log."""
     from dutydesk.domain.incidents import close_incident
-    from dutydesk.domain.shifts import require_current_shift
-
     context = command_context(ctx)
-    close_incident(context.db, context.config, require_current_shift(context.db, team), number, summary)
+    close_incident(context.db, context.config, open_shift_of(context, team), number, summary)
     typer.echo(_("Incident #{number} closed.").format(number=number))
 
 

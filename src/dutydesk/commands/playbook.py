@@ -5,12 +5,11 @@ from typing import Annotated
 
 import typer
 
-from dutydesk.cli_support import console, fail, print_json
+from dutydesk.cli_support import JsonOption, console, fail, print_json
 from dutydesk.i18n import _
 
 app = typer.Typer(help=_("Incident playbooks: list, show, check."), no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help=_("Print JSON for scripts."))]
 
 
 @app.command("list")

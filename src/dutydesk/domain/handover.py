@@ -583,7 +583,11 @@ def _switch_shifts(db: Database, config: Config, handover: HandoverView, incomin
         shifts.close_shift(db, outgoing.id, now)
     current: ShiftInfo | None = shifts.current_shift(db, handover.team)
     if current is None:
-        current = shifts.open_shift(db, config, incoming, handover.team, now)
+        # Signed a little before the outgoing shift's planned end, it is still the next
+        # slot that starts: plan the new shift from that end, not from the signing time.
+        current = shifts.open_shift(
+            db, config, incoming, handover.team, now, planned_for=max(now, outgoing.planned_end)
+        )
     with db.session() as session:
         stored = session.get(Handover, handover.id)
         assert stored is not None

@@ -72,14 +72,15 @@ def _shifts_query():  # type: ignore[no-untyped-def]
 
 def open_shift(
     db: Database, config: Config, supervisor_name: str, team: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, *, planned_for: datetime | None = None,
 ) -> ShiftInfo:
+    """Open a shift now, planned as the pattern's slot that holds `planned_for` (default: now)."""
     supervisor = get_supervisor(db, supervisor_name)
     team = (team or config.center.team).strip()
     if not team:
         raise UserError(_("the team name is empty"))
     moment = now or clock.utcnow()
-    slot, planned_start, planned_end = config.slot_at(moment)
+    slot, planned_start, planned_end = config.slot_at(planned_for or moment)
     existing = current_shift(db, team)
     if existing:
         raise UserError(_already_open(existing))
@@ -109,20 +110,23 @@ def _already_open(shift: ShiftInfo | None) -> str:
     )
 
 
-def current_shift(db: Database, team: str | None = None) -> ShiftInfo | None:
-    """The open shift of `team`; without a team, the only open shift (if just one is open)."""
+def current_shift(db: Database, team: str | None = None, *, home_team: str | None = None) -> ShiftInfo | None:
+    """The open shift of `team`. Without a team: the only open shift or, when several
+    teams have one open, the one of `home_team` (this console's own team)."""
     query = _shifts_query().where(Shift.status == OPEN)
     if team is not None:
         query = query.where(Shift.team == team)
     with db.session() as session:
-        rows = session.exec(query.limit(2)).all()
-    if len(rows) > 1:
-        raise UserError(_("several shifts are open; choose one with --team"))
-    return _info(*rows[0]) if rows else None
+        found = [_info(*row) for row in session.exec(query)]
+    if len(found) > 1:
+        found = [shift for shift in found if shift.team == home_team]
+        if not found:
+            raise UserError(_("several shifts are open; choose one with --team"))
+    return found[0] if found else None
 
 
-def require_current_shift(db: Database, team: str | None = None) -> ShiftInfo:
-    shift = current_shift(db, team)
+def require_current_shift(db: Database, team: str | None = None, *, home_team: str | None = None) -> ShiftInfo:
+    shift = current_shift(db, team, home_team=home_team)
     if shift is None:
         raise UserError(_("no shift is open: open one with `dutydesk shift open --supervisor NAME`"))
     return shift

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -33,9 +33,23 @@ def _add_search_index(connection: Connection) -> None:
         sqlite.install_search_and_guards(connection)
 
 
+# Tables that came with schema version 3; each later version lists its own.
+VERSION_3_TABLES = (
+    "handover", "handover_answer", "handover_carried", "handover_signature", "signing_key",
+    "pin_guard", "incident", "incident_step", "incident_event", "follow_up",
+    "follow_up_event", "queue_interval",
+)
+
+
+def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
+    tables = [SQLModel.metadata.tables[name] for name in VERSION_3_TABLES]
+    SQLModel.metadata.create_all(connection, tables=tables)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
+    3: _add_handover_incident_and_queue_tables,
 }
 
 

@@ -60,3 +60,199 @@ class LogEntry(SQLModel, table=True):
     text: str
     author_id: int = Field(foreign_key="supervisor.id")
     supersedes_id: int | None = Field(default=None, foreign_key="log_entry.id", unique=True)
+
+
+# --- Handover (issue 3): the checklist both supervisors sign ------------------------------
+
+
+class Handover(SQLModel, table=True):
+    """One handover from an outgoing shift to the next; frozen once the first signature is on."""
+
+    __tablename__ = "handover"
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(index=True)
+    outgoing_shift_id: int = Field(foreign_key="shift.id", unique=True)
+    incoming_shift_id: int | None = Field(default=None, foreign_key="shift.id")
+    started_at: datetime
+    status: str = "draft"  # draft | outgoing_signed | signed
+    previous_digest: str | None = None  # digest of the team's previous signed handover
+    signed_content: str | None = None  # the canonical content as signed (see docs/handover-signing.md)
+    digest: str | None = None  # digest of the whole signed record, the next record links to it
+
+
+class HandoverAnswer(SQLModel, table=True):
+    """One checklist item of a handover, with the template's labels copied in."""
+
+    __tablename__ = "handover_answer"
+    __table_args__ = (Index("ix_handover_answer_key", "handover_id", "key", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id")
+    position: int
+    section_key: str
+    section_en: str
+    section_zh: str | None = None
+    key: str
+    label_en: str
+    label_zh: str | None = None
+    kind: str
+    required: bool
+    status: str | None = None
+    note: str = ""
+    answered_at: datetime | None = None
+
+
+class HandoverCarried(SQLModel, table=True):
+    """An item carried over from the log or the follow-ups; the incoming supervisor confirms it."""
+
+    __tablename__ = "handover_carried"
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id", index=True)
+    position: int
+    item_key: str
+    source: str  # "log_entry" or "follow_up"
+    ref: int
+    text: str
+    at: datetime
+    confirmed_at: datetime | None = None
+
+
+class HandoverSignature(SQLModel, table=True):
+    __tablename__ = "handover_signature"
+    __table_args__ = (Index("ix_handover_signature_role", "handover_id", "role", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    handover_id: int = Field(foreign_key="handover.id")
+    role: str  # outgoing | incoming
+    supervisor_id: int = Field(foreign_key="supervisor.id")
+    supervisor_name: str
+    signed_at: datetime
+    key_fingerprint: str
+    digest: str  # SHA-256 (hex) of the signed message
+    signature: str  # Ed25519 signature (hex) over the digest
+
+
+class SigningKey(SQLModel, table=True):
+    """A supervisor's Ed25519 key pair; the private key sealed with a key derived from the PIN."""
+
+    __tablename__ = "signing_key"
+    supervisor_id: int = Field(foreign_key="supervisor.id", primary_key=True)
+    public_key: str  # raw 32 bytes, hex
+    sealed_private_key: str
+    created_at: datetime
+
+
+class PinGuard(SQLModel, table=True):
+    """Wrong PINs in a row per supervisor, and until when signing is locked."""
+
+    __tablename__ = "pin_guard"
+    supervisor_id: int = Field(foreign_key="supervisor.id", primary_key=True)
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+# --- Incidents and follow-ups (issue 4) ------------------------------------------------
+
+
+class Incident(SQLModel, table=True):
+    """An incident run from a playbook; what it needs of the playbook is copied in at start."""
+
+    __tablename__ = "incident"
+    id: int | None = Field(default=None, primary_key=True)  # the incident number
+    playbook_key: str
+    title_en: str
+    title_zh: str | None = None
+    kind: str
+    level: int
+    status: str = Field(default="open", index=True)  # open | closed
+    started_at: datetime
+    respond_by: datetime
+    closed_at: datetime | None = None
+    summary: str | None = None
+    ivr_en: str | None = None
+    ivr_zh: str | None = None
+    contacts_json: str = "[]"  # [{role_en, role_zh, name, channel}] as in the playbook
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
+
+
+class IncidentStep(SQLModel, table=True):
+    __tablename__ = "incident_step"
+    __table_args__ = (Index("ix_incident_step_n", "incident_id", "n", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    n: int  # 1-based, as in the playbook
+    text_en: str
+    text_zh: str | None = None
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+
+
+class IncidentEvent(SQLModel, table=True):
+    """The incident's timeline: start, steps ticked, notes, escalations, level changes, closure, review."""
+
+    __tablename__ = "incident_event"
+    __table_args__ = (Index("ix_incident_event_at", "incident_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    at: datetime
+    kind: str
+    text: str = ""
+    step_n: int | None = None
+
+
+class FollowUp(SQLModel, table=True):
+    """A ticket, complaint, special customer or system issue to chase until it is closed."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_status_due", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # ticket | complaint | special_customer | system_issue
+    title: str
+    details: str = ""
+    customer: str = ""
+    owner: str = ""  # the department it is dispatched to
+    priority: str = "normal"  # low | normal | high | urgent
+    status: str = "open"  # open | waiting | closed
+    created_at: datetime
+    due_at: datetime
+    closed_at: datetime | None = None
+    resolution: str | None = None
+    complaint_number: str | None = Field(default=None, unique=True)
+    complaint_type: str | None = None
+    urgency: str | None = None
+    resolve_by: datetime | None = None
+
+
+class FollowUpEvent(SQLModel, table=True):
+    """A follow-up's history: created, notes, chases, due changes, status changes, closure."""
+
+    __tablename__ = "follow_up_event"
+    __table_args__ = (Index("ix_follow_up_event_at", "follow_up_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    follow_up_id: int = Field(foreign_key="follow_up.id")
+    at: datetime
+    kind: str
+    text: str = ""
+
+
+# --- Live queue panel (issue 7): 15-min interval aggregates for the shift summary ---------
+
+
+class QueueInterval(SQLModel, table=True):
+    """One queue's counts over one interval. A restart mid-interval can store the same
+    interval twice (each with its own part of the counts): readers sum by queue and start."""
+
+    __tablename__ = "queue_interval"
+    __table_args__ = (Index("ix_queue_interval_shift_start", "shift_id", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
+    queue: str
+    start: datetime
+    snapshots: int
+    max_waiting: int
+    max_longest_wait_s: float
+    offered: int
+    answered: int
+    abandoned: int
+    abandoned_short: int
+    answered_within_sl: int
+    handle_time_s_total: float
+    wait_time_s_total: float

@@ -21,14 +21,11 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
-from dutydesk.tui.screens.export import ExportScreen
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
-from dutydesk.tui.screens.placeholder import (
-    FollowUpsScreen,
-    PlaybooksScreen,
-    QueueScreen,
-)
+from dutydesk.tui.screens.followups import FollowUpsScreen
+from dutydesk.tui.screens.playbooks import PlaybooksScreen
+from dutydesk.tui.screens.queue import QueueFeedService, QueueScreen
 
 # mode (= screen id), number key, footer label, screen class
 MAIN_SCREENS = [
@@ -56,9 +53,10 @@ class DutydeskApp(App[None]):
     shift: reactive[ShiftInfo | None] = reactive(None)
     """The open shift this console works in (None until one is opened)."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, feed: str | None = None) -> None:
         super().__init__()
         self.context = context
+        self.queue_feed = QueueFeedService(self, feed)  # runs while the app runs, on any screen
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
@@ -69,12 +67,16 @@ class DutydeskApp(App[None]):
         """The open shift of this console's team, else the only open shift, if any."""
         db = self.context.db
         try:
-            return shifts.current_shift(db, self.context.config.center.team) or shifts.current_shift(db)
+            return shifts.current_shift(db, home_team=self.context.config.center.team)
         except UserError:  # several teams have a shift open: the user opens or picks one
             return None
 
     def on_mount(self) -> None:
+        self.queue_feed.start()
         self.call_after_refresh(self.guided_start)
+
+    def on_unmount(self) -> None:
+        self.queue_feed.stop()
 
     # -- first run ---------------------------------------------------------------------
 
@@ -130,6 +132,8 @@ class DutydeskApp(App[None]):
                 yield command
 
     def action_export(self) -> None:
+        from dutydesk.tui.screens.export import ExportScreen  # on demand: Markdown is slow to import
+
         if not isinstance(self.screen, ExportScreen):
             self.push_screen(ExportScreen(self.shift.id if self.shift else None))
 
@@ -145,5 +149,6 @@ class DutydeskApp(App[None]):
         self.call_after_refresh(run)
 
 
-def make_app(context: Context) -> DutydeskApp:
-    return DutydeskApp(context)
+def make_app(context: Context, feed: str | None = None) -> DutydeskApp:
+    """`feed`: the queue feed spec (sim, file:PATH, http(s)://URL), default from config."""
+    return DutydeskApp(context, feed)

@@ -67,6 +67,7 @@ class LogScreen(Screen[None]):
         self.hits: list[SearchHit] = []
         self.category_index = 0
         self.severity_index = 0
+        self.laid_out_width = 0  # the screen width the table's columns were fitted to
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -123,11 +124,18 @@ class LogScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "shift", self._shift_changed, init=False)
-        self.reload()
         self.table.focus()
 
+    def on_screen_resume(self) -> None:
+        # Also the first showing. Other screens write to the log too (incidents started and
+        # closed), so coming back reads the entries again, as many as were loaded.
+        if self.query_text is None:
+            self.reload(keep=len(self.entries))
+
     def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self.show_rows)
+        # The columns are fitted to the width: lay the rows out again only when it changed.
+        if event.size.width != self.laid_out_width:
+            self.call_after_refresh(self.show_rows)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -180,6 +188,7 @@ class LogScreen(Screen[None]):
         table = self.table
         items = self.shown()
         chosen = select if select is not None else self.selected_id()
+        self.laid_out_width = self.size.width
         specs = rows.columns(
             self.config, [entry for entry, _spans in items], table.size.width or self.size.width,
             show_shift=self.query_text is not None,

@@ -1,0 +1,94 @@
+"""The shift summary export of a 5,000-entry shift, in-process: query + render.
+
+    python -m benchmarks.export_bench [--runs 5] [--seed 7] [--output FILE]
+
+Generates (untimed) one day of shifts with 5,000 entries each (`benchmarks.generate`,
+realistic English and Chinese texts, ~1 % corrections) and measures, on the first shift:
+a raw sqlite3 SELECT of the same rows (the baseline: the least any export must do),
+`gather_summary` (every query the export makes), `render_summary`, and both together.
+`measure_export(suite, db_path, shift_id)` plugs into `benchmarks.run`'s suite as well.
+Target: the total ≤ 200 ms.
+"""
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.generate import DEFAULT_SEED, generate
+from benchmarks.measure import repeat
+from benchmarks.run import RESULTS, Suite, as_json, table
+
+ENTRIES = 5000
+RAW_ENTRIES = """
+SELECT e.id, e.at, e.recorded_at, e.category, e.severity, e.text, s.name, s.display_name,
+       e.shift_id, e.supersedes_id, later.id
+FROM log_entry AS e
+JOIN supervisor AS s ON s.id = e.author_id
+LEFT JOIN log_entry AS later ON later.supersedes_id = e.id
+WHERE e.shift_id = ?
+ORDER BY e.at, e.id
+"""
+
+
+def _timed(action: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+
+    return run
+
+
+def measure_export(suite: Suite, db_path: Path, shift_id: int) -> None:
+    from dutydesk.config import load_config
+    from dutydesk.export import gather_summary, render_summary
+    from dutydesk.store.db import open_database
+
+    config = load_config(None)
+    db = open_database(db_path)
+    raw = sqlite3.connect(db_path)
+    summary = gather_summary(db, config, shift_id)
+    count = len(summary.entries)
+    try:
+        suite.add("export.raw_select", f"export baseline: raw sqlite3 SELECT of {count:,} entries",
+                  repeat(_timed(lambda: raw.execute(RAW_ENTRIES, (shift_id,)).fetchall()), suite.runs))
+        suite.add("export.gather", "export: gather_summary (all its queries)",
+                  repeat(_timed(lambda: gather_summary(db, config, shift_id)), suite.runs), ["export.raw_select"])
+        suite.add("export.render", "export: render_summary (Markdown, escaping)",
+                  repeat(_timed(lambda: render_summary(summary)), suite.runs))
+        suite.add("export.total", f"export: gather + render a {count:,}-entry shift",
+                  repeat(_timed(lambda: render_summary(gather_summary(db, config, shift_id))), suite.runs),
+                  ["export.raw_select"])
+    finally:
+        raw.close()
+        db.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.export_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per figure, after one warm-up (5)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--output", type=Path, default=RESULTS / "export.json")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dutydesk-export-bench-") as scratch:
+        db_path = Path(scratch) / "export.db"
+        print(f"generating shifts of {ENTRIES:,} entries ...", file=sys.stderr, flush=True)
+        report = generate(db_path, days=1, seed=args.seed, entries_per_shift=ENTRIES)
+        print("  " + report.summary(), file=sys.stderr, flush=True)
+        suite = Suite(args.runs, {})
+        measure_export(suite, db_path, shift_id=1)
+    print()
+    print(table(suite))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    result = as_json(suite, {"runs": args.runs, "seed": args.seed, "entries": ENTRIES}, {})
+    args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nsaved {args.output}")
+
+
+if __name__ == "__main__":
+    main()

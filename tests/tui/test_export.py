@@ -1,0 +1,114 @@
+"""The Export screen: `e` previews the shift summary rendered, `s` saves it and shows where."""
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Markdown, MarkdownViewer
+
+from dutydesk.context import Context
+from dutydesk.domain import log
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui.app import DutydeskApp
+from dutydesk.tui.screens.export import PREVIEW_ROWS, ExportScreen
+
+from .conftest import Notes, screen_static
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The documents dir platformdirs reports, inside the test's own directory."""
+    documents = tmp_path / "documents"
+    monkeypatch.setattr("platformdirs.user_documents_path", lambda: documents)
+    return documents / "dutydesk"
+
+
+def preview_text(app: DutydeskApp) -> str:
+    return app.screen.query_one("#export-preview", MarkdownViewer).document.source
+
+
+async def test_export_previews_and_saves_the_shift_summary(
+    app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, export_dir: Path
+) -> None:
+    log.add_entry(context.db, context.config, shift, "CRM down | <b>*all*</b> 客户无法登录", category="defect")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        source = preview_text(app)
+        assert source.startswith("# Shift summary — Customer Service Center")
+        assert "CRM down \\| \\<b\\>\\*all\\*\\</b\\> 客户无法登录" in source
+        rendered = " ".join(str(block.source) for block in app.screen.query(Markdown))
+        assert "Duty log" in rendered
+        assert screen_static(app, "#export-status").startswith(f"Shift #{shift.id}")
+
+        await pilot.press("s")
+        await pilot.pause()
+        saved = export_dir / f"{shift.planned_start.astimezone(context.config.zone):%Y-%m-%d}-day-shift.md"
+        assert saved.read_text(encoding="utf-8") == source
+        assert screen_static(app, "#export-status") == f"Saved to {saved}"
+        await pilot.press("s")  # a second save never replaces the first
+        await pilot.pause()
+        assert saved.with_name(saved.stem + "-2.md").read_text(encoding="utf-8") == source
+        assert notes.errors() == []
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id == "log"
+
+
+async def test_export_without_any_shift_tells_why(app: DutydeskApp, context: Context, supervisor: object, notes: Notes) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.action_export()  # over the guided start's open-shift dialog
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert notes.errors() == ["no shift yet: open one with `dutydesk shift open --supervisor NAME`"]
+        await pilot.press("s")
+        await pilot.pause()
+        assert ("the summary is not ready yet", "warning") in notes.seen
+
+
+async def test_export_from_the_command_palette(app: DutydeskApp, shift: ShiftInfo, export_dir: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Export shift", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "## Duty log" in preview_text(app)
+
+
+async def test_export_in_chinese(app: DutydeskApp, shift: ShiftInfo, zh: None, export_dir: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "**白班**" in preview_text(app)
+
+
+async def test_a_long_shift_previews_the_first_rows_and_saves_them_all(
+    app: DutydeskApp, context: Context, shift: ShiftInfo, export_dir: Path
+) -> None:
+    for number in range(PREVIEW_ROWS + 5):
+        log.add_entry(context.db, context.config, shift, f"surge update {number}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        preview = preview_text(app)
+        assert f"surge update {PREVIEW_ROWS - 1} |" in preview and f"surge update {PREVIEW_ROWS} |" not in preview
+        assert "*… and 5 more rows in the saved file.*" in preview
+        await pilot.press("s")
+        await pilot.pause()
+        saved = next(export_dir.iterdir()).read_text(encoding="utf-8")
+        assert all(f"surge update {number} |" in saved for number in range(PREVIEW_ROWS + 5))
+
+
+async def test_typing_e_in_the_log_entry_field_types_it(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a", "e", "x")
+        await pilot.pause()
+        assert app.screen.id == "log"
+        assert app.screen.query_one("#quick-add", Input).value == "ex"
