@@ -224,6 +224,7 @@ class HandoverSettings(Strict):
 
     sections: Annotated[list[ChecklistSection], Field(min_length=1)]
     anomaly_categories: list[str]
+    anomaly_min_severity: Literal["info", "warning", "critical"]
     anomaly_lookback_days: Annotated[int, Field(gt=0)]
     pin_attempts: Annotated[int, Field(gt=0)]
     pin_lockout_s: Annotated[int, Field(ge=0)]

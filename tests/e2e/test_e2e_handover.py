@@ -26,7 +26,7 @@ def prepare(dutydesk: Path, env: dict[str, str], db: Path) -> None:
     ok("supervisor", "add", "wang", "--pin-stdin", stdin="2468\n")
     ok("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin="1357\n")
     ok("shift", "open", "--supervisor", "wang")
-    ok("log", "add", "CRM slow since 09:10", "--category", "system_status")
+    ok("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")
     ok("handover", "start")
     for item in json.loads(ok("handover", "show", "--json"))["items"]:
         status = "watch" if item["key"] == "floor_status" else "ok"

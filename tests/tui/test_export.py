@@ -29,7 +29,7 @@ def preview_text(app: DutydeskApp) -> str:
 async def test_export_previews_and_saves_the_shift_summary(
     app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, export_dir: Path
 ) -> None:
-    log.add_entry(context.db, context.config, shift, "CRM down | <b>*all*</b> 客户无法登录", category="defect")
+    log.add_entry(context.db, context.config, shift, "CRM down | <b>*all*</b> 客户无法登录", category="defect", severity="warning")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
         await app.workers.wait_for_complete()

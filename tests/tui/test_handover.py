@@ -19,7 +19,7 @@ NOTE = "排队 12 人 | *watch* _x_ #1 <b>"
 @pytest.fixture
 def ready(context: Context, config: Config, shift: ShiftInfo) -> ShiftInfo:
     supervisors.add_supervisor(context.db, "li", "李娜", "1357")
-    log.add_entry(context.db, config, shift, "CRM slow since 09:10", category="system_status")
+    log.add_entry(context.db, config, shift, "CRM slow since 09:10", category="system_status", severity="warning")
     return shift
 
 

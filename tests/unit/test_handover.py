@@ -76,18 +76,19 @@ def test_answers_are_checked(db, config, shift) -> None:  # type: ignore[no-unty
 
 
 def test_unresolved_anomalies_are_carried_and_corrected_ones_are_not(db, config, shift) -> None:  # type: ignore[no-untyped-def]
-    open_one = log.add_entry(db, config, shift, "CRM slow since 09:10", category="system_status")
-    fixed = log.add_entry(db, config, shift, "IVR down", category="defect")
+    open_one = log.add_entry(db, config, shift, "CRM slow since 09:10", category="system_status", severity="warning")
+    fixed = log.add_entry(db, config, shift, "IVR down", category="defect", severity="critical")
+    log.add_entry(db, config, shift, "CRM back to normal", category="system_status")  # info: no anomaly
     log.correct_entry(db, config, fixed.id, "IVR down 09:00-09:30, recovered")
     log.add_entry(db, config, shift, "Busy morning", category="event")
     started = ho.start_handover(db, config)
     assert [(c.source, c.ref, c.item_key) for c in started.carried] == [("log_entry", open_one.id, "anomalies")]
     entries = ho.log_since_last_handover(db, started)
-    assert entries[0].text == "CRM slow since 09:10" and len(entries) == 4
+    assert entries[0].text == "CRM slow since 09:10" and len(entries) == 5
 
 
 def test_signing_refuses_unanswered_items_and_unconfirmed_read_back(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
-    log.add_entry(db, config, shift, "CRM slow", category="system_status")
+    log.add_entry(db, config, shift, "CRM slow", category="system_status", severity="warning")
     started = ho.start_handover(db, config)
     ho.answer_item(db, started.id, "crm", "ok")
     with pytest.raises(UserError, match="required items not answered: equipment, telephony, wallboard"):

@@ -16,7 +16,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     assert cli("supervisor", "add", "wang", "--pin-stdin", stdin=PIN.encode())[0] == 0
     assert cli("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
     assert cli("shift", "open", "--supervisor", "wang")[0] == 0
-    assert cli("log", "add", "CRM slow since 09:10", "--category", "system_status")[0] == 0
+    assert cli("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")[0] == 0
     return cli
 
 

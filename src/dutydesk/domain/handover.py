@@ -22,7 +22,7 @@ from sqlmodel import col
 
 from dutydesk import clock
 from dutydesk.config import Config
-from dutydesk.domain import followups, shifts
+from dutydesk.domain import followups, log, shifts
 from dutydesk.domain.followups import FollowUpView
 from dutydesk.domain.freetext import require_text
 from dutydesk.domain.log import LogEntryView, LogFilter, list_entries
@@ -203,7 +203,8 @@ class CarryOver:
 
 
 def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime) -> list[CarryOver]:
-    """Anomaly-category log entries of the team that no correction has resolved yet.
+    """Anomaly-category log entries of the team, from the configured severity up, that no
+    correction has resolved yet.
 
     Correcting an anomaly's log entry (e.g. "CRM back at 10:40") is what resolves it, so an
     entry counts while it is neither corrected nor itself a correction.
@@ -213,12 +214,15 @@ def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime)
     if item_key is None or not categories:
         return []
     corrected = select(LogEntry.supersedes_id).where(col(LogEntry.supersedes_id).is_not(None))
+    severities = list(log.SEVERITIES)
+    serious = severities[severities.index(config.handover.anomaly_min_severity):]
     query = (
         select(LogEntry.id, LogEntry.text, LogEntry.at)
         .join(Shift, col(LogEntry.shift_id) == Shift.id)
         .where(
             Shift.team == team,
             col(LogEntry.category).in_(categories),
+            col(LogEntry.severity).in_(serious),
             col(LogEntry.supersedes_id).is_(None),
             col(LogEntry.id).not_in(corrected),
             col(LogEntry.at) >= now - timedelta(days=config.handover.anomaly_lookback_days),
