@@ -11,11 +11,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Footer, MarkdownViewer, Static
 from textual.worker import Worker, WorkerState
 
-from dutydesk.context import Context
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.export import gather_summary, render_summary, save_to_export_dir
@@ -23,6 +21,7 @@ from dutydesk.export.markdown import shorten_tables
 from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt, database_reason
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.widgets.header import DutyHeader
 
 # Textual lays out a Markdown table at a few ms per row: a 5,000-entry shift would take
@@ -30,7 +29,7 @@ from dutydesk.tui.widgets.header import DutyHeader
 PREVIEW_ROWS = 25
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(DeskScreen):
     DEFAULT_CSS = """
     #export-titlebar { height: 1; }
     #export-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -48,10 +47,6 @@ class ExportScreen(Screen[None]):
         self.shift: ShiftInfo | None = None  # the exported shift, once rendered
         self.text: str | None = None  # the Markdown shown, which `s` saves
         self.saved_path: Path | None = None
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
 
     @property
     def status(self) -> Static:

@@ -12,12 +12,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from dutydesk import clock
-from dutydesk.config import Config
-from dutydesk.context import Context
 from dutydesk.domain import followups
 from dutydesk.domain.followups import KINDS, PRIORITIES, STATUSES, FollowUpView, label
 from dutydesk.errors import UserError
@@ -25,6 +22,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import fit, local_time, one_line
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.screens.incident import AskText
 from dutydesk.tui.widgets.footer import DeskFooter
@@ -36,7 +34,7 @@ WIDE = 100  # below this many columns the kind column is left out
 PRIORITY_STYLE = {"urgent": "bold #ff5f5f", "high": "bold #ffaf00", "normal": "", "low": "dim"}
 
 
-class FollowUpsScreen(Screen[None]):
+class FollowUpsScreen(DeskScreen):
     DEFAULT_CSS = """
     FollowUpsScreen #followups-titlebar { height: 1; }
     FollowUpsScreen #followups-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -60,14 +58,6 @@ class FollowUpsScreen(Screen[None]):
         self.items: list[FollowUpView] = []
         self.loaded = False
         self.detail_view: FollowUpView | None = None
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
 
     @property
     def table(self) -> DataTable[Text]:

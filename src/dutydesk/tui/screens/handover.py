@@ -14,7 +14,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -29,6 +28,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
@@ -48,7 +48,7 @@ class Loaded:
     report: VerifyReport | None
 
 
-class HandoverScreen(Screen[None]):
+class HandoverScreen(DeskScreen):
     BINDINGS = [
         Binding("n", "start", N_("Start")),
         Binding("e", "answer", N_("Answer")),
@@ -67,10 +67,6 @@ class HandoverScreen(Screen[None]):
         self.handover: HandoverView | None = None
         self.viewing_past = False  # a record chosen with h, shown read-only
         self.loaded: Loaded | None = None
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
 
     @property
     def shift(self) -> ShiftInfo | None:

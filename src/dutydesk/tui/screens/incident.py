@@ -13,12 +13,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from dutydesk import clock
-from dutydesk.config import Config
-from dutydesk.context import Context
 from dutydesk.domain import incidents, playbooks
 from dutydesk.domain.incidents import IncidentView, StepView
 from dutydesk.domain.shifts import ShiftInfo
@@ -27,6 +24,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import fit, local_time, one_line
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
@@ -67,7 +65,7 @@ class AskText(Dialog[str]):
         self.dismiss(event.value)
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(DeskScreen):
     DEFAULT_CSS = """
     IncidentScreen #incident-titlebar { height: 1; }
     IncidentScreen #incident-status { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -97,14 +95,6 @@ class IncidentScreen(Screen[None]):
         self.view: IncidentView | None = None
 
     # -- widgets -----------------------------------------------------------------------
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
 
     @property
     def steps_table(self) -> DataTable[Text]:

@@ -10,11 +10,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from dutydesk.config import Config
-from dutydesk.context import Context
 from dutydesk.domain import log, shifts
 from dutydesk.domain.log import LogEntryView, LogFilter, SearchHit
 from dutydesk.domain.shifts import ShiftInfo
@@ -22,6 +19,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import CorrectEntryScreen
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
@@ -46,7 +44,7 @@ class QuickAdd(Input):
         translate_bindings(self)
 
 
-class LogScreen(Screen[None]):
+class LogScreen(DeskScreen):
     BINDINGS = [
         Binding("a", "add", N_("Add")),
         Binding("slash", "search", N_("Search"), key_display="/"),
@@ -70,14 +68,6 @@ class LogScreen(Screen[None]):
         self.laid_out_width = 0  # the screen width the table's columns were fitted to
 
     # -- widgets -----------------------------------------------------------------------
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
 
     @property
     def shift(self) -> ShiftInfo | None:

@@ -12,12 +12,9 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from dutydesk import clock
-from dutydesk.config import Config
-from dutydesk.context import Context
 from dutydesk.domain import incidents, playbooks
 from dutydesk.domain.incidents import IncidentView
 from dutydesk.domain.playbooks import BrokenPlaybook, Playbook, PlaybookSet
@@ -25,6 +22,7 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.rows import fit, local_time
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.incident import (
     STATE_STYLE,
     IncidentScreen,
@@ -40,7 +38,7 @@ class Loaded:
     running: list[IncidentView]
 
 
-class PlaybooksScreen(Screen[None]):
+class PlaybooksScreen(DeskScreen):
     DEFAULT_CSS = """
     PlaybooksScreen #playbooks-titlebar { height: 1; }
     PlaybooksScreen #playbooks-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -59,14 +57,6 @@ class PlaybooksScreen(Screen[None]):
         translate_bindings(self)
         self.loaded: Loaded | None = None
         self.pending_key: str | None = None  # asked for by open_playbook before the files were read
-
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
 
     @property
     def table(self) -> DataTable[Text]:
