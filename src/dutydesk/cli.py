@@ -196,12 +196,10 @@ def shift_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one shift."""
-    from dutydesk.domain.shifts import get_shift, latest_shift
+    from dutydesk.domain.shifts import chosen_shift
 
     context = command_context(ctx)
-    shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
-    if shift is None:
-        fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     if as_json:
         print_json(shift.as_json(context.config))
     else:
@@ -294,12 +292,10 @@ def log_list(
 ) -> None:
     """List a shift's entries, newest first."""
     from dutydesk.domain.log import LogFilter, list_entries
-    from dutydesk.domain.shifts import get_shift, latest_shift
+    from dutydesk.domain.shifts import chosen_shift
 
     context = command_context(ctx)
-    shift = get_shift(context.db, shift_id) if shift_id is not None else latest_shift(context.db)
-    if shift is None:
-        fail(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     _check_filters(context, category, severity)
     entries = list_entries(context.db, LogFilter(shift.id, category, severity), limit=limit)
     _print_entries(context, entries, as_json, spans=None)

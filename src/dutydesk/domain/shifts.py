@@ -161,6 +161,17 @@ def latest_shift(db: Database) -> ShiftInfo | None:
     return _info(*row) if row else None
 
 
+def chosen_shift(db: Database, shift_id: int | None, *, home_team: str | None = None) -> ShiftInfo:
+    """Shift `shift_id`; without one, the open shift of `home_team` (this console's team),
+    else the open or last closed shift of any team."""
+    if shift_id is not None:
+        return get_shift(db, shift_id)
+    shift = (current_shift(db, home_team) if home_team else None) or latest_shift(db)
+    if shift is None:
+        raise UserError(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    return shift
+
+
 def list_shifts(db: Database, limit: int = 50) -> list[ShiftInfo]:
     query = _shifts_query().order_by(col(Shift.opened_at).desc()).limit(limit)
     with db.session() as session:
