@@ -158,3 +158,29 @@ async def test_without_a_feed_nothing_runs_and_the_screen_says_how_to_set_one(
         assert feed_threads() == []
         assert seen.seen == []  # no alerts, no "stale" warnings
     assert row_counts(context) == before  # nothing written to the log or the intervals
+
+
+async def test_a_restarted_panel_shows_the_shift_s_active_alert_again(drill_context: Context, shift: ShiftInfo) -> None:
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from dutydesk.clock import utcnow
+    from dutydesk.queue.alerts import shift_alerts
+    from dutydesk.store.tables import QueueAlert
+
+    fired = utcnow().replace(microsecond=0) - timedelta(minutes=5)
+    with drill_context.db.engine.begin() as connection:  # what the panel stored before the restart
+        connection.execute(insert(QueueAlert).values(
+            shift_id=shift.id, rule="waiting_8", queue="", level="warning", fired_at=fired, cleared_at=None,
+            acknowledged_by=shift.supervisor, acknowledged_at=fired + timedelta(minutes=1),
+            figures=json.dumps({"waiting": 9, "answer_rate": 0.7}), simulated=True))
+    app = make_app(drill_context, feed=FAST_SIM)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        local = fired.astimezone(drill_context.config.zone).strftime("%H:%M:%S")
+        assert await wait_for(lambda: any(row[0] == local and row[2].startswith("all queues: waiting 9")
+                                          for row in cells(app, "#queue-alerts")), 10), cells(app, "#queue-alerts")
+        # The drill's queue is short: the first snapshot ends the breach, and the row says so.
+        assert await wait_for(lambda: shift_alerts(drill_context.db, shift.id, active_only=True) == [], 10)

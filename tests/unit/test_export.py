@@ -33,7 +33,13 @@ from dutydesk.export import (
 )
 from dutydesk.export.markdown import bullets, escape, table
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Handover, HandoverSignature, LogEntry, QueueInterval
+from dutydesk.store.tables import (
+    Handover,
+    HandoverSignature,
+    LogEntry,
+    QueueAlert,
+    QueueInterval,
+)
 
 GOLDEN_DIR = Path(__file__).parents[1] / "data" / "export"
 PO_FILE = Path(i18n.__file__).parent / "locale" / "zh_CN" / "LC_MESSAGES" / "dutydesk.po"
@@ -129,6 +135,7 @@ def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
     add(6, 10, "CRM back to normal (2 s per login).", "system_status")
     log.correct_entry(db, config, wrong, "Inbound surge: 12 callers waiting, answer rate 68%.", now=at(1, 25))
     store_intervals(db, shift)
+    store_alerts(db, shift)
 
     playbook = parse_playbook(PLAYBOOK, Path("crm_down.md"))
     incident = incidents.start_incident(db, config, shift, playbook, note="Agents cannot save <records>", now=at(2, 30))
@@ -174,6 +181,22 @@ def store_intervals(db: Database, shift: ShiftInfo) -> None:
             })
     with db.engine.begin() as connection:
         connection.execute(insert(QueueInterval), rows)
+
+
+def store_alerts(db: Database, shift: ShiftInfo, acknowledged_by: str = "wang") -> None:
+    """The surge at 09:15: waiting ≥ 8 fired, acknowledged, cleared; a drill's alert on the VIP queue."""
+    figures = {"waiting": 9, "longest_wait_s": 95.0, "offered": 320, "answered": 227, "abandoned": 93,
+               "answer_rate": 0.709, "abandon_rate": 0.291, "service_level": 0.62, "asa_s": 41.0, "aht_s": 250.0}
+    rows = [
+        {"shift_id": shift.id, "rule": "waiting_8", "queue": "", "level": "warning", "fired_at": at(1, 12),
+         "cleared_at": at(1, 48), "acknowledged_by": acknowledged_by, "acknowledged_at": at(1, 14),
+         "figures": json.dumps(figures), "simulated": False},
+        {"shift_id": shift.id, "rule": "answer_rate_low", "queue": "VIP | <b>", "level": "warning",
+         "fired_at": at(4, 30), "cleared_at": at(4, 41), "acknowledged_by": None, "acknowledged_at": None,
+         "figures": json.dumps({**figures, "waiting": 2, "answer_rate": 0.75}), "simulated": True},
+    ]
+    with db.engine.begin() as connection:
+        connection.execute(insert(QueueAlert), rows)
 
 
 @pytest.fixture
@@ -573,4 +596,21 @@ def test_figures_and_alerts_from_a_feed_run_through_the_queue_monitor(db, config
     assert "| Answer rate | 90.0% | ≥ 85.0% | ✔ |" in figures_part
     assert "| Offered | 460 |  |  |" in figures_part
     assert "Queue alert" in text.split("## Duty log")[1]
+    alerts_part = text.split("## Alerts")[1].split("## Incidents")[0]
+    fired = (start + timedelta(minutes=30)).astimezone(config.zone).strftime("%H:%M")
+    assert f"| {fired} – still active | waiting ≥ 8 · **warning** | all queues | waiting 10, " in alerts_part
+    assert alerts_part.count("\n| ") == 3  # header, delimiter, the one alert
     assert_valid_markdown(text)
+
+
+def test_an_acknowledging_supervisor_s_special_name_keeps_the_alert_table(db, config, shift, chinese) -> None:  # type: ignore[no-untyped-def]
+    supervisors.add_supervisor(db, "li", "李*四_|<b>#`1`", "1234")
+    store_alerts(db, shift, acknowledged_by="li")
+    for language, joined in (("en", " at "), ("zh", "，")):
+        text = render(db, config, shift.id, language)
+        tokens = assert_valid_markdown(text)
+        cells = [plain_text(t) for t in tokens if t.type == "inline"]
+        assert any(cell.startswith("李*四_|<b>#`1` (li)" + joined) for cell in cells), cells
+        assert "<b>" not in text.replace("\\<b\\>", "")
+    alerts_part = text.split("## 告警")[1].split("## ")[0]
+    assert "*模拟演练*" in alerts_part and "未确认" in alerts_part

@@ -62,6 +62,11 @@ def test_replay_fires_the_rules_logs_them_and_stores_intervals(on_duty: Cli, tmp
     with sqlite3.connect(on_duty.db_path) as connection:
         rows = connection.execute("select queue, count(*), sum(offered) from queue_interval group by queue order by queue").fetchall()
     assert rows == [("vip", 3, 120), ("咨询 | *x*", 3, 120)]
+    with sqlite3.connect(on_duty.db_path) as connection:  # what the JSON says is what is stored
+        stored = connection.execute("select rule, queue, cleared_at is null, figures from queue_alert order by id").fetchall()
+    assert [(rule, queue, json.loads(figures)) for rule, queue, _active, figures in stored] == [
+        (alert["rule"], alert["queue"] or "", alert["figures"]) for alert in result["alerts"]]
+    assert [active for _rule, _queue, active, _figures in stored] == [alert["cleared_at"] is None for alert in result["alerts"]]
 
 
 def test_replay_without_an_open_shift_is_an_error(cli: Cli, tmp_path: Path) -> None:

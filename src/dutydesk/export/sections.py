@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
 from dutydesk.domain.followups import KINDS, PRIORITIES, FollowUpView, label, late_text
 from dutydesk.domain.handover import role_label, status_label
@@ -18,6 +19,7 @@ from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
 from dutydesk.export.summary import ShiftSummary
 from dutydesk.i18n import _, current_language, set_language
+from dutydesk.queue.alerts import StoredAlert
 from dutydesk.queue.metrics import GREEN, status, value_text
 from dutydesk.queue.monitor import metric_label
 
@@ -157,9 +159,57 @@ def figures_section(summary: ShiftSummary) -> list[str]:
     return lines
 
 
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+
+
+def _alert_time(summary: ShiftSummary, alert: StoredAlert) -> str:
+    if alert.cleared_at is None:
+        return _("{fired} – still active").format(fired=clock_time(summary, alert.fired_at))
+    return f"{clock_time(summary, alert.fired_at)}–{clock_time(summary, alert.cleared_at)}"
+
+
+def _configured_rule(summary: ShiftSummary, alert: StoredAlert) -> QueueRule | None:
+    """The alert's rule as configured now; None when it left the configuration."""
+    return next((rule for rule in summary.config.queue.rules if rule.key == alert.rule), None)
+
+
+def _alert_rule(summary: ShiftSummary, alert: StoredAlert) -> Markup:
+    """The rule's condition (its key when it left the configuration) and the level."""
+    rule = _configured_rule(summary, alert)
+    condition = alert.rule if rule is None else " ".join(
+        [metric_label(rule.metric), COMPARISON_SIGNS[rule.comparison], value_text(rule.metric, rule.value)])
+    text = md("{condition} · **{level}**", condition=condition, level=severity_label(alert.level))
+    return Markup("*" + _("simulated") + "* · " + text) if alert.simulated else text
+
+
+def _alert_figures(summary: ShiftSummary, alert: StoredAlert) -> str:
+    shown = alert.figures
+    text = _("waiting {waiting}, answer rate {answer_rate}, abandon rate {abandon_rate}").format(
+        waiting=value_text("waiting", shown.waiting), answer_rate=value_text("answer_rate", shown.answer_rate),
+        abandon_rate=value_text("abandon_rate", shown.abandon_rate),
+    )
+    rule = _configured_rule(summary, alert)
+    if rule is not None and rule.metric not in ("waiting", "answer_rate", "abandon_rate"):
+        text = f"{metric_label(rule.metric)} {value_text(rule.metric, shown.value(rule.metric))}, {text}"
+    return text
+
+
+def _alert_acknowledged(summary: ShiftSummary, alert: StoredAlert) -> str:
+    if alert.acknowledged_at is None:
+        return _("not acknowledged")
+    return _("{name} at {time}").format(name=_person(summary, alert.acknowledged_by or "—"),
+                                        time=clock_time(summary, alert.acknowledged_at))
+
+
 def alerts_section(summary: ShiftSummary) -> list[str]:
-    # Queue alerts are not stored on their own yet, only written to the duty log.
-    return [*heading(2, _("Alerts")), *line(_("No data yet: each alert that fired is in the duty log below."))]
+    lines = heading(2, _("Alerts"))
+    if not summary.alerts:
+        return [*lines, *line(_("No queue alert fired during this shift."))]
+    return [*lines, *table(
+        [_("Fired – cleared"), _("Rule · level"), _("Queue"), _("Figures when it fired"), _("Acknowledged")],
+        ([_alert_time(summary, alert), _alert_rule(summary, alert), alert.queue or _("all queues"),
+          _alert_figures(summary, alert), _alert_acknowledged(summary, alert)] for alert in summary.alerts),
+    )]
 
 
 # -- incidents ----------------------------------------------------------------------------

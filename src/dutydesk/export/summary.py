@@ -21,10 +21,9 @@ from dutydesk.domain.followups import CLOSED, FollowUpView
 from dutydesk.domain.handover import HandoverView
 from dutydesk.domain.incidents import IncidentView
 from dutydesk.domain.log import LogEntryView, LogFilter, list_entries
-from dutydesk.domain.shifts import ShiftInfo, current_shift, get_shift, latest_shift
+from dutydesk.domain.shifts import ShiftInfo, chosen_shift
 from dutydesk.domain.supervisors import list_supervisors
-from dutydesk.errors import UserError
-from dutydesk.i18n import _
+from dutydesk.queue.alerts import StoredAlert, shift_alerts
 from dutydesk.queue.metrics import Figures, figures
 from dutydesk.queue.model import COUNTER_FIELDS, Counters
 from dutydesk.store.db import Database
@@ -70,6 +69,7 @@ class ShiftSummary:
     exported_at: datetime  # aware UTC
     entries: list[LogEntryView]  # every entry of the shift, corrected ones too, oldest first
     figures: QueueFigures | None  # None: no intervals stored for the shift
+    alerts: list[StoredAlert]  # the queue alerts that fired, oldest first
     incidents: list[IncidentView]
     followups: FollowUpLists
     handover: HandoverRecord | None  # the handover this shift gave (None: not started)
@@ -86,12 +86,7 @@ def gather_summary(
 ) -> ShiftSummary:
     """The summary of shift `shift_id`, else of this console's team's open shift, else of the
     open or last closed shift of any team."""
-    if shift_id is not None:
-        shift: ShiftInfo | None = get_shift(db, shift_id)
-    else:
-        shift = current_shift(db, config.center.team) or latest_shift(db)
-    if shift is None:
-        raise UserError(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"))
+    shift = chosen_shift(db, shift_id, home_team=config.center.team)
     now = now or clock.utcnow()
     end = shift.closed_at or now
     entries = list_entries(db, LogFilter(shift_id=shift.id))
@@ -102,6 +97,7 @@ def gather_summary(
         exported_at=now,
         entries=entries,
         figures=queue_figures(db, config, shift.id),
+        alerts=shift_alerts(db, shift.id),
         incidents=incidents_during(db, shift.team, shift.opened_at, end),
         followups=followups_during(db, shift.opened_at, end),
         handover=handover_record(db, shift.id),

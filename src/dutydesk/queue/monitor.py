@@ -3,7 +3,8 @@
 `QueueMonitor` is what the Queue screen, `queue watch` and `queue replay` share. It is
 fed from one thread (the feed runner or a replay loop) and read from another (the
 screen's refresh worker); both hold `lock`. Database writes (interval aggregates, alert
-log entries) are collected while ingesting and done by `save()`, outside the hot path.
+rows and their log entries) are collected while ingesting and done by `save()`, outside
+the hot path; `_writing` keeps `save()` and `acknowledge()` from storing an alert twice.
 """
 
 import threading
@@ -21,6 +22,12 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import N_, _
 from dutydesk.queue import erlang
+from dutydesk.queue.alerts import (
+    insert_alert,
+    mark_acknowledged,
+    mark_cleared,
+    shift_alerts,
+)
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
 from dutydesk.queue.metrics import Figures, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
@@ -119,6 +126,7 @@ class QueueMonitor:
         self._has_total_rules = any(rule.scope == "total" for rule in self.settings.rules)
         self.alerts: list[Alert] = []
         self.lock = threading.Lock()
+        self._writing = threading.Lock()
         self.snapshots = 0
         self.write_problem: str | None = None
         self._closed_intervals: list[IntervalAggregate] = []
@@ -158,11 +166,12 @@ class QueueMonitor:
         self._history.append((minute, total.waiting, rate))
 
     def restore(self) -> None:
-        """Count in what this shift's stored intervals hold (a restarted panel goes on
-        with the shift's figures, not from zero)."""
+        """Count in what this shift's stored intervals hold and take up its alerts still
+        active (a restarted panel goes on with the shift's figures and alerts)."""
         shift = self.shift()
         if shift is None or self.db is None:
             return
+        self._restore_alerts(shift)
         columns = [func.sum(getattr(QueueInterval, name)) for name in COUNTER_FIELDS]
         query = select(QueueInterval.queue, *columns).where(QueueInterval.shift_id == shift.id).group_by(QueueInterval.queue)
         with self.db.engine.connect() as connection:
@@ -170,6 +179,20 @@ class QueueMonitor:
         with self.lock:
             for queue, *sums in rows:
                 self.board.restore(queue, Counters(*sums))
+
+    def _restore_alerts(self, shift: ShiftInfo) -> None:
+        assert self.db is not None
+        rules = {rule.key: rule for rule in self.settings.rules}
+        stored = shift_alerts(self.db, shift.id, active_only=True)
+        with self.lock:
+            for item in stored:
+                rule = rules.get(item.rule)
+                if rule is None or item.simulated != self.simulated:  # a drill's alert stays out of live
+                    continue
+                alert = self.rules.resume(rule, item.queue, item.fired_at, item.figures)
+                alert.row_id = item.id
+                alert.acknowledged_by, alert.acknowledged_at = item.acknowledged_by_display, item.acknowledged_at
+                self.alerts.append(alert)
 
     def _window_figures(self, track: QueueTrack) -> Figures:
         return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings)
@@ -179,20 +202,22 @@ class QueueMonitor:
     def save(self, *, final: bool = False) -> None:
         """Store closed intervals (and with `final` the open ones) and log alert events.
         Never raises: a failure is kept in `write_problem` for the status line."""
-        with self.lock:
-            intervals, self._closed_intervals = self._closed_intervals, []
-            if final:
-                intervals += self.board.open_intervals()
-            events, self._events = self._events, []
-        if self.db is None:
-            return
-        shift = self.shift()
-        try:
-            self._store_intervals(shift, intervals)
-            for event in events:
-                self._log_event(shift, event)
-        except Exception as error:  # a locked or full database must not stop the feed
-            self.write_problem = str(error).splitlines()[0][:200]
+        with self._writing:
+            with self.lock:
+                intervals, self._closed_intervals = self._closed_intervals, []
+                if final:
+                    intervals += self.board.open_intervals()
+                events, self._events = self._events, []
+            if self.db is None:
+                return
+            shift = self.shift()
+            try:
+                self._store_intervals(shift, intervals)
+                for event in events:
+                    self._store_event(shift, event)
+                    self._log_event(shift, event)
+            except Exception as error:  # a locked or full database must not stop the feed
+                self.write_problem = str(error).splitlines()[0][:200]
 
     def _store_intervals(self, shift: ShiftInfo | None, intervals: list[IntervalAggregate]) -> None:
         if not intervals or self.db is None:
@@ -208,6 +233,17 @@ class QueueMonitor:
         with self.db.engine.begin() as connection:
             connection.execute(insert(QueueInterval), rows)
 
+    def _store_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
+        """The alert's row: inserted when it fires (unless an early acknowledgement did),
+        given its clearing time when it clears."""
+        assert self.db is not None
+        alert = event.alert
+        with self.db.engine.begin() as connection:
+            if alert.row_id is None:
+                alert.row_id = insert_alert(connection, alert, shift.id if shift else None, self.simulated, None)
+            elif event.kind == CLEARED:
+                mark_cleared(connection, alert.row_id, event.at)
+
     def _log_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
         if shift is None or self.db is None:
             return
@@ -217,19 +253,35 @@ class QueueMonitor:
                   severity=rule.level if event.kind == FIRED else "info", at=at)
 
     def acknowledge(self, alert_id: int, who: ShiftInfo | None) -> Alert | None:
-        """Record who acknowledged an alert and when; in the duty log too."""
+        """Record who acknowledged an alert and when: in its row and the duty log."""
         now = clock.utcnow()
-        with self.lock:
-            alert = next((a for a in self.alerts if a.id == alert_id), None)
-            if alert is None or alert.acknowledged_at is not None:
-                return alert
-            alert.acknowledged_by = who.supervisor_display if who else None
-            alert.acknowledged_at = now
+        with self._writing:
+            with self.lock:
+                alert = next((a for a in self.alerts if a.id == alert_id), None)
+                if alert is None or alert.acknowledged_at is not None:
+                    return alert
+            if self.db is not None:
+                self._store_acknowledgement(alert, who, now)
+            with self.lock:
+                alert.acknowledged_by = who.supervisor_display if who else None
+                alert.acknowledged_at = now
         if who is not None and self.db is not None:
             add_entry(self.db, self.config, who, self._log_text(acknowledgement_text(alert)),
                       category=alert.rule.log_category,
                       at=now)
         return alert
+
+    def _store_acknowledgement(self, alert: Alert, who: ShiftInfo | None, now: datetime) -> None:
+        """Stored before the alert shows it, so a failed write leaves it unacknowledged."""
+        assert self.db is not None
+        name = who.supervisor if who else None
+        with self.db.engine.begin() as connection:
+            if alert.row_id is None:  # acknowledged before `save()` stored it
+                shift = who or self.shift()
+                acknowledged = replace(alert, acknowledged_at=now)
+                alert.row_id = insert_alert(connection, acknowledged, shift.id if shift else None, self.simulated, name)
+            else:
+                mark_acknowledged(connection, alert.row_id, name, now)
 
     def _log_text(self, text: str) -> str:
         return _("[SIM] {text}").format(text=text) if self.simulated else text

@@ -30,8 +30,9 @@ class Alert:
     value: float  # the metric's value when it fired
     figures: Figures
     cleared_at: datetime | None = None
-    acknowledged_by: str | None = None
+    acknowledged_by: str | None = None  # the supervisor's display name
     acknowledged_at: datetime | None = None
+    row_id: int | None = None  # its `queue_alert` row, once stored
 
     @property
     def active(self) -> bool:
@@ -51,6 +52,8 @@ class Alert:
             "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
             "playbook": self.rule.playbook or None,
             "figures": self.figures.as_json(),
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
         }
 
 
@@ -84,6 +87,14 @@ class RuleEngine:
             if event is not None:
                 events.append(event)
         return events
+
+    def resume(self, rule: QueueRule, queue: str, fired_at: datetime, figures: Figures) -> Alert:
+        """An alert fired before a restart, still active: it goes on as this engine's own,
+        so the continuing breach does not fire it again and its end clears it."""
+        alert = Alert(self._next_id, rule, queue, fired_at, figures.value(rule.metric) or 0.0, figures)
+        self._next_id += 1
+        self._breaches[(rule.key, queue)] = _Breach(since=fired_at, alert=alert)
+        return alert
 
     def _evaluate(self, rule: QueueRule, queue: str, ts: datetime, figures: Figures) -> AlertEvent | None:
         breach = self._breaches.setdefault((rule.key, queue), _Breach())

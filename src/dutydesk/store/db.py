@@ -37,7 +37,7 @@ def _add_search_index(connection: Connection) -> None:
 VERSION_3_TABLES = (
     "handover", "handover_answer", "handover_carried", "handover_signature", "signing_key",
     "pin_guard", "incident", "incident_step", "incident_event", "follow_up",
-    "follow_up_event", "queue_interval",
+    "follow_up_event", "queue_interval", "queue_alert",
 )
 
 

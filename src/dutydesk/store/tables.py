@@ -256,3 +256,22 @@ class QueueInterval(SQLModel, table=True):
     answered_within_sl: int
     handle_time_s_total: float
     wait_time_s_total: float
+
+
+class QueueAlert(SQLModel, table=True):
+    """An alert a queue rule fired: written when it fires, updated when it clears or is
+    acknowledged, so the shift summary can list it and a restarted panel shows it again."""
+
+    __tablename__ = "queue_alert"
+    __table_args__ = (Index("ix_queue_alert_shift_fired", "shift_id", "fired_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int | None = Field(default=None, foreign_key="shift.id")
+    rule: str  # the rule's key in the configuration
+    queue: str  # "" for the whole center
+    level: str
+    fired_at: datetime
+    cleared_at: datetime | None = None
+    acknowledged_by: str | None = None  # the supervisor's name
+    acknowledged_at: datetime | None = None
+    figures: str  # JSON: the figures that fired it
+    simulated: bool = False

@@ -1,0 +1,87 @@
+"""Stored queue alerts: one `queue_alert` row per alert that fired.
+
+`QueueMonitor` writes a row when an alert fires and updates it when it clears or is
+acknowledged (Core statements, only on those events: never on the refresh path). The
+shift summary and a restarted panel read them back with `shift_alerts()`.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from dutydesk.queue.metrics import Figures
+from dutydesk.queue.rules import Alert
+from dutydesk.store.db import Database
+from dutydesk.store.tables import QueueAlert, Supervisor
+
+ALERT = QueueAlert.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    id: int
+    rule: str  # the rule's key
+    queue: str  # "" for the whole center
+    level: str
+    fired_at: datetime  # aware UTC
+    cleared_at: datetime | None
+    acknowledged_by: str | None  # the supervisor's name
+    acknowledged_by_display: str | None
+    acknowledged_at: datetime | None
+    figures: Figures
+    simulated: bool
+
+    @property
+    def active(self) -> bool:
+        return self.cleared_at is None
+
+
+def insert_alert(connection: Connection, alert: Alert, shift_id: int | None, simulated: bool,
+                 acknowledged_by: str | None) -> int:
+    """Store a fired alert (with what is already known of it); its row id."""
+    values = {
+        "shift_id": shift_id, "rule": alert.rule.key, "queue": alert.queue, "level": alert.rule.level,
+        "fired_at": alert.fired_at, "cleared_at": alert.cleared_at, "acknowledged_by": acknowledged_by,
+        "acknowledged_at": alert.acknowledged_at, "figures": json.dumps(alert.figures.as_json()),
+        "simulated": simulated,
+    }
+    return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
+
+
+def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> None:
+    connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(cleared_at=cleared_at))
+
+
+def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: datetime) -> None:
+    connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(acknowledged_by=who, acknowledged_at=at))
+
+
+def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:
+    """The shift's stored alerts, oldest first (with `active_only`: those not cleared)."""
+    query = (
+        select(*ALERT, Supervisor.display_name)  # type: ignore[arg-type]
+        .outerjoin(Supervisor, Supervisor.name == ALERT.acknowledged_by)  # type: ignore[arg-type]
+        .where(ALERT.shift_id == shift_id)
+        .order_by(ALERT.fired_at, ALERT.id)
+    )
+    if active_only:
+        query = query.where(ALERT.cleared_at.is_(None))
+    with db.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        StoredAlert(
+            id=row.id, rule=row.rule, queue=row.queue, level=row.level, fired_at=row.fired_at,
+            cleared_at=row.cleared_at, acknowledged_by=row.acknowledged_by,
+            acknowledged_by_display=row.display_name or row.acknowledged_by,
+            acknowledged_at=row.acknowledged_at, figures=_figures(row.figures), simulated=row.simulated,
+        )
+        for row in rows
+    ]
+
+
+def _figures(text: str) -> Figures:
+    """Figures stored by `insert_alert`; a field a later version added reads as empty."""
+    stored = json.loads(text)
+    return Figures(**{name: stored.get(name) for name in Figures.__slots__})  # type: ignore[attr-defined]
