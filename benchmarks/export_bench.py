@@ -44,6 +44,13 @@ def _timed(action: Callable[[], object]) -> Callable[[], float]:
     return run
 
 
+def build_export_db(db_path: Path, seed: int) -> None:
+    """One day of shifts of `ENTRIES` entries each (untimed); shift 1 is the one exported."""
+    print(f"generating shifts of {ENTRIES:,} entries ...", file=sys.stderr, flush=True)
+    report = generate(db_path, days=1, seed=seed, entries_per_shift=ENTRIES)
+    print("  " + report.summary(), file=sys.stderr, flush=True)
+
+
 def measure_export(suite: Suite, db_path: Path, shift_id: int) -> None:
     from dutydesk.config import load_config
     from dutydesk.export import gather_summary, render_summary
@@ -77,9 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dutydesk-export-bench-") as scratch:
         db_path = Path(scratch) / "export.db"
-        print(f"generating shifts of {ENTRIES:,} entries ...", file=sys.stderr, flush=True)
-        report = generate(db_path, days=1, seed=args.seed, entries_per_shift=ENTRIES)
-        print("  " + report.summary(), file=sys.stderr, flush=True)
+        build_export_db(db_path, args.seed)
         suite = Suite(args.runs, {})
         measure_export(suite, db_path, shift_id=1)
     print()

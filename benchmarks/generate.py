@@ -6,6 +6,11 @@
 `entries_per_shift` duty-log entries (150) drawn from the templates in
 `sample_data/demo.toml`, English and Chinese mixed; the last shift of every team is still
 open, the others closed; about 1 % of the entries are corrections of an earlier entry.
+Around them, as a year of work leaves them: ~5 follow-ups per shift (each with its history,
+those older than a week closed), ~0.3 incidents per closed shift (from the shipped
+playbooks, steps ticked, closed), and 15-minute queue intervals for 20 queues (the center's,
+kept with the first team's shifts). Signed handovers are not generated here (see
+`benchmarks.handover_bench`).
 
 The schema comes from `dutydesk.store.db.open_database` (the real one, with the search
 index and the append-only triggers). Rows are written with SQLAlchemy Core bulk inserts
@@ -27,16 +32,32 @@ from sqlalchemy import insert
 from dutydesk import clock
 from dutydesk.config import Config, load_config
 from dutydesk.demo import SampleData, load_sample_data, shift_spans
+from dutydesk.domain.playbooks import Playbook, load_playbooks, shipped_dir
 from dutydesk.domain.supervisors import hash_pin
 from dutydesk.store import sqlite
 from dutydesk.store.db import open_database
-from dutydesk.store.tables import LogEntry, Shift, Supervisor
+from dutydesk.store.tables import (
+    FollowUp,
+    FollowUpEvent,
+    Incident,
+    IncidentEvent,
+    IncidentStep,
+    LogEntry,
+    QueueInterval,
+    Shift,
+    Supervisor,
+)
 
 DEFAULT_DAYS = 365
 DEFAULT_SEED = 7
 ENTRIES_PER_SHIFT = 150
 CORRECTION_SHARE = 0.01
 CHUNK = 50_000  # entries per insert batch: bounds memory, one transaction for all
+FOLLOWUPS_PER_SHIFT = (3, 7)  # uniform: ~5
+INCIDENT_SHARE = 0.3
+QUEUES = 20
+INTERVAL = timedelta(minutes=15)
+FOLLOWUP_KINDS = ("ticket", "complaint", "special_customer", "system_issue")
 
 
 @dataclass
@@ -50,13 +71,17 @@ class GenerateReport:
     seconds: float
     index_seconds: float
     bytes: int
+    followups: int = 0
+    incidents: int = 0
+    queue_intervals: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
         return (
-            f"generated {self.path}: {self.days} days, {self.shifts:,} shifts, {self.entries:,} entries "
+            f"generated {self.path}: {self.days} days, {self.shifts:,} shifts, {self.entries:,} entries, "
+            f"{self.followups:,} follow-ups, {self.incidents:,} incidents, {self.queue_intervals:,} queue intervals "
             f"in {self.seconds:.1f} s (search index {self.index_seconds:.1f} s), "
             f"{self.bytes / 2**20:.1f} MiB on disk"
         )
@@ -120,13 +145,14 @@ def generate(
             if batch:
                 index_seconds += _write(connection, batch)
                 entry_count += len(batch)
+            extras = _write_extras(connection, shift_rows, samples, rng, now, teams[0])
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.commit()
     db.close()
     return GenerateReport(
         path=str(path), days=days, seed=seed, teams=len(teams), shifts=len(shift_rows),
         entries=entry_count, seconds=time.perf_counter() - started, index_seconds=index_seconds,
-        bytes=path.stat().st_size,
+        bytes=path.stat().st_size, **extras,
     )
 
 
@@ -159,6 +185,97 @@ def _shift_entries(
                 )
         rows.append(row)
     return rows
+
+
+def _write_extras(
+    connection: Any, shift_rows: list[dict[str, Any]], samples: SampleData, rng: random.Random,
+    now: datetime, queue_team: str,
+) -> dict[str, int]:
+    """Follow-ups, incidents and queue intervals of every shift, in bulk; their counts."""
+    playbooks = sorted(load_playbooks(user=shipped_dir()).playbooks.values(), key=lambda p: p.key)  # not the runner's own
+    rows: dict[str, list[dict[str, Any]]] = {
+        "followups": [], "followup_events": [], "incidents": [], "steps": [], "incident_events": [], "intervals": []}
+    interval_count = 0
+    for shift in shift_rows:
+        opened, until = shift["opened_at"], shift["closed_at"] or now
+        for _index in range(rng.randint(*FOLLOWUPS_PER_SHIFT)):
+            _followup(rows, opened + (until - opened) * rng.random(), samples.render(rng.choice(samples.entries), rng), rng, now)
+        if shift["closed_at"] is not None and playbooks and rng.random() < INCIDENT_SHARE:
+            _incident(rows, shift, rng.choice(playbooks), opened + (until - opened) * rng.random() / 2, until)
+        if shift["team"] == queue_team:
+            _intervals(rows["intervals"], interval_count, shift, until, rng)
+            if len(rows["intervals"]) >= CHUNK:  # ~700,000 a year: written as they come
+                connection.execute(insert(QueueInterval.__table__), rows["intervals"])  # type: ignore[attr-defined]
+                interval_count += len(rows["intervals"])
+                rows["intervals"].clear()
+    tables = {"followups": FollowUp, "followup_events": FollowUpEvent, "incidents": Incident,
+              "steps": IncidentStep, "incident_events": IncidentEvent, "intervals": QueueInterval}
+    for name, table in tables.items():
+        for start in range(0, len(rows[name]), CHUNK):
+            connection.execute(insert(table.__table__), rows[name][start:start + CHUNK])  # type: ignore[attr-defined]
+    return {"followups": len(rows["followups"]), "incidents": len(rows["incidents"]),
+            "queue_intervals": interval_count + len(rows["intervals"])}
+
+
+def _followup(rows: dict[str, list[dict[str, Any]]], created: datetime, text: str, rng: random.Random,
+              now: datetime) -> None:
+    number = len(rows["followups"]) + 1
+    kind = rng.choice(FOLLOWUP_KINDS)
+    closed = created + timedelta(hours=rng.uniform(1, 72)) if created < now - timedelta(days=7) else None
+    rows["followups"].append({
+        "id": number, "kind": kind, "title": text[:80], "details": text, "customer": "", "owner": "",
+        "priority": rng.choice(("low", "normal", "normal", "high", "urgent")),
+        "status": "closed" if closed else "open", "created_at": created, "due_at": created + timedelta(hours=24),
+        "closed_at": closed, "resolution": "done · 已处理" if closed else None,
+        "complaint_number": f"BENCH-{number:06d}" if kind == "complaint" else None,
+        "complaint_type": None, "urgency": "general" if kind == "complaint" else None,
+        "resolve_by": created + timedelta(hours=48) if kind == "complaint" else None,
+    })
+    events = rows["followup_events"]
+    events.append({"id": len(events) + 1, "follow_up_id": number, "at": created, "kind": "created", "text": ""})
+    if closed:
+        events.append({"id": len(events) + 1, "follow_up_id": number, "at": closed, "kind": "closed",
+                       "text": "done · 已处理"})
+
+
+def _incident(rows: dict[str, list[dict[str, Any]]], shift: dict[str, Any], playbook: Playbook,
+              started: datetime, until: datetime) -> None:
+    number = len(rows["incidents"]) + 1
+    closed = started + (until - started) / 2
+    rows["incidents"].append({
+        "id": number, "playbook_key": playbook.key, "title_en": playbook.title.en, "title_zh": playbook.title.zh,
+        "kind": playbook.kind, "level": playbook.level, "status": "closed", "started_at": started,
+        "respond_by": started + playbook.respond_within, "closed_at": closed, "summary": "resolved · 已恢复",
+        "ivr_en": playbook.ivr.en if playbook.ivr else None, "ivr_zh": playbook.ivr.zh if playbook.ivr else None,
+        "contacts_json": "[]", "shift_id": shift["id"],
+    })
+    for step in playbook.steps:
+        rows["steps"].append({
+            "id": len(rows["steps"]) + 1, "incident_id": number, "n": step.n, "text_en": step.text.en,
+            "text_zh": step.text.zh, "due_at": started + step.within if step.within else None, "done_at": closed,
+        })
+    events = rows["incident_events"]
+    for at, kind in ((started, "start"), (closed, "close")):
+        events.append({"id": len(events) + 1, "incident_id": number, "at": at, "kind": kind, "text": "",
+                       "step_n": None})
+
+
+def _intervals(rows: list[dict[str, Any]], written: int, shift: dict[str, Any], until: datetime,
+               rng: random.Random) -> None:
+    start: datetime = shift["planned_start"]
+    while start + INTERVAL <= until:
+        for queue in range(1, QUEUES + 1):
+            offered = rng.randint(5, 60)
+            answered = offered - rng.randint(0, offered // 6)
+            rows.append({
+                "id": written + len(rows) + 1, "shift_id": shift["id"], "queue": f"queue-{queue:02d}", "start": start,
+                "snapshots": 90, "max_waiting": rng.randint(0, 12), "max_longest_wait_s": rng.uniform(0, 240),
+                "offered": offered, "answered": answered, "abandoned": offered - answered,
+                "abandoned_short": (offered - answered) // 3, "answered_within_sl": answered * 4 // 5,
+                "handle_time_s_total": answered * rng.uniform(150, 300),
+                "wait_time_s_total": answered * rng.uniform(5, 60),
+            })
+        start += INTERVAL
 
 
 def _write(connection: Any, rows: list[dict[str, Any]]) -> float:

@@ -1,6 +1,7 @@
 """Run the benchmark suite and print/save its figures.
 
-    python -m benchmarks [--days 365] [--runs 5] [--seed 7] [--only startup,cli,imports,search]
+    python -m benchmarks [--days 365] [--runs 5] [--seed 7] [--panel-seconds 20]
+                         [--only startup,cli,imports,search,export,verify,panel]
                          [--db BIG.db] [--keep-db] [--output FILE] [--compare OLD.json]
 
 Every figure is the median (and min-max, p95) of `--runs` measurements taken after one
@@ -24,13 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.generate import DEFAULT_DAYS, DEFAULT_SEED, generate
-from benchmarks.measure import Sample, python_import_time, repeat, run_in_pty, time_command
+from benchmarks.measure import (
+    Sample,
+    python_import_time,
+    repeat,
+    run_in_pty,
+    time_command,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 STARTUP_DRIVER = Path(__file__).resolve().parent / "drivers" / "startup.py"
 DUTYDESK = Path(sys.executable).parent / "dutydesk"
-GROUPS = ("startup", "cli", "imports", "search")
+GROUPS = ("startup", "cli", "imports", "search", "export", "verify", "panel")
+PANEL_SECONDS = 20.0
+BIG_DB_GROUPS = {"startup", "cli", "search", "verify"}  # the others make their own data
 
 # 20 search words: English, and Chinese of 1, 2 and 3 characters (all occur in the data).
 SEARCH_WORDS = {
@@ -59,6 +68,7 @@ class Figure:
     sample: Sample
     baselines: list[str] = field(default_factory=list)
     show_p95: bool = False
+    unit: str = "s"  # seconds unless a figure says otherwise ("%" of a core, "MiB")
 
 
 @dataclass
@@ -68,9 +78,9 @@ class Suite:
     figures: dict[str, Figure] = field(default_factory=dict)
 
     def add(self, key: str, label: str, sample: Sample, baselines: list[str] | None = None,
-            show_p95: bool = False) -> None:
-        self.figures[key] = Figure(key, label, sample, baselines or [], show_p95)
-        print(f"  {label}: median {_ms(sample.median)}", file=sys.stderr, flush=True)
+            show_p95: bool = False, unit: str = "s") -> None:
+        self.figures[key] = Figure(key, label, sample, baselines or [], show_p95, unit)
+        print(f"  {label}: median {_value(sample.median, unit)}", file=sys.stderr, flush=True)
 
     def ratio(self, figure: Figure, baseline: str) -> float | None:
         base = self.figures.get(baseline)
@@ -79,6 +89,10 @@ class Suite:
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _value(value: float, unit: str) -> str:
+    return _ms(value) if unit == "s" else f"{value:,.1f} {unit}"
 
 
 # --- the figures ---------------------------------------------------------------------------
@@ -178,6 +192,61 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
     }
 
 
+def measure_export_group(suite: Suite, scratch: Path, seed: int) -> None:
+    from benchmarks.export_bench import build_export_db, measure_export
+
+    db_path = scratch / "export.db"
+    build_export_db(db_path, seed)
+    measure_export(suite, db_path, shift_id=1)
+
+
+def measure_verify(suite: Suite, big_db: Path, scratch: Path) -> dict[str, Any]:
+    """`dutydesk verify` over as many signed handovers as the big DB has shift changes.
+
+    They are made through the real domain functions (`handover_bench`) in a database of
+    their own: the big DB's generator does not sign handovers.
+    """
+    from benchmarks.handover_bench import (
+        generate_signed_handovers,
+        measure_handover_verify,
+    )
+
+    with sqlite3.connect(big_db) as raw:
+        (count,) = raw.execute("SELECT count(*) - count(DISTINCT team) FROM shift").fetchone()
+    db_path = scratch / "handover.db"
+    print(f"generating {count:,} signed handovers (one per shift change) ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    generate_signed_handovers(db_path, count)
+    seconds = time.perf_counter() - started
+    measure_handover_verify(suite, db_path)
+    suite.add("handover.verify_cli", f"dutydesk verify (the whole command, {count:,} handovers)",
+              repeat(lambda: time_command([str(DUTYDESK), "--db", str(db_path), "verify"], suite.env), suite.runs),
+              ["cli.python_typer_sqlmodel", "handover.verify"])
+    return {"handovers": count, "generate_seconds": round(seconds, 1)}
+
+
+def measure_panel(suite: Suite, seconds: float, scratch: Path) -> dict[str, Any]:
+    """The live queue panel, in a process of its own so its CPU time and peak RSS are its own."""
+    output = scratch / "queue_panel.json"
+    subprocess.run([sys.executable, "-m", "benchmarks.queue_panel", "--seconds", str(seconds),
+                    "--output", str(output)], env=suite.env, cwd=ROOT, check=True, timeout=600,
+                   stdout=subprocess.DEVNULL)
+    result = json.loads(output.read_text(encoding="utf-8"))
+    live, idle = result["live"], result["baseline_idle_feed"]
+    panel = f"{live['queues']} queues / {live['agents']} agents"
+    suite.add("panel.idle.key_to_update", "panel baseline: key press to update, no feed",
+              Sample(idle.pop("key_to_update_s")), show_p95=True)
+    suite.add("panel.live.key_to_update", f"panel: key press to update, {panel} live",
+              Sample(live.pop("key_to_update_s")), ["panel.idle.key_to_update"], show_p95=True)
+    suite.add("panel.live.cpu", f"panel: CPU, % of one core, {panel}, no keys",
+              Sample([live["cpu_s_per_min"] / 60 * 100]), unit="%")
+    suite.add("panel.live.cpu_with_keys", "panel: CPU, % of one core, a key every 0.25 s",
+              Sample([live["cpu_s_per_min_with_keys"] / 60 * 100]), unit="%")
+    suite.add("panel.peak_rss", "panel: peak RSS of the process", Sample([live["peak_rss_mib"]]),
+              unit="MiB")
+    return result
+
+
 # --- output --------------------------------------------------------------------------------
 
 
@@ -186,14 +255,14 @@ def table(suite: Suite) -> str:
     lines = [header, "-" * len(header)]
     for figure in suite.figures.values():
         s = figure.sample
-        span = f"{_ms(s.low)} – {_ms(s.high)}"
-        p95 = _ms(s.p95) if figure.show_p95 else ""
+        span = f"{_value(s.low, figure.unit)} – {_value(s.high, figure.unit)}"
+        p95 = _value(s.p95, figure.unit) if figure.show_p95 else ""
         ratios = []
         for baseline in figure.baselines:
             value = suite.ratio(figure, baseline)
             if value is not None:
                 ratios.append(f"{value:.2f}x vs {baseline}")
-        lines.append(f"{figure.label:<58} {_ms(s.median):>10} {span:>21} {p95:>10}  "
+        lines.append(f"{figure.label:<58} {_value(s.median, figure.unit):>10} {span:>21} {p95:>10}  "
                      + (ratios[0] if ratios else ""))
         lines.extend(f"{'':<58} {'':>10} {'':>21} {'':>10}  {more}" for more in ratios[1:])
     return "\n".join(lines)
@@ -203,7 +272,8 @@ def as_json(suite: Suite, meta: dict[str, Any], extra: dict[str, Any]) -> dict[s
     figures = {}
     for figure in suite.figures.values():
         figures[figure.key] = {
-            "label": figure.label, **figure.sample.summary(), "values_s": figure.sample.values,
+            "label": figure.label, "unit": figure.unit, **figure.sample.summary(),
+            "values_s": figure.sample.values,
             "ratios": {b: suite.ratio(figure, b) for b in figure.baselines},
         }
     return {"meta": meta, **extra, "figures": figures}
@@ -215,8 +285,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
              header, "-" * len(header)]
     for key, figure in new["figures"].items():
         before = old.get("figures", {}).get(key)
+        unit = figure.get("unit", "s")
         if before is None:
-            lines.append(f"{key:<40} {'—':>11} {_ms(figure['median_s']):>11} {'new':>8}")
+            lines.append(f"{key:<40} {'—':>11} {_value(figure['median_s'], unit):>11} {'new':>8}")
             continue
         change = (figure["median_s"] / before["median_s"] - 1) * 100 if before["median_s"] else 0.0
         ratio_text = ""
@@ -225,7 +296,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
             if ratio is not None and old_ratio is not None:
                 ratio_text = f"{old_ratio:.2f}x → {ratio:.2f}x"
                 break
-        lines.append(f"{key:<40} {_ms(before['median_s']):>11} {_ms(figure['median_s']):>11} "
+        lines.append(f"{key:<40} {_value(before['median_s'], unit):>11} {_value(figure['median_s'], unit):>11} "
                      f"{change:>+7.1f}%   {ratio_text}")
     for key in old.get("figures", {}):
         if key not in new["figures"]:
@@ -257,7 +328,7 @@ def metadata(args: argparse.Namespace) -> dict[str, Any]:
         "textual": getattr(textual, "__version__", "?"),
         "sqlmodel": getattr(sqlmodel, "__version__", "?"),
         "typer": getattr(typer, "__version__", "?"),
-        "days": args.days, "runs": args.runs, "seed": args.seed,
+        "days": args.days, "runs": args.runs, "seed": args.seed, "panel_seconds": args.panel_seconds,
     }
 
 
@@ -280,6 +351,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure, after one warm-up (5)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated: " + ",".join(GROUPS))
+    parser.add_argument("--panel-seconds", type=float, default=PANEL_SECONDS,
+                        help=f"measured seconds of the live queue panel ({PANEL_SECONDS:g}; the issue's full figure: 60)")
     parser.add_argument("--db", type=Path, help="use this generated database instead of generating one")
     parser.add_argument("--keep-db", action="store_true", help="keep the generated database in results/")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -297,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
         suite = Suite(args.runs, isolated_env(Path(scratch) / "home"))
         extra: dict[str, Any] = {}
         db_path = args.db
-        if db_path is None:
+        if db_path is None and set(groups) & BIG_DB_GROUPS:
             RESULTS.mkdir(exist_ok=True)
             db_path = (RESULTS / f"bench-{args.days}d-seed{args.seed}.db" if args.keep_db
                        else Path(scratch) / "big.db")
@@ -315,6 +388,12 @@ def main(argv: list[str] | None = None) -> None:
                 measure_imports(suite)
             elif group == "search":
                 extra["search_words"] = measure_search(suite, db_path)
+            elif group == "export":
+                measure_export_group(suite, Path(scratch), args.seed)
+            elif group == "verify":
+                extra["verify"] = measure_verify(suite, db_path, Path(scratch))
+            elif group == "panel":
+                extra["panel"] = measure_panel(suite, args.panel_seconds, Path(scratch))
 
     meta = metadata(args) | {"seconds": round(time.perf_counter() - started, 1)}
     result = as_json(suite, meta, extra)
@@ -323,8 +402,13 @@ def main(argv: list[str] | None = None) -> None:
           f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up")
     if "generate" in extra:
         g = extra["generate"]
-        print(f"big DB: {g['entries']:,} entries, {g['shifts']:,} shifts, {g['bytes'] / 2**20:.1f} MiB, "
+        print(f"big DB: {g['entries']:,} entries, {g['shifts']:,} shifts, {g['followups']:,} follow-ups, "
+              f"{g['incidents']:,} incidents, {g['queue_intervals']:,} queue intervals, {g['bytes'] / 2**20:.1f} MiB, "
               f"generated in {g['seconds']:.1f} s (search index {g['index_seconds']:.1f} s)")
+    if "verify" in extra:
+        v = extra["verify"]
+        print(f"verify: {v['handovers']:,} signed handovers (one per shift change) made through the domain "
+              f"in a DB of their own, in {v['generate_seconds']:.1f} s")
     print(table(suite))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
