@@ -98,10 +98,13 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         app.screen.query_one("#queue-alerts", DataTable).focus()  # the oldest: waiting fired after abandons
         await pilot.press("end")
         await pilot.press("a")
-        await pilot.pause(0.5)
-        texts = [e.text for e in list_entries(drill_context.db, LogFilter(shift.id, None, None))]
-        assert any(t.startswith("[SIM] Queue alert acknowledged by 王伟") for t in texts)
-        assert await wait_for(lambda: any("acknowledged by 王伟" in row[3] for row in cells(app, "#queue-alerts")), 5)
+
+        def acknowledgement_logged() -> bool:
+            texts = [e.text for e in list_entries(drill_context.db, LogFilter(shift.id, None, None))]
+            return any(t.startswith("[SIM] Queue alert acknowledged by 王伟") for t in texts)
+
+        assert await wait_for(acknowledgement_logged, 15)
+        assert await wait_for(lambda: any("acknowledged by 王伟" in row[3] for row in cells(app, "#queue-alerts")), 15)
 
         await pilot.press("p")  # the suggested playbook, offered to start as an incident
         assert await wait_for(lambda: type(app.screen).__name__ == "StartIncidentScreen", 10)
