@@ -86,17 +86,24 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         assert await wait_for(lambda: len(waiting_alerts()) > 0, 30), cells(app, "#queue-alerts")
         _fired, level, text, state = waiting_alerts()[-1]
         assert "Stop the callback service; all agents suspend breaks" in text
-        assert "active" in state and "warning" in level
+        # At 600x speed the queue can dip under 8 and breach again: active or cleared, both real.
+        assert ("active" in state or "cleared" in state) and "warning" in level
 
         def logged() -> list[str]:
             return [e.text for e in list_entries(drill_context.db, LogFilter(shift.id, "system_status", "warning"))]
 
-        assert await wait_for(lambda: any(t.startswith("[SIM] Queue alert (all queues): waiting") for t in logged()), 10)
-        assert all(t.startswith("[SIM] ") for t in logged())  # a drill never reads like a real event
-        assert len([t for t in logged() if "waiting" in t and ">= 8" in t]) == 1  # once per breach
+        def firings() -> list[str]:
+            return [t for t in logged() if t.startswith("[SIM] Queue alert (all queues): waiting")]
 
-        app.screen.query_one("#queue-alerts", DataTable).focus()  # the oldest: waiting fired after abandons
-        await pilot.press("end")
+        assert await wait_for(lambda: len(firings()) > 0, 10)
+        assert all(t.startswith("[SIM] ") for t in logged())  # a drill never reads like a real event
+        # One log entry per breach, not one per snapshot: as many firings as waiting alerts.
+        assert await wait_for(lambda: len(firings()) == len(waiting_alerts()), 10), (firings(), waiting_alerts())
+
+        alerts_table = app.screen.query_one("#queue-alerts", DataTable)
+        alerts_table.focus()
+        waiting_row = next(i for i, row in enumerate(cells(app, "#queue-alerts")) if row[2].startswith("all queues: waiting"))
+        alerts_table.move_cursor(row=waiting_row)
         await pilot.press("a")
 
         def acknowledgement_logged() -> bool:
@@ -104,7 +111,10 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
             return any(t.startswith("[SIM] Queue alert acknowledged by 王伟") for t in texts)
 
         assert await wait_for(acknowledgement_logged, 15)
-        assert await wait_for(lambda: any("acknowledged by 王伟" in row[3] for row in cells(app, "#queue-alerts")), 15)
+        # The row says "acknowledged by" while the alert is active, "cleared" once it is over:
+        # at this speed either may show, so check the alert itself.
+        monitor = app.queue_feed.runner.monitor
+        assert await wait_for(lambda: any(a.acknowledged_by == "王伟" for a in monitor.alerts), 15)
 
         await pilot.press("p")  # the suggested playbook, offered to start as an incident
         assert await wait_for(lambda: type(app.screen).__name__ == "StartIncidentScreen", 10)
