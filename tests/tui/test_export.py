@@ -66,7 +66,19 @@ async def test_export_without_any_shift_tells_why(app: DutydeskApp, context: Con
         assert notes.errors() == ["no shift yet: open one with `dutydesk shift open --supervisor NAME`"]
         await pilot.press("s")
         await pilot.pause()
-        assert ("the summary is not ready yet", "warning") in notes.seen
+        assert notes.errors() == ["no shift yet: open one with `dutydesk shift open --supervisor NAME`"] * 2
+        assert not any(path.suffix == ".md" for path in Path(context.config.export.directory()).glob("*"))
+
+
+async def test_save_pressed_before_the_summary_is_ready_saves_when_it_is(
+    app: DutydeskApp, shift: ShiftInfo, export_dir: Path
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "s")  # faster than the summary is gathered
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        saved = list(export_dir.glob("*.md"))
+        assert len(saved) == 1 and "## Duty log" in saved[0].read_text(encoding="utf-8")
 
 
 async def test_export_from_the_command_palette(app: DutydeskApp, shift: ShiftInfo, export_dir: Path) -> None:

@@ -47,6 +47,8 @@ class ExportScreen(DeskScreen):
         self.shift: ShiftInfo | None = None  # the exported shift, once rendered
         self.text: str | None = None  # the Markdown shown, which `s` saves
         self.saved_path: Path | None = None
+        self.save_when_ready = False  # `s` pressed before the summary was ready
+        self.failure: str | None = None  # why the summary could not be prepared
 
     @property
     def status(self) -> Static:
@@ -81,6 +83,8 @@ class ExportScreen(DeskScreen):
         self.status.update(_("Shift #{id} · s: save to {path}").format(
             id=shift.id, path=self.context.config.export.directory()))
         self.preview.focus()
+        if self.save_when_ready:
+            self.action_save()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
@@ -92,13 +96,18 @@ class ExportScreen(DeskScreen):
             message = _("database error: {reason}").format(reason=database_reason(error))
         else:
             message = _("the summary could not be prepared: {reason}").format(reason=error)
+        self.failure = message
         self.status.update(message)
         self.notify(message, severity="error", timeout=10)
 
     def action_save(self) -> None:
         shift, text = self.shift, self.text
+        if self.failure is not None:
+            self.notify(self.failure, severity="error", timeout=10)
+            return
         if shift is None or text is None:
-            self.notify(_("the summary is not ready yet"), severity="warning", timeout=3)
+            self.save_when_ready = True  # a quick `e` `s` still saves, once the summary is ready
+            self.notify(_("Saving as soon as the summary is ready…"), timeout=3)
             return
         path = attempt(self, lambda: save_to_export_dir(self.context.db, self.context.config, shift, text))
         if path is not None:
