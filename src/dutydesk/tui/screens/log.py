@@ -280,7 +280,9 @@ class LogScreen(DeskScreen):
     def action_add(self) -> None:
         if self.query_text is not None:
             self.leave_search()
-        self.quick_add.focus()
+        # At once, not deferred like `focus()`: keys typed right after `a` belong to the entry,
+        # not to the table (where `c` and `m` are commands).
+        self.set_focus(self.quick_add)
 
     def action_cycle_category(self) -> None:
         self.category_index = (self.category_index + 1) % len(self.config.log.categories)
