@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli
 
 from dutydesk.config import Config, load_config
 from dutydesk.context import Context, open_context
@@ -59,3 +60,17 @@ def shift(db: Database, config: Config, supervisor: supervisors.SupervisorInfo) 
 
 def default_config() -> Config:
     return load_config(None)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """`dutydesk` run in-process on a throw-away database, as a script would run it."""
+    return Cli(tmp_path / "cli.db", monkeypatch, capsys)
+
+
+@pytest.fixture
+def on_duty(cli: Cli) -> Cli:
+    """The same, with supervisor wang (王伟) on duty in an open shift."""
+    assert cli("supervisor", "add", "wang", "--display-name", "王伟", "--pin-stdin", stdin=TEST_PIN.encode())[0] == 0
+    cli.ok("shift", "open", "--supervisor", "wang")
+    return cli

@@ -1,48 +1,15 @@
 """The `dutydesk` command as scripts and people use it: output, JSON contract, errors."""
 
-import io
-import json
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli
 
-from dutydesk.cli import main
 from dutydesk.store import sqlite as sqlite_backend
 
-PIN = "2468"
-
-
-class Cli:
-    def __init__(self, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db_path, self.monkeypatch, self.capsys = db_path, monkeypatch, capsys
-
-    def __call__(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
-        self.monkeypatch.setattr(sys, "argv", ["dutydesk", "--db", str(self.db_path), *args])
-        self.monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-        out, err = self.capsys.readouterr()
-        return int(exit_info.value.code or 0), out, err
-
-    def json(self, *args: str) -> object:
-        code, out, err = self(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(tmp_path / "cli.db", monkeypatch, capsys)
-
-
-@pytest.fixture
-def on_duty(cli: Cli) -> Cli:
-    assert cli("supervisor", "add", "wang", "--display-name", "王伟", "--pin-stdin", stdin=PIN.encode())[0] == 0
-    assert cli("shift", "open", "--supervisor", "wang")[0] == 0
-    return cli
 
 
 def test_log_add_without_an_open_shift_is_a_clear_error(cli: Cli) -> None:

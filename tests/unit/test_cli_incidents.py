@@ -1,50 +1,13 @@
 """`dutydesk playbook|incident|followup`: output, JSON contracts, error paths."""
 
-import io
-import json
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import Cli
 
-from dutydesk.cli import main
 from dutydesk.domain import playbooks
 
-PIN = "2468"
 SPECIAL = "客户 | `rm *` <b>#1</b> _急_ \\ 完"
-
-
-class Cli:
-    def __init__(self, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db_path, self.monkeypatch, self.capsys = db_path, monkeypatch, capsys
-
-    def __call__(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
-        self.monkeypatch.setattr(sys, "argv", ["dutydesk", "--db", str(self.db_path), *args])
-        self.monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-        out, err = self.capsys.readouterr()
-        return int(exit_info.value.code or 0), out, err
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self(*args)
-        assert code == 0, err
-        return out
-
-    def json(self, *args: str) -> object:
-        return json.loads(self.ok(*args, "--json"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(tmp_path / "cli.db", monkeypatch, capsys)
-
-
-@pytest.fixture
-def on_duty(cli: Cli) -> Cli:
-    assert cli("supervisor", "add", "wang", "--pin-stdin", stdin=PIN.encode())[0] == 0
-    cli.ok("shift", "open", "--supervisor", "wang")
-    return cli
 
 
 def test_shipped_playbooks_pass_the_check(cli: Cli) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from test_cli import Cli, cli, on_duty  # noqa: F401 - the fixtures of the CLI tests
+from cli_runner import Cli
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
