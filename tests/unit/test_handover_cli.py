@@ -1,23 +1,21 @@
 """`dutydesk handover …` and `dutydesk verify` as scripts and people use them."""
 
 import sqlite3
-from pathlib import Path
 
 import pytest
-from test_cli import PIN, Cli
+from cli_runner import Cli
+from conftest import TEST_PIN
 
 INCOMING_PIN = "1357"
 NOTE = "客户 `rm *` | <b>#1</b> _urgent_ 完成"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    cli = Cli(tmp_path / "cli.db", monkeypatch, capsys)
-    assert cli("supervisor", "add", "wang", "--pin-stdin", stdin=PIN.encode())[0] == 0
-    assert cli("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
-    assert cli("shift", "open", "--supervisor", "wang")[0] == 0
-    assert cli("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")[0] == 0
-    return cli
+def cli(on_duty: Cli) -> Cli:
+    """wang on duty, li registered to take over, one anomaly in the log."""
+    assert on_duty("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
+    assert on_duty("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")[0] == 0
+    return on_duty
 
 
 def answer_everything(cli: Cli) -> None:
@@ -31,7 +29,7 @@ def answer_everything(cli: Cli) -> None:
 
 def sign_both(cli: Cli) -> None:
     code, out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
-                         stdin=PIN.encode())
+                         stdin=TEST_PIN.encode())
     assert code == 0, err
     code, out, err = cli("handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin",
                          stdin=INCOMING_PIN.encode())
@@ -63,7 +61,7 @@ def test_unanswered_items_are_named_and_nothing_is_signed(cli: Cli) -> None:
     assert cli("handover", "start")[0] == 0
     assert cli("handover", "check", "crm", "--status", "ok")[0] == 0
     code, _out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
-                          stdin=PIN.encode())
+                          stdin=TEST_PIN.encode())
     assert code == 1 and err.startswith("error: cannot sign: required items not answered: equipment, telephony")
     assert "crm" not in err.split(":")[-1].split(", ")
 
