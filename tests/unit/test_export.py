@@ -578,12 +578,11 @@ def test_the_file_on_disk_is_plain_utf8_without_carriage_returns(cli, sample, tm
     assert b"\r" not in data and "客户投诉".encode() in data
 
 
-def test_figures_and_alerts_from_a_feed_run_through_the_queue_monitor(db, config, shift) -> None:  # type: ignore[no-untyped-def]
-    """What the live panel (or `queue replay`) stores is what the summary reports."""
+def run_feed_through_monitor(db, config, shift, *, simulated: bool = False):  # type: ignore[no-untyped-def]
     from dutydesk.queue.model import Counters, Snapshot
     from dutydesk.queue.monitor import QueueMonitor
 
-    monitor = QueueMonitor(config, db, lambda: shift)
+    monitor = QueueMonitor(config, db, lambda: shift, simulated=simulated)
     start = shift.opened_at.replace(second=0, microsecond=0)
     for minute in range(46):  # 10 callers waiting for 45 min: the "≥ 8 for 30 min" rule fires
         counters = Counters(offered=10, answered=9, abandoned=1, answered_within_sl=8,
@@ -591,8 +590,15 @@ def test_figures_and_alerts_from_a_feed_run_through_the_queue_monitor(db, config
         monitor.ingest(Snapshot(start + timedelta(minutes=minute), "hotline", 10, 30.0, counters))
     monitor.save(final=True)
     assert monitor.write_problem is None and monitor.alerts
+    return start
+
+
+def test_figures_and_alerts_from_a_feed_run_through_the_queue_monitor(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    """What the live panel (or `queue replay`) stores is what the summary reports."""
+    start = run_feed_through_monitor(db, config, shift)
     text = render(db, config, shift.id)
     figures_part = text.split("## Figures against targets")[1].split("## Alerts")[0]
+    assert "Simulated figures" not in figures_part
     assert "| Answer rate | 90.0% | ≥ 85.0% | ✔ |" in figures_part
     assert "| Offered | 460 |  |  |" in figures_part
     assert "Queue alert" in text.split("## Duty log")[1]
@@ -601,6 +607,13 @@ def test_figures_and_alerts_from_a_feed_run_through_the_queue_monitor(db, config
     assert f"| {fired} – still active | waiting ≥ 8 · **warning** | all queues | waiting 10, " in alerts_part
     assert alerts_part.count("\n| ") == 3  # header, delimiter, the one alert
     assert_valid_markdown(text)
+
+
+def test_figures_from_the_simulator_are_marked_as_a_drill(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    run_feed_through_monitor(db, config, shift, simulated=True)
+    figures_part = render(db, config, shift.id).split("## Figures against targets")[1].split("## Alerts")[0]
+    assert "**Simulated figures: drill data from the simulator, not a live feed.**" in figures_part
+    assert "| Answer rate | 90.0% | ≥ 85.0% | ✔ |" in figures_part
 
 
 def test_an_acknowledging_supervisor_s_special_name_keeps_the_alert_table(db, config, shift, chinese) -> None:  # type: ignore[no-untyped-def]

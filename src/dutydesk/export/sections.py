@@ -138,6 +138,8 @@ def figures_section(summary: ShiftSummary) -> list[str]:
                      f"{comparison} {value_text(metric, target)}", _met(summary, metric, value)])
     rows += [[_("Offered"), str(total.offered), "", ""], [_("Answered"), str(total.answered), "", ""],
              [_("Abandoned"), str(total.abandoned), "", ""]]
+    if found.simulated:
+        lines += line("**" + _("Simulated figures: drill data from the simulator, not a live feed.") + "**")
     lines += line(md(_("From {count} stored intervals of {minutes} min; service level: answered within {seconds} s."),
                      count=found.intervals, minutes=summary.config.queue.interval_min,
                      seconds=f"{summary.config.targets.service_level_threshold_s:g}"))

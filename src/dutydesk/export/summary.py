@@ -46,6 +46,7 @@ class QueueFigures:
     peak_start: datetime  # the interval with the most calls offered, all queues together
     peak: Figures
     intervals: int  # distinct interval starts
+    simulated: bool  # some of them come from the simulator (a drill), not a live feed
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def gather_summary(
 def queue_figures(db: Database, config: Config, shift_id: int) -> QueueFigures | None:
     """The shift's stored intervals summed per queue, per interval start and in total."""
     table = QueueInterval.__table__.c  # type: ignore[attr-defined]
-    query = select(table.queue, table.start, *(table[name] for name in COUNTER_FIELDS)).where(
+    query = select(table.queue, table.start, *(table[name] for name in COUNTER_FIELDS), table.simulated).where(
         table.shift_id == shift_id
     )
     with db.engine.connect() as connection:
@@ -120,7 +121,7 @@ def queue_figures(db: Database, config: Config, shift_id: int) -> QueueFigures |
         return None
     total, per_queue, per_start = Counters(), defaultdict(Counters), defaultdict(Counters)
     for row in rows:
-        counters = Counters(*row[2:])
+        counters = Counters(*row[2:-1])
         for bucket in (total, per_queue[row.queue], per_start[row.start]):
             bucket.add(counters)
     settings = config.queue
@@ -131,6 +132,7 @@ def queue_figures(db: Database, config: Config, shift_id: int) -> QueueFigures |
         peak_start=peak_start,
         peak=figures(per_start[peak_start], 0, 0.0, settings),
         intervals=len(per_start),
+        simulated=any(row.simulated for row in rows),
     )
 
 

@@ -227,6 +227,7 @@ class QueueMonitor:
                 "shift_id": shift.id if shift else None, "queue": item.queue, "start": item.start,
                 "snapshots": item.snapshots, "max_waiting": item.max_waiting,
                 "max_longest_wait_s": item.max_longest_wait_s, **item.counters.as_dict(),
+                "simulated": self.simulated,
             }
             for item in intervals
         ]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -256,6 +256,8 @@ class QueueInterval(SQLModel, table=True):
     answered_within_sl: int
     handle_time_s_total: float
     wait_time_s_total: float
+    # From the simulator: a drill's figures, which the shift summary marks as such.
+    simulated: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class QueueAlert(SQLModel, table=True):
