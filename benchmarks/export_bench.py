@@ -15,12 +15,10 @@ import json
 import sqlite3
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.generate import DEFAULT_SEED, generate
-from benchmarks.measure import repeat
+from benchmarks.measure import repeat, timed
 from benchmarks.run import RESULTS, Suite, as_json, table
 
 ENTRIES = 5000
@@ -33,15 +31,6 @@ LEFT JOIN log_entry AS later ON later.supersedes_id = e.id
 WHERE e.shift_id = ?
 ORDER BY e.at, e.id
 """
-
-
-def _timed(action: Callable[[], object]) -> Callable[[], float]:
-    def run() -> float:
-        started = time.perf_counter()
-        action()
-        return time.perf_counter() - started
-
-    return run
 
 
 def build_export_db(db_path: Path, seed: int) -> None:
@@ -63,13 +52,13 @@ def measure_export(suite: Suite, db_path: Path, shift_id: int) -> None:
     count = len(summary.entries)
     try:
         suite.add("export.raw_select", f"export baseline: raw sqlite3 SELECT of {count:,} entries",
-                  repeat(_timed(lambda: raw.execute(RAW_ENTRIES, (shift_id,)).fetchall()), suite.runs))
+                  repeat(lambda: timed(lambda: raw.execute(RAW_ENTRIES, (shift_id,)).fetchall()), suite.runs))
         suite.add("export.gather", "export: gather_summary (all its queries)",
-                  repeat(_timed(lambda: gather_summary(db, config, shift_id)), suite.runs), ["export.raw_select"])
+                  repeat(lambda: timed(lambda: gather_summary(db, config, shift_id)), suite.runs), ["export.raw_select"])
         suite.add("export.render", "export: render_summary (Markdown, escaping)",
-                  repeat(_timed(lambda: render_summary(summary)), suite.runs))
+                  repeat(lambda: timed(lambda: render_summary(summary)), suite.runs))
         suite.add("export.total", f"export: gather + render a {count:,}-entry shift",
-                  repeat(_timed(lambda: render_summary(gather_summary(db, config, shift_id))), suite.runs),
+                  repeat(lambda: timed(lambda: render_summary(gather_summary(db, config, shift_id))), suite.runs),
                   ["export.raw_select"])
     finally:
         raw.close()

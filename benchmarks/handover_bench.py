@@ -17,12 +17,11 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from benchmarks.measure import repeat
+from benchmarks.measure import repeat, timed
 from benchmarks.run import RESULTS, Suite, as_json, table
 
 COUNT = 1000
@@ -34,15 +33,6 @@ RAW_ROWS = [
     "SELECT * FROM handover_carried ORDER BY handover_id, position",
     "SELECT * FROM handover_signature ORDER BY handover_id, id",
 ]
-
-
-def _timed(action: Callable[[], object]) -> Callable[[], float]:
-    def run() -> float:
-        started = time.perf_counter()
-        action()
-        return time.perf_counter() - started
-
-    return run
 
 
 def generate_signed_handovers(db_path: Path, count: int) -> None:
@@ -109,13 +99,13 @@ def measure_handover_verify(suite: Suite, db_path: Path) -> None:
                 key.verify(signature, digest)
 
         suite.add("handover.raw_select", f"handover floor: raw sqlite3 SELECT of {count:,} records' rows",
-                  repeat(_timed(read_rows), suite.runs))
+                  repeat(lambda: timed(read_rows), suite.runs))
         suite.add("handover.sha256", f"handover floor: hashlib SHA-256 of {count:,} signed contents",
-                  repeat(_timed(lambda: [sha256_hex(content) for content in contents]), suite.runs))
+                  repeat(lambda: timed(lambda: [sha256_hex(content) for content in contents]), suite.runs))
         suite.add("handover.ed25519", f"handover floor: {len(signatures):,} bare Ed25519 verifications",
-                  repeat(_timed(verify_signatures), suite.runs))
+                  repeat(lambda: timed(verify_signatures), suite.runs))
         suite.add("handover.verify", f"dutydesk verify: {count:,} signed handovers + chain",
-                  repeat(_timed(lambda: verify_handovers(db)), suite.runs),
+                  repeat(lambda: timed(lambda: verify_handovers(db)), suite.runs),
                   ["handover.raw_select", "handover.ed25519", "handover.sha256"])
     finally:
         raw.close()

@@ -48,6 +48,13 @@ class Sample:
         }
 
 
+def timed(action: Callable[[], object]) -> float:
+    """The seconds `action()` takes, in this process."""
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
 def repeat(action: Callable[[], float], runs: int, warmup: int = 1) -> Sample:
     """`action` returns the seconds it measured; the warm-up runs are thrown away."""
     for _index in range(warmup):

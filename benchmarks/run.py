@@ -31,6 +31,7 @@ from benchmarks.measure import (
     repeat,
     run_in_pty,
     time_command,
+    timed,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,11 +149,6 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
     domain_times: dict[str, list[float]] = {}
     raw_times: dict[str, list[float]] = {}
     hits: dict[str, int] = {}
-
-    def timed(action: Callable[[], object]) -> float:
-        started = time.perf_counter()
-        action()
-        return time.perf_counter() - started
 
     try:
         for words in SEARCH_WORDS.values():
