@@ -51,15 +51,28 @@ def measure_export(suite: Suite, db_path: Path, shift_id: int) -> None:
     summary = gather_summary(db, config, shift_id)
     count = len(summary.entries)
     try:
-        suite.add("export.raw_select", f"export baseline: raw sqlite3 SELECT of {count:,} entries",
-                  repeat(lambda: timed(lambda: raw.execute(RAW_ENTRIES, (shift_id,)).fetchall()), suite.runs))
-        suite.add("export.gather", "export: gather_summary (all its queries)",
-                  repeat(lambda: timed(lambda: gather_summary(db, config, shift_id)), suite.runs), ["export.raw_select"])
-        suite.add("export.render", "export: render_summary (Markdown, escaping)",
-                  repeat(lambda: timed(lambda: render_summary(summary)), suite.runs))
-        suite.add("export.total", f"export: gather + render a {count:,}-entry shift",
-                  repeat(lambda: timed(lambda: render_summary(gather_summary(db, config, shift_id))), suite.runs),
-                  ["export.raw_select"])
+        suite.add(
+            "export.raw_select",
+            f"export baseline: raw sqlite3 SELECT of {count:,} entries",
+            repeat(lambda: timed(lambda: raw.execute(RAW_ENTRIES, (shift_id,)).fetchall()), suite.runs),
+        )
+        suite.add(
+            "export.gather",
+            "export: gather_summary (all its queries)",
+            repeat(lambda: timed(lambda: gather_summary(db, config, shift_id)), suite.runs),
+            ["export.raw_select"],
+        )
+        suite.add(
+            "export.render",
+            "export: render_summary (Markdown, escaping)",
+            repeat(lambda: timed(lambda: render_summary(summary)), suite.runs),
+        )
+        suite.add(
+            "export.total",
+            f"export: gather + render a {count:,}-entry shift",
+            repeat(lambda: timed(lambda: render_summary(gather_summary(db, config, shift_id))), suite.runs),
+            ["export.raw_select"],
+        )
     finally:
         raw.close()
         db.close()

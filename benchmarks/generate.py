@@ -88,9 +88,14 @@ class GenerateReport:
 
 
 def generate(
-    path: Path, *, days: int = DEFAULT_DAYS, seed: int = DEFAULT_SEED,
-    entries_per_shift: int = ENTRIES_PER_SHIFT, config: Config | None = None,
-    samples: SampleData | None = None, now: datetime | None = None,
+    path: Path,
+    *,
+    days: int = DEFAULT_DAYS,
+    seed: int = DEFAULT_SEED,
+    entries_per_shift: int = ENTRIES_PER_SHIFT,
+    config: Config | None = None,
+    samples: SampleData | None = None,
+    now: datetime | None = None,
 ) -> GenerateReport:
     started = time.perf_counter()
     config = config or load_config(None)
@@ -115,17 +120,19 @@ def generate(
         for index, (start, end) in enumerate(spans):
             is_current = index == len(spans) - 1
             opened = min(start + timedelta(minutes=rng.randint(0, 6)), now)
-            shift_rows.append({
-                "id": len(shift_rows) + 1,
-                "team": team,
-                "slot_key": config.slot_at(start)[0].key,
-                "supervisor_id": 1 + (index + team_index) % len(supervisor_rows),
-                "planned_start": start,
-                "planned_end": end,
-                "opened_at": opened,
-                "closed_at": None if is_current else end - timedelta(minutes=rng.randint(1, 10)),
-                "status": "open" if is_current else "closed",
-            })
+            shift_rows.append(
+                {
+                    "id": len(shift_rows) + 1,
+                    "team": team,
+                    "slot_key": config.slot_at(start)[0].key,
+                    "supervisor_id": 1 + (index + team_index) % len(supervisor_rows),
+                    "planned_start": start,
+                    "planned_end": end,
+                    "opened_at": opened,
+                    "closed_at": None if is_current else end - timedelta(minutes=rng.randint(1, 10)),
+                    "status": "open" if is_current else "closed",
+                }
+            )
 
     entry_count, index_seconds = 0, 0.0
     with db.engine.connect() as connection:
@@ -136,8 +143,9 @@ def generate(
             connection.execute(insert(Shift.__table__), shift_rows)  # type: ignore[attr-defined]
             batch: list[dict[str, Any]] = []
             for shift in shift_rows:
-                batch.extend(_shift_entries(shift, entry_count + len(batch), templates, samples, rng, now,
-                                            entries_per_shift))
+                batch.extend(
+                    _shift_entries(shift, entry_count + len(batch), templates, samples, rng, now, entries_per_shift)
+                )
                 if len(batch) >= CHUNK:
                     index_seconds += _write(connection, batch)
                     entry_count += len(batch)
@@ -150,15 +158,27 @@ def generate(
         connection.commit()
     db.close()
     return GenerateReport(
-        path=str(path), days=days, seed=seed, teams=len(teams), shifts=len(shift_rows),
-        entries=entry_count, seconds=time.perf_counter() - started, index_seconds=index_seconds,
-        bytes=path.stat().st_size, **extras,
+        path=str(path),
+        days=days,
+        seed=seed,
+        teams=len(teams),
+        shifts=len(shift_rows),
+        entries=entry_count,
+        seconds=time.perf_counter() - started,
+        index_seconds=index_seconds,
+        bytes=path.stat().st_size,
+        **extras,
     )
 
 
 def _shift_entries(
-    shift: dict[str, Any], last_id: int, templates: list[Any], samples: SampleData,
-    rng: random.Random, now: datetime, count: int,
+    shift: dict[str, Any],
+    last_id: int,
+    templates: list[Any],
+    samples: SampleData,
+    rng: random.Random,
+    now: datetime,
+    count: int,
 ) -> list[dict[str, Any]]:
     opened: datetime = shift["opened_at"]
     until: datetime = shift["closed_at"] or now
@@ -170,9 +190,14 @@ def _shift_entries(
         entry_id = last_id + len(rows) + 1
         template = rng.choice(templates)
         row = {
-            "id": entry_id, "shift_id": shift["id"], "at": moment, "recorded_at": moment,
-            "category": template.category, "severity": template.severity,
-            "text": samples.render(template, rng), "author_id": shift["supervisor_id"],
+            "id": entry_id,
+            "shift_id": shift["id"],
+            "at": moment,
+            "recorded_at": moment,
+            "category": template.category,
+            "severity": template.severity,
+            "text": samples.render(template, rng),
+            "author_id": shift["supervisor_id"],
             "supersedes_id": None,
         }
         if rows and rng.random() < CORRECTION_SHARE:
@@ -180,7 +205,9 @@ def _shift_entries(
             if original["id"] not in corrected and original["supersedes_id"] is None:
                 corrected.add(original["id"])
                 row.update(
-                    at=original["at"], category=original["category"], severity=original["severity"],
+                    at=original["at"],
+                    category=original["category"],
+                    severity=original["severity"],
                     supersedes_id=original["id"],
                 )
         rows.append(row)
@@ -188,18 +215,36 @@ def _shift_entries(
 
 
 def _write_extras(
-    connection: Any, shift_rows: list[dict[str, Any]], samples: SampleData, rng: random.Random,
-    now: datetime, queue_team: str,
+    connection: Any,
+    shift_rows: list[dict[str, Any]],
+    samples: SampleData,
+    rng: random.Random,
+    now: datetime,
+    queue_team: str,
 ) -> dict[str, int]:
     """Follow-ups, incidents and queue intervals of every shift, in bulk; their counts."""
-    playbooks = sorted(load_playbooks(user=shipped_dir()).playbooks.values(), key=lambda p: p.key)  # not the runner's own
+    playbooks = sorted(
+        load_playbooks(user=shipped_dir()).playbooks.values(), key=lambda p: p.key
+    )  # not the runner's own
     rows: dict[str, list[dict[str, Any]]] = {
-        "followups": [], "followup_events": [], "incidents": [], "steps": [], "incident_events": [], "intervals": []}
+        "followups": [],
+        "followup_events": [],
+        "incidents": [],
+        "steps": [],
+        "incident_events": [],
+        "intervals": [],
+    }
     interval_count = 0
     for shift in shift_rows:
         opened, until = shift["opened_at"], shift["closed_at"] or now
         for _index in range(rng.randint(*FOLLOWUPS_PER_SHIFT)):
-            _followup(rows, opened + (until - opened) * rng.random(), samples.render(rng.choice(samples.entries), rng), rng, now)
+            _followup(
+                rows,
+                opened + (until - opened) * rng.random(),
+                samples.render(rng.choice(samples.entries), rng),
+                rng,
+                now,
+            )
         if shift["closed_at"] is not None and playbooks and rng.random() < INCIDENT_SHARE:
             _incident(rows, shift, rng.choice(playbooks), opened + (until - opened) * rng.random() / 2, until)
         if shift["team"] == queue_team:
@@ -208,73 +253,127 @@ def _write_extras(
                 connection.execute(insert(QueueInterval.__table__), rows["intervals"])  # type: ignore[attr-defined]
                 interval_count += len(rows["intervals"])
                 rows["intervals"].clear()
-    tables = {"followups": FollowUp, "followup_events": FollowUpEvent, "incidents": Incident,
-              "steps": IncidentStep, "incident_events": IncidentEvent, "intervals": QueueInterval}
+    tables = {
+        "followups": FollowUp,
+        "followup_events": FollowUpEvent,
+        "incidents": Incident,
+        "steps": IncidentStep,
+        "incident_events": IncidentEvent,
+        "intervals": QueueInterval,
+    }
     for name, table in tables.items():
         for start in range(0, len(rows[name]), CHUNK):
-            connection.execute(insert(table.__table__), rows[name][start:start + CHUNK])  # type: ignore[attr-defined]
-    return {"followups": len(rows["followups"]), "incidents": len(rows["incidents"]),
-            "queue_intervals": interval_count + len(rows["intervals"])}
+            connection.execute(insert(table.__table__), rows[name][start : start + CHUNK])  # type: ignore[attr-defined]
+    return {
+        "followups": len(rows["followups"]),
+        "incidents": len(rows["incidents"]),
+        "queue_intervals": interval_count + len(rows["intervals"]),
+    }
 
 
-def _followup(rows: dict[str, list[dict[str, Any]]], created: datetime, text: str, rng: random.Random,
-              now: datetime) -> None:
+def _followup(
+    rows: dict[str, list[dict[str, Any]]], created: datetime, text: str, rng: random.Random, now: datetime
+) -> None:
     number = len(rows["followups"]) + 1
     kind = rng.choice(FOLLOWUP_KINDS)
     closed = created + timedelta(hours=rng.uniform(1, 72)) if created < now - timedelta(days=7) else None
-    rows["followups"].append({
-        "id": number, "kind": kind, "title": text[:80], "details": text, "customer": "", "owner": "",
-        "priority": rng.choice(("low", "normal", "normal", "high", "urgent")),
-        "status": "closed" if closed else "open", "created_at": created, "due_at": created + timedelta(hours=24),
-        "closed_at": closed, "resolution": "done · 已处理" if closed else None,
-        "complaint_number": f"BENCH-{number:06d}" if kind == "complaint" else None,
-        "complaint_type": None, "urgency": "general" if kind == "complaint" else None,
-        "resolve_by": created + timedelta(hours=48) if kind == "complaint" else None,
-    })
+    rows["followups"].append(
+        {
+            "id": number,
+            "kind": kind,
+            "title": text[:80],
+            "details": text,
+            "customer": "",
+            "owner": "",
+            "priority": rng.choice(("low", "normal", "normal", "high", "urgent")),
+            "status": "closed" if closed else "open",
+            "created_at": created,
+            "due_at": created + timedelta(hours=24),
+            "closed_at": closed,
+            "resolution": "done · 已处理" if closed else None,
+            "complaint_number": f"BENCH-{number:06d}" if kind == "complaint" else None,
+            "complaint_type": None,
+            "urgency": "general" if kind == "complaint" else None,
+            "resolve_by": created + timedelta(hours=48) if kind == "complaint" else None,
+        }
+    )
     events = rows["followup_events"]
     events.append({"id": len(events) + 1, "follow_up_id": number, "at": created, "kind": "created", "text": ""})
     if closed:
-        events.append({"id": len(events) + 1, "follow_up_id": number, "at": closed, "kind": "closed",
-                       "text": "done · 已处理"})
+        events.append(
+            {"id": len(events) + 1, "follow_up_id": number, "at": closed, "kind": "closed", "text": "done · 已处理"}
+        )
 
 
-def _incident(rows: dict[str, list[dict[str, Any]]], shift: dict[str, Any], playbook: Playbook,
-              started: datetime, until: datetime) -> None:
+def _incident(
+    rows: dict[str, list[dict[str, Any]]], shift: dict[str, Any], playbook: Playbook, started: datetime, until: datetime
+) -> None:
     number = len(rows["incidents"]) + 1
     closed = started + (until - started) / 2
-    rows["incidents"].append({
-        "id": number, "playbook_key": playbook.key, "title_en": playbook.title.en, "title_zh": playbook.title.zh,
-        "kind": playbook.kind, "level": playbook.level, "status": "closed", "started_at": started,
-        "respond_by": started + playbook.respond_within, "closed_at": closed, "summary": "resolved · 已恢复",
-        "ivr_en": playbook.ivr.en if playbook.ivr else None, "ivr_zh": playbook.ivr.zh if playbook.ivr else None,
-        "contacts_json": "[]", "shift_id": shift["id"],
-    })
+    rows["incidents"].append(
+        {
+            "id": number,
+            "playbook_key": playbook.key,
+            "title_en": playbook.title.en,
+            "title_zh": playbook.title.zh,
+            "kind": playbook.kind,
+            "level": playbook.level,
+            "status": "closed",
+            "started_at": started,
+            "respond_by": started + playbook.respond_within,
+            "closed_at": closed,
+            "summary": "resolved · 已恢复",
+            "ivr_en": playbook.ivr.en if playbook.ivr else None,
+            "ivr_zh": playbook.ivr.zh if playbook.ivr else None,
+            "contacts_json": "[]",
+            "shift_id": shift["id"],
+        }
+    )
     for step in playbook.steps:
-        rows["steps"].append({
-            "id": len(rows["steps"]) + 1, "incident_id": number, "n": step.n, "text_en": step.text.en,
-            "text_zh": step.text.zh, "due_at": started + step.within if step.within else None, "done_at": closed,
-        })
+        rows["steps"].append(
+            {
+                "id": len(rows["steps"]) + 1,
+                "incident_id": number,
+                "n": step.n,
+                "text_en": step.text.en,
+                "text_zh": step.text.zh,
+                "due_at": started + step.within if step.within else None,
+                "done_at": closed,
+            }
+        )
     events = rows["incident_events"]
     for at, kind in ((started, "start"), (closed, "close")):
-        events.append({"id": len(events) + 1, "incident_id": number, "at": at, "kind": kind, "text": "",
-                       "step_n": None})
+        events.append(
+            {"id": len(events) + 1, "incident_id": number, "at": at, "kind": kind, "text": "", "step_n": None}
+        )
 
 
-def _intervals(rows: list[dict[str, Any]], written: int, shift: dict[str, Any], until: datetime,
-               rng: random.Random) -> None:
+def _intervals(
+    rows: list[dict[str, Any]], written: int, shift: dict[str, Any], until: datetime, rng: random.Random
+) -> None:
     start: datetime = shift["planned_start"]
     while start + INTERVAL <= until:
         for queue in range(1, QUEUES + 1):
             offered = rng.randint(5, 60)
             answered = offered - rng.randint(0, offered // 6)
-            rows.append({
-                "id": written + len(rows) + 1, "shift_id": shift["id"], "queue": f"queue-{queue:02d}", "start": start,
-                "snapshots": 90, "max_waiting": rng.randint(0, 12), "max_longest_wait_s": rng.uniform(0, 240),
-                "offered": offered, "answered": answered, "abandoned": offered - answered,
-                "abandoned_short": (offered - answered) // 3, "answered_within_sl": answered * 4 // 5,
-                "handle_time_s_total": answered * rng.uniform(150, 300),
-                "wait_time_s_total": answered * rng.uniform(5, 60),
-            })
+            rows.append(
+                {
+                    "id": written + len(rows) + 1,
+                    "shift_id": shift["id"],
+                    "queue": f"queue-{queue:02d}",
+                    "start": start,
+                    "snapshots": 90,
+                    "max_waiting": rng.randint(0, 12),
+                    "max_longest_wait_s": rng.uniform(0, 240),
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": offered - answered,
+                    "abandoned_short": (offered - answered) // 3,
+                    "answered_within_sl": answered * 4 // 5,
+                    "handle_time_s_total": answered * rng.uniform(150, 300),
+                    "wait_time_s_total": answered * rng.uniform(5, 60),
+                }
+            )
         start += INTERVAL
 
 

@@ -59,14 +59,20 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
         started = handover.start_handover(db, config, now=moment - timedelta(minutes=20))
         with db.engine.begin() as connection:  # the answers, in one statement instead of 15
             connection.execute(
-                text("UPDATE handover_answer SET status = CASE kind WHEN 'floor_status' THEN 'stable' "
-                     "ELSE 'ok' END, note = :note, answered_at = :at WHERE handover_id = :id"),
-                {"note": NOTES[index % len(NOTES)], "at": moment.replace(tzinfo=None) - timedelta(minutes=10),
-                 "id": started.id},
+                text(
+                    "UPDATE handover_answer SET status = CASE kind WHEN 'floor_status' THEN 'stable' "
+                    "ELSE 'ok' END, note = :note, answered_at = :at WHERE handover_id = :id"
+                ),
+                {
+                    "note": NOTES[index % len(NOTES)],
+                    "at": moment.replace(tzinfo=None) - timedelta(minutes=10),
+                    "id": started.id,
+                },
             )
         handover.sign_handover(db, config, started.id, "outgoing", outgoing, PINS[outgoing], now=moment)
-        handover.sign_handover(db, config, started.id, "incoming", incoming, PINS[incoming],
-                               now=moment + timedelta(minutes=1))
+        handover.sign_handover(
+            db, config, started.id, "incoming", incoming, PINS[incoming], now=moment + timedelta(minutes=1)
+        )
     db.close()
 
 
@@ -80,12 +86,14 @@ def measure_handover_verify(suite: Suite, db_path: Path) -> None:
     db = open_database(db_path)
     raw = sqlite3.connect(db_path)
     try:
-        contents = [row[0].encode("utf-8") for row in raw.execute(
-            "SELECT signed_content FROM handover WHERE status = 'signed'")]
+        contents = [
+            row[0].encode("utf-8") for row in raw.execute("SELECT signed_content FROM handover WHERE status = 'signed'")
+        ]
         keys = dict(raw.execute("SELECT supervisor_id, public_key FROM signing_key"))
-        signatures = [(Ed25519PublicKey.from_public_bytes(bytes.fromhex(keys[who])), bytes.fromhex(sig),
-                       bytes.fromhex(digest))
-                      for who, sig, digest in raw.execute("SELECT supervisor_id, signature, digest FROM handover_signature")]
+        signatures = [
+            (Ed25519PublicKey.from_public_bytes(bytes.fromhex(keys[who])), bytes.fromhex(sig), bytes.fromhex(digest))
+            for who, sig, digest in raw.execute("SELECT supervisor_id, signature, digest FROM handover_signature")
+        ]
         report = verify_handovers(db)
         assert report.ok, report.problems[:3]
         count = len(report.checked)
@@ -98,15 +106,27 @@ def measure_handover_verify(suite: Suite, db_path: Path) -> None:
             for key, signature, digest in signatures:
                 key.verify(signature, digest)
 
-        suite.add("handover.raw_select", f"handover floor: raw sqlite3 SELECT of {count:,} records' rows",
-                  repeat(lambda: timed(read_rows), suite.runs))
-        suite.add("handover.sha256", f"handover floor: hashlib SHA-256 of {count:,} signed contents",
-                  repeat(lambda: timed(lambda: [sha256_hex(content) for content in contents]), suite.runs))
-        suite.add("handover.ed25519", f"handover floor: {len(signatures):,} bare Ed25519 verifications",
-                  repeat(lambda: timed(verify_signatures), suite.runs))
-        suite.add("handover.verify", f"dutydesk verify: {count:,} signed handovers + chain",
-                  repeat(lambda: timed(lambda: verify_handovers(db)), suite.runs),
-                  ["handover.raw_select", "handover.ed25519", "handover.sha256"])
+        suite.add(
+            "handover.raw_select",
+            f"handover floor: raw sqlite3 SELECT of {count:,} records' rows",
+            repeat(lambda: timed(read_rows), suite.runs),
+        )
+        suite.add(
+            "handover.sha256",
+            f"handover floor: hashlib SHA-256 of {count:,} signed contents",
+            repeat(lambda: timed(lambda: [sha256_hex(content) for content in contents]), suite.runs),
+        )
+        suite.add(
+            "handover.ed25519",
+            f"handover floor: {len(signatures):,} bare Ed25519 verifications",
+            repeat(lambda: timed(verify_signatures), suite.runs),
+        )
+        suite.add(
+            "handover.verify",
+            f"dutydesk verify: {count:,} signed handovers + chain",
+            repeat(lambda: timed(lambda: verify_handovers(db)), suite.runs),
+            ["handover.raw_select", "handover.ed25519", "handover.sha256"],
+        )
     finally:
         raw.close()
         db.close()

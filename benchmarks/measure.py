@@ -43,7 +43,10 @@ class Sample:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "median_s": self.median, "min_s": self.low, "max_s": self.high, "p95_s": self.p95,
+            "median_s": self.median,
+            "min_s": self.low,
+            "max_s": self.high,
+            "p95_s": self.p95,
             "n": len(self.values),
         }
 
@@ -68,25 +71,25 @@ def time_command(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None =
     result = subprocess.run(list(argv), env=dict(env), cwd=cwd, capture_output=True, timeout=120)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}"
-        )
+        raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr.decode(errors='replace')}")
     return elapsed
 
 
 def python_import_time(module: str, env: Mapping[str, str]) -> float:
     """Seconds a fresh interpreter spends importing `module` (measured inside it)."""
-    code = (
-        "import time; started = time.perf_counter(); "
-        f"import {module}; print(time.perf_counter() - started)"
+    code = f"import time; started = time.perf_counter(); import {module}; print(time.perf_counter() - started)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=dict(env), capture_output=True, text=True, check=True, timeout=120
     )
-    result = subprocess.run([sys.executable, "-c", code], env=dict(env), capture_output=True,
-                            text=True, check=True, timeout=120)
     return float(result.stdout.strip())
 
 
 def run_in_pty(
-    argv: Sequence[str], env: Mapping[str, str], *, width: int = 120, height: int = 40,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    width: int = 120,
+    height: int = 40,
     timeout: float = 60,
 ) -> tuple[float, float]:
     """Run a start-up driver in a `width` x `height` pseudo-terminal.
@@ -103,7 +106,12 @@ def run_in_pty(
         full_env = {**env, "BENCH_READY_FILE": str(ready_path)}
         started = time.monotonic()
         process = subprocess.Popen(
-            list(argv), env=full_env, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+            list(argv),
+            env=full_env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            close_fds=True,
             start_new_session=True,
         )
         os.close(slave)

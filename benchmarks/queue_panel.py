@@ -43,10 +43,12 @@ def _context(scratch: Path, queues: int, agents_per_queue: int):  # type: ignore
     from dutydesk.domain import shifts, supervisors
 
     context = open_context(scratch / "queue-bench.db", None, "en")
-    simulator = context.config.queue.simulator.model_copy(update={
-        "queues": [f"queue-{number:02d}" for number in range(1, queues + 1)],
-        "agents_per_queue": agents_per_queue,
-    })
+    simulator = context.config.queue.simulator.model_copy(
+        update={
+            "queues": [f"queue-{number:02d}" for number in range(1, queues + 1)],
+            "agents_per_queue": agents_per_queue,
+        }
+    )
     queue = context.config.queue.model_copy(update={"simulator": simulator})
     context.config = context.config.model_copy(update={"queue": queue})
     supervisors.add_supervisor(context.db, "bench", "Bench", "2468")
@@ -56,11 +58,23 @@ def _context(scratch: Path, queues: int, agents_per_queue: int):  # type: ignore
 
 def _still_feed(path: Path, queues: int) -> str:
     """A file feed with one snapshot per queue and nothing after: the same table, idle."""
-    lines = [json.dumps({
-        "ts": "2026-11-26T10:00:00+08:00", "queue": f"queue-{number:02d}", "waiting": 1, "longest_wait_s": 5,
-        "offered": 1, "answered": 1, "abandoned": 0, "answered_within_sl": 1, "handle_time_s_total": 200,
-        "wait_time_s_total": 5,
-    }) for number in range(1, queues + 1)]
+    lines = [
+        json.dumps(
+            {
+                "ts": "2026-11-26T10:00:00+08:00",
+                "queue": f"queue-{number:02d}",
+                "waiting": 1,
+                "longest_wait_s": 5,
+                "offered": 1,
+                "answered": 1,
+                "abandoned": 0,
+                "answered_within_sl": 1,
+                "handle_time_s_total": 200,
+                "wait_time_s_total": 5,
+            }
+        )
+        for number in range(1, queues + 1)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return f"file:{path}"
 
@@ -74,8 +88,11 @@ async def _run(seconds: float, queues: int, agents_per_queue: int, *, idle: bool
         context = _context(Path(scratch), queues, agents_per_queue)
         feed = _still_feed(Path(scratch) / "still.jsonl", queues) if idle else "sim:seed=7"
         app = make_app(context, feed=feed)
-        warm_up = queues if idle else (
-            round(context.config.queue.simulator.warm_up_min * 60 / context.config.queue.refresh_s) * queues)
+        warm_up = (
+            queues
+            if idle
+            else (round(context.config.queue.simulator.warm_up_min * 60 / context.config.queue.refresh_s) * queues)
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("3")
             monitor = app.queue_feed.runner.monitor
@@ -129,8 +146,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agents-per-queue", type=int, default=10)
     parser.add_argument("--output", type=Path, default=RESULTS / "queue_panel.json")
     args = parser.parse_args(argv)
-    print(f"queue panel: {args.queues} queues, {args.queues * args.agents_per_queue} agents, "
-          f"{args.seconds:g} s; then the baseline (the same table, no feed) ...", file=sys.stderr, flush=True)
+    print(
+        f"queue panel: {args.queues} queues, {args.queues * args.agents_per_queue} agents, "
+        f"{args.seconds:g} s; then the baseline (the same table, no feed) ...",
+        file=sys.stderr,
+        flush=True,
+    )
     live = asyncio.run(_run(args.seconds, args.queues, args.agents_per_queue))
     idle = asyncio.run(_run(min(args.seconds, 30), args.queues, args.agents_per_queue, idle=True))
     result = {"live": live, "baseline_idle_feed": idle}

@@ -78,8 +78,15 @@ class Suite:
     env: dict[str, str]
     figures: dict[str, Figure] = field(default_factory=dict)
 
-    def add(self, key: str, label: str, sample: Sample, baselines: list[str] | None = None,
-            show_p95: bool = False, unit: str = "s") -> None:
+    def add(
+        self,
+        key: str,
+        label: str,
+        sample: Sample,
+        baselines: list[str] | None = None,
+        show_p95: bool = False,
+        unit: str = "s",
+    ) -> None:
         self.figures[key] = Figure(key, label, sample, baselines or [], show_p95, unit)
         print(f"  {label}: median {_value(sample.median, unit)}", file=sys.stderr, flush=True)
 
@@ -104,11 +111,18 @@ def measure_startup(suite: Suite, db_path: Path) -> None:
         return lambda: run_in_pty([sys.executable, str(STARTUP_DRIVER), *args], suite.env)[0]
 
     suite.add("startup.minimal", "start-up: Textual app, one Static", repeat(driver("minimal"), suite.runs))
-    suite.add("startup.minimal_sqlmodel", "start-up: Textual app, one Static, + import sqlmodel",
-              repeat(driver("minimal-sqlmodel"), suite.runs), ["startup.minimal"])
-    suite.add("startup.dutydesk", "start-up: dutydesk on the big DB, Log screen idle",
-              repeat(driver("dutydesk", "--db", str(db_path)), suite.runs),
-              ["startup.minimal", "startup.minimal_sqlmodel"])
+    suite.add(
+        "startup.minimal_sqlmodel",
+        "start-up: Textual app, one Static, + import sqlmodel",
+        repeat(driver("minimal-sqlmodel"), suite.runs),
+        ["startup.minimal"],
+    )
+    suite.add(
+        "startup.dutydesk",
+        "start-up: dutydesk on the big DB, Log screen idle",
+        repeat(driver("dutydesk", "--db", str(db_path)), suite.runs),
+        ["startup.minimal", "startup.minimal_sqlmodel"],
+    )
 
 
 def measure_cli(suite: Suite, db_path: Path) -> None:
@@ -116,27 +130,38 @@ def measure_cli(suite: Suite, db_path: Path) -> None:
         return lambda: time_command(argv, suite.env)
 
     python = sys.executable
-    suite.add("cli.python_sqlite3", 'python -c "import sqlite3"',
-              repeat(command(python, "-c", "import sqlite3"), suite.runs))
-    suite.add("cli.python_typer_sqlmodel", 'python -c "import typer, sqlmodel"',
-              repeat(command(python, "-c", "import typer, sqlmodel"), suite.runs))
+    suite.add(
+        "cli.python_sqlite3", 'python -c "import sqlite3"', repeat(command(python, "-c", "import sqlite3"), suite.runs)
+    )
+    suite.add(
+        "cli.python_typer_sqlmodel",
+        'python -c "import typer, sqlmodel"',
+        repeat(command(python, "-c", "import typer, sqlmodel"), suite.runs),
+    )
     counter = iter(range(1_000_000))
-    suite.add("cli.log_add", "dutydesk log add (big DB)",
-              repeat(lambda: time_command(
-                  [str(DUTYDESK), "--db", str(db_path), "log", "add", "--team", "A",
-                   f"benchmark entry {next(counter)}"],
-                  suite.env), suite.runs),
-              ["cli.python_sqlite3", "cli.python_typer_sqlmodel"])
-    suite.add("cli.python_typer", 'python -c "import typer"',
-              repeat(command(python, "-c", "import typer"), suite.runs))
-    suite.add("cli.help", "dutydesk --help", repeat(command(str(DUTYDESK), "--help"), suite.runs),
-              ["cli.python_typer"])
+    suite.add(
+        "cli.log_add",
+        "dutydesk log add (big DB)",
+        repeat(
+            lambda: time_command(
+                [str(DUTYDESK), "--db", str(db_path), "log", "add", "--team", "A", f"benchmark entry {next(counter)}"],
+                suite.env,
+            ),
+            suite.runs,
+        ),
+        ["cli.python_sqlite3", "cli.python_typer_sqlmodel"],
+    )
+    suite.add("cli.python_typer", 'python -c "import typer"', repeat(command(python, "-c", "import typer"), suite.runs))
+    suite.add("cli.help", "dutydesk --help", repeat(command(str(DUTYDESK), "--help"), suite.runs), ["cli.python_typer"])
 
 
 def measure_imports(suite: Suite) -> None:
     for module in ("textual.app", "sqlmodel", "typer", "dutydesk.cli", "dutydesk.tui.app"):
-        suite.add(f"import.{module}", f"import {module} (in a fresh interpreter)",
-                  repeat(lambda module=module: python_import_time(module, suite.env), suite.runs))
+        suite.add(
+            f"import.{module}",
+            f"import {module} (in a fresh interpreter)",
+            repeat(lambda module=module: python_import_time(module, suite.env), suite.runs),
+        )
 
 
 def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
@@ -170,20 +195,32 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
         return Sample([value for word in words for value in times[word]])
 
     every = [word for words in SEARCH_WORDS.values() for word in words]
-    names = {"en": "English words", "zh1": "Chinese, 1 char", "zh2": "Chinese, 2 chars",
-             "zh3": "Chinese, 3 chars"}
-    suite.add("search.raw.all", f"search, raw sqlite3 FTS5 ({len(every)} words)",
-              pooled(raw_times, every), show_p95=True)
-    suite.add("search.domain.all", f"search, dutydesk.domain.log.search ({len(every)} words)",
-              pooled(domain_times, every), ["search.raw.all"], show_p95=True)
+    names = {"en": "English words", "zh1": "Chinese, 1 char", "zh2": "Chinese, 2 chars", "zh3": "Chinese, 3 chars"}
+    suite.add(
+        "search.raw.all", f"search, raw sqlite3 FTS5 ({len(every)} words)", pooled(raw_times, every), show_p95=True
+    )
+    suite.add(
+        "search.domain.all",
+        f"search, dutydesk.domain.log.search ({len(every)} words)",
+        pooled(domain_times, every),
+        ["search.raw.all"],
+        show_p95=True,
+    )
     for group, words in SEARCH_WORDS.items():
-        suite.add(f"search.raw.{group}", f"search, raw: {names[group]}", pooled(raw_times, words),
-                  show_p95=True)
-        suite.add(f"search.domain.{group}", f"search, domain: {names[group]}",
-                  pooled(domain_times, words), [f"search.raw.{group}"], show_p95=True)
+        suite.add(f"search.raw.{group}", f"search, raw: {names[group]}", pooled(raw_times, words), show_p95=True)
+        suite.add(
+            f"search.domain.{group}",
+            f"search, domain: {names[group]}",
+            pooled(domain_times, words),
+            [f"search.raw.{group}"],
+            show_p95=True,
+        )
     return {
-        word: {"hits": hits[word], "domain": Sample(domain_times[word]).summary(),
-               "raw": Sample(raw_times[word]).summary()}
+        word: {
+            "hits": hits[word],
+            "domain": Sample(domain_times[word]).summary(),
+            "raw": Sample(raw_times[word]).summary(),
+        }
         for word in every
     }
 
@@ -215,31 +252,55 @@ def measure_verify(suite: Suite, big_db: Path, scratch: Path) -> dict[str, Any]:
     generate_signed_handovers(db_path, count)
     seconds = time.perf_counter() - started
     measure_handover_verify(suite, db_path)
-    suite.add("handover.verify_cli", f"dutydesk verify (the whole command, {count:,} handovers)",
-              repeat(lambda: time_command([str(DUTYDESK), "--db", str(db_path), "verify"], suite.env), suite.runs),
-              ["cli.python_typer_sqlmodel", "handover.verify"])
+    suite.add(
+        "handover.verify_cli",
+        f"dutydesk verify (the whole command, {count:,} handovers)",
+        repeat(lambda: time_command([str(DUTYDESK), "--db", str(db_path), "verify"], suite.env), suite.runs),
+        ["cli.python_typer_sqlmodel", "handover.verify"],
+    )
     return {"handovers": count, "generate_seconds": round(seconds, 1)}
 
 
 def measure_panel(suite: Suite, seconds: float, scratch: Path) -> dict[str, Any]:
     """The live queue panel, in a process of its own so its CPU time and peak RSS are its own."""
     output = scratch / "queue_panel.json"
-    subprocess.run([sys.executable, "-m", "benchmarks.queue_panel", "--seconds", str(seconds),
-                    "--output", str(output)], env=suite.env, cwd=ROOT, check=True, timeout=600,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.queue_panel", "--seconds", str(seconds), "--output", str(output)],
+        env=suite.env,
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+        stdout=subprocess.DEVNULL,
+    )
     result = json.loads(output.read_text(encoding="utf-8"))
     live, idle = result["live"], result["baseline_idle_feed"]
     panel = f"{live['queues']} queues / {live['agents']} agents"
-    suite.add("panel.idle.key_to_update", "panel baseline: key press to update, no feed",
-              Sample(idle.pop("key_to_update_s")), show_p95=True)
-    suite.add("panel.live.key_to_update", f"panel: key press to update, {panel} live",
-              Sample(live.pop("key_to_update_s")), ["panel.idle.key_to_update"], show_p95=True)
-    suite.add("panel.live.cpu", f"panel: CPU, % of one core, {panel}, no keys",
-              Sample([live["cpu_s_per_min"] / 60 * 100]), unit="%")
-    suite.add("panel.live.cpu_with_keys", "panel: CPU, % of one core, a key every 0.25 s",
-              Sample([live["cpu_s_per_min_with_keys"] / 60 * 100]), unit="%")
-    suite.add("panel.peak_rss", "panel: peak RSS of the process", Sample([live["peak_rss_mib"]]),
-              unit="MiB")
+    suite.add(
+        "panel.idle.key_to_update",
+        "panel baseline: key press to update, no feed",
+        Sample(idle.pop("key_to_update_s")),
+        show_p95=True,
+    )
+    suite.add(
+        "panel.live.key_to_update",
+        f"panel: key press to update, {panel} live",
+        Sample(live.pop("key_to_update_s")),
+        ["panel.idle.key_to_update"],
+        show_p95=True,
+    )
+    suite.add(
+        "panel.live.cpu",
+        f"panel: CPU, % of one core, {panel}, no keys",
+        Sample([live["cpu_s_per_min"] / 60 * 100]),
+        unit="%",
+    )
+    suite.add(
+        "panel.live.cpu_with_keys",
+        "panel: CPU, % of one core, a key every 0.25 s",
+        Sample([live["cpu_s_per_min_with_keys"] / 60 * 100]),
+        unit="%",
+    )
+    suite.add("panel.peak_rss", "panel: peak RSS of the process", Sample([live["peak_rss_mib"]]), unit="MiB")
     return result
 
 
@@ -258,8 +319,10 @@ def table(suite: Suite) -> str:
             value = suite.ratio(figure, baseline)
             if value is not None:
                 ratios.append(f"{value:.2f}x vs {baseline}")
-        lines.append(f"{figure.label:<58} {_value(s.median, figure.unit):>10} {span:>21} {p95:>10}  "
-                     + (ratios[0] if ratios else ""))
+        lines.append(
+            f"{figure.label:<58} {_value(s.median, figure.unit):>10} {span:>21} {p95:>10}  "
+            + (ratios[0] if ratios else "")
+        )
         lines.extend(f"{'':<58} {'':>10} {'':>21} {'':>10}  {more}" for more in ratios[1:])
     return "\n".join(lines)
 
@@ -268,7 +331,9 @@ def as_json(suite: Suite, meta: dict[str, Any], extra: dict[str, Any]) -> dict[s
     figures = {}
     for figure in suite.figures.values():
         figures[figure.key] = {
-            "label": figure.label, "unit": figure.unit, **figure.sample.summary(),
+            "label": figure.label,
+            "unit": figure.unit,
+            **figure.sample.summary(),
             "values_s": figure.sample.values,
             "ratios": {b: suite.ratio(figure, b) for b in figure.baselines},
         }
@@ -277,8 +342,11 @@ def as_json(suite: Suite, meta: dict[str, Any], extra: dict[str, Any]) -> dict[s
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
     header = f"{'figure':<40} {'old median':>11} {'new median':>11} {'change':>8}   ratio old → new"
-    lines = [f"compared with {old['meta'].get('date', '?')} ({old['meta'].get('commit', '?')})",
-             header, "-" * len(header)]
+    lines = [
+        f"compared with {old['meta'].get('date', '?')} ({old['meta'].get('commit', '?')})",
+        header,
+        "-" * len(header),
+    ]
     for key, figure in new["figures"].items():
         before = old.get("figures", {}).get(key)
         unit = figure.get("unit", "s")
@@ -292,8 +360,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
             if ratio is not None and old_ratio is not None:
                 ratio_text = f"{old_ratio:.2f}x → {ratio:.2f}x"
                 break
-        lines.append(f"{key:<40} {_value(before['median_s'], unit):>11} {_value(figure['median_s'], unit):>11} "
-                     f"{change:>+7.1f}%   {ratio_text}")
+        lines.append(
+            f"{key:<40} {_value(before['median_s'], unit):>11} {_value(figure['median_s'], unit):>11} "
+            f"{change:>+7.1f}%   {ratio_text}"
+        )
     for key in old.get("figures", {}):
         if key not in new["figures"]:
             lines.append(f"{key:<40} (not measured this time)")
@@ -303,8 +373,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
 def metadata(args: argparse.Namespace) -> dict[str, Any]:
     def git(*argv: str) -> str:
         try:
-            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
         except OSError:
             return ""
 
@@ -324,7 +393,10 @@ def metadata(args: argparse.Namespace) -> dict[str, Any]:
         "textual": getattr(textual, "__version__", "?"),
         "sqlmodel": getattr(sqlmodel, "__version__", "?"),
         "typer": getattr(typer, "__version__", "?"),
-        "days": args.days, "runs": args.runs, "seed": args.seed, "panel_seconds": args.panel_seconds,
+        "days": args.days,
+        "runs": args.runs,
+        "seed": args.seed,
+        "panel_seconds": args.panel_seconds,
     }
 
 
@@ -332,8 +404,12 @@ def isolated_env(home: Path) -> dict[str, str]:
     """What every measured process runs with: none of the real user's data or config."""
     env = {
         "PATH": f"{DUTYDESK.parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(home), "LANG": "C.UTF-8", "DUTYDESK_LANG": "en", "TERM": "xterm-256color",
-        "COLORTERM": "truecolor", "PYTHONPATH": str(ROOT),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "DUTYDESK_LANG": "en",
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "PYTHONPATH": str(ROOT),
     }
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         env[name] = str(home / name.lower())
@@ -347,8 +423,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per figure, after one warm-up (5)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated: " + ",".join(GROUPS))
-    parser.add_argument("--panel-seconds", type=float, default=PANEL_SECONDS,
-                        help=f"measured seconds of the live queue panel ({PANEL_SECONDS:g}; the issue's full figure: 60)")
+    parser.add_argument(
+        "--panel-seconds",
+        type=float,
+        default=PANEL_SECONDS,
+        help=f"measured seconds of the live queue panel ({PANEL_SECONDS:g}; the issue's full figure: 60)",
+    )
     parser.add_argument("--db", type=Path, help="use this generated database instead of generating one")
     parser.add_argument("--keep-db", action="store_true", help="keep the generated database in results/")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
@@ -368,8 +448,7 @@ def main(argv: list[str] | None = None) -> None:
         db_path = args.db
         if db_path is None and set(groups) & BIG_DB_GROUPS:
             RESULTS.mkdir(exist_ok=True)
-            db_path = (RESULTS / f"bench-{args.days}d-seed{args.seed}.db" if args.keep_db
-                       else Path(scratch) / "big.db")
+            db_path = RESULTS / f"bench-{args.days}d-seed{args.seed}.db" if args.keep_db else Path(scratch) / "big.db"
             print(f"generating {args.days} days of shifts ...", file=sys.stderr, flush=True)
             report = generate(db_path, days=args.days, seed=args.seed)
             print("  " + report.summary(), file=sys.stderr, flush=True)
@@ -394,17 +473,23 @@ def main(argv: list[str] | None = None) -> None:
     meta = metadata(args) | {"seconds": round(time.perf_counter() - started, 1)}
     result = as_json(suite, meta, extra)
     print()
-    print(f"dutydesk benchmarks · {meta['commit']} · {meta['date']} · Python {meta['python']} · "
-          f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up")
+    print(
+        f"dutydesk benchmarks · {meta['commit']} · {meta['date']} · Python {meta['python']} · "
+        f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up"
+    )
     if "generate" in extra:
         g = extra["generate"]
-        print(f"big DB: {g['entries']:,} entries, {g['shifts']:,} shifts, {g['followups']:,} follow-ups, "
-              f"{g['incidents']:,} incidents, {g['queue_intervals']:,} queue intervals, {g['bytes'] / 2**20:.1f} MiB, "
-              f"generated in {g['seconds']:.1f} s (search index {g['index_seconds']:.1f} s)")
+        print(
+            f"big DB: {g['entries']:,} entries, {g['shifts']:,} shifts, {g['followups']:,} follow-ups, "
+            f"{g['incidents']:,} incidents, {g['queue_intervals']:,} queue intervals, {g['bytes'] / 2**20:.1f} MiB, "
+            f"generated in {g['seconds']:.1f} s (search index {g['index_seconds']:.1f} s)"
+        )
     if "verify" in extra:
         v = extra["verify"]
-        print(f"verify: {v['handovers']:,} signed handovers (one per shift change) made through the domain "
-              f"in a DB of their own, in {v['generate_seconds']:.1f} s")
+        print(
+            f"verify: {v['handovers']:,} signed handovers (one per shift change) made through the domain "
+            f"in a DB of their own, in {v['generate_seconds']:.1f} s"
+        )
     print(table(suite))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -4,8 +4,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_runner import Cli
 
+from cli_runner import Cli
 from dutydesk.config import Config, load_config
 from dutydesk.context import Context, open_context
 from dutydesk.domain import shifts, supervisors

@@ -27,7 +27,6 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
-
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
 
@@ -49,14 +48,27 @@ app.command("verify")(handover.verify_all)  # = handover verify --all
 app.command("staffing")(queue.staffing)
 
 
-
 @app.callback(invoke_without_command=True)
 def main_options(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", help=_("Database file or URL (default: $DUTYDESK_DB, then the user data dir)."))] = None,
-    config: Annotated[Path | None, typer.Option("--config", help=_("Configuration file (default: the user config dir)."))] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help=_("Language: en or zh (default: $DUTYDESK_LANG, then the locale)."))] = None,
-    feed: Annotated[str | None, typer.Option("--feed", "--source", help=_("Queue feed for the app: sim, file:PATH or an http(s):// URL (default: from config)."))] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help=_("Database file or URL (default: $DUTYDESK_DB, then the user data dir).")),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help=_("Configuration file (default: the user config dir)."))
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help=_("Language: en or zh (default: $DUTYDESK_LANG, then the locale)."))
+    ] = None,
+    feed: Annotated[
+        str | None,
+        typer.Option(
+            "--feed",
+            "--source",
+            help=_("Queue feed for the app: sim, file:PATH or an http(s):// URL (default: from config)."),
+        ),
+    ] = None,
 ) -> None:
     set_language(choose_language(lang))
     ctx.obj = Options(db, config, lang)
@@ -95,7 +107,9 @@ def demo(
 def supervisor_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=_("Login name, e.g. wang."))],
-    display_name: Annotated[str | None, typer.Option("--display-name", help=_("Name shown on screen, e.g. 王伟."))] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help=_("Name shown on screen, e.g. 王伟."))
+    ] = None,
     pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help=_("Read the PIN from standard input."))] = False,
 ) -> None:
     """Register a supervisor; asks for the PIN twice."""
@@ -182,8 +196,12 @@ def shift_list(
     table = Table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
     for shift in found:
         table.add_row(
-            str(shift.id), shift.team, _slot_label(context, shift), shift.supervisor_display,
-            _status_label(shift.status), local_text(context, shift.opened_at),
+            str(shift.id),
+            shift.team,
+            _slot_label(context, shift),
+            shift.supervisor_display,
+            _status_label(shift.status),
+            local_text(context, shift.opened_at),
             local_text(context, shift.closed_at),
         )
     console().print(table)
@@ -218,10 +236,13 @@ def _status_label(status: str) -> str:
 def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
     typer.echo(
         _("Shift #{id} · team {team} · {slot} {start}–{end} · {supervisor} · {status}").format(
-            id=shift.id, team=shift.team, slot=_slot_label(context, shift),
+            id=shift.id,
+            team=shift.team,
+            slot=_slot_label(context, shift),
             start=local_text(context, shift.planned_start),
             end=local_text(context, shift.planned_end)[-5:],
-            supervisor=shift.supervisor_display, status=_status_label(shift.status),
+            supervisor=shift.supervisor_display,
+            status=_status_label(shift.status),
         )
     )
 
@@ -257,8 +278,13 @@ def log_add(
     context = command_context(ctx)
     shift = open_shift_of(context, team)
     entry = add_entry(
-        context.db, context.config, shift, _entry_text(text), category=category,
-        severity=severity or "info", at=parse_at(at, context.config) if at else None,
+        context.db,
+        context.config,
+        shift,
+        _entry_text(text),
+        category=category,
+        severity=severity or "info",
+        at=parse_at(at, context.config) if at else None,
     )
     typer.echo(_("Logged #{id} at {time}.").format(id=entry.id, time=local_text(context, entry.at)))
 
@@ -275,16 +301,16 @@ def log_correct(
     from dutydesk.domain.log import correct_entry
 
     context = command_context(ctx)
-    entry = correct_entry(
-        context.db, context.config, entry_id, _entry_text(text), category=category, severity=severity
-    )
+    entry = correct_entry(context.db, context.config, entry_id, _entry_text(text), category=category, severity=severity)
     typer.echo(_("Logged #{id}, correcting #{old}.").format(id=entry.id, old=entry_id))
 
 
 @log_app.command("list")
 def log_list(
     ctx: typer.Context,
-    shift_id: Annotated[int | None, typer.Option("--shift", help=_("Shift number (default: the open or last shift)."))] = None,
+    shift_id: Annotated[
+        int | None, typer.Option("--shift", help=_("Shift number (default: the open or last shift)."))
+    ] = None,
     category: CategoryOption = None,
     severity: SeverityOption = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help=_("At most this many, newest first."))] = None,
@@ -324,11 +350,17 @@ def _check_filters(context: "Context", category: str | None, severity: str | Non
     from dutydesk.domain.log import SEVERITIES
 
     if category and context.config.category(category) is None:
-        fail(_("unknown category {category!r}: choose one of {choices}").format(
-            category=category, choices=", ".join(c.key for c in context.config.log.categories)))
+        fail(
+            _("unknown category {category!r}: choose one of {choices}").format(
+                category=category, choices=", ".join(c.key for c in context.config.log.categories)
+            )
+        )
     if severity and severity not in SEVERITIES:
-        fail(_("unknown severity {severity!r}: choose one of {choices}").format(
-            severity=severity, choices=", ".join(SEVERITIES)))
+        fail(
+            _("unknown severity {severity!r}: choose one of {choices}").format(
+                severity=severity, choices=", ".join(SEVERITIES)
+            )
+        )
 
 
 def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans: list[Any] | None) -> None:
@@ -352,9 +384,13 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
             text.append("  " + _("(corrected by #{id})").format(id=entry.superseded_by), style="dim")
         category = context.config.category(entry.category)
         table.add_row(
-            str(entry.id), local_text(context, entry.at), str(entry.shift_id),
+            str(entry.id),
+            local_text(context, entry.at),
+            str(entry.shift_id),
             str(category.label) if category else entry.category,
-            severity_label(entry.severity), entry.author_display, text,
+            severity_label(entry.severity),
+            entry.author_display,
+            text,
         )
     console().print(table)
 

@@ -45,7 +45,7 @@ class Options:
 
     def __init__(self, db: str | None, config: Path | None, lang: str | None) -> None:
         self.db, self.config, self.lang = db, config, lang
-        self._context: "Context | None" = None
+        self._context: Context | None = None
 
     def context(self, db: "str | Path | None" = None) -> "Context":
         if self._context is None:

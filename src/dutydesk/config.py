@@ -121,6 +121,7 @@ class ExportSettings(Strict):
 
 # -- the live queue panel ------------------------------------------------------------
 
+
 class QueueRule(Strict):
     """A threshold rule: `metric comparison value`, held for `sustain_min`, raises an alert."""
 
@@ -186,6 +187,7 @@ class QueueSettings(Strict):
 
 
 # -- incidents and follow-ups --------------------------------------------------------
+
 
 class IncidentSettings(Strict):
     # A step deadline turns amber when less than this share of its time is left.
@@ -316,9 +318,7 @@ def _config_error(path: Path | None, text: str, error: ValidationError) -> Confi
     key = ".".join(str(part) for part in first["loc"])
     line = _line_of_key(text, first["loc"])
     where = f"{path}, line {line}" if line else str(path or DEFAULTS_FILE)
-    return ConfigError(
-        _("{where}: key {key}: {reason}").format(where=where, key=key, reason=first["msg"])
-    )
+    return ConfigError(_("{where}: key {key}: {reason}").format(where=where, key=key, reason=first["msg"]))
 
 
 def _line_of_key(text: str, location: tuple[int | str, ...]) -> int | None:

@@ -91,20 +91,13 @@ def load_sample_data(directory: Path | None = None) -> SampleData:
             pin=str(raw["pin"]),
             teams=[str(team) for team in raw.get("teams", [])],
             supervisors=[DemoSupervisor(s["name"], s["display"]) for s in raw["supervisors"]],
-            placeholders={
-                key: (int(low), int(high)) for key, (low, high) in raw.get("placeholders", {}).items()
-            },
-            entries=[
-                EntryTemplate(e["lang"], e["category"], e["severity"], e["text"])
-                for e in raw["entries"]
-            ],
+            placeholders={key: (int(low), int(high)) for key, (low, high) in raw.get("placeholders", {}).items()},
+            entries=[EntryTemplate(e["lang"], e["category"], e["severity"], e["text"]) for e in raw["entries"]],
         )
     except FileNotFoundError:
         raise UserError(_("the demo data {path} is missing").format(path=path)) from None
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
-        raise UserError(
-            _("the demo data {path} cannot be used: {reason}").format(path=path, reason=error)
-        ) from None
+        raise UserError(_("the demo data {path} cannot be used: {reason}").format(path=path, reason=error)) from None
 
 
 def shift_spans(config: Config, now: datetime, count: int = SHIFT_COUNT) -> list[tuple[datetime, datetime]]:
@@ -119,7 +112,11 @@ def shift_spans(config: Config, now: datetime, count: int = SHIFT_COUNT) -> list
 
 
 def build_demo(
-    db: Database, config: Config, *, now: datetime, seed: int = DEFAULT_SEED,
+    db: Database,
+    config: Config,
+    *,
+    now: datetime,
+    seed: int = DEFAULT_SEED,
     samples: SampleData | None = None,
 ) -> None:
     """Fill an empty database with a week of shifts of the config's team, the last one open."""
@@ -156,15 +153,19 @@ def _usable_templates(samples: SampleData, config: Config) -> dict[str, list[Ent
 
 
 def _fill_shift(
-    db: Database, config: Config, shift: shifts.ShiftInfo, samples: SampleData,
-    templates: dict[str, list[EntryTemplate]], supervisor: DemoSupervisor, rng: random.Random,
-    opened: datetime, last: datetime,
+    db: Database,
+    config: Config,
+    shift: shifts.ShiftInfo,
+    samples: SampleData,
+    templates: dict[str, list[EntryTemplate]],
+    supervisor: DemoSupervisor,
+    rng: random.Random,
+    opened: datetime,
+    last: datetime,
 ) -> None:
     span = last - opened
     count = rng.randint(*ENTRIES_PER_SHIFT)
-    recorded_times = sorted(
-        (opened + span * rng.random()).replace(microsecond=0) for _index in range(count)
-    )
+    recorded_times = sorted((opened + span * rng.random()).replace(microsecond=0) for _index in range(count))
     languages = sorted(templates)
     correctable: list[tuple[log.LogEntryView, EntryTemplate]] = []
     for recorded in recorded_times:
@@ -173,9 +174,14 @@ def _fill_shift(
         # Most entries are written as it happens, some a few minutes after the event.
         delay = timedelta(minutes=rng.choice((0, 0, 0, 2, 5, 12)))
         entry = log.add_entry(
-            db, config, shift, samples.render(template, rng),
-            category=template.category, severity=template.severity,
-            at=max(recorded - delay, opened), now=max(recorded, opened),
+            db,
+            config,
+            shift,
+            samples.render(template, rng),
+            category=template.category,
+            severity=template.severity,
+            at=max(recorded - delay, opened),
+            now=max(recorded, opened),
         )
         if template.has_placeholders:
             correctable.append((entry, template))
@@ -189,16 +195,20 @@ def _fill_shift(
 def _require_empty(db: Database) -> None:
     with db.engine.connect() as connection:
         rows = sum(
-            connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in (Supervisor, Shift)
+            connection.execute(select(func.count()).select_from(table)).scalar_one() for table in (Supervisor, Shift)
         )
     if rows:
         raise UserError(_("the demo can only be built in an empty database"))
 
 
 def prepare_demo_database(
-    path: Path | None = None, *, fresh: bool = False, config_path: Path | None = None,
-    config: Config | None = None, now: datetime | None = None, seed: int = DEFAULT_SEED,
+    path: Path | None = None,
+    *,
+    fresh: bool = False,
+    config_path: Path | None = None,
+    config: Config | None = None,
+    now: datetime | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> Path:
     """The demo database file (default: the user cache dir), built if missing or `fresh`.
 

@@ -58,7 +58,5 @@ def set_language(language: str) -> None:
     if language == "en":
         _catalog = gettext.NullTranslations()
     else:
-        _catalog = gettext.translation(
-            DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]]
-        )
+        _catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]])
     _language = language

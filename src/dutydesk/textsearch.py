@@ -65,8 +65,7 @@ def match_spans(text: str, query: str) -> list[tuple[int, int]]:
     if not terms:
         return []
     alternatives = [
-        re.escape(term) if CJK_RUN.fullmatch(term) else LATIN_WORD_START + re.escape(term)
-        for term in terms
+        re.escape(term) if CJK_RUN.fullmatch(term) else LATIN_WORD_START + re.escape(term) for term in terms
     ]
     pattern = re.compile("|".join(alternatives), re.IGNORECASE)
     return [match.span() for match in pattern.finditer(text)]

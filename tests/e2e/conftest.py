@@ -69,8 +69,6 @@ def terminal(tmp_path: Path) -> Iterator[Callable[..., TmuxTerminal]]:
 @pytest.fixture
 def run_cli(dutydesk: Path, app_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(dutydesk), *args], env=app_env, capture_output=True, text=True, timeout=60
-        )
+        return subprocess.run([str(dutydesk), *args], env=app_env, capture_output=True, text=True, timeout=60)
 
     return run

@@ -49,19 +49,32 @@ class TmuxTerminal:
         assert TMUX is not None
         return subprocess.run(
             [TMUX, "-u", "-L", self.socket, "-f", str(self.config_file), *args],
-            capture_output=True, text=True, check=check, timeout=10,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=10,
             # The tmux server itself needs a UTF-8 locale to keep wide (CJK) cells intact.
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                 "TERM": "xterm-256color", "HOME": os.environ.get("HOME", "/tmp")},
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "LANG": "C.UTF-8",
+                "TERM": "xterm-256color",
+                "HOME": os.environ.get("HOME", "/tmp"),
+            },
         )
 
     def start(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> None:
         """Run `argv` with exactly `env` in a fresh `width` x `height` terminal."""
         self.status_file.unlink(missing_ok=True)
         command = [
-            "/bin/sh", "-c", 'status_file=$1; shift; "$@"; echo $? > "$status_file"',
-            "sh", str(self.status_file),
-            "env", "-i", *(f"{key}={value}" for key, value in env.items()), *argv,
+            "/bin/sh",
+            "-c",
+            'status_file=$1; shift; "$@"; echo $? > "$status_file"',
+            "sh",
+            str(self.status_file),
+            "env",
+            "-i",
+            *(f"{key}={value}" for key, value in env.items()),
+            *argv,
         ]
         args = ["new-session", "-d", "-s", "main", "-x", str(self.width), "-y", str(self.height)]
         if cwd is not None:
@@ -112,9 +125,7 @@ class TmuxTerminal:
             return None
         return int(text) if text.lstrip("-").isdigit() else None
 
-    def wait_until(
-        self, condition: Callable[[str], bool], what: str, timeout: float = DEFAULT_TIMEOUT_S
-    ) -> str:
+    def wait_until(self, condition: Callable[[str], bool], what: str, timeout: float = DEFAULT_TIMEOUT_S) -> str:
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()
@@ -139,8 +150,6 @@ class TmuxTerminal:
         deadline = time.monotonic() + timeout
         while (status := self.exited()) is None:
             if time.monotonic() > deadline:
-                raise TerminalTimeout(
-                    f"the program did not exit within {timeout:.0f} s; the screen:\n{self.screen()}"
-                )
+                raise TerminalTimeout(f"the program did not exit within {timeout:.0f} s; the screen:\n{self.screen()}")
             time.sleep(POLL_INTERVAL_S)
         return status

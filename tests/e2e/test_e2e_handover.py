@@ -18,8 +18,15 @@ CARRIED_ROW_DOWNS = 14  # from the first item to the carried-over anomaly under 
 
 def prepare(dutydesk: Path, env: dict[str, str], db: Path) -> None:
     def ok(*args: str, stdin: str = "") -> str:
-        result = subprocess.run([str(dutydesk), "--db", str(db), *args], env=env, input=stdin,
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [str(dutydesk), "--db", str(db), *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -41,14 +41,16 @@ def test_surge_drill_raises_a_queue_alert(terminal: Terminal, dutydesk: Path, ap
     # Triple arrivals swamp the agents: an alert fires and is listed with its level.
     screen = term.wait_until(
         lambda s: active_alerts(s) >= 1 and ("warning" in s or "critical" in s),
-        "an active queue alert", DEADLINE_S,
+        "an active queue alert",
+        DEADLINE_S,
     )
     assert "SIMULATOR" in screen  # drill data is never mistaken for live figures
     quit_app(term)
 
 
-def test_export_preview_saves_the_summary(terminal: Terminal, dutydesk: Path, app_env: dict[str, str],
-                                          tmp_path: Path) -> None:
+def test_export_preview_saves_the_summary(
+    terminal: Terminal, dutydesk: Path, app_env: dict[str, str], tmp_path: Path
+) -> None:
     export_dir = tmp_path / "exports 导出"  # a space and Chinese in the path
     export_dir.mkdir()
     config = tmp_path / "config.toml"

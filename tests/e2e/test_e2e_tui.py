@@ -30,7 +30,11 @@ Terminal = Callable[..., TmuxTerminal]
 
 
 def start_demo(
-    terminal: Terminal, dutydesk: Path, env: dict[str, str], width: int = 120, height: int = 40,
+    terminal: Terminal,
+    dutydesk: Path,
+    env: dict[str, str],
+    width: int = 120,
+    height: int = 40,
 ) -> TmuxTerminal:
     term = terminal(width, height)
     term.start([str(dutydesk), "demo", "--fresh"], env)
@@ -52,8 +56,9 @@ def quit_app(term: TmuxTerminal) -> None:
     assert term.wait_for_exit() == 0
 
 
-def test_demo_opens_on_the_duty_log(terminal: Terminal, dutydesk: Path, app_env: dict[str, str],
-                                    demo_db_path: Path) -> None:
+def test_demo_opens_on_the_duty_log(
+    terminal: Terminal, dutydesk: Path, app_env: dict[str, str], demo_db_path: Path
+) -> None:
     term = start_demo(terminal, dutydesk, app_env)
     # Entries of the demo's current shift are listed: its texts come from sample_data.
     screen = term.wait_until(
@@ -66,8 +71,9 @@ def test_demo_opens_on_the_duty_log(terminal: Terminal, dutydesk: Path, app_env:
     quit_app(term)
 
 
-def test_quick_add_entry_is_saved(terminal: Terminal, dutydesk: Path, app_env: dict[str, str],
-                                  demo_db_path: Path, run_cli: Callable[..., object]) -> None:
+def test_quick_add_entry_is_saved(
+    terminal: Terminal, dutydesk: Path, app_env: dict[str, str], demo_db_path: Path, run_cli: Callable[..., object]
+) -> None:
     term = start_demo(terminal, dutydesk, app_env)
     text = f"e2e check {uuid.uuid4().hex[:8]}: backup lines tested, 备用线路正常"
     focus_quick_add(term)
@@ -75,9 +81,7 @@ def test_quick_add_entry_is_saved(terminal: Terminal, dutydesk: Path, app_env: d
     term.wait_for(text[:30])  # echoed in the quick-add line
     term.send("Enter")
     # Added: the line is empty again (its hint is back) and the entry is in the table.
-    screen = term.wait_until(
-        lambda s: QUICK_ADD_HINT in s and "e2e check" in s, "the new entry in the table"
-    )
+    screen = term.wait_until(lambda s: QUICK_ADD_HINT in s and "e2e check" in s, "the new entry in the table")
     assert "备用线路" in screen
     term.send("Escape")
     quit_app(term)
@@ -91,9 +95,7 @@ def test_quick_add_entry_is_saved(terminal: Terminal, dutydesk: Path, app_env: d
 
 def on_queue_screen(screen: str) -> bool:
     """The Queue screen is showing: its title starts a line, and the log's title is gone."""
-    return LOG_TITLE not in screen and any(
-        line.strip().startswith(QUEUE_TITLE) for line in screen.splitlines()
-    )
+    return LOG_TITLE not in screen and any(line.strip().startswith(QUEUE_TITLE) for line in screen.splitlines())
 
 
 def test_number_keys_switch_screens(terminal: Terminal, dutydesk: Path, app_env: dict[str, str]) -> None:
@@ -115,8 +117,7 @@ def test_chinese_locale(terminal: Terminal, dutydesk: Path, app_env: dict[str, s
     quit_app(term)
 
 
-def test_small_terminal_keeps_title_and_quick_add(terminal: Terminal, dutydesk: Path,
-                                                  app_env: dict[str, str]) -> None:
+def test_small_terminal_keeps_title_and_quick_add(terminal: Terminal, dutydesk: Path, app_env: dict[str, str]) -> None:
     term = start_demo(terminal, dutydesk, app_env, width=80, height=24)
     screen = term.wait_for(QUICK_ADD_HINT[:12])
     lines = screen.splitlines()

@@ -60,8 +60,17 @@ async def test_command_palette_lists_and_runs_the_apps_actions(app: DutydeskApp,
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        for title in ["Log", "Handover", "Queue", "Playbooks", "Follow-ups", "Add log entry",
-                      "Search log", "Correct entry", "Quit"]:
+        for title in [
+            "Log",
+            "Handover",
+            "Queue",
+            "Playbooks",
+            "Follow-ups",
+            "Add log entry",
+            "Search log",
+            "Correct entry",
+            "Quit",
+        ]:
             assert title in titles
         assert titles.count("Quit") == 1
         await pilot.press("ctrl+p")
@@ -100,7 +109,8 @@ def test_columns_are_measured_in_cells_not_characters(config) -> None:  # type: 
 
 def test_only_the_tui_imports_textual_and_nothing_imports_the_tui() -> None:
     outside = [
-        path for path in SOURCE.rglob("*.py")
+        path
+        for path in SOURCE.rglob("*.py")
         if "tui" not in path.relative_to(SOURCE).parts
         and ("dutydesk.tui" in (text := path.read_text(encoding="utf-8")) and "import" in text)
     ]

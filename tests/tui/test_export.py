@@ -29,7 +29,9 @@ def preview_text(app: DutydeskApp) -> str:
 async def test_export_previews_and_saves_the_shift_summary(
     app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, export_dir: Path
 ) -> None:
-    log.add_entry(context.db, context.config, shift, "CRM down | <b>*all*</b> 客户无法登录", category="defect", severity="warning")
+    log.add_entry(
+        context.db, context.config, shift, "CRM down | <b>*all*</b> 客户无法登录", category="defect", severity="warning"
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("e")
         await app.workers.wait_for_complete()
@@ -57,7 +59,9 @@ async def test_export_previews_and_saves_the_shift_summary(
         assert app.screen.id == "log"
 
 
-async def test_export_without_any_shift_tells_why(app: DutydeskApp, context: Context, supervisor: object, notes: Notes) -> None:
+async def test_export_without_any_shift_tells_why(
+    app: DutydeskApp, context: Context, supervisor: object, notes: Notes
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.action_export()  # over the guided start's open-shift dialog

@@ -71,7 +71,12 @@ async def test_add_a_complaint_then_chase_change_due_and_close(app: DutydeskApp,
         await settle(pilot, app)
         assert isinstance(app.screen, FollowUpsScreen)
         [item] = followups.open_followups(app.context.db)
-        assert (item.kind, item.urgency, item.complaint_type, item.title) == ("complaint", "urgent", "service_attitude", SPECIAL)
+        assert (item.kind, item.urgency, item.complaint_type, item.title) == (
+            "complaint",
+            "urgent",
+            "service_attitude",
+            SPECIAL,
+        )
         assert item.complaint_number and item.complaint_number.startswith("C-")
         assert item.due_at - item.created_at == timedelta(minutes=30)
         assert rows(app)[0][1].plain.startswith("客户 | `rm *`")  # at 80 columns the kind column is left out

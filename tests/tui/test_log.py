@@ -46,9 +46,7 @@ async def test_adding_an_entry_with_chosen_category_and_severity(
     assert log.count_entries(context.db, LogFilter(shift_id=shift.id)) == 2
 
 
-async def test_chinese_and_markdown_characters_round_trip(
-    app: DutydeskApp, context: Context, shift: ShiftInfo
-) -> None:
+async def test_chinese_and_markdown_characters_round_trip(app: DutydeskApp, context: Context, shift: ShiftInfo) -> None:
     typed = "接通率 78% | a*b _x_ # <b> `code`"
     pasted = "第一行：客户投诉\n第二行 | ** ## <br>"
     async with app.run_test(size=(120, 40)) as pilot:

@@ -140,7 +140,10 @@ async def test_note_escalation_and_open_incident_from_the_list(app: DutydeskApp,
         await pilot.press("y")
         await pilot.pause()
         stored = incidents.get_incident(app.context.db, 1)
-        assert [(e.kind, e.text) for e in stored.timeline[1:]] == [("note", SPECIAL), ("escalation", "部门负责人 by phone")]
+        assert [(e.kind, e.text) for e in stored.timeline[1:]] == [
+            ("note", SPECIAL),
+            ("escalation", "部门负责人 by phone"),
+        ]
         assert ("IVR text copied", "information") in notes.seen
         assert notes.errors() == []
 
@@ -148,7 +151,7 @@ async def test_note_escalation_and_open_incident_from_the_list(app: DutydeskApp,
 async def test_broken_playbook_is_listed_not_fatal(app: DutydeskApp, shift: ShiftInfo) -> None:
     user = playbooks.user_dir()
     user.mkdir(parents=True)
-    (user / "bad.md").write_text("+++\nkey = \"mine\"\nlevle = 1\n+++\n- [ ] a\n", encoding="utf-8")
+    (user / "bad.md").write_text('+++\nkey = "mine"\nlevle = 1\n+++\n- [ ] a\n', encoding="utf-8")
     notes = Notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("4")

@@ -102,7 +102,9 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
 
         alerts_table = app.screen.query_one("#queue-alerts", DataTable)
         alerts_table.focus()
-        waiting_row = next(i for i, row in enumerate(cells(app, "#queue-alerts")) if row[2].startswith("all queues: waiting"))
+        waiting_row = next(
+            i for i, row in enumerate(cells(app, "#queue-alerts")) if row[2].startswith("all queues: waiting")
+        )
         alerts_table.move_cursor(row=waiting_row)
         await pilot.press("a")
 
@@ -128,7 +130,10 @@ async def test_a_broken_feed_file_is_counted_and_goes_stale(context: Context, sh
     app = make_app(context, feed=f"file:{feed}")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
-        status = lambda: text_of(app.screen.query_one("#queue-status", Static))
+
+        def status() -> str:
+            return text_of(app.screen.query_one("#queue-status", Static))
+
         assert await wait_for(lambda: "2 feed warnings" in status() and "feed stale since" in status(), 8)
         assert "not UTF-8" in status()
         assert "SIMULATOR" not in status()  # only the simulator is marked
@@ -138,8 +143,10 @@ async def test_a_broken_feed_file_is_counted_and_goes_stale(context: Context, sh
 
 def row_counts(context: Context) -> tuple[int, int]:
     with context.db.engine.connect() as connection:
-        return (connection.scalar(select(func.count()).select_from(LogEntry)) or 0,
-                connection.scalar(select(func.count()).select_from(QueueInterval)) or 0)
+        return (
+            connection.scalar(select(func.count()).select_from(LogEntry)) or 0,
+            connection.scalar(select(func.count()).select_from(QueueInterval)) or 0,
+        )
 
 
 def feed_threads() -> list[threading.Thread]:
@@ -185,15 +192,29 @@ async def test_a_restarted_panel_shows_the_shift_s_active_alert_again(drill_cont
 
     fired = utcnow().replace(microsecond=0) - timedelta(minutes=5)
     with drill_context.db.engine.begin() as connection:  # what the panel stored before the restart
-        connection.execute(insert(QueueAlert).values(
-            shift_id=shift.id, rule="waiting_8", queue="", level="warning", fired_at=fired, cleared_at=None,
-            acknowledged_by=shift.supervisor, acknowledged_at=fired + timedelta(minutes=1),
-            figures=json.dumps({"waiting": 9, "answer_rate": 0.7}), simulated=True))
+        connection.execute(
+            insert(QueueAlert).values(
+                shift_id=shift.id,
+                rule="waiting_8",
+                queue="",
+                level="warning",
+                fired_at=fired,
+                cleared_at=None,
+                acknowledged_by=shift.supervisor,
+                acknowledged_at=fired + timedelta(minutes=1),
+                figures=json.dumps({"waiting": 9, "answer_rate": 0.7}),
+                simulated=True,
+            )
+        )
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
         local = fired.astimezone(drill_context.config.zone).strftime("%H:%M:%S")
-        assert await wait_for(lambda: any(row[0] == local and row[2].startswith("all queues: waiting 9")
-                                          for row in cells(app, "#queue-alerts")), 10), cells(app, "#queue-alerts")
+        assert await wait_for(
+            lambda: any(
+                row[0] == local and row[2].startswith("all queues: waiting 9") for row in cells(app, "#queue-alerts")
+            ),
+            10,
+        ), cells(app, "#queue-alerts")
         # The drill's queue is short: the first snapshot ends the breach, and the row says so.
         assert await wait_for(lambda: shift_alerts(drill_context.db, shift.id, active_only=True) == [], 10)

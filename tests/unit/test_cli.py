@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from cli_runner import Cli
-
 from dutydesk.store import sqlite as sqlite_backend
-
 
 
 def test_log_add_without_an_open_shift_is_a_clear_error(cli: Cli) -> None:
@@ -107,6 +106,8 @@ def test_help_imports_neither_textual_nor_sqlmodel() -> None:
 
 
 def test_help_is_translated_with_lang_zh() -> None:
-    probe = "import sys\nsys.argv = ['dutydesk', '--lang', 'zh', 'log', '--help']\nfrom dutydesk.cli import main\nmain()"
+    probe = (
+        "import sys\nsys.argv = ['dutydesk', '--lang', 'zh', 'log', '--help']\nfrom dutydesk.cli import main\nmain()"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0 and "值班日志" in result.stdout

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from cli_runner import Cli
 
+from cli_runner import Cli
 from dutydesk.domain import playbooks
 
 SPECIAL = "客户 | `rm *` <b>#1</b> _急_ \\ 完"
@@ -17,7 +17,7 @@ def test_shipped_playbooks_pass_the_check(cli: Cli) -> None:
 
 def test_check_fails_on_a_broken_file(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "pb").mkdir()
-    (tmp_path / "pb" / "bad.md").write_text("+++\nkey = \"x\"\nwho = 1\n+++\n- [ ] a\n", encoding="utf-8")
+    (tmp_path / "pb" / "bad.md").write_text('+++\nkey = "x"\nwho = 1\n+++\n- [ ] a\n', encoding="utf-8")
     code, _out, err = cli("playbook", "check", str(tmp_path / "pb"))
     assert code == 1
     assert f"{tmp_path / 'pb' / 'bad.md'}, line 3: unknown field 'who'" in err
@@ -28,7 +28,7 @@ def test_playbook_list_json_marks_user_overrides_and_broken_files(cli: Cli, tmp_
     user = playbooks.user_dir()
     user.mkdir(parents=True)
     shipped = (playbooks.shipped_dir() / "crm_down.md").read_text(encoding="utf-8")
-    (user / "crm.md").write_text(shipped.replace("CRM down\"", "CRM down (ours)\""), encoding="utf-8")
+    (user / "crm.md").write_text(shipped.replace('CRM down"', 'CRM down (ours)"'), encoding="utf-8")
     (user / "broken.md").write_text("no front matter", encoding="utf-8")
     listed = cli.json("playbook", "list")
     assert isinstance(listed, list)
@@ -90,11 +90,23 @@ def test_incident_needs_an_open_shift(cli: Cli) -> None:
 
 
 def test_followups_through_the_cli(cli: Cli) -> None:
-    out = cli.ok("followup", "add", SPECIAL, "--kind", "complaint", "--urgency", "urgent",
-                 "--type", "service_attitude", "--customer", "张先生 138****0000")
+    out = cli.ok(
+        "followup",
+        "add",
+        SPECIAL,
+        "--kind",
+        "complaint",
+        "--urgency",
+        "urgent",
+        "--type",
+        "service_attitude",
+        "--customer",
+        "张先生 138****0000",
+    )
     assert "#1 C-" in out
-    code, _out, err = cli("followup", "add", "old ticket", "--kind", "ticket", "--due", "2020-01-01T10:00",
-                          "--owner", "物流部")
+    code, _out, err = cli(
+        "followup", "add", "old ticket", "--kind", "ticket", "--due", "2020-01-01T10:00", "--owner", "物流部"
+    )
     assert code == 0 and "warning: the due time 2020-01-01 10:00 is already past" in err
     listed = cli.json("followup", "list", "--overdue")
     assert isinstance(listed, list) and [item["id"] for item in listed] == [2]

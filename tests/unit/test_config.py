@@ -42,7 +42,7 @@ def test_labels_follow_the_language() -> None:
     ("content", "expected"),
     [
         ('[center]\ntimezone = "Mars/Olympus"\n', r"line 2: key center\.timezone"),
-        ('[targets]\n\nanswer_rate_min = 1.5\n', r"line 3: key targets\.answer_rate_min"),
+        ("[targets]\n\nanswer_rate_min = 1.5\n", r"line 3: key targets\.answer_rate_min"),
         ('[center]\ncolour = "red"\n', r"line 2: key center\.colour"),
         ('[center\nname = "x"\n', r"line 1"),
     ],
@@ -56,7 +56,7 @@ def test_invalid_file_names_key_and_line(tmp_path: Path, content: str, expected:
 
 def test_non_utf8_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_bytes('[center]\nname = "'.encode() + "中心".encode("gbk") + b'"\n')
+    path.write_bytes(b'[center]\nname = "' + "中心".encode("gbk") + b'"\n')
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(path)
 

@@ -12,8 +12,8 @@ from dutydesk.config import Config
 from dutydesk.demo import (
     SHIFT_COUNT,
     build_demo,
-    prepare_demo_database,
     load_sample_data,
+    prepare_demo_database,
     shift_spans,
 )
 from dutydesk.domain import log, shifts
@@ -75,7 +75,7 @@ def test_a_week_of_shifts_the_last_one_open(demo_db: Database, config: Config) -
     assert {s.team for s in found} == {config.center.team}
     assert {s.slot_key for s in found} == {"day", "night"}
     assert len({s.supervisor for s in found}) == 4
-    for earlier, later in zip(found, found[1:]):
+    for earlier, later in zip(found, found[1:], strict=False):
         assert earlier.planned_end == later.planned_start
         assert earlier.closed_at is not None and earlier.closed_at <= later.opened_at
     for shift in found:
@@ -158,7 +158,7 @@ def test_shift_spans_follow_the_pattern(config: Config) -> None:
     spans = shift_spans(config, NOW, 4)
     assert spans[-1][0] <= NOW < spans[-1][1]
     assert all(end - start == timedelta(hours=12) for start, end in spans)
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
 
 
 def test_demo_database_built_once_then_kept_until_fresh(config: Config) -> None:

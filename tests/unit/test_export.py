@@ -116,8 +116,16 @@ def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
     """A day shift with every section filled: log, queue figures, an incident, follow-ups, a signed handover."""
     supervisors.add_supervisor(db, "wang", "王伟", "2468")
     supervisors.add_supervisor(db, "smith", "Alex Smith", "1357")
-    carried = followups.add_followup(db, config, "Callback for VIP customer 李先生 | *asap*", "special_customer",
-                                     owner="VIP desk", priority="high", due=at(2, 0), now=at(-2, 0))
+    carried = followups.add_followup(
+        db,
+        config,
+        "Callback for VIP customer 李先生 | *asap*",
+        "special_customer",
+        owner="VIP desk",
+        priority="high",
+        due=at(2, 0),
+        now=at(-2, 0),
+    )
     shift = shifts.open_shift(db, config, "wang", now=at(0, 3))
 
     def add(hour: int, minute: int, text: str, category: str = "event", severity: str = "info") -> int:
@@ -144,19 +152,42 @@ def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
     incidents.tick_step(db, incident.number, 2, note="sheet shared\nin the team channel", now=at(2, 50))
     incidents.close_incident(db, config, shift, incident.number, "CRM back; 37 rows re-keyed.", now=at(3, 40))
 
-    complaint = followups.add_followup(db, config, "Charged twice for order 8812", "complaint", urgency="urgent",
-                                       customer="138****0000", owner="Billing", now=at(2, 6))
+    complaint = followups.add_followup(
+        db,
+        config,
+        "Charged twice for order 8812",
+        "complaint",
+        urgency="urgent",
+        customer="138****0000",
+        owner="Billing",
+        now=at(2, 6),
+    )
     followups.close_followup(db, complaint.id, "Refund of ¥199 approved; customer called back.", now=at(3, 0))
-    followups.add_followup(db, config, "Ticket 240117: address change not applied", "ticket", owner="Logistics",
-                           due=at(9, 0), now=at(6, 30))
+    followups.add_followup(
+        db,
+        config,
+        "Ticket 240117: address change not applied",
+        "ticket",
+        owner="Logistics",
+        due=at(9, 0),
+        now=at(6, 30),
+    )
 
     handover = handovers.start_handover(db, config, shift.team, now=at(11, 40))
     for item in handover.items:
         status = next(iter(handovers.statuses_for(item.kind)))
-        handovers.answer_item(db, handover.id, item.key, status,
-                              "Noted: all fine." if handovers.note_required(item.kind, status) else "", now=at(11, 45))
+        handovers.answer_item(
+            db,
+            handover.id,
+            item.key,
+            status,
+            "Noted: all fine." if handovers.note_required(item.kind, status) else "",
+            now=at(11, 45),
+        )
     issue = next(item for item in handover.items if item.kind not in ("floor_status", "list"))
-    handovers.answer_item(db, handover.id, issue.key, "issue", "KB login fails | see #defect\n知识库无法登录", now=at(11, 46))
+    handovers.answer_item(
+        db, handover.id, issue.key, "issue", "KB login fails | see #defect\n知识库无法登录", now=at(11, 46)
+    )
     handovers.confirm_carried(db, handover.id, now=at(11, 50))
     handovers.sign_handover(db, config, handover.id, "outgoing", "wang", "2468", now=at(11, 55))
     # At 20:00 local the next shift, opened by the incoming signature, is the night shift.
@@ -172,28 +203,66 @@ def store_intervals(db: Database, shift: ShiftInfo) -> None:
         for queue, scale in (("hotline", 3), ("VIP | <b>", 1)):
             offered = (40 + 7 * index if index != 5 else 160) * scale // 3 + 5
             answered = offered * (80 if index == 5 else 93) // 100
-            rows.append({
-                "shift_id": shift.id, "queue": queue, "start": at(0, 0) + timedelta(minutes=15 * index),
-                "snapshots": 900, "max_waiting": 3, "max_longest_wait_s": 40.0, "offered": offered,
-                "answered": answered, "abandoned": offered - answered, "abandoned_short": 1,
-                "answered_within_sl": answered * 85 // 100, "handle_time_s_total": answered * 250.0,
-                "wait_time_s_total": answered * 18.0,
-            })
+            rows.append(
+                {
+                    "shift_id": shift.id,
+                    "queue": queue,
+                    "start": at(0, 0) + timedelta(minutes=15 * index),
+                    "snapshots": 900,
+                    "max_waiting": 3,
+                    "max_longest_wait_s": 40.0,
+                    "offered": offered,
+                    "answered": answered,
+                    "abandoned": offered - answered,
+                    "abandoned_short": 1,
+                    "answered_within_sl": answered * 85 // 100,
+                    "handle_time_s_total": answered * 250.0,
+                    "wait_time_s_total": answered * 18.0,
+                }
+            )
     with db.engine.begin() as connection:
         connection.execute(insert(QueueInterval), rows)
 
 
 def store_alerts(db: Database, shift: ShiftInfo, acknowledged_by: str = "wang") -> None:
     """The surge at 09:15: waiting ≥ 8 fired, acknowledged, cleared; a drill's alert on the VIP queue."""
-    figures = {"waiting": 9, "longest_wait_s": 95.0, "offered": 320, "answered": 227, "abandoned": 93,
-               "answer_rate": 0.709, "abandon_rate": 0.291, "service_level": 0.62, "asa_s": 41.0, "aht_s": 250.0}
+    figures = {
+        "waiting": 9,
+        "longest_wait_s": 95.0,
+        "offered": 320,
+        "answered": 227,
+        "abandoned": 93,
+        "answer_rate": 0.709,
+        "abandon_rate": 0.291,
+        "service_level": 0.62,
+        "asa_s": 41.0,
+        "aht_s": 250.0,
+    }
     rows = [
-        {"shift_id": shift.id, "rule": "waiting_8", "queue": "", "level": "warning", "fired_at": at(1, 12),
-         "cleared_at": at(1, 48), "acknowledged_by": acknowledged_by, "acknowledged_at": at(1, 14),
-         "figures": json.dumps(figures), "simulated": False},
-        {"shift_id": shift.id, "rule": "answer_rate_low", "queue": "VIP | <b>", "level": "warning",
-         "fired_at": at(4, 30), "cleared_at": at(4, 41), "acknowledged_by": None, "acknowledged_at": None,
-         "figures": json.dumps({**figures, "waiting": 2, "answer_rate": 0.75}), "simulated": True},
+        {
+            "shift_id": shift.id,
+            "rule": "waiting_8",
+            "queue": "",
+            "level": "warning",
+            "fired_at": at(1, 12),
+            "cleared_at": at(1, 48),
+            "acknowledged_by": acknowledged_by,
+            "acknowledged_at": at(1, 14),
+            "figures": json.dumps(figures),
+            "simulated": False,
+        },
+        {
+            "shift_id": shift.id,
+            "rule": "answer_rate_low",
+            "queue": "VIP | <b>",
+            "level": "warning",
+            "fired_at": at(4, 30),
+            "cleared_at": at(4, 41),
+            "acknowledged_by": None,
+            "acknowledged_at": None,
+            "figures": json.dumps({**figures, "waiting": 2, "answer_rate": 0.75}),
+            "simulated": True,
+        },
     ]
     with db.engine.begin() as connection:
         connection.execute(insert(QueueAlert), rows)
@@ -401,9 +470,7 @@ def test_outside_tables_line_breaks_stay_and_nothing_becomes_a_block() -> None:
     kinds = [t.type for t in tokens if t.type.endswith("_open")]
     assert kinds == ["bullet_list_open", "list_item_open", "paragraph_open", "list_item_open", "paragraph_open"]
     first = next(t for t in tokens if t.type == "inline")
-    assert plain_text(first) == "\n".join(
-        line.strip() for line in NASTY.split("\n") if line.strip()
-    )
+    assert plain_text(first) == "\n".join(line.strip() for line in NASTY.split("\n") if line.strip())
 
 
 def test_escape_leaves_chinese_alone_and_removes_control_characters() -> None:
@@ -431,7 +498,9 @@ def test_atomic_write_refuses_an_existing_file_without_force(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]  # no temporary left behind
 
 
-def test_the_file_appears_in_one_rename_from_the_same_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_file_appears_in_one_rename_from_the_same_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     renames: list[tuple[Path, Path, str]] = []
     real_replace = os.replace
 
@@ -471,7 +540,9 @@ def test_export_all_writes_one_file_per_shift_since_the_day(db, config, sample, 
     other_team = shifts.open_shift(db, config, "wang", team="B", now=at(1, 0, day=24))
     written = export_all(db, config, datetime(2026, 11, 23).date(), tmp_path / "out", now=at(2, 0, day=24))
     assert [p.name for p in written] == [
-        "2026-11-23-A-day-shift.md", "2026-11-23-A-night-shift.md", "2026-11-24-B-day-shift.md",
+        "2026-11-23-A-day-shift.md",
+        "2026-11-23-A-night-shift.md",
+        "2026-11-24-B-day-shift.md",
     ]
     assert "team B" in written[2].read_text(encoding="utf-8") and other_team.id == 3
     later = export_all(db, config, datetime(2026, 11, 24).date(), tmp_path / "later", now=at(2, 0, day=24))
@@ -557,8 +628,15 @@ def test_a_shift_of_5000_entries_exports_completely(db, config, shift) -> None: 
     keys = [c.key for c in config.log.categories]
     start = shift.opened_at
     rows = [
-        {"shift_id": shift.id, "at": start + timedelta(seconds=5 * n), "recorded_at": start + timedelta(seconds=5 * n),
-         "category": keys[n % len(keys)], "severity": "info", "text": f"entry {n} | *{n}* 第{n}条", "author_id": 1}
+        {
+            "shift_id": shift.id,
+            "at": start + timedelta(seconds=5 * n),
+            "recorded_at": start + timedelta(seconds=5 * n),
+            "category": keys[n % len(keys)],
+            "severity": "info",
+            "text": f"entry {n} | *{n}* 第{n}条",
+            "author_id": 1,
+        }
         for n in range(5000)
     ]
     with db.engine.begin() as connection:
@@ -585,8 +663,14 @@ def run_feed_through_monitor(db, config, shift, *, simulated: bool = False):  # 
     monitor = QueueMonitor(config, db, lambda: shift, simulated=simulated)
     start = shift.opened_at.replace(second=0, microsecond=0)
     for minute in range(46):  # 10 callers waiting for 45 min: the "≥ 8 for 30 min" rule fires
-        counters = Counters(offered=10, answered=9, abandoned=1, answered_within_sl=8,
-                            handle_time_s_total=9 * 200.0, wait_time_s_total=9 * 15.0)
+        counters = Counters(
+            offered=10,
+            answered=9,
+            abandoned=1,
+            answered_within_sl=8,
+            handle_time_s_total=9 * 200.0,
+            wait_time_s_total=9 * 15.0,
+        )
         monitor.ingest(Snapshot(start + timedelta(minutes=minute), "hotline", 10, 30.0, counters))
     monitor.save(final=True)
     assert monitor.write_problem is None and monitor.alerts

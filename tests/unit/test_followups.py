@@ -20,8 +20,9 @@ NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     ],
 )
 def test_complaint_deadlines_follow_the_urgency(db, config, urgency, respond, resolve, priority) -> None:  # type: ignore[no-untyped-def]
-    item = followups.add_followup(db, config, "物流延误三天", "complaint", urgency=urgency,
-                                  complaint_type="logistics_delay", now=NOW)
+    item = followups.add_followup(
+        db, config, "物流延误三天", "complaint", urgency=urgency, complaint_type="logistics_delay", now=NOW
+    )
     assert item.due_at == NOW + respond
     assert item.resolve_by == (NOW + resolve if resolve else None)
     assert item.priority == priority and item.urgency == urgency
@@ -43,14 +44,18 @@ def test_tickets_are_chased_after_the_accept_window(db, config) -> None:  # type
 
 
 def test_every_free_text_field_keeps_special_characters(db, config) -> None:  # type: ignore[no-untyped-def]
-    item = followups.add_followup(db, config, SPECIAL, "ticket", details=SPECIAL, customer=SPECIAL,
-                                  owner=SPECIAL, now=NOW)
+    item = followups.add_followup(
+        db, config, SPECIAL, "ticket", details=SPECIAL, customer=SPECIAL, owner=SPECIAL, now=NOW
+    )
     followups.add_note(db, item.id, SPECIAL, now=NOW)
     followups.chase(db, item.id, SPECIAL, now=NOW)
     closed = followups.close_followup(db, item.id, SPECIAL, now=NOW + timedelta(minutes=1))
     assert (closed.title, closed.details, closed.customer, closed.owner, closed.resolution) == (SPECIAL,) * 5
     assert [(h.kind, h.text) for h in closed.history or []] == [
-        ("created", ""), ("note", SPECIAL), ("chase", SPECIAL), ("close", SPECIAL)
+        ("created", ""),
+        ("note", SPECIAL),
+        ("chase", SPECIAL),
+        ("close", SPECIAL),
     ]
 
 

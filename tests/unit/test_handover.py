@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import TEST_PIN
 from sqlalchemy import text
 
+from conftest import TEST_PIN
 from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.errors import UserError
@@ -144,7 +144,7 @@ def test_wrong_pin_is_refused_and_five_lock_signing(db, config, shift, incoming)
     started = ho.start_handover(db, config)
     answer_all(db, started.id)
     now = datetime.now(UTC)
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(UserError, match="^wrong PIN for wang$"):
             ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)
     with pytest.raises(UserError, match="5 wrong in a row, signing is locked for 60 s"):
@@ -170,15 +170,26 @@ def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # t
     ("statement", "expected"),
     [
         ("UPDATE handover_answer SET status = 'issue' WHERE key = 'crm'", "items[crm].status changed after signing"),
-        ("UPDATE handover_answer SET note = 'forged' WHERE key = 'notices'", "items[notices].note changed after signing"),
-        ("UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
-         "incoming signature of zhao: signer, role, time or content changed"),
+        (
+            "UPDATE handover_answer SET note = 'forged' WHERE key = 'notices'",
+            "items[notices].note changed after signing",
+        ),
+        (
+            "UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
+            "incoming signature of zhao: signer, role, time or content changed",
+        ),
         ("UPDATE handover SET team = 'B'", "team changed after signing"),
-        ("UPDATE handover SET signed_content = replace(signed_content, 'note for crm', 'forged')",
-         "items[crm].note changed after signing"),
-        (("UPDATE handover_signature SET signature = CASE WHEN signature LIKE '00%' THEN '11' ELSE '00' END"
-          " || substr(signature, 3) WHERE role = 'incoming'"),
-         "incoming signature of li: the signature is not valid"),
+        (
+            "UPDATE handover SET signed_content = replace(signed_content, 'note for crm', 'forged')",
+            "items[crm].note changed after signing",
+        ),
+        (
+            (
+                "UPDATE handover_signature SET signature = CASE WHEN signature LIKE '00%' THEN '11' ELSE '00' END"
+                " || substr(signature, 3) WHERE role = 'incoming'"
+            ),
+            "incoming signature of li: the signature is not valid",
+        ),
         ("DELETE FROM handover_answer WHERE key = 'forecast'", "items[forecast] changed after signing"),
     ],
 )
@@ -209,8 +220,12 @@ def test_chain_catches_a_deleted_record_in_the_middle(db, config, shift, incomin
         execute(db, f"DELETE FROM {table} WHERE handover_id = {middle}")
     execute(db, f"DELETE FROM handover WHERE id = {middle}")
     found = problems(db)
-    assert found == [(f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
-                      "is missing, reordered or changed")]
+    assert found == [
+        (
+            f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
+            "is missing, reordered or changed"
+        )
+    ]
 
 
 def test_chain_catches_a_changed_earlier_record(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
@@ -261,8 +276,10 @@ def test_chain_catches_reordered_records(db, config, shift, incoming) -> None:  
     raw.close()
     found = problems(db)
     assert "#0 id changed after signing" in found
-    assert f"#{first} the chain is broken: the previous signed handover of team A (#0) is missing, " \
-           "reordered or changed" in found
+    assert (
+        f"#{first} the chain is broken: the previous signed handover of team A (#0) is missing, "
+        "reordered or changed" in found
+    )
 
 
 def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+
 from cli_runner import Cli
 from conftest import TEST_PIN
 
@@ -13,7 +14,9 @@ NOTE = "客户 `rm *` | <b>#1</b> _urgent_ 完成"
 @pytest.fixture
 def cli(on_duty: Cli) -> Cli:
     """wang on duty, li registered to take over, one anomaly in the log."""
-    assert on_duty("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
+    assert (
+        on_duty("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin=INCOMING_PIN.encode())[0] == 0
+    )
     assert on_duty("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")[0] == 0
     return on_duty
 
@@ -28,11 +31,13 @@ def answer_everything(cli: Cli) -> None:
 
 
 def sign_both(cli: Cli) -> None:
-    code, out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
-                         stdin=TEST_PIN.encode())
+    code, out, err = cli(
+        "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=TEST_PIN.encode()
+    )
     assert code == 0, err
-    code, out, err = cli("handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin",
-                         stdin=INCOMING_PIN.encode())
+    code, out, err = cli(
+        "handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin", stdin=INCOMING_PIN.encode()
+    )
     assert code == 0, err
     assert "shift #2 is open for li" in out
 
@@ -60,16 +65,18 @@ def test_a_whole_handover_from_the_command_line(cli: Cli) -> None:
 def test_unanswered_items_are_named_and_nothing_is_signed(cli: Cli) -> None:
     assert cli("handover", "start")[0] == 0
     assert cli("handover", "check", "crm", "--status", "ok")[0] == 0
-    code, _out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
-                          stdin=TEST_PIN.encode())
+    code, _out, err = cli(
+        "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=TEST_PIN.encode()
+    )
     assert code == 1 and err.startswith("error: cannot sign: required items not answered: equipment, telephony")
     assert "crm" not in err.split(":")[-1].split(", ")
 
 
 def test_wrong_pin_is_refused_without_echoing_it(cli: Cli) -> None:
     answer_everything(cli)
-    code, out, err = cli("handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin",
-                         stdin=b"97531\n")
+    code, out, err = cli(
+        "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=b"97531\n"
+    )
     assert code == 1 and err == "error: wrong PIN for wang\n" and "97531" not in out + err
 
 

@@ -29,7 +29,8 @@ def zh_catalog():  # type: ignore[no-untyped-def]
 def test_every_message_in_the_source_has_a_chinese_translation(zh_catalog) -> None:  # type: ignore[no-untyped-def]
     source_ids = {message.id for message in update_catalogs.extract() if message.id}
     untranslated = sorted(
-        msgid for msgid in source_ids
+        msgid
+        for msgid in source_ids
         if msgid not in zh_catalog or not zh_catalog[msgid].string or zh_catalog[msgid].fuzzy
     )
     assert untranslated == [], "run scripts/update_catalogs.py and translate these"
@@ -37,8 +38,10 @@ def test_every_message_in_the_source_has_a_chinese_translation(zh_catalog) -> No
 
 def test_translations_keep_every_placeholder(zh_catalog) -> None:  # type: ignore[no-untyped-def]
     broken = [
-        message.id for message in zh_catalog
-        if message.id and message.string
+        message.id
+        for message in zh_catalog
+        if message.id
+        and message.string
         and sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string))
     ]
     assert broken == []

@@ -16,8 +16,9 @@ SPECIAL = "Agent said: `rm *` | <b>#1</b> _urgent_ \\ done\nsecond line"
 
 def test_entry_is_stored_with_everything_given(db, config, shift) -> None:  # type: ignore[no-untyped-def]
     at = datetime.now(UTC) - timedelta(minutes=5)
-    entry = log.add_entry(db, config, shift, "客户投诉：物流延误三天", category="customer_issue",
-                          severity="critical", at=at)
+    entry = log.add_entry(
+        db, config, shift, "客户投诉：物流延误三天", category="customer_issue", severity="critical", at=at
+    )
     stored = log.get_entry(db, entry.id)
     assert (stored.text, stored.category, stored.severity) == ("客户投诉：物流延误三天", "customer_issue", "critical")
     assert stored.at == at and stored.author == "wang" and stored.shift_id == shift.id
@@ -80,8 +81,14 @@ def test_the_database_refuses_changing_or_deleting_entries(db, config, shift) ->
 def test_listing_pages_newest_first_and_filters(db, config, shift) -> None:  # type: ignore[no-untyped-def]
     start = datetime.now(UTC) - timedelta(hours=1)
     for minute in range(10):
-        log.add_entry(db, config, shift, f"entry {minute}", at=start + timedelta(minutes=minute),
-                      category="defect" if minute % 2 else "event")
+        log.add_entry(
+            db,
+            config,
+            shift,
+            f"entry {minute}",
+            at=start + timedelta(minutes=minute),
+            category="defect" if minute % 2 else "event",
+        )
     page = log.list_entries(db, LogFilter(shift.id), limit=3, offset=2)
     assert [entry.text for entry in page] == ["entry 7", "entry 6", "entry 5"]
     defects = log.list_entries(db, LogFilter(category="defect"))

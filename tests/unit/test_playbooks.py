@@ -53,11 +53,17 @@ def test_a_good_file_gives_every_field_and_step(tmp_path: Path) -> None:
     assert playbook.contacts[0].name == "Zhao | *on call*"
     assert [step.n for step in playbook.steps] == [1, 2, 3, 4]
     assert [step.text.en for step in playbook.steps] == [
-        "Report to technical support", "Share the spreadsheet", "Key in the rows", "Call customers back"
+        "Report to technical support",
+        "Share the spreadsheet",
+        "Key in the rows",
+        "Call customers back",
     ]
     assert [step.text.zh for step in playbook.steps] == ["向技术支持报告", None, "补录数据", None]
     assert [step.within for step in playbook.steps] == [
-        timedelta(minutes=5), timedelta(hours=2), timedelta(hours=2), None
+        timedelta(minutes=5),
+        timedelta(hours=2),
+        timedelta(hours=2),
+        None,
     ]
 
 
@@ -74,10 +80,10 @@ def test_labels_follow_the_language(tmp_path: Path) -> None:
     ("text", "line", "message"),
     [
         ("# no front matter\n- [ ] step\n", 1, "must start with a '+++' line"),
-        ("+++\nkey = \"x\"\n- [ ] step\n", 1, "not closed"),
-        ("+++\nkey = \"x\"\nlevel = = 1\n+++\n- [ ] a\n", 3, "front matter: Invalid"),
-        ("+++\nkey = \"x\"\nkey = \"y\"\n+++\n- [ ] a\n", 3, "front matter: Cannot overwrite"),
-        (GOOD.replace("level = 1\n", "level = 1\ncolour = \"red\"\n"), 6, "unknown field 'colour'"),
+        ('+++\nkey = "x"\n- [ ] step\n', 1, "not closed"),
+        ('+++\nkey = "x"\nlevel = = 1\n+++\n- [ ] a\n', 3, "front matter: Invalid"),
+        ('+++\nkey = "x"\nkey = "y"\n+++\n- [ ] a\n', 3, "front matter: Cannot overwrite"),
+        (GOOD.replace("level = 1\n", 'level = 1\ncolour = "red"\n'), 6, "unknown field 'colour'"),
         (GOOD.replace('kind = "system_fault"', 'kind = "fire"'), 4, "field kind"),
         (GOOD.replace("level = 1", "level = 0"), 5, "field level"),
         (GOOD.replace('key = "crm_down"', 'key = "CRM down"'), 2, "field key"),
@@ -97,7 +103,7 @@ def test_broken_files_are_listed_not_fatal(tmp_path: Path) -> None:
     shipped, user = tmp_path / "shipped", tmp_path / "user"
     write(shipped, "crm.md", GOOD)
     write(user, "bad.md", GOOD.replace("level = 1\n", "level = 1\nsevrity = 2\n"))
-    (user / "binary.md").write_bytes(b"+++\nkey = \"\xff\xfe\"\n+++\n")
+    (user / "binary.md").write_bytes(b'+++\nkey = "\xff\xfe"\n+++\n')
     found = playbooks.load_playbooks(shipped, user)
     assert list(found.playbooks) == ["crm_down"]
     reasons = {item.path.name: item.reason for item in found.broken}
@@ -109,7 +115,7 @@ def test_broken_files_are_listed_not_fatal(tmp_path: Path) -> None:
 def test_user_playbooks_override_shipped_ones_by_key(tmp_path: Path) -> None:
     shipped, user = tmp_path / "shipped", tmp_path / "user"
     write(shipped, "crm.md", GOOD)
-    write(user, "my_crm.md", GOOD.replace("CRM down\"", "CRM outage (ours)\""))
+    write(user, "my_crm.md", GOOD.replace('CRM down"', 'CRM outage (ours)"'))
     found = playbooks.load_playbooks(shipped, user)
     chosen = found.get("crm_down")
     assert chosen.title.en == "CRM outage (ours)" and chosen.origin == "user"
@@ -145,8 +151,16 @@ def test_shipped_playbooks_are_all_valid_and_cover_the_domain() -> None:
     assert broken == []
     keys = {p.key for p in good}
     assert {
-        "peak_level_1", "peak_level_2", "system_fault_1", "system_fault_2", "system_fault_3",
-        "crm_down", "telephony_down", "urgent_complaint", "complaint_burst", "disaster_comms_outage",
+        "peak_level_1",
+        "peak_level_2",
+        "system_fault_1",
+        "system_fault_2",
+        "system_fault_3",
+        "crm_down",
+        "telephony_down",
+        "urgent_complaint",
+        "complaint_burst",
+        "disaster_comms_outage",
     } <= keys
     responds = {p.key: p.respond_within for p in good}
     assert responds["system_fault_1"] == timedelta(minutes=30)

@@ -95,7 +95,9 @@ def test_a_restarted_panel_shows_the_active_alerts_and_clears_them_later(context
     feed(restarted, range(100, 101), 1)
     restarted.save()
     assert [item.cleared_at for item in shift_alerts(context.db, shift.id)] == [
-        T0 + timedelta(minutes=31), T0 + timedelta(minutes=100)]
+        T0 + timedelta(minutes=31),
+        T0 + timedelta(minutes=100),
+    ]
     assert shift_alerts(context.db, shift.id, active_only=True) == []
 
 

@@ -14,11 +14,23 @@ def feed_lines(minutes: int, waiting: int) -> list[str]:
     lines = []
     for minute in range(minutes):
         for queue, share in (("咨询 | *x*", waiting // 2 + waiting % 2), ("vip", waiting // 2)):
-            lines.append(json.dumps({
-                "ts": (START + timedelta(minutes=minute)).isoformat(), "queue": queue, "waiting": share,
-                "longest_wait_s": 60, "offered": 3, "answered": 2, "abandoned": 1, "answered_within_sl": 2,
-                "handle_time_s_total": 480, "wait_time_s_total": 20,
-            }, ensure_ascii=False))
+            lines.append(
+                json.dumps(
+                    {
+                        "ts": (START + timedelta(minutes=minute)).isoformat(),
+                        "queue": queue,
+                        "waiting": share,
+                        "longest_wait_s": 60,
+                        "offered": 3,
+                        "answered": 2,
+                        "abandoned": 1,
+                        "answered_within_sl": 2,
+                        "handle_time_s_total": 480,
+                        "wait_time_s_total": 20,
+                    },
+                    ensure_ascii=False,
+                )
+            )
     return lines
 
 
@@ -60,13 +72,20 @@ def test_replay_fires_the_rules_logs_them_and_stores_intervals(on_duty: Cli, tmp
     import sqlite3
 
     with sqlite3.connect(on_duty.db_path) as connection:
-        rows = connection.execute("select queue, count(*), sum(offered) from queue_interval group by queue order by queue").fetchall()
+        rows = connection.execute(
+            "select queue, count(*), sum(offered) from queue_interval group by queue order by queue"
+        ).fetchall()
     assert rows == [("vip", 3, 120), ("咨询 | *x*", 3, 120)]
     with sqlite3.connect(on_duty.db_path) as connection:  # what the JSON says is what is stored
-        stored = connection.execute("select rule, queue, cleared_at is null, figures from queue_alert order by id").fetchall()
+        stored = connection.execute(
+            "select rule, queue, cleared_at is null, figures from queue_alert order by id"
+        ).fetchall()
     assert [(rule, queue, json.loads(figures)) for rule, queue, _active, figures in stored] == [
-        (alert["rule"], alert["queue"] or "", alert["figures"]) for alert in result["alerts"]]
-    assert [active for _rule, _queue, active, _figures in stored] == [alert["cleared_at"] is None for alert in result["alerts"]]
+        (alert["rule"], alert["queue"] or "", alert["figures"]) for alert in result["alerts"]
+    ]
+    assert [active for _rule, _queue, active, _figures in stored] == [
+        alert["cleared_at"] is None for alert in result["alerts"]
+    ]
 
 
 def test_replay_without_an_open_shift_is_an_error(cli: Cli, tmp_path: Path) -> None:
@@ -90,7 +109,6 @@ def test_watch_once_prints_the_figures_of_a_file_feed(cli: Cli, tmp_path: Path) 
 def test_watch_with_a_bad_feed_is_an_error(cli: Cli) -> None:
     code, _out, err = cli("queue", "watch", "--feed", "gopher://x", "--once")
     assert code == 1 and "unknown feed" in err
-
 
 
 def test_watch_without_a_feed_says_how_to_set_one_and_exits_1(cli: Cli) -> None:

@@ -22,9 +22,16 @@ T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 def snapshot_dict(seconds: int = 0, queue: str = "inquiry", **changes: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "ts": (T0 + timedelta(seconds=seconds)).isoformat(), "queue": queue, "waiting": 3,
-        "longest_wait_s": 12.5, "offered": 4, "answered": 3, "abandoned": 1,
-        "answered_within_sl": 2, "handle_time_s_total": 600, "wait_time_s_total": 30,
+        "ts": (T0 + timedelta(seconds=seconds)).isoformat(),
+        "queue": queue,
+        "waiting": 3,
+        "longest_wait_s": 12.5,
+        "offered": 4,
+        "answered": 3,
+        "abandoned": 1,
+        "answered_within_sl": 2,
+        "handle_time_s_total": 600,
+        "wait_time_s_total": 30,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -113,7 +120,10 @@ def test_cumulative_counters_become_deltas_and_a_reset_starts_over() -> None:
         line(120, counters="cumulative", offered=2, answered=2, answered_within_sl=2),
     )
     assert [(s.counters.offered, s.counters.answered, s.counters.answered_within_sl) for s in found] == [
-        (10, 8, 6), (5, 4, 3), (2, 2, 2)]
+        (10, 8, 6),
+        (5, 4, 3),
+        (2, 2, 2),
+    ]
 
 
 def test_csv_with_the_same_columns(tmp_path: Path) -> None:
@@ -134,7 +144,6 @@ def test_unknown_feed_specs_are_user_errors(config: Config) -> None:
     for spec in ("ftp://x", "file:", "sim:colour=red", "sim:speed=0", "sim:scenario=flood"):
         with pytest.raises(UserError):
             open_source(spec, config.queue, config.zone)
-
 
 
 def test_no_feed_is_the_default_and_opening_none_is_a_user_error(config: Config) -> None:
@@ -226,7 +235,9 @@ async def test_the_http_source_polls_a_real_server(config: Config) -> None:
         server.shutdown()
     assert [(s.queue, s.ts.second) for s in found] == [("inquiry", 0), ("vip", 0), ("inquiry", 20)]
     assert [s.reason for s in source.warnings.recent] == [
-        "HTTP: the response is not UTF-8 JSON", "field offered: negative"]
+        "HTTP: the response is not UTF-8 JSON",
+        "field offered: negative",
+    ]
 
 
 async def test_an_unreachable_endpoint_is_a_warning_not_a_crash(config: Config) -> None:

@@ -18,8 +18,15 @@ from dutydesk.queue.sim import Simulator
 from dutydesk.store.tables import QueueInterval
 
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-HAND = Counters(offered=100, answered=80, abandoned=20, abandoned_short=5, answered_within_sl=60,
-                handle_time_s_total=24_000, wait_time_s_total=2_000)
+HAND = Counters(
+    offered=100,
+    answered=80,
+    abandoned=20,
+    abandoned_short=5,
+    answered_within_sl=60,
+    handle_time_s_total=24_000,
+    wait_time_s_total=2_000,
+)
 
 
 def test_figures_by_hand_with_short_abandons_excluded(config: Config) -> None:
@@ -47,10 +54,18 @@ def test_no_calls_means_no_rate_not_a_bad_rate(config: Config) -> None:
 @pytest.mark.parametrize(
     ("metric", "value", "expected"),
     [
-        ("answer_rate", 0.86, GREEN), ("answer_rate", 0.80, AMBER), ("answer_rate", 0.70, RED),
-        ("abandon_rate", 0.05, GREEN), ("abandon_rate", 0.054, AMBER), ("abandon_rate", 0.10, RED),
-        ("asa_s", 30, GREEN), ("asa_s", 32, AMBER), ("asa_s", 40, RED),
-        ("service_level", 0.8, GREEN), ("waiting", 50, None), ("answer_rate", None, None),
+        ("answer_rate", 0.86, GREEN),
+        ("answer_rate", 0.80, AMBER),
+        ("answer_rate", 0.70, RED),
+        ("abandon_rate", 0.05, GREEN),
+        ("abandon_rate", 0.054, AMBER),
+        ("abandon_rate", 0.10, RED),
+        ("asa_s", 30, GREEN),
+        ("asa_s", 32, AMBER),
+        ("asa_s", 40, RED),
+        ("service_level", 0.8, GREEN),
+        ("waiting", 50, None),
+        ("answer_rate", None, None),
     ],
 )
 def test_status_against_targets(config: Config, metric: str, value: float | None, expected: str | None) -> None:
@@ -124,8 +139,11 @@ def test_alerts_are_logged_once_and_intervals_stored(context: Context, shift: Sh
     assert (fired.category, fired.severity, fired.at) == ("system_status", "warning", T0 + timedelta(minutes=30))
     with context.db.engine.connect() as connection:
         rows = connection.execute(
-            select(QueueInterval.queue, func.count(), func.sum(QueueInterval.offered), func.sum(QueueInterval.snapshots))
-            .group_by(QueueInterval.queue).order_by(QueueInterval.queue)
+            select(
+                QueueInterval.queue, func.count(), func.sum(QueueInterval.offered), func.sum(QueueInterval.snapshots)
+            )
+            .group_by(QueueInterval.queue)
+            .order_by(QueueInterval.queue)
         ).all()
     assert [tuple(row) for row in rows] == [("inquiry", 3, 80, 40), ("vip", 3, 40, 40)]
     view = monitor.view()
@@ -138,7 +156,6 @@ def test_alerts_are_logged_once_and_intervals_stored(context: Context, shift: Sh
     restarted.restore()
     assert restarted.view().total.shift.offered == 120  # the shift goes on from what was stored
     assert [line.shift.offered for line in restarted.view().queues] == [80, 40]
-
 
 
 def test_the_simulator_s_log_entries_say_they_come_from_the_simulator(context: Context, shift: ShiftInfo) -> None:
@@ -166,7 +183,12 @@ def test_agents_long_in_busy_or_offline_are_flagged(config: Config) -> None:
     monitor = QueueMonitor(config)
     monitor.ingest(Snapshot(T0, "inquiry", 0, 0.0, Counters(), agents))
     view = monitor.view()
-    assert [(a.name, a.flagged) for a in view.agents] == [("Qian", True), ("王伟", True), ("Li", False), ("Zhao", False)]
+    assert [(a.name, a.flagged) for a in view.agents] == [
+        ("Qian", True),
+        ("王伟", True),
+        ("Li", False),
+        ("Zhao", False),
+    ]
     assert view.agent_counts["busy"] == 2 and view.staffed_agents == 1
 
 
@@ -244,7 +266,7 @@ def test_rules_with_an_unknown_log_category_or_a_duplicate_key_are_config_errors
     from dutydesk.config import load_config
     from dutydesk.errors import ConfigError
 
-    rule = '''[[queue.rules]]
+    rule = """[[queue.rules]]
 key = "{key}"
 metric = "waiting"
 comparison = ">="
@@ -253,7 +275,7 @@ sustain_min = 0
 level = "warning"
 action = {{ en = "Call everyone", zh = "全员接听" }}
 log_category = "{category}"
-'''
+"""
     path = tmp_path / "config.toml"
     path.write_text(rule.format(key="w", category="gossip"), encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown log category 'gossip'"):

@@ -20,9 +20,14 @@ def test_pin_is_stored_only_as_a_salted_scrypt_hash(db) -> None:  # type: ignore
     assert supervisors.pin_matches("1357", hashes[0]) and not supervisors.pin_matches("1358", hashes[0])
 
 
-@pytest.mark.parametrize(("name", "pin", "message"), [
-    ("li", "12", "4 to 12 digits"), ("li", "abcd", "4 to 12 digits"), ("li na", "1234", "no spaces"),
-])
+@pytest.mark.parametrize(
+    ("name", "pin", "message"),
+    [
+        ("li", "12", "4 to 12 digits"),
+        ("li", "abcd", "4 to 12 digits"),
+        ("li na", "1234", "no spaces"),
+    ],
+)
 def test_bad_supervisor_input_is_refused(db, name, pin, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match=message):
         supervisors.add_supervisor(db, name, "", pin)

@@ -15,8 +15,7 @@ DATA = Path(__file__).parents[1] / "data"
 
 def _schema_version(path: Path) -> int:
     with sqlite3.connect(path) as connection:
-        return int(connection.execute(
-            "SELECT value FROM dutydesk_meta WHERE key='schema_version'").fetchone()[0])
+        return int(connection.execute("SELECT value FROM dutydesk_meta WHERE key='schema_version'").fetchone()[0])
 
 
 def test_new_database_is_created_private_in_a_missing_directory(tmp_path: Path) -> None:
@@ -57,8 +56,9 @@ def test_database_from_a_newer_dutydesk_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     open_database(path).close()
     with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE dutydesk_meta SET value = ? WHERE key = 'schema_version'",
-                           (str(SCHEMA_VERSION + 1),))
+        connection.execute(
+            "UPDATE dutydesk_meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)
+        )
     with pytest.raises(DatabaseRefused, match="newer dutydesk"):
         open_database(path)
 

@@ -12,18 +12,29 @@ from dutydesk.i18n import LANGUAGES, _
 
 def export(
     ctx: typer.Context,
-    shift_id: Annotated[int | None, typer.Argument(help=_("Shift number (default: the open or last closed shift)."))] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help=_("Write to this file instead of standard output."))] = None,
+    shift_id: Annotated[
+        int | None, typer.Argument(help=_("Shift number (default: the open or last closed shift)."))
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help=_("Write to this file instead of standard output."))
+    ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help=_("Language of headings and labels: en or zh."))] = None,
     force: Annotated[bool, typer.Option("--force", help=_("Replace files that exist."))] = False,
     every_shift: Annotated[bool, typer.Option("--all", help=_("One file per shift (with --since and --dir)."))] = False,
-    since: Annotated[str | None, typer.Option("--since", help=_("With --all: shifts from this day on, YYYY-MM-DD."))] = None,
-    directory: Annotated[Path | None, typer.Option("--dir", help=_("With --all: where to write (default: the export dir in config)."))] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help=_("With --all: shifts from this day on, YYYY-MM-DD."))
+    ] = None,
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help=_("With --all: where to write (default: the export dir in config)."))
+    ] = None,
 ) -> None:
     """Export a shift summary as Markdown."""
     if lang is not None and lang not in LANGUAGES:
-        fail(_("unknown language {language!r}: choose one of {choices}").format(
-            language=lang, choices=", ".join(LANGUAGES)))
+        fail(
+            _("unknown language {language!r}: choose one of {choices}").format(
+                language=lang, choices=", ".join(LANGUAGES)
+            )
+        )
     if every_shift:
         if shift_id is not None or output is not None:
             fail(_("--all writes one file per shift: give --dir, not a shift number or -o"))

@@ -28,12 +28,18 @@ def add(
     title: Annotated[str, typer.Argument(help=_("What is to be followed up."))],
     kind: Annotated[str, typer.Option("--kind", help=_("ticket, complaint, special_customer or system_issue."))],
     priority: Annotated[str | None, typer.Option("--priority", help=_("low, normal, high or urgent."))] = None,
-    due: Annotated[str | None, typer.Option("--due", help=_("When: +30m, +2h, +1d or an ISO time (default: from the kind)."))] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help=_("When: +30m, +2h, +1d or an ISO time (default: from the kind)."))
+    ] = None,
     owner: Annotated[str, typer.Option("--owner", help=_("The department it is dispatched to."))] = "",
     customer: Annotated[str, typer.Option("--customer", help=_("Customer reference (name, phone, account)."))] = "",
     details: Annotated[str, typer.Option("--details", help=_("Background, what the customer wants."))] = "",
-    urgency: Annotated[str | None, typer.Option("--urgency", help=_("Complaints: urgent, general or suggestion."))] = None,
-    complaint_type: Annotated[str | None, typer.Option("--type", help=_("Complaints: e.g. product_quality, logistics_delay."))] = None,
+    urgency: Annotated[
+        str | None, typer.Option("--urgency", help=_("Complaints: urgent, general or suggestion."))
+    ] = None,
+    complaint_type: Annotated[
+        str | None, typer.Option("--type", help=_("Complaints: e.g. product_quality, logistics_delay."))
+    ] = None,
 ) -> None:
     """Add a follow-up; a complaint gets a number and deadlines from its urgency."""
     from dutydesk import clock
@@ -45,12 +51,25 @@ def add(
     if due_at is not None and due_at < now:
         typer.echo(_("warning: the due time {due} is already past").format(due=local_text(context, due_at)), err=True)
     item = add_followup(
-        context.db, context.config, title, kind, details=details, customer=customer, owner=owner,
-        priority=priority, due=due_at, urgency=urgency, complaint_type=complaint_type, now=now,
+        context.db,
+        context.config,
+        title,
+        kind,
+        details=details,
+        customer=customer,
+        owner=owner,
+        priority=priority,
+        due=due_at,
+        urgency=urgency,
+        complaint_type=complaint_type,
+        now=now,
     )
     number = f" {item.complaint_number}" if item.complaint_number else ""
-    typer.echo(_("Added follow-up #{id}{number}, due {due}.").format(
-        id=item.id, number=number, due=local_text(context, item.due_at)))
+    typer.echo(
+        _("Added follow-up #{id}{number}, due {due}.").format(
+            id=item.id, number=number, due=local_text(context, item.due_at)
+        )
+    )
 
 
 @app.command("list")
@@ -81,8 +100,16 @@ def list_followups(
         due = local_text(context, item.due_at)
         if item.overdue(now):
             due += " " + _("({late} late)").format(late=late_text(item.due_at, now))
-        table.add_row(str(item.id), label(KINDS, item.kind), item.title, label(PRIORITIES, item.priority),
-                      label(STATUSES, item.status), item.owner, due, style="red" if item.overdue(now) else "")
+        table.add_row(
+            str(item.id),
+            label(KINDS, item.kind),
+            item.title,
+            label(PRIORITIES, item.priority),
+            label(STATUSES, item.status),
+            item.owner,
+            due,
+            style="red" if item.overdue(now) else "",
+        )
     console().print(table)
 
 
@@ -111,7 +138,8 @@ def note(ctx: typer.Context, followup_id: Id, text: Annotated[str, typer.Argumen
 
 @app.command("chase")
 def chase(
-    ctx: typer.Context, followup_id: Id,
+    ctx: typer.Context,
+    followup_id: Id,
     text: Annotated[str, typer.Argument(help=_("Who was chased and what they said."))] = "",
 ) -> None:
     """Record a chase (督办)."""
@@ -123,7 +151,8 @@ def chase(
 
 @app.command("due")
 def due(
-    ctx: typer.Context, followup_id: Id,
+    ctx: typer.Context,
+    followup_id: Id,
     when: Annotated[str, typer.Argument(help=_("+30m, +2h, +1d or an ISO time."))],
     reason: Annotated[str, typer.Option("--reason", help=_("Why the due time changes (required)."))],
 ) -> None:
@@ -142,7 +171,8 @@ def due(
 
 @app.command("close")
 def close(
-    ctx: typer.Context, followup_id: Id,
+    ctx: typer.Context,
+    followup_id: Id,
     resolution: Annotated[str, typer.Option("--resolution", help=_("How it was resolved (required)."))],
 ) -> None:
     """Close a follow-up with its resolution."""
@@ -160,12 +190,21 @@ def _print(context: "Context", item: "FollowUpView") -> None:
     out = console()
     heading = f"#{item.id} {item.complaint_number or ''} · {label(KINDS, item.kind)} · {item.title}"
     out.print(Text(heading.replace("  ", " ")), style="bold")
-    out.print(Text(_("Priority {priority} · {status} · owner {owner} · due {due}").format(
-        priority=label(PRIORITIES, item.priority), status=label(STATUSES, item.status),
-        owner=item.owner or "—", due=local_text(context, item.due_at))))
+    out.print(
+        Text(
+            _("Priority {priority} · {status} · owner {owner} · due {due}").format(
+                priority=label(PRIORITIES, item.priority),
+                status=label(STATUSES, item.status),
+                owner=item.owner or "—",
+                due=local_text(context, item.due_at),
+            )
+        )
+    )
     if item.customer:
         out.print(Text(_("Customer: {customer}").format(customer=item.customer)))
     if item.details:
         out.print(Text(item.details))
     for entry in item.history or []:
-        out.print(Text(f"{local_text(context, entry.at)}  {entry.kind_label}" + (f": {entry.text}" if entry.text else "")))
+        out.print(
+            Text(f"{local_text(context, entry.at)}  {entry.kind_label}" + (f": {entry.text}" if entry.text else ""))
+        )

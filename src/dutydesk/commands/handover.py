@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
 
-HandoverOption = Annotated[int | None, typer.Option("--handover", help=_("Handover number (default: the open shift's)."))]
+HandoverOption = Annotated[
+    int | None, typer.Option("--handover", help=_("Handover number (default: the open shift's)."))
+]
 
 
 def _target(context: "Context", handover_id: int | None, team: str | None) -> "HandoverView":
     """The handover named, else the one of the open shift (which must have been started)."""
     from dutydesk.domain.handover import get_handover, handover_of_shift
+
     if handover_id is not None:
         return get_handover(context.db, handover_id)
     found = handover_of_shift(context.db, open_shift_of(context, team).id)
@@ -49,7 +52,9 @@ def start(ctx: typer.Context, team: TeamOption = None) -> None:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    handover_id: Annotated[int | None, typer.Argument(help=_("Handover number (default: the open shift's, else the last)."))] = None,
+    handover_id: Annotated[
+        int | None, typer.Argument(help=_("Handover number (default: the open shift's, else the last)."))
+    ] = None,
     team: TeamOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -98,15 +103,19 @@ def list_command(
         typer.echo(_("No handovers yet."))
     for handover in found:
         names = " → ".join(s.supervisor for s in handover.signatures) or "—"
-        typer.echo(f"#{handover.id}\t{handover.team}\t{local_text(context, handover.started_at)}\t"
-                   f"{_status_text(handover.status)}\t{names}")
+        typer.echo(
+            f"#{handover.id}\t{handover.team}\t{local_text(context, handover.started_at)}\t"
+            f"{_status_text(handover.status)}\t{names}"
+        )
 
 
 @app.command("check")
 def check(
     ctx: typer.Context,
     item_key: Annotated[str, typer.Argument(help=_("Checklist item key, e.g. crm (see `handover show`)."))],
-    status: Annotated[str, typer.Option("--status", help=_("ok, issue or na (floor_status: stable, watch or unstable)."))],
+    status: Annotated[
+        str, typer.Option("--status", help=_("ok, issue or na (floor_status: stable, watch or unstable)."))
+    ],
     note: Annotated[str, typer.Option("--note", help=_("Note; required for issue."))] = "",
     handover_id: HandoverOption = None,
     team: TeamOption = None,
@@ -118,8 +127,11 @@ def check(
     handover = _target(context, handover_id, team)
     updated = answer_item(context.db, handover.id, item_key, status, note)
     answered, required = updated.progress()
-    typer.echo(_("{key}: {status} · {answered} of {required} required answered").format(
-        key=item_key, status=status_label(status), answered=answered, required=required))
+    typer.echo(
+        _("{key}: {status} · {answered} of {required} required answered").format(
+            key=item_key, status=status_label(status), answered=answered, required=required
+        )
+    )
 
 
 @app.command("confirm")
@@ -157,16 +169,23 @@ def sign(
     handover = _target(context, handover_id, team)
     pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
     signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)
-    typer.echo(_("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role)))
+    typer.echo(
+        _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role))
+    )
     if role == INCOMING and signed.incoming_shift_id is not None:
-        typer.echo(_("Shift #{old} is closed; shift #{new} is open for {name}.").format(
-            old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=supervisor))
+        typer.echo(
+            _("Shift #{old} is closed; shift #{new} is open for {name}.").format(
+                old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=supervisor
+            )
+        )
 
 
 @app.command("verify")
 def verify(
     ctx: typer.Context,
-    handover_id: Annotated[int | None, typer.Argument(help=_("Handover number (default: the last signed one)."))] = None,
+    handover_id: Annotated[
+        int | None, typer.Argument(help=_("Handover number (default: the last signed one)."))
+    ] = None,
     every: Annotated[bool, typer.Option("--all", help=_("Verify every signed handover and the whole chain."))] = False,
 ) -> None:
     """Check signatures and the hash chain; exits 1 when something no longer matches."""
@@ -197,8 +216,11 @@ def _print_report(report: "VerifyReport") -> None:
 
 
 def _status_text(status: str) -> str:
-    return {"draft": _("not signed"), "outgoing_signed": _("signed by the outgoing supervisor"),
-            "signed": _("signed by both")}.get(status, status)
+    return {
+        "draft": _("not signed"),
+        "outgoing_signed": _("signed by the outgoing supervisor"),
+        "signed": _("signed by both"),
+    }.get(status, status)
 
 
 def _print_handover(context: "Context", handover: "HandoverView", report: "VerifyReport | None" = None) -> None:
@@ -212,12 +234,22 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
 
     out = console()
     answered, required = handover.progress()
-    typer.echo(_("Handover #{id} · team {team} · shift #{shift} ({name}) · {status}").format(
-        id=handover.id, team=handover.team, shift=handover.outgoing_shift_id,
-        name=handover.outgoing_supervisor, status=_status_text(handover.status)))
+    typer.echo(
+        _("Handover #{id} · team {team} · shift #{shift} ({name}) · {status}").format(
+            id=handover.id,
+            team=handover.team,
+            shift=handover.outgoing_shift_id,
+            name=handover.outgoing_supervisor,
+            status=_status_text(handover.status),
+        )
+    )
     if report is not None:
-        out.print(Text(_("Signatures: valid") if report.ok else _("Signatures: INVALID"),
-                       style="bold green" if report.ok else "bold white on red"))
+        out.print(
+            Text(
+                _("Signatures: valid") if report.ok else _("Signatures: INVALID"),
+                style="bold green" if report.ok else "bold white on red",
+            )
+        )
         for problem in report.problems:
             typer.echo("  " + problem.what)
     typer.echo(_("{answered} of {required} required answered").format(answered=answered, required=required))
@@ -235,9 +267,18 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
             typer.echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {carried.text}")
         if item.kind == "log_read":
             count = len(log_since_last_handover(context.db, handover))
-            typer.echo("      " + _("{count} log entries of the outgoing shift: `dutydesk log list --shift {shift}`").format(
-                count=count, shift=handover.outgoing_shift_id))
+            typer.echo(
+                "      "
+                + _("{count} log entries of the outgoing shift: `dutydesk log list --shift {shift}`").format(
+                    count=count, shift=handover.outgoing_shift_id
+                )
+            )
     typer.echo("")
     for signature in handover.signatures:
-        typer.echo(_("Signed ({role}): {name} at {time}").format(
-            role=role_label(signature.role), name=signature.supervisor, time=local_text(context, signature.signed_at)))
+        typer.echo(
+            _("Signed ({role}): {name} at {time}").format(
+                role=role_label(signature.role),
+                name=signature.supervisor,
+                time=local_text(context, signature.signed_at),
+            )
+        )

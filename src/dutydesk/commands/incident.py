@@ -35,6 +35,7 @@ def start(
     """Start an incident from a playbook; it is written to the open shift's duty log."""
     from dutydesk.domain.incidents import start_incident
     from dutydesk.domain.playbooks import load_playbooks
+
     context = command_context(ctx)
     playbook = load_playbooks().get(key)
     shift = open_shift_of(context, team)
@@ -68,8 +69,15 @@ def list_incidents(
     for incident in found:
         done = sum(1 for step in incident.steps if step.done_at)
         late = sum(1 for step in incident.steps if incident.step_state(step, now, context.config) == "red")
-        table.add_row(str(incident.number), str(incident.title), str(incident.level), _status(incident.status),
-                      local_text(context, incident.started_at), f"{done}/{len(incident.steps)}", str(late or ""))
+        table.add_row(
+            str(incident.number),
+            str(incident.title),
+            str(incident.level),
+            _status(incident.status),
+            local_text(context, incident.started_at),
+            f"{done}/{len(incident.steps)}",
+            str(late or ""),
+        )
     console().print(table)
 
 
@@ -115,7 +123,8 @@ def note(ctx: typer.Context, number: Number, text: Annotated[str, typer.Argument
 
 @app.command("escalate")
 def escalate(
-    ctx: typer.Context, number: Number,
+    ctx: typer.Context,
+    number: Number,
     to_whom: Annotated[str, typer.Argument(help=_("Who was told, how, and what was said."))],
 ) -> None:
     """Record an escalation on the timeline."""
@@ -127,13 +136,15 @@ def escalate(
 
 @app.command("level")
 def level(
-    ctx: typer.Context, number: Number,
+    ctx: typer.Context,
+    number: Number,
     new_level: Annotated[int, typer.Argument(help=_("The new level."))],
     reason: Annotated[str | None, typer.Option("--reason", help=_("Why the level changes."))] = None,
     team: TeamOption = None,
 ) -> None:
     """Change an incident's level; it is written to the duty log."""
     from dutydesk.domain.incidents import change_level
+
     context = command_context(ctx)
     change_level(context.db, context.config, open_shift_of(context, team), number, new_level, reason)
     typer.echo(_("Incident #{number} is now level {level}.").format(number=number, level=new_level))
@@ -141,19 +152,23 @@ def level(
 
 @app.command("close")
 def close(
-    ctx: typer.Context, number: Number,
+    ctx: typer.Context,
+    number: Number,
     summary: Annotated[str, typer.Option("--summary", help=_("What happened and what was done (required)."))],
     team: TeamOption = None,
 ) -> None:
     """Close an incident with a short summary; it is written to the duty log."""
     from dutydesk.domain.incidents import close_incident
+
     context = command_context(ctx)
     close_incident(context.db, context.config, open_shift_of(context, team), number, summary)
     typer.echo(_("Incident #{number} closed.").format(number=number))
 
 
 @app.command("review")
-def review(ctx: typer.Context, number: Number, text: Annotated[str, typer.Argument(help=_("The review note."))]) -> None:
+def review(
+    ctx: typer.Context, number: Number, text: Annotated[str, typer.Argument(help=_("The review note."))]
+) -> None:
     """Add a post-incident review note to a closed incident."""
     from dutydesk.domain.incidents import add_review
 
@@ -173,16 +188,31 @@ def _print(context: "Context", incident: "IncidentView") -> None:
 
     now = clock.utcnow()
     out = console()
-    out.print(Text(_("Incident #{number} · {title} · level {level} · {status} · started {started}").format(
-        number=incident.number, title=incident.title, level=incident.level,
-        status=_status(incident.status), started=local_text(context, incident.started_at))))
+    out.print(
+        Text(
+            _("Incident #{number} · {title} · level {level} · {status} · started {started}").format(
+                number=incident.number,
+                title=incident.title,
+                level=incident.level,
+                status=_status(incident.status),
+                started=local_text(context, incident.started_at),
+            )
+        )
+    )
     for step in incident.steps:
         state = incident.step_state(step, now, context.config)
         line = Text(f"{step.n:>2}. [{'x' if step.done_at else ' '}] {step.text}")
         if step.due_at and not step.done_at and state != "none":
-            line.append(f"  {local_text(context, step.due_at)[-5:]} ({countdown(step.due_at, now)})",
-                        style={"red": "bold red", "amber": "yellow"}.get(state, ""))
+            line.append(
+                f"  {local_text(context, step.due_at)[-5:]} ({countdown(step.due_at, now)})",
+                style={"red": "bold red", "amber": "yellow"}.get(state, ""),
+            )
         out.print(line)
     for entry in incident.timeline:
-        out.print(Text(f"{local_text(context, entry.at)}  {entry.kind_label}"
-                       + (f" {entry.step_n}" if entry.step_n else "") + (f": {entry.text}" if entry.text else "")))
+        out.print(
+            Text(
+                f"{local_text(context, entry.at)}  {entry.kind_label}"
+                + (f" {entry.step_n}" if entry.step_n else "")
+                + (f": {entry.text}" if entry.text else "")
+            )
+        )

@@ -11,7 +11,6 @@ from dutydesk.i18n import _
 app = typer.Typer(help=_("Incident playbooks: list, show, check."), no_args_is_help=True)
 
 
-
 @app.command("list")
 def list_playbooks(as_json: JsonOption = False) -> None:
     """List the playbooks (yours override shipped ones by key) and the broken files."""
@@ -25,16 +24,29 @@ def list_playbooks(as_json: JsonOption = False) -> None:
         return
     table = Table(_("Key"), _("Title"), _("Kind"), _("Level"), _("Source"))
     for playbook in found.ordered():
-        table.add_row(playbook.key, str(playbook.title), kind_label(playbook.kind), str(playbook.level),
-                      _("shipped") if playbook.origin == "shipped" else str(playbook.path))
+        table.add_row(
+            playbook.key,
+            str(playbook.title),
+            kind_label(playbook.kind),
+            str(playbook.level),
+            _("shipped") if playbook.origin == "shipped" else str(playbook.path),
+        )
     for broken in found.broken:
-        table.add_row(broken.key or broken.path.stem, _("BROKEN: {reason}").format(reason=broken.reason),
-                      "", "", str(broken.path), style="red")
+        table.add_row(
+            broken.key or broken.path.stem,
+            _("BROKEN: {reason}").format(reason=broken.reason),
+            "",
+            "",
+            str(broken.path),
+            style="red",
+        )
     console().print(table)
 
 
 @app.command("show")
-def show(key: Annotated[str, typer.Argument(help=_("The playbook key, e.g. crm_down."))], as_json: JsonOption = False) -> None:
+def show(
+    key: Annotated[str, typer.Argument(help=_("The playbook key, e.g. crm_down."))], as_json: JsonOption = False
+) -> None:
     """Show one playbook: trigger, response time, contacts, IVR text and steps."""
     from dutydesk.domain.playbooks import load_playbooks
 
@@ -52,13 +64,17 @@ def _describe(playbook) -> str:  # type: ignore[no-untyped-def]
     lines = [
         f"{playbook.title}  ({playbook.key})",
         _("Kind: {kind} · level {level} · respond within {minutes} min").format(
-            kind=kind_label(playbook.kind), level=playbook.level, minutes=minutes),
+            kind=kind_label(playbook.kind), level=playbook.level, minutes=minutes
+        ),
     ]
     if playbook.trigger:
         lines.append(_("When: {trigger}").format(trigger=playbook.trigger))
     for contact in playbook.contacts:
-        lines.append(_("Escalate to: {role} {name} ({channel})").format(
-            role=contact.role, name=contact.name, channel=contact.channel or "—"))
+        lines.append(
+            _("Escalate to: {role} {name} ({channel})").format(
+                role=contact.role, name=contact.name, channel=contact.channel or "—"
+            )
+        )
     if playbook.ivr:
         lines.append(_("IVR: {text}").format(text=playbook.ivr))
     lines.append("")
@@ -70,7 +86,9 @@ def _describe(playbook) -> str:  # type: ignore[no-untyped-def]
 
 @app.command("check")
 def check(
-    directory: Annotated[Path | None, typer.Argument(help=_("Directory of playbook files (default: your playbooks)."))] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help=_("Directory of playbook files (default: your playbooks)."))
+    ] = None,
 ) -> None:
     """Lint every playbook file of a directory; exits 1 on any error."""
     from dutydesk.domain.playbooks import check_dir, user_dir
@@ -81,5 +99,7 @@ def check(
     for item in broken:
         typer.echo(_("error   {reason}").format(reason=item.reason), err=True)
     if broken:
-        fail(_("{count} of {total} playbook files have errors").format(count=len(broken), total=len(good) + len(broken)))
+        fail(
+            _("{count} of {total} playbook files have errors").format(count=len(broken), total=len(good) + len(broken))
+        )
     typer.echo(_("{count} playbooks checked, no errors").format(count=len(good)))

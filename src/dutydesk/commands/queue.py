@@ -21,7 +21,8 @@ from dutydesk.i18n import _
 app = typer.Typer(help=_("The live queue feed: watch it, check a feed file, replay one."), no_args_is_help=True)
 
 FeedOption = Annotated[
-    str | None, typer.Option("--feed", "--source", help=_("sim, file:PATH or an http(s):// URL (default: from config)."))
+    str | None,
+    typer.Option("--feed", "--source", help=_("sim, file:PATH or an http(s):// URL (default: from config).")),
 ]
 FileArgument = Annotated[Path, typer.Argument(help=_("A JSONL or CSV feed file."), exists=True, dir_okay=False)]
 FIRST_DELIVERY_WAIT_S = 10.0
@@ -49,8 +50,10 @@ def watch(
             view = runner.monitor.view()
             if as_json:
                 status = runner.status()
-                print_json(view.as_json() | {"feed": {"spec": status.spec, "warnings": status.warnings,
-                                                      "last_warning": status.last_warning}})
+                print_json(
+                    view.as_json()
+                    | {"feed": {"spec": status.spec, "warnings": status.warnings, "last_warning": status.last_warning}}
+                )
             else:
                 console().print(queue_table(view, context.config))
             return
@@ -80,8 +83,13 @@ def check(ctx: typer.Context, path: FileArgument, as_json: JsonOption = False) -
     parser = check_feed(str(path), context.config.queue.max_line_bytes)
     errors = list(parser.warnings.recent)
     if as_json:
-        print_json({"good": parser.good, "bad": parser.warnings.count,
-                    "errors": [{"line": e.line, "reason": e.reason} for e in errors]})
+        print_json(
+            {
+                "good": parser.good,
+                "bad": parser.warnings.count,
+                "errors": [{"line": e.line, "reason": e.reason} for e in errors],
+            }
+        )
     else:
         for error in errors:
             typer.echo(_("line {line}: {reason}").format(line=error.line, reason=error.reason))
@@ -113,11 +121,14 @@ def replay(
         fail(_("could not save the replay: {reason}").format(reason=monitor.write_problem))
     alerts = sorted(monitor.alerts, key=lambda alert: alert.fired_at)
     if as_json:
-        print_json({
-            "alerts": [alert.as_json() for alert in alerts], "snapshots": parser.good,
-            "skipped": parser.warnings.count,
-            "errors": [{"line": e.line, "reason": e.reason} for e in parser.warnings.recent],
-        })
+        print_json(
+            {
+                "alerts": [alert.as_json() for alert in alerts],
+                "snapshots": parser.good,
+                "skipped": parser.warnings.count,
+                "errors": [{"line": e.line, "reason": e.reason} for e in parser.warnings.recent],
+            }
+        )
         return
     from dutydesk.domain.log import severity_label
     from dutydesk.queue.monitor import alert_summary
@@ -125,11 +136,19 @@ def replay(
     zone = context.config.zone
     for alert in alerts:
         cleared = alert.cleared_at.astimezone(zone).strftime("%H:%M:%S") if alert.cleared_at else "—"
-        typer.echo(_("{fired} – {cleared}  {level}  {summary}").format(
-            fired=alert.fired_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), cleared=cleared,
-            level=severity_label(alert.rule.level), summary=alert_summary(alert)))
-    typer.echo(_("{snapshots} snapshots, {skipped} skipped, {alerts} alerts").format(
-        snapshots=parser.good, skipped=parser.warnings.count, alerts=len(alerts)))
+        typer.echo(
+            _("{fired} – {cleared}  {level}  {summary}").format(
+                fired=alert.fired_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                cleared=cleared,
+                level=severity_label(alert.rule.level),
+                summary=alert_summary(alert),
+            )
+        )
+    typer.echo(
+        _("{snapshots} snapshots, {skipped} skipped, {alerts} alerts").format(
+            snapshots=parser.good, skipped=parser.warnings.count, alerts=len(alerts)
+        )
+    )
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
@@ -140,7 +159,9 @@ def staffing(
     calls: Annotated[float, typer.Option("--calls", min=0, help=_("Calls offered in the interval."))],
     interval: Annotated[str, typer.Option("--interval", help=_("Interval length: 30m, 1h, 900s."))] = "30m",
     aht: Annotated[float, typer.Option("--aht", min=1, help=_("Average handle time in seconds."))] = 180,
-    target: Annotated[str, typer.Option("--target", help=_("Service level: percent answered / within seconds, e.g. 80/20."))] = "80/20",
+    target: Annotated[
+        str, typer.Option("--target", help=_("Service level: percent answered / within seconds, e.g. 80/20."))
+    ] = "80/20",
     as_json: JsonOption = False,
 ) -> None:
     """Agents needed for a service level, by Erlang C."""
@@ -157,6 +178,15 @@ def staffing(
     if as_json:
         print_json(hint.as_json())
         return
-    typer.echo(_("{agents} agents: service level {sl:.1%}, ASA {asa:.1f} s, occupancy {occupancy:.1%} "
-                 "({erlangs:.2f} erlangs)").format(agents=hint.agents, sl=hint.service_level, asa=hint.asa_s,
-                                                   occupancy=hint.occupancy, erlangs=hint.traffic_erlangs))
+    typer.echo(
+        _(
+            "{agents} agents: service level {sl:.1%}, ASA {asa:.1f} s, occupancy {occupancy:.1%} "
+            "({erlangs:.2f} erlangs)"
+        ).format(
+            agents=hint.agents,
+            sl=hint.service_level,
+            asa=hint.asa_s,
+            occupancy=hint.occupancy,
+            erlangs=hint.traffic_erlangs,
+        )
+    )

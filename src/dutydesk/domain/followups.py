@@ -86,12 +86,23 @@ class FollowUpView:
             return moment.astimezone(zone).isoformat() if moment else None
 
         shown: dict[str, object] = {
-            "id": self.id, "kind": self.kind, "title": self.title, "priority": self.priority,
-            "status": self.status, "owner": self.owner, "due": iso(self.due_at), "overdue": self.overdue(now),
-            "customer": self.customer, "details": self.details, "created_at": iso(self.created_at),
-            "closed_at": iso(self.closed_at), "resolution": self.resolution,
-            "complaint_number": self.complaint_number, "complaint_type": self.complaint_type,
-            "urgency": self.urgency, "resolve_by": iso(self.resolve_by),
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "priority": self.priority,
+            "status": self.status,
+            "owner": self.owner,
+            "due": iso(self.due_at),
+            "overdue": self.overdue(now),
+            "customer": self.customer,
+            "details": self.details,
+            "created_at": iso(self.created_at),
+            "closed_at": iso(self.closed_at),
+            "resolution": self.resolution,
+            "complaint_number": self.complaint_number,
+            "complaint_type": self.complaint_type,
+            "urgency": self.urgency,
+            "resolve_by": iso(self.resolve_by),
         }
         if self.history is not None:
             shown["history"] = [{"at": iso(h.at), "kind": h.kind, "text": h.text} for h in self.history]
@@ -147,9 +158,19 @@ def default_due(config: Config, kind: str, urgency: str | None, now: datetime) -
 
 
 def add_followup(
-    db: Database, config: Config, title: str, kind: str, *, details: str = "", customer: str = "",
-    owner: str = "", priority: str | None = None, due: datetime | None = None,
-    urgency: str | None = None, complaint_type: str | None = None, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    title: str,
+    kind: str,
+    *,
+    details: str = "",
+    customer: str = "",
+    owner: str = "",
+    priority: str | None = None,
+    due: datetime | None = None,
+    urgency: str | None = None,
+    complaint_type: str | None = None,
+    now: datetime | None = None,
 ) -> FollowUpView:
     """A new follow-up; a complaint gets its number and its deadlines from its urgency."""
     now = now or clock.utcnow()
@@ -169,10 +190,17 @@ def add_followup(
     elif urgency is not None or complaint_type is not None:
         raise UserError(_("urgency and complaint type are for complaints only"))
     row = FollowUp(
-        kind=kind, title=title, details=details, customer=customer.strip(), owner=owner.strip(),
-        priority=_choice(priority or "normal", PRIORITIES, _("priority")), created_at=now,
-        due_at=due or default_due(config, kind, urgency, now), complaint_type=complaint_type,
-        urgency=urgency, resolve_by=resolve_by,
+        kind=kind,
+        title=title,
+        details=details,
+        customer=customer.strip(),
+        owner=owner.strip(),
+        priority=_choice(priority or "normal", PRIORITIES, _("priority")),
+        created_at=now,
+        due_at=due or default_due(config, kind, urgency, now),
+        complaint_type=complaint_type,
+        urgency=urgency,
+        resolve_by=resolve_by,
     )
     followup_id = _insert(db, config, row, now)
     return get_followup(db, followup_id)
@@ -200,12 +228,16 @@ def _insert(db: Database, config: Config, row: FollowUp, now: datetime) -> int:
 
 def _next_complaint_number(session, config: Config, now: datetime) -> str:  # type: ignore[no-untyped-def]
     prefix = "C-" + now.astimezone(config.zone).strftime("%Y%m%d") + "-"
-    last = session.connection().execute(
-        select(FollowUp.complaint_number)
-        .where(col(FollowUp.complaint_number).startswith(prefix))
-        .order_by(col(FollowUp.complaint_number).desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    last = (
+        session.connection()
+        .execute(
+            select(FollowUp.complaint_number)
+            .where(col(FollowUp.complaint_number).startswith(prefix))
+            .order_by(col(FollowUp.complaint_number).desc())
+            .limit(1)
+        )
+        .scalar_one_or_none()
+    )
     sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{sequence:04d}"
 
@@ -221,7 +253,12 @@ def chase(db: Database, followup_id: int, text: str = "", now: datetime | None =
 
 
 def change_due(
-    db: Database, config: Config, followup_id: int, due: datetime, reason: str, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    followup_id: int,
+    due: datetime,
+    reason: str,
+    now: datetime | None = None,
 ) -> FollowUpView:
     reason = require_text(reason, _("the reason"))
     now = now or clock.utcnow()
@@ -241,7 +278,9 @@ def set_status(db: Database, followup_id: int, status: str, now: datetime | None
     with db.session() as session:
         row = _open_row(session, followup_id)
         if row.status == status:
-            raise UserError(_("follow-up #{id} is already {status}").format(id=followup_id, status=label(STATUSES, status)))
+            raise UserError(
+                _("follow-up #{id} is already {status}").format(id=followup_id, status=label(STATUSES, status))
+            )
         row.status = status
         session.add(FollowUpEvent(follow_up_id=followup_id, at=now or clock.utcnow(), kind="status", text=status))
         session.commit()
@@ -287,11 +326,23 @@ COLUMNS = [c for c in FollowUp.__table__.c]  # type: ignore[attr-defined]
 
 def _view(row, history: list[HistoryEntry] | None = None) -> FollowUpView:  # type: ignore[no-untyped-def]
     return FollowUpView(
-        id=row.id, kind=row.kind, title=row.title, details=row.details, customer=row.customer,
-        owner=row.owner, priority=row.priority, status=row.status, created_at=row.created_at,
-        due_at=row.due_at, closed_at=row.closed_at, resolution=row.resolution,
-        complaint_number=row.complaint_number, complaint_type=row.complaint_type,
-        urgency=row.urgency, resolve_by=row.resolve_by, history=history,
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        details=row.details,
+        customer=row.customer,
+        owner=row.owner,
+        priority=row.priority,
+        status=row.status,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        closed_at=row.closed_at,
+        resolution=row.resolution,
+        complaint_number=row.complaint_number,
+        complaint_type=row.complaint_type,
+        urgency=row.urgency,
+        resolve_by=row.resolve_by,
+        history=history,
     )
 
 
@@ -314,7 +365,11 @@ def get_followup(db: Database, followup_id: int) -> FollowUpView:
 
 
 def list_followups(
-    db: Database, *, open_only: bool = False, overdue_only: bool = False, now: datetime | None = None,
+    db: Database,
+    *,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    now: datetime | None = None,
     limit: int = 500,
 ) -> list[FollowUpView]:
     """Not-closed items first, soonest due first (so the overdue are on top), then closed ones."""

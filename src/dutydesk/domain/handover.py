@@ -174,18 +174,32 @@ class HandoverView:
             "required_answered": answered,
             "required_total": required,
             "items": [
-                {"key": i.key, "section": i.section, "kind": i.kind, "label": i.label, "required": i.required,
-                 "status": i.status, "note": i.note, "answered_at": local(i.answered_at)}
+                {
+                    "key": i.key,
+                    "section": i.section,
+                    "kind": i.kind,
+                    "label": i.label,
+                    "required": i.required,
+                    "status": i.status,
+                    "note": i.note,
+                    "answered_at": local(i.answered_at),
+                }
                 for i in self.items
             ],
             "carried": [
-                {"number": c.number, "item": c.item_key, "source": c.source, "ref": c.ref, "text": c.text,
-                 "at": local(c.at), "confirmed_at": local(c.confirmed_at)}
+                {
+                    "number": c.number,
+                    "item": c.item_key,
+                    "source": c.source,
+                    "ref": c.ref,
+                    "text": c.text,
+                    "at": local(c.at),
+                    "confirmed_at": local(c.confirmed_at),
+                }
                 for c in self.carried
             ],
             "signatures": [
-                {"role": s.role, "supervisor": s.supervisor, "signed_at": local(s.signed_at)}
-                for s in self.signatures
+                {"role": s.role, "supervisor": s.supervisor, "signed_at": local(s.signed_at)} for s in self.signatures
             ],
         }
 
@@ -215,7 +229,7 @@ def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime)
         return []
     corrected = select(LogEntry.supersedes_id).where(col(LogEntry.supersedes_id).is_not(None))
     severities = list(log.SEVERITIES)
-    serious = severities[severities.index(config.handover.anomaly_min_severity):]
+    serious = severities[severities.index(config.handover.anomaly_min_severity) :]
     query = (
         select(LogEntry.id, LogEntry.text, LogEntry.at)
         .join(Shift, col(LogEntry.shift_id) == Shift.id)
@@ -230,7 +244,9 @@ def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime)
         .order_by(LogEntry.at, LogEntry.id)
     )
     with db.engine.connect() as connection:
-        return [CarryOver(item_key, "log_entry", entry_id, text, at) for entry_id, text, at in connection.execute(query)]
+        return [
+            CarryOver(item_key, "log_entry", entry_id, text, at) for entry_id, text, at in connection.execute(query)
+        ]
 
 
 def open_follow_ups(db: Database, config: Config, team: str, now: datetime) -> list[CarryOver]:
@@ -238,13 +254,18 @@ def open_follow_ups(db: Database, config: Config, team: str, now: datetime) -> l
     item_key = _item_of_kind(config, "follow_ups")
     if item_key is None:
         return []
-    return [CarryOver(item_key, "follow_up", f.id, _follow_up_text(f, config), f.created_at)
-            for f in followups.open_followups(db)]
+    return [
+        CarryOver(item_key, "follow_up", f.id, _follow_up_text(f, config), f.created_at)
+        for f in followups.open_followups(db)
+    ]
 
 
 def _follow_up_text(follow_up: FollowUpView, config: Config) -> str:
-    parts = [follow_up.title, follow_up.owner,
-             _("due {time}").format(time=follow_up.due_at.astimezone(config.zone).strftime("%Y-%m-%d %H:%M"))]
+    parts = [
+        follow_up.title,
+        follow_up.owner,
+        _("due {time}").format(time=follow_up.due_at.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")),
+    ]
     return " · ".join(part for part in parts if part)
 
 
@@ -256,9 +277,7 @@ CARRY_OVER_SOURCES: list[Callable[[Database, Config, str, datetime], list[CarryO
 
 
 def _item_of_kind(config: Config, kind: str) -> str | None:
-    return next(
-        (item.key for section in config.handover.sections for item in section.items if item.kind == kind), None
-    )
+    return next((item.key for section in config.handover.sections for item in section.items if item.kind == kind), None)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -313,8 +332,11 @@ def _load_rows(db: Database, ids: list[int] | None) -> list[_Rows]:
     Core selects of plain rows (verification reads thousands of records); the columns keep
     the names of the table classes' fields, so code reads `row.note` either way.
     """
-    wanted = (select(Handover.id).where(col(Handover.id).in_(ids)) if ids is not None
-              else select(Handover.id).where(Handover.status != DRAFT))
+    wanted = (
+        select(Handover.id).where(col(Handover.id).in_(ids))
+        if ids is not None
+        else select(Handover.id).where(Handover.status != DRAFT)
+    )
     handovers = (
         select(*Handover.__table__.c, Supervisor.name.label("outgoing_supervisor"))  # type: ignore[attr-defined]
         .join(Shift, col(Handover.outgoing_shift_id) == Shift.id)
@@ -334,8 +356,13 @@ def _load_rows(db: Database, ids: list[int] | None) -> list[_Rows]:
                 grouped[row.handover_id].append(row)
             children[table] = grouped
     return [
-        _Rows(row, row.outgoing_supervisor, children[HandoverAnswer][row.id], children[HandoverCarried][row.id],
-              children[HandoverSignature][row.id])
+        _Rows(
+            row,
+            row.outgoing_supervisor,
+            children[HandoverAnswer][row.id],
+            children[HandoverCarried][row.id],
+            children[HandoverSignature][row.id],
+        )
         for row in found
     ]
 
@@ -351,8 +378,19 @@ def _view(rows: _Rows) -> HandoverView:
         started_at=handover.started_at,
         status=handover.status,
         items=[
-            ItemView(a.key, a.section_key, a.section_en, a.section_zh, a.label_en, a.label_zh, a.kind,
-                     a.required, a.status, a.note, a.answered_at)
+            ItemView(
+                a.key,
+                a.section_key,
+                a.section_en,
+                a.section_zh,
+                a.label_en,
+                a.label_zh,
+                a.kind,
+                a.required,
+                a.status,
+                a.note,
+                a.answered_at,
+            )
             for a in rows.answers
         ],
         carried=[
@@ -379,9 +417,7 @@ def log_since_last_handover(db: Database, handover: HandoverView) -> list[LogEnt
 # --- starting and answering -------------------------------------------------------------
 
 
-def start_handover(
-    db: Database, config: Config, team: str | None = None, now: datetime | None = None
-) -> HandoverView:
+def start_handover(db: Database, config: Config, team: str | None = None, now: datetime | None = None) -> HandoverView:
     """The handover of the team's open shift: the one already started, else a new one."""
     shift = shifts.require_current_shift(db, team)
     existing = handover_of_shift(db, shift.id)
@@ -401,8 +437,15 @@ def start_handover(
         session.add_all(_answers_from_template(config, handover.id))
         carried = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, shift.team, now)]
         session.add_all(
-            HandoverCarried(handover_id=handover.id, position=position, item_key=c.item_key, source=c.source,
-                            ref=c.ref, text=c.text, at=c.at)
+            HandoverCarried(
+                handover_id=handover.id,
+                position=position,
+                item_key=c.item_key,
+                source=c.source,
+                ref=c.ref,
+                text=c.text,
+                at=c.at,
+            )
             for position, c in enumerate(carried, start=1)
         )
         session.commit()
@@ -415,9 +458,16 @@ def _answers_from_template(config: Config, handover_id: int | None) -> Iterable[
         for item in section.items:
             position += 1
             yield HandoverAnswer(
-                handover_id=handover_id, position=position, section_key=section.key,
-                section_en=section.label.en, section_zh=section.label.zh, key=item.key,
-                label_en=item.label.en, label_zh=item.label.zh, kind=item.kind, required=item.required,
+                handover_id=handover_id,
+                position=position,
+                section_key=section.key,
+                section_en=section.label.en,
+                section_zh=section.label.zh,
+                key=item.key,
+                label_en=item.label.en,
+                label_zh=item.label.zh,
+                kind=item.kind,
+                required=item.required,
             )
 
 
@@ -487,7 +537,12 @@ def confirm_carried(
 
 
 def sign_handover(
-    db: Database, config: Config, handover_id: int, role: str, supervisor: str, pin: str,
+    db: Database,
+    config: Config,
+    handover_id: int,
+    role: str,
+    supervisor: str,
+    pin: str,
     now: datetime | None = None,
 ) -> HandoverView:
     """Sign as `role`. The incoming signature also closes the outgoing shift and opens the next."""
@@ -524,17 +579,24 @@ def sign_handover(
 def check_ready(handover: HandoverView, role: str) -> None:
     """Refuse signing as `role` now, whoever signs: what is missing or who must sign first."""
     if handover.signature(role) is not None:
-        raise UserError(_("handover #{id} is already signed by the {role} supervisor").format(
-            id=handover.id, role=role_label(role)))
+        raise UserError(
+            _("handover #{id} is already signed by the {role} supervisor").format(id=handover.id, role=role_label(role))
+        )
     if role == OUTGOING:
         missing = handover.missing_required()
         if missing:
-            raise UserError(_("cannot sign: required items not answered: {items}").format(
-                items=", ".join(item.key for item in missing)))
+            raise UserError(
+                _("cannot sign: required items not answered: {items}").format(
+                    items=", ".join(item.key for item in missing)
+                )
+            )
         unconfirmed = handover.unconfirmed()
         if unconfirmed:
-            raise UserError(_("cannot sign: the incoming supervisor has not confirmed carried-over items {numbers}").format(
-                numbers=", ".join(str(c.number) for c in unconfirmed)))
+            raise UserError(
+                _("cannot sign: the incoming supervisor has not confirmed carried-over items {numbers}").format(
+                    numbers=", ".join(str(c.number) for c in unconfirmed)
+                )
+            )
     elif handover.signature(OUTGOING) is None:
         raise UserError(_("the outgoing supervisor signs first"))
 
@@ -543,17 +605,25 @@ def _check_can_sign(handover: HandoverView, role: str, supervisor: str) -> None:
     check_ready(handover, role)
     outgoing = handover.signature(OUTGOING)
     if role == OUTGOING and supervisor != handover.outgoing_supervisor:
-        raise UserError(_("the outgoing supervisor of shift #{shift} is {name}, not {other}").format(
-            shift=handover.outgoing_shift_id, name=handover.outgoing_supervisor, other=supervisor))
+        raise UserError(
+            _("the outgoing supervisor of shift #{shift} is {name}, not {other}").format(
+                shift=handover.outgoing_shift_id, name=handover.outgoing_supervisor, other=supervisor
+            )
+        )
     if role == INCOMING and outgoing is not None and outgoing.supervisor == supervisor:
-        raise UserError(_("{name} signed as outgoing supervisor: the incoming one must be someone else").format(
-            name=supervisor))
+        raise UserError(
+            _("{name} signed as outgoing supervisor: the incoming one must be someone else").format(name=supervisor)
+        )
 
 
 def _chain_head(db: Database, team: str) -> str | None:
     """The digest of the team's last fully signed handover: the next one links to it."""
-    query = (select(Handover.digest).where(Handover.team == team, Handover.status == SIGNED)
-             .order_by(col(Handover.id).desc()).limit(1))
+    query = (
+        select(Handover.digest)
+        .where(Handover.team == team, Handover.status == SIGNED)
+        .order_by(col(Handover.id).desc())
+        .limit(1)
+    )
     with db.engine.connect() as connection:
         return connection.execute(query).scalar()
 
@@ -562,9 +632,14 @@ def _signature_row(
     handover: Handover, earlier: list[HandoverSignature], signer: Signer, role: str, now: datetime
 ) -> HandoverSignature:
     row = HandoverSignature(
-        handover_id=handover.id, role=role, supervisor_id=signer.supervisor.id,
-        supervisor_name=signer.supervisor.name, signed_at=now, key_fingerprint=signer.key_fingerprint,
-        digest="", signature="",
+        handover_id=handover.id,
+        role=role,
+        supervisor_id=signer.supervisor.id,
+        supervisor_name=signer.supervisor.name,
+        signed_at=now,
+        key_fingerprint=signer.key_fingerprint,
+        digest="",
+        signature="",
     )
     assert handover.signed_content is not None
     row.digest = _signature_digest(handover.signed_content, earlier, row)
@@ -576,8 +651,11 @@ def _check_next_shift(db: Database, handover: HandoverView, incoming: str) -> No
     """Refuse before signing what `_switch_shifts` could not do after it."""
     current = shifts.current_shift(db, handover.team)
     if current is not None and current.id != handover.outgoing_shift_id and current.supervisor != incoming:
-        raise UserError(_("shift #{shift} is open for {name}: close it before {incoming} takes over").format(
-            shift=current.id, name=current.supervisor, incoming=incoming))
+        raise UserError(
+            _("shift #{shift} is open for {name}: close it before {incoming} takes over").format(
+                shift=current.id, name=current.supervisor, incoming=incoming
+            )
+        )
 
 
 def _switch_shifts(db: Database, config: Config, handover: HandoverView, incoming: str, now: datetime) -> None:
@@ -613,22 +691,43 @@ def _content(rows: _Rows) -> dict[str, Any]:
         "started_at": iso_utc(handover.started_at),
         "previous_digest": handover.previous_digest,
         "items": [
-            {"key": a.key, "section": a.section_key, "section_en": a.section_en, "section_zh": a.section_zh,
-             "label_en": a.label_en, "label_zh": a.label_zh, "kind": a.kind, "required": a.required,
-             "status": a.status, "note": a.note, "answered_at": iso_utc(a.answered_at)}
+            {
+                "key": a.key,
+                "section": a.section_key,
+                "section_en": a.section_en,
+                "section_zh": a.section_zh,
+                "label_en": a.label_en,
+                "label_zh": a.label_zh,
+                "kind": a.kind,
+                "required": a.required,
+                "status": a.status,
+                "note": a.note,
+                "answered_at": iso_utc(a.answered_at),
+            }
             for a in rows.answers
         ],
         "carried": [
-            {"number": number, "item": c.item_key, "source": c.source, "ref": c.ref, "text": c.text,
-             "at": iso_utc(c.at), "confirmed_at": iso_utc(c.confirmed_at)}
+            {
+                "number": number,
+                "item": c.item_key,
+                "source": c.source,
+                "ref": c.ref,
+                "text": c.text,
+                "at": iso_utc(c.at),
+                "confirmed_at": iso_utc(c.confirmed_at),
+            }
             for number, c in enumerate(rows.carried, start=1)
         ],
     }
 
 
 def _signature_fields(row: HandoverSignature) -> dict[str, Any]:
-    return {"role": row.role, "supervisor": row.supervisor_name, "signed_at": iso_utc(row.signed_at),
-            "key": row.key_fingerprint}
+    return {
+        "role": row.role,
+        "supervisor": row.supervisor_name,
+        "signed_at": iso_utc(row.signed_at),
+        "key": row.key_fingerprint,
+    }
 
 
 def _signature_digest(signed_content: str, earlier: list[HandoverSignature], row: HandoverSignature) -> str:
@@ -702,8 +801,11 @@ def _check_record(rows: _Rows, keys: dict[int, str], problems: list[Problem]) ->
     roles = [s.role for s in rows.signatures]
     expected_roles = [OUTGOING, INCOMING] if handover.status == SIGNED else [OUTGOING]
     if roles != expected_roles:
-        problems.append(Problem(handover.id, _("signatures are missing or out of order: {roles}").format(
-            roles=", ".join(roles) or "—")))
+        problems.append(
+            Problem(
+                handover.id, _("signatures are missing or out of order: {roles}").format(roles=", ".join(roles) or "—")
+            )
+        )
     if handover.status != SIGNED:
         return None
     digest = _record_digest(snapshot, rows.signatures)
@@ -713,8 +815,12 @@ def _check_record(rows: _Rows, keys: dict[int, str], problems: list[Problem]) ->
 
 
 def _check_signature(
-    handover_id: int, snapshot: str, earlier: list[HandoverSignature], signature: HandoverSignature,
-    keys: dict[int, str], problems: list[Problem],
+    handover_id: int,
+    snapshot: str,
+    earlier: list[HandoverSignature],
+    signature: HandoverSignature,
+    keys: dict[int, str],
+    problems: list[Problem],
 ) -> None:
     who = _("{role} signature of {name}").format(role=role_label(signature.role), name=signature.supervisor_name)
     public_key = keys.get(signature.supervisor_id)
@@ -722,7 +828,9 @@ def _check_signature(
     if public_key is None or sha256_hex(bytes.fromhex(public_key)) != signature.key_fingerprint:
         problems.append(Problem(handover_id, _("{who}: the signer's public key is missing or changed").format(who=who)))
     elif digest != signature.digest:
-        problems.append(Problem(handover_id, _("{who}: signer, role, time or content changed after signing").format(who=who)))
+        problems.append(
+            Problem(handover_id, _("{who}: signer, role, time or content changed after signing").format(who=who))
+        )
     elif not verify_digest(public_key, digest, signature.signature):
         problems.append(Problem(handover_id, _("{who}: the signature is not valid").format(who=who)))
 
@@ -735,15 +843,19 @@ def _changed_fields(snapshot: str, current: dict[str, Any]) -> list[str]:
         signed = json.loads(snapshot)
     except ValueError:
         return [_("the signed copy")]
-    changed = [key for key in sorted(set(signed) | set(current))
-               if key not in ("items", "carried") and signed.get(key) != current.get(key)]
+    changed = [
+        key
+        for key in sorted(set(signed) | set(current))
+        if key not in ("items", "carried") and signed.get(key) != current.get(key)
+    ]
     changed += _changed_in_list("items", signed.get("items", []), current["items"], lambda item: item["key"])
     changed += _changed_in_list("carried", signed.get("carried", []), current["carried"], lambda c: str(c["number"]))
     return changed or [_("the signed copy")]
 
 
-def _changed_in_list(name: str, signed: list[dict[str, Any]], current: list[dict[str, Any]],
-                     key: Callable[[dict[str, Any]], str]) -> list[str]:
+def _changed_in_list(
+    name: str, signed: list[dict[str, Any]], current: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> list[str]:
     before = {key(entry): entry for entry in signed}
     after = {key(entry): entry for entry in current}
     changed = []
@@ -752,8 +864,9 @@ def _changed_in_list(name: str, signed: list[dict[str, Any]], current: list[dict
         if old is None or new is None:
             changed.append(f"{name}[{entry_key}]")
             continue
-        changed += [f"{name}[{entry_key}].{field}" for field in sorted(set(old) | set(new))
-                    if old.get(field) != new.get(field)]
+        changed += [
+            f"{name}[{entry_key}].{field}" for field in sorted(set(old) | set(new)) if old.get(field) != new.get(field)
+        ]
     if not changed and [key(e) for e in signed] != [key(e) for e in current]:
         changed.append(_("order of {name}").format(name=name))
     return changed
@@ -770,9 +883,15 @@ def _check_chains(records: list[_Rows], digests: dict[int, str | None]) -> list[
         linked = json.loads(snapshot).get("previous_digest") if snapshot else None
         previous = last_by_team.get(handover.team)
         if linked != (previous[1] if previous else None):
-            problems.append(Problem(handover.id, _(
-                "the chain is broken: the previous signed handover of team {team} ({before}) is missing, "
-                "reordered or changed").format(team=handover.team, before=f"#{previous[0]}" if previous else "—")))
+            problems.append(
+                Problem(
+                    handover.id,
+                    _(
+                        "the chain is broken: the previous signed handover of team {team} ({before}) is missing, "
+                        "reordered or changed"
+                    ).format(team=handover.team, before=f"#{previous[0]}" if previous else "—"),
+                )
+            )
         if handover.status == SIGNED:
             last_by_team[handover.team] = (handover.id, digests.get(handover.id))
     return problems

@@ -41,7 +41,10 @@ DeadlineState = Literal["none", "done", "due", "amber", "red"]
 
 
 def deadline_state(
-    started_at: datetime, due_at: datetime | None, done_at: datetime | None, now: datetime,
+    started_at: datetime,
+    due_at: datetime | None,
+    done_at: datetime | None,
+    now: datetime,
     amber_fraction: float,
 ) -> DeadlineState:
     """'red' once past due, 'amber' when less than `amber_fraction` of the time is left."""
@@ -130,9 +133,7 @@ class IncidentView:
                 {"n": s.n, "text": s.text.en, "text_zh": s.text.zh, "due_at": iso(s.due_at), "done_at": iso(s.done_at)}
                 for s in self.steps
             ],
-            "timeline": [
-                {"at": iso(e.at), "kind": e.kind, "text": e.text, "step": e.step_n} for e in self.timeline
-            ],
+            "timeline": [{"at": iso(e.at), "kind": e.kind, "text": e.text, "step": e.step_n} for e in self.timeline],
         }
 
 
@@ -140,16 +141,26 @@ class IncidentView:
 
 
 def start_incident(
-    db: Database, config: Config, shift: ShiftInfo, playbook: Playbook, note: str | None = None,
+    db: Database,
+    config: Config,
+    shift: ShiftInfo,
+    playbook: Playbook,
+    note: str | None = None,
     now: datetime | None = None,
 ) -> IncidentView:
     now = now or clock.utcnow()
     note = require_text(note, _("the note")) if note is not None else ""
     _require_open(db, shift)
     incident = Incident(
-        playbook_key=playbook.key, title_en=playbook.title.en, title_zh=playbook.title.zh,
-        kind=playbook.kind, level=playbook.level, started_at=now, respond_by=now + playbook.respond_within,
-        ivr_en=playbook.ivr.en if playbook.ivr else None, ivr_zh=playbook.ivr.zh if playbook.ivr else None,
+        playbook_key=playbook.key,
+        title_en=playbook.title.en,
+        title_zh=playbook.title.zh,
+        kind=playbook.kind,
+        level=playbook.level,
+        started_at=now,
+        respond_by=now + playbook.respond_within,
+        ivr_en=playbook.ivr.en if playbook.ivr else None,
+        ivr_zh=playbook.ivr.zh if playbook.ivr else None,
         contacts_json=json.dumps([_contact_json(c) for c in playbook.contacts], ensure_ascii=False),
         shift_id=shift.id,
     )
@@ -158,10 +169,15 @@ def start_incident(
         session.flush()
         assert incident.id is not None
         for step in playbook.steps:
-            session.add(IncidentStep(
-                incident_id=incident.id, n=step.n, text_en=step.text.en, text_zh=step.text.zh,
-                due_at=now + step.within if step.within else None,
-            ))
+            session.add(
+                IncidentStep(
+                    incident_id=incident.id,
+                    n=step.n,
+                    text_en=step.text.en,
+                    text_zh=step.text.zh,
+                    due_at=now + step.within if step.within else None,
+                )
+            )
         session.add(IncidentEvent(incident_id=incident.id, at=now, kind="start", text=note))
         session.commit()
     line = _("Incident #{number} started: {title} (level {level})").format(
@@ -172,7 +188,11 @@ def start_incident(
 
 
 def tick_step(
-    db: Database, number: int, n: int, note: str | None = None, now: datetime | None = None,
+    db: Database,
+    number: int,
+    n: int,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> IncidentView:
     """Mark step `n` (1-based) done; a note goes on the timeline with it."""
     now = now or clock.utcnow()
@@ -202,7 +222,12 @@ def escalate(db: Database, number: int, to_whom: str, now: datetime | None = Non
 
 
 def change_level(
-    db: Database, config: Config, shift: ShiftInfo, number: int, level: int, reason: str | None = None,
+    db: Database,
+    config: Config,
+    shift: ShiftInfo,
+    number: int,
+    level: int,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> IncidentView:
     now = now or clock.utcnow()
@@ -224,7 +249,12 @@ def change_level(
 
 
 def close_incident(
-    db: Database, config: Config, shift: ShiftInfo, number: int, summary: str, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    shift: ShiftInfo,
+    number: int,
+    summary: str,
+    now: datetime | None = None,
 ) -> IncidentView:
     now = now or clock.utcnow()
     summary = require_text(summary, _("the summary"))
@@ -251,7 +281,12 @@ def add_review(db: Database, number: int, text: str, now: datetime | None = None
 
 
 def _add_event(
-    db: Database, number: int, kind: str, text: str, now: datetime | None, open_only: bool = True,
+    db: Database,
+    number: int,
+    kind: str,
+    text: str,
+    now: datetime | None,
+    open_only: bool = True,
 ) -> IncidentView:
     with db.session() as session:
         if open_only:
@@ -335,9 +370,16 @@ def _read(db: Database, numbers: Iterable[int]) -> list[IncidentView]:
 
 def _view(head, steps: list[StepView], events: list[TimelineEntry]) -> IncidentView:  # type: ignore[no-untyped-def]
     return IncidentView(
-        number=head.id, playbook=head.playbook_key, title=_label(head.title_en, head.title_zh),
-        kind=head.kind, level=head.level, status=head.status, started_at=head.started_at,
-        respond_by=head.respond_by, closed_at=head.closed_at, summary=head.summary,
+        number=head.id,
+        playbook=head.playbook_key,
+        title=_label(head.title_en, head.title_zh),
+        kind=head.kind,
+        level=head.level,
+        status=head.status,
+        started_at=head.started_at,
+        respond_by=head.respond_by,
+        closed_at=head.closed_at,
+        summary=head.summary,
         ivr=_label(head.ivr_en, head.ivr_zh) if head.ivr_en else None,
         contacts=[
             Contact(role=_label(c["role_en"], c["role_zh"]), name=c["name"], channel=c["channel"])

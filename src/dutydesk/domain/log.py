@@ -80,16 +80,21 @@ def parse_at(value: str, config: Config, now: datetime | None = None) -> datetim
         else:
             moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=config.zone)
     except ValueError:
-        raise UserError(
-            _("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)
-        ) from None
+        raise UserError(_("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)) from None
     return moment.astimezone(UTC)
 
 
 def add_entry(
-    db: Database, config: Config, shift: ShiftInfo, text: str, *,
-    category: str | None = None, severity: str = "info", at: datetime | None = None,
-    now: datetime | None = None, supersedes: int | None = None,
+    db: Database,
+    config: Config,
+    shift: ShiftInfo,
+    text: str,
+    *,
+    category: str | None = None,
+    severity: str = "info",
+    at: datetime | None = None,
+    now: datetime | None = None,
+    supersedes: int | None = None,
 ) -> LogEntryView:
     now = now or clock.utcnow()
     category = category or config.log.categories[0].key
@@ -148,8 +153,14 @@ def _supervisor_id(db: Database, name: str) -> int:
 
 
 def correct_entry(
-    db: Database, config: Config, entry_id: int, text: str, *,
-    category: str | None = None, severity: str | None = None, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    entry_id: int,
+    text: str,
+    *,
+    category: str | None = None,
+    severity: str | None = None,
+    now: datetime | None = None,
 ) -> LogEntryView:
     """Write a new entry that supersedes `entry_id`; the original stays, marked as corrected."""
     original = get_entry(db, entry_id)
@@ -160,10 +171,15 @@ def correct_entry(
             )
         )
     return add_entry(
-        db, config, get_shift(db, original.shift_id), text,
+        db,
+        config,
+        get_shift(db, original.shift_id),
+        text,
         category=category or original.category,
         severity=severity or original.severity,
-        at=original.at, now=now, supersedes=entry_id,
+        at=original.at,
+        now=now,
+        supersedes=entry_id,
     )
 
 
@@ -171,9 +187,17 @@ def _entries_query() -> Select:  # type: ignore[type-arg]
     later = aliased(LogEntry)
     return (
         select(
-            LogEntry.id, LogEntry.at, LogEntry.recorded_at, LogEntry.category,
-            LogEntry.severity, LogEntry.text, Supervisor.name, Supervisor.display_name,
-            LogEntry.shift_id, LogEntry.supersedes_id, later.id,
+            LogEntry.id,
+            LogEntry.at,
+            LogEntry.recorded_at,
+            LogEntry.category,
+            LogEntry.severity,
+            LogEntry.text,
+            Supervisor.name,
+            Supervisor.display_name,
+            LogEntry.shift_id,
+            LogEntry.supersedes_id,
+            later.id,
         )
         .join(Supervisor, col(LogEntry.author_id) == Supervisor.id)
         .outerjoin(later, col(later.supersedes_id) == LogEntry.id)
@@ -181,11 +205,19 @@ def _entries_query() -> Select:  # type: ignore[type-arg]
 
 
 def _view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
-    (entry_id, at, recorded_at, category, severity, text, author, display,
-     shift_id, supersedes, superseded_by) = row
+    (entry_id, at, recorded_at, category, severity, text, author, display, shift_id, supersedes, superseded_by) = row
     return LogEntryView(
-        entry_id, at, recorded_at, category, severity,
-        text, author, display, shift_id, supersedes, superseded_by,
+        entry_id,
+        at,
+        recorded_at,
+        category,
+        severity,
+        text,
+        author,
+        display,
+        shift_id,
+        supersedes,
+        superseded_by,
     )
 
 
@@ -221,7 +253,11 @@ class LogFilter:
 
 
 def list_entries(
-    db: Database, log_filter: LogFilter = LogFilter(), *, limit: int | None = None, offset: int = 0,
+    db: Database,
+    log_filter: LogFilter = LogFilter(),
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[LogEntryView]:
     """Entries newest first; `limit`/`offset` page through long shifts."""
     query = log_filter.apply(_entries_query())
@@ -239,16 +275,18 @@ def count_entries(db: Database, log_filter: LogFilter = LogFilter()) -> int:
 
 
 def search(
-    db: Database, query_text: str, log_filter: LogFilter = LogFilter(), *, limit: int = SEARCH_LIMIT,
+    db: Database,
+    query_text: str,
+    log_filter: LogFilter = LogFilter(),
+    *,
+    limit: int = SEARCH_LIMIT,
 ) -> list[SearchHit]:
     """Entries holding every word of the query, best match first, across all shifts."""
     match = fts_query(query_text)  # refuses an empty query for both backends
     query = log_filter.apply(_entries_query())
     if db.is_sqlite:
         matches = sqlite.search_matches(match).subquery()
-        query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(
-            matches.c.rank, col(LogEntry.at).desc()
-        )
+        query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(matches.c.rank, col(LogEntry.at).desc())
     else:
         terms = [col(LogEntry.text).ilike(f"%{term}%") for term in query_terms(query_text)]
         query = query.where(and_(*terms)).order_by(col(LogEntry.at).desc())

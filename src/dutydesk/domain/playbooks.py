@@ -40,8 +40,7 @@ Kind = Literal["peak_traffic", "system_fault", "complaint", "communications_outa
 
 STEP_START = re.compile(r"^[-*+][ \t]+\[[ xX]\][ \t]+(?P<text>.*\S)\s*$")
 CONTINUATION = re.compile(r"^[ \t]{2,}(?P<text>\S.*?)\s*$")
-UNIT_MINUTES = {"min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hour": 60, "hours": 60,
-                "分钟": 1, "小时": 60}
+UNIT_MINUTES = {"min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hour": 60, "hours": 60, "分钟": 1, "小时": 60}
 DEADLINE_EN = re.compile(r"\s*\(within\s+(?P<amount>\d+)\s*(?P<unit>minutes?|mins?|hours?|h)\)\s*$", re.IGNORECASE)
 DEADLINE_ZH = re.compile(r"\s*[（(]\s*(?P<amount>\d+)\s*(?P<unit>分钟|小时)\s*内\s*[）)]\s*$")
 
@@ -99,8 +98,12 @@ class Playbook:
             "source": self.source,
             "broken": None,
             "steps": [
-                {"n": step.n, "text": step.text.en, "text_zh": step.text.zh,
-                 "within_min": int(step.within.total_seconds() // 60) if step.within else None}
+                {
+                    "n": step.n,
+                    "text": step.text.en,
+                    "text_zh": step.text.zh,
+                    "within_min": int(step.within.total_seconds() // 60) if step.within else None,
+                }
                 for step in self.steps
             ],
         }
@@ -115,8 +118,12 @@ class BrokenPlaybook:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "key": self.key or self.path.stem, "title": None, "kind": None, "level": None,
-            "source": SHIPPED if self.origin == SHIPPED else str(self.path), "broken": self.reason,
+            "key": self.key or self.path.stem,
+            "title": None,
+            "kind": None,
+            "level": None,
+            "source": SHIPPED if self.origin == SHIPPED else str(self.path),
+            "broken": self.reason,
         }
 
 
@@ -179,10 +186,18 @@ def parse_playbook(text: str, path: Path, origin: str = SHIPPED) -> Playbook:
     if not steps:
         raise PlaybookError(_("no steps: write them as a checklist, '- [ ] Do this'"), end + 2, meta.key)
     return Playbook(
-        key=meta.key, title=meta.title, kind=meta.kind, level=meta.level,
-        respond_within=timedelta(minutes=meta.respond_within_min), trigger=meta.trigger,
-        ivr=meta.ivr, contacts=list(meta.contacts), steps=steps,
-        body="\n".join(lines[end + 1 :]).strip("\n"), path=path, origin=origin,
+        key=meta.key,
+        title=meta.title,
+        kind=meta.kind,
+        level=meta.level,
+        respond_within=timedelta(minutes=meta.respond_within_min),
+        trigger=meta.trigger,
+        ivr=meta.ivr,
+        contacts=list(meta.contacts),
+        steps=steps,
+        body="\n".join(lines[end + 1 :]).strip("\n"),
+        path=path,
+        origin=origin,
     )
 
 
@@ -241,9 +256,7 @@ def _step(n: int, line: int, english: str, chinese: str | None) -> Step:
     if chinese is not None:
         chinese, within_zh = _split_deadline(chinese, DEADLINE_ZH)
     if within_en and within_zh and within_en != within_zh:
-        raise PlaybookError(
-            _("step {n}: the English and Chinese deadlines differ").format(n=n), line
-        )
+        raise PlaybookError(_("step {n}: the English and Chinese deadlines differ").format(n=n), line)
     if within_en == timedelta(0) or within_zh == timedelta(0):
         raise PlaybookError(_("step {n}: a deadline must be more than 0").format(n=n), line)
     return Step(n, Label(en=english, zh=chinese), within_en or within_zh)
@@ -268,9 +281,7 @@ def read_playbook(path: Path, origin: str) -> Playbook | BrokenPlaybook:
             path, _("{path}: not UTF-8 text (byte {position})").format(path=path, position=error.start), origin
         )
     except OSError as error:
-        return BrokenPlaybook(
-            path, _("cannot read {path}: {reason}").format(path=path, reason=error.strerror), origin
-        )
+        return BrokenPlaybook(path, _("cannot read {path}: {reason}").format(path=path, reason=error.strerror), origin)
     try:
         return parse_playbook(text, path, origin)
     except PlaybookError as error:
@@ -289,13 +300,16 @@ def read_dir(directory: Path, origin: str) -> tuple[list[Playbook], list[BrokenP
         if isinstance(result, BrokenPlaybook):
             broken.append(result)
         elif result.key in seen:
-            broken.append(BrokenPlaybook(
-                path,
-                _("{path}, line {line}: duplicate key {key!r}, already used by {other}").format(
-                    path=path, line=_key_line(path), key=result.key, other=seen[result.key]
-                ),
-                origin, result.key,
-            ))
+            broken.append(
+                BrokenPlaybook(
+                    path,
+                    _("{path}, line {line}: duplicate key {key!r}, already used by {other}").format(
+                        path=path, line=_key_line(path), key=result.key, other=seen[result.key]
+                    ),
+                    origin,
+                    result.key,
+                )
+            )
         else:
             seen[result.key] = path
             good.append(result)

@@ -71,8 +71,13 @@ def _shifts_query():  # type: ignore[no-untyped-def]
 
 
 def open_shift(
-    db: Database, config: Config, supervisor_name: str, team: str | None = None,
-    now: datetime | None = None, *, planned_for: datetime | None = None,
+    db: Database,
+    config: Config,
+    supervisor_name: str,
+    team: str | None = None,
+    now: datetime | None = None,
+    *,
+    planned_for: datetime | None = None,
 ) -> ShiftInfo:
     """Open a shift now, planned as the pattern's slot that holds `planned_for` (default: now)."""
     supervisor = get_supervisor(db, supervisor_name)

@@ -112,9 +112,7 @@ class Signer:
         return self.private_key.sign(bytes.fromhex(digest_hex)).hex()
 
 
-def unlock_signer(
-    db: Database, config: Config, name: str, pin: str, now: datetime | None = None
-) -> Signer:
+def unlock_signer(db: Database, config: Config, name: str, pin: str, now: datetime | None = None) -> Signer:
     """Check the PIN (with the lock-out) and return the supervisor's key, made at first use."""
     supervisor = get_supervisor(db, name)
     now = now or clock.utcnow()
@@ -134,9 +132,7 @@ def unlock_signer(
             return Signer(supervisor, private_key, fingerprint(stored.public_key))
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
-        raise UserError(
-            _("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name)
-        )
+        raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))
     return Signer(supervisor, unsealed, fingerprint(stored.public_key))
 
 

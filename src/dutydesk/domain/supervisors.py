@@ -41,9 +41,7 @@ def hash_pin(pin: str) -> str:
 
 def pin_matches(pin: str, stored: str) -> bool:
     _scheme, n, r, p, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(
-        pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p)
-    )
+    candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(candidate, bytes.fromhex(digest))
 
 
@@ -55,9 +53,7 @@ def check_new_pin(pin: str) -> None:
 def add_supervisor(db: Database, name: str, display_name: str, pin: str) -> SupervisorInfo:
     if not NAME_PATTERN.match(name):
         raise UserError(
-            _("a supervisor name is 1 to 40 letters, digits, '.', '-' or '_' (no spaces): {name!r}").format(
-                name=name
-            )
+            _("a supervisor name is 1 to 40 letters, digits, '.', '-' or '_' (no spaces): {name!r}").format(name=name)
         )
     check_new_pin(pin)
     row = Supervisor(

@@ -56,9 +56,7 @@ def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
-        raise UserError(
-            _("cannot write {path}: {reason}").format(path=path, reason=error.strerror or error)
-        ) from None
+        raise UserError(_("cannot write {path}: {reason}").format(path=path, reason=error.strerror or error)) from None
 
 
 def shifts_since(db: Database, config: Config, since: date | None) -> list[int]:
@@ -72,8 +70,14 @@ def shifts_since(db: Database, config: Config, since: date | None) -> list[int]:
 
 
 def export_all(
-    db: Database, config: Config, since: date | None, directory: Path, *,
-    force: bool = False, language: str | None = None, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    since: date | None,
+    directory: Path,
+    *,
+    force: bool = False,
+    language: str | None = None,
+    now: datetime | None = None,
 ) -> list[Path]:
     """One summary file per shift since `since` (None: all); nothing is written if a file exists (no `force`)."""
     with_team = several_teams(db)

@@ -68,25 +68,38 @@ def title_section(summary: ShiftSummary) -> list[str]:
     slot = config.slot(shift.slot_key)
     state = _("open") if shift.status == "open" else _("closed")
     return [
-        md("# " + _("Shift summary — {center}"), center=config.center.name), "",
+        md("# " + _("Shift summary — {center}"), center=config.center.name),
+        "",
         md(
             "**{slot}** · {date} {start}–{end} · " + _("team {team}") + " · " + _("shift #{id}") + " ({state})",
-            slot=str(slot.label) if slot else shift.slot_key, team=shift.team, id=shift.id,
+            slot=str(slot.label) if slot else shift.slot_key,
+            team=shift.team,
+            id=shift.id,
             date=full_time(summary, shift.planned_start)[:10],
             start=full_time(summary, shift.planned_start)[-5:],
-            end=full_time(summary, shift.planned_end)[-5:], state=state,
-        ), "",
-        _opened_closed(summary), "",
+            end=full_time(summary, shift.planned_end)[-5:],
+            state=state,
+        ),
+        "",
+        _opened_closed(summary),
+        "",
     ]
 
 
 def _opened_closed(summary: ShiftSummary) -> Markup:
     shift, zone = summary.shift, summary.config.center.timezone
     if shift.closed_at is None:
-        return md(_("Opened {opened}, still open. Times are in {zone}."),
-                  opened=full_time(summary, shift.opened_at), zone=zone)
-    return md(_("Opened {opened}, closed {closed}. Times are in {zone}."),
-              opened=full_time(summary, shift.opened_at), closed=full_time(summary, shift.closed_at), zone=zone)
+        return md(
+            _("Opened {opened}, still open. Times are in {zone}."),
+            opened=full_time(summary, shift.opened_at),
+            zone=zone,
+        )
+    return md(
+        _("Opened {opened}, closed {closed}. Times are in {zone}."),
+        opened=full_time(summary, shift.opened_at),
+        closed=full_time(summary, shift.closed_at),
+        zone=zone,
+    )
 
 
 def supervisors_section(summary: ShiftSummary) -> list[str]:
@@ -94,14 +107,20 @@ def supervisors_section(summary: ShiftSummary) -> list[str]:
     incoming = record.view.signature(handovers.INCOMING) if record else None
     return [
         *heading(2, _("Supervisors")),
-        *bullets([
-            md(_("Outgoing (on duty): {name}"), name=_person(summary, shift.supervisor)),
-            md(_("Incoming: {name}"), name=_person(summary, incoming.supervisor) if incoming else _("not handed over yet")),
-        ]),
+        *bullets(
+            [
+                md(_("Outgoing (on duty): {name}"), name=_person(summary, shift.supervisor)),
+                md(
+                    _("Incoming: {name}"),
+                    name=_person(summary, incoming.supervisor) if incoming else _("not handed over yet"),
+                ),
+            ]
+        ),
     ]
 
 
 # -- figures against targets -------------------------------------------------------------
+
 
 def _targets(summary: ShiftSummary) -> dict[str, tuple[str, float]]:
     """The target each figure is held to, as (comparison shown, target value)."""
@@ -134,29 +153,52 @@ def figures_section(summary: ShiftSummary) -> list[str]:
     rows = []
     for metric, (comparison, target) in _targets(summary).items():
         value = total.value(metric)
-        rows.append([_metric_name(metric), value_text(metric, value),
-                     f"{comparison} {value_text(metric, target)}", _met(summary, metric, value)])
-    rows += [[_("Offered"), str(total.offered), "", ""], [_("Answered"), str(total.answered), "", ""],
-             [_("Abandoned"), str(total.abandoned), "", ""]]
+        rows.append(
+            [
+                _metric_name(metric),
+                value_text(metric, value),
+                f"{comparison} {value_text(metric, target)}",
+                _met(summary, metric, value),
+            ]
+        )
+    rows += [
+        [_("Offered"), str(total.offered), "", ""],
+        [_("Answered"), str(total.answered), "", ""],
+        [_("Abandoned"), str(total.abandoned), "", ""],
+    ]
     if found.simulated:
         lines += line("**" + _("Simulated figures: drill data from the simulator, not a live feed.") + "**")
-    lines += line(md(_("From {count} stored intervals of {minutes} min; service level: answered within {seconds} s."),
-                     count=found.intervals, minutes=summary.config.queue.interval_min,
-                     seconds=f"{summary.config.targets.service_level_threshold_s:g}"))
+    lines += line(
+        md(
+            _("From {count} stored intervals of {minutes} min; service level: answered within {seconds} s."),
+            count=found.intervals,
+            minutes=summary.config.queue.interval_min,
+            seconds=f"{summary.config.targets.service_level_threshold_s:g}",
+        )
+    )
     lines += table([_("Figure"), _("This shift"), _("Target"), _("Met")], rows)
     peak_end = found.peak_start + timedelta(minutes=summary.config.queue.interval_min)
-    lines += line(md(
-        "**" + _("Peak interval") + "**: {start}–{end} · " + _("offered {offered}, answer rate {rate}, service level {level}"),
-        start=clock_time(summary, found.peak_start), end=clock_time(summary, peak_end)[-5:],
-        offered=found.peak.offered, rate=value_text("answer_rate", found.peak.answer_rate),
-        level=value_text("service_level", found.peak.service_level),
-    ))
+    lines += line(
+        md(
+            "**"
+            + _("Peak interval")
+            + "**: {start}–{end} · "
+            + _("offered {offered}, answer rate {rate}, service level {level}"),
+            start=clock_time(summary, found.peak_start),
+            end=clock_time(summary, peak_end)[-5:],
+            offered=found.peak.offered,
+            rate=value_text("answer_rate", found.peak.answer_rate),
+            level=value_text("service_level", found.peak.service_level),
+        )
+    )
     if len(found.queues) > 1:
         metrics = ["answer_rate", "abandon_rate", "service_level", "asa_s", "aht_s"]
         lines += table(
             [_("Queue"), _("Offered"), _("Answered"), _("Abandoned"), *(_metric_name(m) for m in metrics)],
-            ([name, str(f.offered), str(f.answered), str(f.abandoned), *(value_text(m, f.value(m)) for m in metrics)]
-             for name, f in found.queues),
+            (
+                [name, str(f.offered), str(f.answered), str(f.abandoned), *(value_text(m, f.value(m)) for m in metrics)]
+                for name, f in found.queues
+            ),
         )
     return lines
 
@@ -178,8 +220,13 @@ def _configured_rule(summary: ShiftSummary, alert: StoredAlert) -> QueueRule | N
 def _alert_rule(summary: ShiftSummary, alert: StoredAlert) -> Markup:
     """The rule's condition (its key when it left the configuration) and the level."""
     rule = _configured_rule(summary, alert)
-    condition = alert.rule if rule is None else " ".join(
-        [metric_label(rule.metric), COMPARISON_SIGNS[rule.comparison], value_text(rule.metric, rule.value)])
+    condition = (
+        alert.rule
+        if rule is None
+        else " ".join(
+            [metric_label(rule.metric), COMPARISON_SIGNS[rule.comparison], value_text(rule.metric, rule.value)]
+        )
+    )
     text = md("{condition} · **{level}**", condition=condition, level=severity_label(alert.level))
     return Markup("*" + _("simulated") + "* · " + text) if alert.simulated else text
 
@@ -187,7 +234,8 @@ def _alert_rule(summary: ShiftSummary, alert: StoredAlert) -> Markup:
 def _alert_figures(summary: ShiftSummary, alert: StoredAlert) -> str:
     shown = alert.figures
     text = _("waiting {waiting}, answer rate {answer_rate}, abandon rate {abandon_rate}").format(
-        waiting=value_text("waiting", shown.waiting), answer_rate=value_text("answer_rate", shown.answer_rate),
+        waiting=value_text("waiting", shown.waiting),
+        answer_rate=value_text("answer_rate", shown.answer_rate),
         abandon_rate=value_text("abandon_rate", shown.abandon_rate),
     )
     rule = _configured_rule(summary, alert)
@@ -199,19 +247,31 @@ def _alert_figures(summary: ShiftSummary, alert: StoredAlert) -> str:
 def _alert_acknowledged(summary: ShiftSummary, alert: StoredAlert) -> str:
     if alert.acknowledged_at is None:
         return _("not acknowledged")
-    return _("{name} at {time}").format(name=_person(summary, alert.acknowledged_by or "—"),
-                                        time=clock_time(summary, alert.acknowledged_at))
+    return _("{name} at {time}").format(
+        name=_person(summary, alert.acknowledged_by or "—"), time=clock_time(summary, alert.acknowledged_at)
+    )
 
 
 def alerts_section(summary: ShiftSummary) -> list[str]:
     lines = heading(2, _("Alerts"))
     if not summary.alerts:
         return [*lines, *line(_("No queue alert fired during this shift."))]
-    return [*lines, *table(
-        [_("Fired – cleared"), _("Rule · level"), _("Queue"), _("Figures when it fired"), _("Acknowledged")],
-        ([_alert_time(summary, alert), _alert_rule(summary, alert), alert.queue or _("all queues"),
-          _alert_figures(summary, alert), _alert_acknowledged(summary, alert)] for alert in summary.alerts),
-    )]
+    return [
+        *lines,
+        *table(
+            [_("Fired – cleared"), _("Rule · level"), _("Queue"), _("Figures when it fired"), _("Acknowledged")],
+            (
+                [
+                    _alert_time(summary, alert),
+                    _alert_rule(summary, alert),
+                    alert.queue or _("all queues"),
+                    _alert_figures(summary, alert),
+                    _alert_acknowledged(summary, alert),
+                ]
+                for alert in summary.alerts
+            ),
+        ),
+    ]
 
 
 # -- incidents ----------------------------------------------------------------------------
@@ -220,10 +280,7 @@ def alerts_section(summary: ShiftSummary) -> list[str]:
 def _overdue_steps(incident: IncidentView, until: datetime) -> list[int]:
     """Steps done after their deadline, or not done when the deadline passed."""
     reference = incident.closed_at or until
-    return [
-        step.n for step in incident.steps
-        if step.due_at is not None and (step.done_at or reference) > step.due_at
-    ]
+    return [step.n for step in incident.steps if step.due_at is not None and (step.done_at or reference) > step.due_at]
 
 
 def _timeline_line(summary: ShiftSummary, incident: IncidentView, event: TimelineEntry) -> str:
@@ -244,13 +301,27 @@ def incidents_section(summary: ShiftSummary) -> list[str]:
     for incident in summary.incidents:
         done = sum(step.done_at is not None for step in incident.steps)
         overdue = _overdue_steps(incident, summary.ends_at)
-        lines += heading(3, md(_("#{number} {title} · level {level}"),
-                               number=incident.number, title=str(incident.title), level=incident.level))
+        lines += heading(
+            3,
+            md(
+                _("#{number} {title} · level {level}"),
+                number=incident.number,
+                title=str(incident.title),
+                level=incident.level,
+            ),
+        )
         items = [
-            md(_("Time: {start} – {end}"), start=clock_time(summary, incident.started_at),
-               end=clock_time(summary, incident.closed_at) if incident.closed_at else _("still open")),
-            md(_("Steps done: {done} of {total}; overdue: {overdue}"), done=done, total=len(incident.steps),
-               overdue=", ".join(map(str, overdue)) or _("none")),
+            md(
+                _("Time: {start} – {end}"),
+                start=clock_time(summary, incident.started_at),
+                end=clock_time(summary, incident.closed_at) if incident.closed_at else _("still open"),
+            ),
+            md(
+                _("Steps done: {done} of {total}; overdue: {overdue}"),
+                done=done,
+                total=len(incident.steps),
+                overdue=", ".join(map(str, overdue)) or _("none"),
+            ),
         ]
         if incident.summary:
             items.append(Markup(_("Summary: {text}").format(text=paragraph(incident.summary, "  "))))
@@ -277,8 +348,11 @@ def _entry_cell(entry: LogEntryView, by_id: dict[int, LogEntryView], summary: Sh
         earlier.append("~~" + escape(previous.text) + "~~")
         previous = by_id.get(previous.supersedes) if previous.supersedes else None
     return Markup(
-        escape(entry.text) + " — *" + md(_("corrected at {time}, was:"), time=clock_time(summary, entry.recorded_at))
-        + "* " + " ← ".join(earlier)
+        escape(entry.text)
+        + " — *"
+        + md(_("corrected at {time}, was:"), time=clock_time(summary, entry.recorded_at))
+        + "* "
+        + " ← ".join(earlier)
     )
 
 
@@ -286,9 +360,11 @@ def _entries_table(summary: ShiftSummary, entries: list[LogEntryView]) -> list[s
     by_id = {entry.id: entry for entry in summary.entries}
     rows = (
         [
-            str(entry.id), clock_time(summary, entry.at),
+            str(entry.id),
+            clock_time(summary, entry.at),
             Markup("**" + escape(severity_label(entry.severity)) + "**")
-            if entry.severity == "critical" else severity_label(entry.severity),
+            if entry.severity == "critical"
+            else severity_label(entry.severity),
             _entry_cell(entry, by_id, summary),
         ]
         for entry in entries
@@ -357,14 +433,29 @@ def followups_section(summary: ShiftSummary) -> list[str]:
     open_headers = [Markup("#"), _("Kind"), _("Title"), _("Priority"), _("Due"), _("Owner")]
 
     def open_row(item: FollowUpView) -> list[str]:
-        return [str(item.id), label(KINDS, item.kind), _followup_title(item), label(PRIORITIES, item.priority),
-                _due_cell(summary, item), item.owner or "—"]
+        return [
+            str(item.id),
+            label(KINDS, item.kind),
+            _followup_title(item),
+            label(PRIORITIES, item.priority),
+            _due_cell(summary, item),
+            item.owner or "—",
+        ]
 
     parts = [
         (_("Opened during the shift"), found.opened, open_headers, open_row),
-        (_("Closed during the shift"), found.closed, [Markup("#"), _("Kind"), _("Title"), _("Closed"), _("Resolution")],
-         lambda item: [str(item.id), label(KINDS, item.kind), _followup_title(item),
-                       clock_time(summary, item.closed_at), item.resolution or "—"]),
+        (
+            _("Closed during the shift"),
+            found.closed,
+            [Markup("#"), _("Kind"), _("Title"), _("Closed"), _("Resolution")],
+            lambda item: [
+                str(item.id),
+                label(KINDS, item.kind),
+                _followup_title(item),
+                clock_time(summary, item.closed_at),
+                item.resolution or "—",
+            ],
+        ),
         (_("Still open: carried over"), found.still_open, open_headers, open_row),
     ]
     for title, items, headers, row in parts:
@@ -383,13 +474,25 @@ def handover_section(summary: ShiftSummary) -> list[str]:
         return [*lines, *line(_("No handover was started for this shift."))]
     view = record.view
     answered, required = view.progress()
-    lines += line(md(_("Handover #{id}: {answered} of {required} required items answered."),
-                     id=view.id, answered=answered, required=required))
+    lines += line(
+        md(
+            _("Handover #{id}: {answered} of {required} required items answered."),
+            id=view.id,
+            answered=answered,
+            required=required,
+        )
+    )
     rows = []
     for item in view.items:
         shown = status_label(item.status)
-        rows.append([item.section_label, item.label,
-                     Markup("**⚠ " + escape(shown) + "**") if item.status == "issue" else shown, item.note])
+        rows.append(
+            [
+                item.section_label,
+                item.label,
+                Markup("**⚠ " + escape(shown) + "**") if item.status == "issue" else shown,
+                item.note,
+            ]
+        )
     lines += table([_("Section"), _("Item"), _("Status"), _("Note")], rows)
     if view.carried:
         lines += heading(3, _("Carried over"))
@@ -413,8 +516,14 @@ def signatures_section(summary: ShiftSummary) -> list[str]:
             rows.append([role_label(role), "—", _("not signed"), "—"])
         else:
             digest = record.signature_digests.get(role, "")
-            rows.append([role_label(role), _person(summary, signature.supervisor),
-                         full_time(summary, signature.signed_at), Markup(f"`{digest[:16]}…`") if digest else "—"])
+            rows.append(
+                [
+                    role_label(role),
+                    _person(summary, signature.supervisor),
+                    full_time(summary, signature.signed_at),
+                    Markup(f"`{digest[:16]}…`") if digest else "—",
+                ]
+            )
     lines += table([_("Role"), _("Supervisor"), _("Signed at"), _("Digest")], rows)
     if record.digest:
         lines += line(md(_("Record digest (SHA-256):")) + f" `{record.digest}`")
@@ -424,7 +533,8 @@ def signatures_section(summary: ShiftSummary) -> list[str]:
 
 def footer_section(summary: ShiftSummary) -> list[str]:
     return [
-        "---", "",
+        "---",
+        "",
         md("*" + _("Exported with dutydesk on {time}.") + "*", time=full_time(summary, summary.exported_at)),
     ]
 

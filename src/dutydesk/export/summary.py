@@ -83,7 +83,11 @@ class ShiftSummary:
 
 
 def gather_summary(
-    db: Database, config: Config, shift_id: int | None = None, *, now: datetime | None = None,
+    db: Database,
+    config: Config,
+    shift_id: int | None = None,
+    *,
+    now: datetime | None = None,
 ) -> ShiftSummary:
     """The summary of shift `shift_id`, else of this console's team's open shift, else of the
     open or last closed shift of any team."""

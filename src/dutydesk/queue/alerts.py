@@ -38,13 +38,20 @@ class StoredAlert:
         return self.cleared_at is None
 
 
-def insert_alert(connection: Connection, alert: Alert, shift_id: int | None, simulated: bool,
-                 acknowledged_by: str | None) -> int:
+def insert_alert(
+    connection: Connection, alert: Alert, shift_id: int | None, simulated: bool, acknowledged_by: str | None
+) -> int:
     """Store a fired alert (with what is already known of it); its row id."""
     values = {
-        "shift_id": shift_id, "rule": alert.rule.key, "queue": alert.queue, "level": alert.rule.level,
-        "fired_at": alert.fired_at, "cleared_at": alert.cleared_at, "acknowledged_by": acknowledged_by,
-        "acknowledged_at": alert.acknowledged_at, "figures": json.dumps(alert.figures.as_json()),
+        "shift_id": shift_id,
+        "rule": alert.rule.key,
+        "queue": alert.queue,
+        "level": alert.rule.level,
+        "fired_at": alert.fired_at,
+        "cleared_at": alert.cleared_at,
+        "acknowledged_by": acknowledged_by,
+        "acknowledged_at": alert.acknowledged_at,
+        "figures": json.dumps(alert.figures.as_json()),
         "simulated": simulated,
     }
     return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
@@ -72,10 +79,17 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
         rows = connection.execute(query).all()
     return [
         StoredAlert(
-            id=row.id, rule=row.rule, queue=row.queue, level=row.level, fired_at=row.fired_at,
-            cleared_at=row.cleared_at, acknowledged_by=row.acknowledged_by,
+            id=row.id,
+            rule=row.rule,
+            queue=row.queue,
+            level=row.level,
+            fired_at=row.fired_at,
+            cleared_at=row.cleared_at,
+            acknowledged_by=row.acknowledged_by,
             acknowledged_by_display=row.display_name or row.acknowledged_by,
-            acknowledged_at=row.acknowledged_at, figures=_figures(row.figures), simulated=row.simulated,
+            acknowledged_at=row.acknowledged_at,
+            figures=_figures(row.figures),
+            simulated=row.simulated,
         )
         for row in rows
     ]

@@ -95,7 +95,9 @@ class Board:
         closed = [track.add(snapshot.ts, snapshot.counters, snapshot.waiting, snapshot.longest_wait_s)]
         waiting = self.total.waiting + snapshot.waiting - (previous.waiting if previous else 0)
         longest = max(s.longest_wait_s for s in self.latest.values())
-        closed.append(self.total.add(max(snapshot.ts, self.total.last_ts or snapshot.ts), snapshot.counters, waiting, longest))
+        closed.append(
+            self.total.add(max(snapshot.ts, self.total.last_ts or snapshot.ts), snapshot.counters, waiting, longest)
+        )
         return [aggregate for aggregate in closed if aggregate is not None and aggregate.queue != TOTAL]
 
     def restore(self, queue: str, shift_so_far: Counters) -> None:

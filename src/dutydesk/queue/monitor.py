@@ -87,8 +87,10 @@ class PanelView:
     def as_json(self) -> dict[str, object]:
         def line(item: QueueLine) -> dict[str, object]:
             return {
-                "queue": item.queue or None, "interval": item.interval.as_json(),
-                "window": item.window.as_json(), "shift": item.shift.as_json(),
+                "queue": item.queue or None,
+                "interval": item.interval.as_json(),
+                "window": item.window.as_json(),
+                "shift": item.shift.as_json(),
             }
 
         return {
@@ -97,9 +99,16 @@ class PanelView:
             "queues": [line(item) for item in self.queues],
             "agent_counts": self.agent_counts,
             "flagged_agents": [
-                {"id": a.id, "name": a.name, "queue": a.queue, "state": a.state,
-                 "since": a.since.isoformat(), "in_state_s": round(a.in_state_s)}
-                for a in self.agents if a.flagged
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "queue": a.queue,
+                    "state": a.state,
+                    "since": a.since.isoformat(),
+                    "in_state_s": round(a.in_state_s),
+                }
+                for a in self.agents
+                if a.flagged
             ],
             "alerts": [alert.as_json() for alert in self.alerts],
             "staffing": self.staffing.as_json() if self.staffing else None,
@@ -114,8 +123,14 @@ def metric_label(metric: str) -> str:
 
 
 class QueueMonitor:
-    def __init__(self, config: Config, db: Database | None = None,
-                 shift: Callable[[], ShiftInfo | None] = lambda: None, *, simulated: bool = False) -> None:
+    def __init__(
+        self,
+        config: Config,
+        db: Database | None = None,
+        shift: Callable[[], ShiftInfo | None] = lambda: None,
+        *,
+        simulated: bool = False,
+    ) -> None:
         """`simulated`: fed by the simulator, so its log entries say so (a drill's log must
         never read like real events)."""
         self.config, self.settings, self.db, self.shift = config, config.queue, db, shift
@@ -173,7 +188,11 @@ class QueueMonitor:
             return
         self._restore_alerts(shift)
         columns = [func.sum(getattr(QueueInterval, name)) for name in COUNTER_FIELDS]
-        query = select(QueueInterval.queue, *columns).where(QueueInterval.shift_id == shift.id).group_by(QueueInterval.queue)
+        query = (
+            select(QueueInterval.queue, *columns)
+            .where(QueueInterval.shift_id == shift.id)
+            .group_by(QueueInterval.queue)
+        )
         with self.db.engine.connect() as connection:
             rows = connection.execute(query).all()
         with self.lock:
@@ -224,9 +243,13 @@ class QueueMonitor:
             return
         rows = [
             {
-                "shift_id": shift.id if shift else None, "queue": item.queue, "start": item.start,
-                "snapshots": item.snapshots, "max_waiting": item.max_waiting,
-                "max_longest_wait_s": item.max_longest_wait_s, **item.counters.as_dict(),
+                "shift_id": shift.id if shift else None,
+                "queue": item.queue,
+                "start": item.start,
+                "snapshots": item.snapshots,
+                "max_waiting": item.max_waiting,
+                "max_longest_wait_s": item.max_longest_wait_s,
+                **item.counters.as_dict(),
                 "simulated": self.simulated,
             }
             for item in intervals
@@ -250,8 +273,15 @@ class QueueMonitor:
             return
         rule = event.alert.rule
         at = min(event.at, clock.utcnow())
-        add_entry(self.db, self.config, shift, self._log_text(alert_event_text(event)), category=rule.log_category,
-                  severity=rule.level if event.kind == FIRED else "info", at=at)
+        add_entry(
+            self.db,
+            self.config,
+            shift,
+            self._log_text(alert_event_text(event)),
+            category=rule.log_category,
+            severity=rule.level if event.kind == FIRED else "info",
+            at=at,
+        )
 
     def acknowledge(self, alert_id: int, who: ShiftInfo | None) -> Alert | None:
         """Record who acknowledged an alert and when: in its row and the duty log."""
@@ -267,9 +297,14 @@ class QueueMonitor:
                 alert.acknowledged_by = who.supervisor_display if who else None
                 alert.acknowledged_at = now
         if who is not None and self.db is not None:
-            add_entry(self.db, self.config, who, self._log_text(acknowledgement_text(alert)),
-                      category=alert.rule.log_category,
-                      at=now)
+            add_entry(
+                self.db,
+                self.config,
+                who,
+                self._log_text(acknowledgement_text(alert)),
+                category=alert.rule.log_category,
+                at=now,
+            )
         return alert
 
     def _store_acknowledgement(self, alert: Alert, who: ShiftInfo | None, now: datetime) -> None:
@@ -305,10 +340,16 @@ class QueueMonitor:
         staffed = counts["available"] + counts["on_call"] + counts["wrap_up"]
         alerts = sorted(self.alerts, key=lambda a: (not a.active, -a.fired_at.timestamp()))
         return PanelView(
-            as_of=as_of, total=self._line(self.board.total), queues=lines, agent_counts=counts,
+            as_of=as_of,
+            total=self._line(self.board.total),
+            queues=lines,
+            agent_counts=counts,
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
-            alerts=[replace(alert) for alert in alerts], staffing=self._staffing(),
-            staffed_agents=staffed, snapshots=self.snapshots, write_problem=self.write_problem,
+            alerts=[replace(alert) for alert in alerts],
+            staffing=self._staffing(),
+            staffed_agents=staffed,
+            snapshots=self.snapshots,
+            write_problem=self.write_problem,
             simulated=self.simulated,
             waiting_history=[waiting for _minute, waiting, _rate in self._history],
             answer_rate_history=[rate for _minute, _waiting, rate in self._history],
@@ -331,8 +372,15 @@ class QueueMonitor:
         for snapshot in self.board.latest.values():
             for agent in snapshot.agents or ():
                 in_state = max(0.0, ((now or snapshot.ts) - agent.since).total_seconds())
-                seen[agent.id] = AgentLine(agent.id, agent.name, snapshot.queue, agent.state, agent.since,
-                                           in_state, agent.state in flagged_states and in_state > limit)
+                seen[agent.id] = AgentLine(
+                    agent.id,
+                    agent.name,
+                    snapshot.queue,
+                    agent.state,
+                    agent.since,
+                    in_state,
+                    agent.state in flagged_states and in_state > limit,
+                )
         return list(seen.values())
 
     def _staffing(self) -> erlang.StaffingHint | None:
@@ -341,8 +389,11 @@ class QueueMonitor:
             return None
         targets = self.config.targets
         return erlang.agents_needed(
-            counters.offered, self.settings.window_min * 60, counters.handle_time_s_total / counters.answered,
-            targets.service_level_min, targets.service_level_threshold_s,
+            counters.offered,
+            self.settings.window_min * 60,
+            counters.handle_time_s_total / counters.answered,
+            targets.service_level_min,
+            targets.service_level_threshold_s,
         )
 
 
@@ -351,7 +402,8 @@ def _check_rule_categories(config: Config) -> None:
         if config.category(rule.log_category) is None:
             raise ConfigError(
                 _("queue rule {rule}: unknown log category {category!r}: choose one of {choices}").format(
-                    rule=rule.key, category=rule.log_category,
+                    rule=rule.key,
+                    category=rule.log_category,
                     choices=", ".join(c.key for c in config.log.categories),
                 )
             )
@@ -365,7 +417,9 @@ def alert_event_text(event: AlertEvent) -> str:
     alert, rule = event.alert, event.alert.rule
     if event.kind == CLEARED:
         return _("Queue alert cleared ({scope}): {action}. Now {metric} {value}.").format(
-            scope=_scope_text(alert.queue), action=str(rule.action), metric=metric_label(rule.metric),
+            scope=_scope_text(alert.queue),
+            action=str(rule.action),
+            metric=metric_label(rule.metric),
             value=value_text(rule.metric, event.figures.value(rule.metric)),
         )
     shown = event.figures
@@ -373,10 +427,15 @@ def alert_event_text(event: AlertEvent) -> str:
         "Queue alert ({scope}): {metric} {value} {comparison} {threshold} for {minutes:g} min. "
         "{action}. Waiting {waiting}, answer rate {answer_rate}, abandon rate {abandon_rate}."
     ).format(
-        scope=_scope_text(alert.queue), metric=metric_label(rule.metric),
-        value=value_text(rule.metric, alert.value), comparison=rule.comparison,
-        threshold=value_text(rule.metric, rule.value), minutes=rule.sustain_min, action=str(rule.action),
-        waiting=shown.waiting, answer_rate=value_text("answer_rate", shown.answer_rate),
+        scope=_scope_text(alert.queue),
+        metric=metric_label(rule.metric),
+        value=value_text(rule.metric, alert.value),
+        comparison=rule.comparison,
+        threshold=value_text(rule.metric, rule.value),
+        minutes=rule.sustain_min,
+        action=str(rule.action),
+        waiting=shown.waiting,
+        answer_rate=value_text("answer_rate", shown.answer_rate),
         abandon_rate=value_text("abandon_rate", shown.abandon_rate),
     )
 
@@ -384,8 +443,10 @@ def alert_event_text(event: AlertEvent) -> str:
 def alert_summary(alert: Alert) -> str:
     """One line: where, what value, what to do."""
     return _("{scope}: {metric} {value} — {action}").format(
-        scope=alert.queue or _("all queues"), metric=metric_label(alert.rule.metric),
-        value=value_text(alert.rule.metric, alert.value), action=str(alert.rule.action),
+        scope=alert.queue or _("all queues"),
+        metric=metric_label(alert.rule.metric),
+        value=value_text(alert.rule.metric, alert.value),
+        action=str(alert.rule.action),
     )
 
 

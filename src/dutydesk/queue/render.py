@@ -60,8 +60,7 @@ def queue_table(view: "PanelView", config: Config, span: str = "window") -> Tabl
     title = Text(_(SPANS[span]))
     if view.simulated:
         title = Text.assemble(simulator_mark(), " ", title)
-    table = Table(_("Queue"), *column_titles(), title=title, title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(_("Queue"), *column_titles(), title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for line in view.queues:
         table.add_row(Text(line.queue), *figure_cells(getattr(line, span), config))
     table.add_row(Text(_("Total"), style="bold"), *figure_cells(getattr(view.total, span), config), end_section=True)

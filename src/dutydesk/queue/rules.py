@@ -16,7 +16,10 @@ from dutydesk.config import QueueRule
 from dutydesk.queue.metrics import Figures
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
 }
 FIRED, CLEARED = "fired", "cleared"
 

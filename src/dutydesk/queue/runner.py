@@ -33,8 +33,9 @@ class FeedStatus:
 
 
 class FeedRunner:
-    def __init__(self, source: FeedSource, monitor: QueueMonitor, stale_after_intervals: float,
-                 refresh_s: float = 0.0) -> None:
+    def __init__(
+        self, source: FeedSource, monitor: QueueMonitor, stale_after_intervals: float, refresh_s: float = 0.0
+    ) -> None:
         self.source, self.monitor = source, monitor
         # A source faster than the panel's refresh is judged at the refresh's pace.
         self.stale_after_s = stale_after_intervals * max(source.interval_s, refresh_s)
@@ -65,10 +66,12 @@ class FeedRunner:
         recent = self.source.warnings.recent
         scenarios = tuple(sorted(self.source.simulator.scenarios)) if isinstance(self.source, SimSource) else ()
         return FeedStatus(
-            spec=self.source.spec, warnings=self.source.warnings.count,
+            spec=self.source.spec,
+            warnings=self.source.warnings.count,
             last_warning=f"{recent[-1].line}: {recent[-1].reason}" if recent else None,
             stale_since=datetime.fromtimestamp(since, UTC) if stale else None,
-            scenarios=scenarios, failure=self.failure,
+            scenarios=scenarios,
+            failure=self.failure,
         )
 
     def _run(self) -> None:
@@ -109,15 +112,24 @@ def chosen_feed(config: Config, spec: str | None = None) -> str:
     return (spec or config.queue.feed).strip()
 
 
-def open_feed(config: Config, spec: str | None = None, db: Database | None = None,
-              shift: Callable[[], ShiftInfo | None] = lambda: None, seed: int | None = None) -> FeedRunner:
+def open_feed(
+    config: Config,
+    spec: str | None = None,
+    db: Database | None = None,
+    shift: Callable[[], ShiftInfo | None] = lambda: None,
+    seed: int | None = None,
+) -> FeedRunner:
     """A runner (not started) for the source `spec` names, default the configured one;
     a UserError when neither names one."""
     settings = config.queue
     chosen = chosen_feed(config, spec)
     if not chosen:
-        raise UserError(_("no queue feed is configured: set queue.feed in the configuration file "
-                          "or pass --feed (sim, file:PATH or an http(s):// URL)"))
+        raise UserError(
+            _(
+                "no queue feed is configured: set queue.feed in the configuration file "
+                "or pass --feed (sim, file:PATH or an http(s):// URL)"
+            )
+        )
     source = open_source(chosen, settings, config.zone, seed=seed)
     monitor = QueueMonitor(config, db, shift, simulated=isinstance(source, SimSource))
     return FeedRunner(source, monitor, settings.stale_after_intervals, settings.refresh_s)

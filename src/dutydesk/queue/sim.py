@@ -40,8 +40,16 @@ class _SimQueue:
 
 
 class Simulator:
-    def __init__(self, settings: QueueSimulator, zone: ZoneInfo, start: datetime, *,
-                 seed: int | None = None, step_s: float = 1.0, queues: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: QueueSimulator,
+        zone: ZoneInfo,
+        start: datetime,
+        *,
+        seed: int | None = None,
+        step_s: float = 1.0,
+        queues: list[str] | None = None,
+    ) -> None:
         self.settings, self.zone, self.step = settings, zone, timedelta(seconds=step_s)
         self.now = start
         self.random = random.Random(seed)

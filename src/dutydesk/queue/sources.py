@@ -42,8 +42,9 @@ class SimSource:
     """The simulator, paced: first `warm_up_steps` at once (so the panel opens on figures,
     not on zeros), then one step per `interval_s / speed` seconds."""
 
-    def __init__(self, simulator: Simulator, interval_s: float, speed: float, spec: str = "sim",
-                 warm_up_steps: int = 0) -> None:
+    def __init__(
+        self, simulator: Simulator, interval_s: float, speed: float, spec: str = "sim", warm_up_steps: int = 0
+    ) -> None:
         self.simulator, self.speed, self.spec = simulator, speed, spec
         self.interval_s = interval_s / speed
         self.warm_up_steps = warm_up_steps
@@ -177,8 +178,9 @@ class HttpSource:
         return snapshots
 
 
-def open_source(spec: str, settings: QueueSettings, zone: ZoneInfo, *, seed: int | None = None,
-                start: datetime | None = None) -> FeedSource:
+def open_source(
+    spec: str, settings: QueueSettings, zone: ZoneInfo, *, seed: int | None = None, start: datetime | None = None
+) -> FeedSource:
     """The source a spec names; a UserError for a spec that names none."""
     spec = spec.strip()
     if spec == "sim" or spec.startswith("sim:"):
@@ -187,13 +189,12 @@ def open_source(spec: str, settings: QueueSettings, zone: ZoneInfo, *, seed: int
         return FileSource(Path(spec[5:]).expanduser(), settings)
     if spec.startswith(("http://", "https://")):
         return HttpSource(spec, settings)
-    raise UserError(
-        _("unknown feed {spec!r}: use sim, file:PATH or an http(s):// URL").format(spec=spec)
-    )
+    raise UserError(_("unknown feed {spec!r}: use sim, file:PATH or an http(s):// URL").format(spec=spec))
 
 
-def _sim_source(spec: str, settings: QueueSettings, zone: ZoneInfo, seed: int | None,
-                start: datetime | None) -> SimSource:
+def _sim_source(
+    spec: str, settings: QueueSettings, zone: ZoneInfo, seed: int | None, start: datetime | None
+) -> SimSource:
     options = dict(item.partition("=")[::2] for item in spec[4:].split(",") if item)
     unknown = set(options) - {"seed", "speed", "scenario"}
     if unknown:
@@ -211,7 +212,9 @@ def _sim_source(spec: str, settings: QueueSettings, zone: ZoneInfo, seed: int | 
     for scenario in filter(None, options.get("scenario", "").split("+")):
         if scenario not in SCENARIOS:
             raise UserError(
-                _("unknown scenario {name!r}: choose one of {choices}").format(name=scenario, choices=", ".join(SCENARIOS))
+                _("unknown scenario {name!r}: choose one of {choices}").format(
+                    name=scenario, choices=", ".join(SCENARIOS)
+                )
             )
         simulator.toggle(scenario)
     return SimSource(simulator, settings.refresh_s, speed, spec, warm_up_steps)

@@ -35,9 +35,19 @@ def _add_search_index(connection: Connection) -> None:
 
 # Tables that came with schema version 3; each later version lists its own.
 VERSION_3_TABLES = (
-    "handover", "handover_answer", "handover_carried", "handover_signature", "signing_key",
-    "pin_guard", "incident", "incident_step", "incident_event", "follow_up",
-    "follow_up_event", "queue_interval", "queue_alert",
+    "handover",
+    "handover_answer",
+    "handover_carried",
+    "handover_signature",
+    "signing_key",
+    "pin_guard",
+    "incident",
+    "incident_step",
+    "incident_event",
+    "follow_up",
+    "follow_up_event",
+    "queue_interval",
+    "queue_alert",
 )
 
 
@@ -122,9 +132,7 @@ def _server_schema_version(engine: Engine) -> int | None:
             return None
         if Meta.__tablename__ not in tables:
             raise DatabaseRefused(_("this database is not a dutydesk database"))
-        value = connection.execute(
-            select(Meta.value).where(Meta.key == "schema_version")
-        ).scalar_one_or_none()
+        value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar_one_or_none()
     return int(value) if value and value.isdigit() else 0
 
 

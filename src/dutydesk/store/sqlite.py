@@ -46,16 +46,12 @@ def stored_schema_version(path: Path) -> int | None:
                 return None
             if META_TABLE not in tables:
                 raise DatabaseRefused(_("{path} is not a dutydesk database").format(path=path))
-            row = connection.execute(
-                f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
-            ).fetchone()
+            row = connection.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'").fetchone()
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
         raise DatabaseRefused(
-            _("{path} is damaged or unreadable ({reason}); it was left untouched").format(
-                path=path, reason=error
-            )
+            _("{path} is damaged or unreadable ({reason}); it was left untouched").format(path=path, reason=error)
         ) from None
     if row is None or not str(row[0]).isdigit():
         raise DatabaseRefused(_("{path} has no valid schema version").format(path=path))
@@ -81,10 +77,7 @@ def install_search_and_guards(connection: Connection) -> None:
     bigram form of each text, not the text itself; dutydesk fills it when it writes.
     """
     connection.execute(
-        text(
-            "CREATE VIRTUAL TABLE log_search USING fts5("
-            "body, content='', tokenize='unicode61 remove_diacritics 2')"
-        )
+        text("CREATE VIRTUAL TABLE log_search USING fts5(body, content='', tokenize='unicode61 remove_diacritics 2')")
     )
     rows = connection.execute(text("SELECT id, text FROM log_entry")).all()
     index_log_entries(connection, rows)
@@ -100,9 +93,7 @@ def install_search_and_guards(connection: Connection) -> None:
 def index_log_entries(connection: Connection, rows: Iterable[tuple[int, str]]) -> None:
     parameters = [{"id": entry_id, "body": index_text(body)} for entry_id, body in rows]
     if parameters:
-        connection.execute(
-            text("INSERT INTO log_search (rowid, body) VALUES (:id, :body)"), parameters
-        )
+        connection.execute(text("INSERT INTO log_search (rowid, body) VALUES (:id, :body)"), parameters)
 
 
 def search_matches(match_expression: str) -> TextClause:

@@ -21,9 +21,9 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
+from dutydesk.tui.screens.followups import FollowUpsScreen
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
-from dutydesk.tui.screens.followups import FollowUpsScreen
 from dutydesk.tui.screens.playbooks import PlaybooksScreen
 from dutydesk.tui.screens.queue import QueueFeedService, QueueScreen
 
@@ -43,8 +43,7 @@ class DutydeskApp(App[None]):
     MODES = {mode: screen for mode, _key, _label, screen in MAIN_SCREENS}
     DEFAULT_MODE = "log"
     BINDINGS = [
-        Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}")
-        for mode, key, label, _screen in MAIN_SCREENS
+        Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}") for mode, key, label, _screen in MAIN_SCREENS
     ] + [
         Binding("e", "export", N_("Export"), id="export"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
@@ -96,9 +95,7 @@ class DutydeskApp(App[None]):
 
     def action_open_shift(self, supervisor: str | None = None) -> None:
         if self.shift is not None:
-            self.notify(
-                _("shift #{id} is already open").format(id=self.shift.id), severity="warning"
-            )
+            self.notify(_("shift #{id} is already open").format(id=self.shift.id), severity="warning")
             return
         self.push_screen(OpenShiftScreen(supervisor), self._shift_opened)
 
@@ -111,21 +108,22 @@ class DutydeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
         for mode, _key, label, _screen in MAIN_SCREENS:
-            yield SystemCommand(_(label), _("Show the {screen} screen").format(screen=_(label)),
-                                lambda mode=mode: self.switch_mode(mode))
-        yield SystemCommand(_("Add log entry"), _("Type a new entry in the duty log"),
-                            lambda: self._on_log("add"))
-        yield SystemCommand(_("Search log"), _("Find words in the log of every shift"),
-                            lambda: self._on_log("search"))
-        yield SystemCommand(_("Correct entry"), _("Correct the selected log entry"),
-                            lambda: self._on_log("correct"))
-        yield SystemCommand(_("Load older entries"), _("Show the next page of the shift's log"),
-                            lambda: self._on_log("older"))
+            yield SystemCommand(
+                _(label),
+                _("Show the {screen} screen").format(screen=_(label)),
+                lambda mode=mode: self.switch_mode(mode),
+            )
+        yield SystemCommand(_("Add log entry"), _("Type a new entry in the duty log"), lambda: self._on_log("add"))
+        yield SystemCommand(_("Search log"), _("Find words in the log of every shift"), lambda: self._on_log("search"))
+        yield SystemCommand(_("Correct entry"), _("Correct the selected log entry"), lambda: self._on_log("correct"))
+        yield SystemCommand(
+            _("Load older entries"), _("Show the next page of the shift's log"), lambda: self._on_log("older")
+        )
         if self.shift is None:
-            yield SystemCommand(_("Open shift"), _("Open a shift for a supervisor and a team"),
-                                self.action_open_shift)
-        yield SystemCommand(_("Export shift summary"), _("Preview the shift summary as Markdown and save it"),
-                            self.action_export)
+            yield SystemCommand(_("Open shift"), _("Open a shift for a supervisor and a team"), self.action_open_shift)
+        yield SystemCommand(
+            _("Export shift summary"), _("Preview the shift summary as Markdown and save it"), self.action_export
+        )
         yield SystemCommand(_("Quit"), _("Leave dutydesk (everything is already saved)"), self.exit)
         for command in super().get_system_commands(screen):
             if command.title != "Quit":

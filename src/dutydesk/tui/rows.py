@@ -96,9 +96,14 @@ def fit(text: Text, width: int) -> Text:
 
 
 def columns(
-    config: Config, entries: list[LogEntryView], table_width: int, *, show_shift: bool = False,
+    config: Config,
+    entries: list[LogEntryView],
+    table_width: int,
+    *,
+    show_shift: bool = False,
 ) -> list[ColumnSpec]:
     """Columns sized to what they hold; the text column takes the rest of the width."""
+
     def widest(values: list[str], title: str, cap: int = 40) -> int:
         return min(cap, max([cell_len(title), *(cell_len(value) for value in values)]))
 
@@ -107,12 +112,16 @@ def columns(
     if show_shift:
         specs.append(ColumnSpec("shift", _("Shift"), widest([f"#{e.shift_id}" for e in entries], _("Shift"))))
     specs.append(
-        ColumnSpec("category", _("Category"),
-                   widest([category_label(config, c.key) for c in config.log.categories], _("Category"), 18))
+        ColumnSpec(
+            "category",
+            _("Category"),
+            widest([category_label(config, c.key) for c in config.log.categories], _("Category"), 18),
+        )
     )
     specs.append(
-        ColumnSpec("severity", _("Severity"),
-                   widest([f"▲ {severity_label(key)}" for key in SEVERITY_SYMBOL], _("Severity")))
+        ColumnSpec(
+            "severity", _("Severity"), widest([f"▲ {severity_label(key)}" for key in SEVERITY_SYMBOL], _("Severity"))
+        )
     )
     specs.append(ColumnSpec("author", _("Author"), widest([e.author_display for e in entries], _("Author"), 14)))
     # Each column has one cell of padding either side; keep 2 cells for the scrollbar.
@@ -122,7 +131,9 @@ def columns(
 
 
 def cells(
-    entry: LogEntryView, config: Config, specs: list[ColumnSpec],
+    entry: LogEntryView,
+    config: Config,
+    specs: list[ColumnSpec],
     spans: list[tuple[int, int]] | None = None,
 ) -> list[Text]:
     dim = entry.superseded_by is not None
@@ -155,7 +166,7 @@ def detail(entry: LogEntryView, config: Config, spans: list[tuple[int, int]] | N
         )
     )
     heading.append_text(severity_text(entry.severity, aligned=False))
-    heading.append(" · {author} · ".format(author=entry.author_display))
+    heading.append(f" · {entry.author_display} · ")
     heading.append(_("shift #{id}").format(id=entry.shift_id))
     if entry.supersedes is not None:
         heading.append("   ")

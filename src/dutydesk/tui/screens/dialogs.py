@@ -26,7 +26,6 @@ from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time, slot_label
 
-
 T = TypeVar("T")
 
 
@@ -51,8 +50,11 @@ class AddSupervisorScreen(Dialog[SupervisorInfo]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = _("Add yourself as supervisor")
-            yield Static(_("No supervisor is registered yet. Your PIN will be asked when you sign a handover."),
-                         classes="dialog-help", markup=False)
+            yield Static(
+                _("No supervisor is registered yet. Your PIN will be asked when you sign a handover."),
+                classes="dialog-help",
+                markup=False,
+            )
             yield Label(_("Name (login, no spaces)"), markup=False)
             yield Input(id="name", compact=True, max_length=40)
             yield Label(_("Display name"), markup=False)
@@ -141,9 +143,7 @@ class OpenShiftScreen(Dialog[ShiftInfo]):
             return
         name = choices.get_option_at_index(choices.highlighted).id
         assert name is not None
-        opened = attempt(
-            self, lambda: shifts.open_shift(self.context.db, self.context.config, name, event.value)
-        )
+        opened = attempt(self, lambda: shifts.open_shift(self.context.db, self.context.config, name, event.value))
         if opened is not None:
             self.dismiss(opened)
 
@@ -186,8 +186,6 @@ class CorrectEntryScreen(Dialog[LogEntryView]):
         if text == self.entry.text:
             self.notify(_("the text is unchanged: edit it or press Escape"), severity="warning")
             return
-        saved = attempt(
-            self, lambda: log.correct_entry(self.context.db, self.context.config, self.entry.id, text)
-        )
+        saved = attempt(self, lambda: log.correct_entry(self.context.db, self.context.config, self.entry.id, text))
         if saved is not None:
             self.dismiss(saved)

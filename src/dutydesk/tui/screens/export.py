@@ -80,8 +80,9 @@ class ExportScreen(DeskScreen):
     async def show_summary(self, shift: ShiftInfo, text: str, preview: str) -> None:
         self.shift, self.text = shift, text
         await self.preview.document.update(preview)
-        self.status.update(_("Shift #{id} · s: save to {path}").format(
-            id=shift.id, path=self.context.config.export.directory()))
+        self.status.update(
+            _("Shift #{id} · s: save to {path}").format(id=shift.id, path=self.context.config.export.directory())
+        )
         self.preview.focus()
         if self.save_when_ready:
             self.action_save()

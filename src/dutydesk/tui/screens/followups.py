@@ -119,8 +119,15 @@ class FollowUpsScreen(DeskScreen):
         table, now = self.table, clock.utcnow()
         chosen = select if select is not None else self.selected_id()
         table.clear(columns=True)
-        titles = {"id": "#", "kind": _("Kind"), "title": _("Title"), "priority": _("Priority"),
-                  "owner": _("Owner"), "due": _("Due"), "late": _("Late / left")}
+        titles = {
+            "id": "#",
+            "kind": _("Kind"),
+            "title": _("Title"),
+            "priority": _("Priority"),
+            "owner": _("Owner"),
+            "due": _("Due"),
+            "late": _("Late / left"),
+        }
 
         def widest(values: list[str], key: str, cap: int = 20) -> int:
             return min(cap, max(cell_len(value) for value in [*values, titles[key]]))
@@ -131,8 +138,9 @@ class FollowUpsScreen(DeskScreen):
             "priority": widest([label(PRIORITIES, key) for key in PRIORITIES], "priority"),
             "owner": widest([item.owner for item in self.items], "owner", 14),
             "due": widest(["11-26 10:00"], "due"),
-            "late": widest([_("{late} late").format(late=followups.late_text(now - timedelta(hours=23, minutes=59), now))],
-                           "late"),
+            "late": widest(
+                [_("{late} late").format(late=followups.late_text(now - timedelta(hours=23, minutes=59), now))], "late"
+            ),
         }
         width = table.size.width or self.size.width
         if width < WIDE:  # the kind is in the detail below; the title needs the room
@@ -159,7 +167,11 @@ class FollowUpsScreen(DeskScreen):
             timing = Text(_("{late} late").format(late=followups.late_text(item.due_at, now)), style=LATE_STYLE)
         else:
             timing = Text(_("in {left}").format(left=followups.late_text(now, item.due_at)), style="dim")
-        due_pattern = "%H:%M" if item.due_at.astimezone(self.config.zone).date() == now.astimezone(self.config.zone).date() else "%m-%d %H:%M"
+        due_pattern = (
+            "%H:%M"
+            if item.due_at.astimezone(self.config.zone).date() == now.astimezone(self.config.zone).date()
+            else "%m-%d %H:%M"
+        )
         values = {
             "id": Text(str(item.id), style="dim", justify="right"),
             "kind": Text(label(KINDS, item.kind)),
@@ -201,8 +213,11 @@ class FollowUpsScreen(DeskScreen):
         detail = self.query_one("#followup-detail", Static)
         item = self.selected()
         if item is None:
-            detail.update(Text(_("Nothing to follow up. Press a to add a ticket, complaint or other item.")
-                               if self.loaded else ""))
+            detail.update(
+                Text(
+                    _("Nothing to follow up. Press a to add a ticket, complaint or other item.") if self.loaded else ""
+                )
+            )
             return
         full = self.detail_view if self.detail_view is not None and self.detail_view.id == item.id else None
         if full is None:
@@ -250,8 +265,10 @@ class FollowUpsScreen(DeskScreen):
         self._ask(AskText(_("Note on follow-up #{id}"), _("Note")), followups.add_note)
 
     def action_chase(self) -> None:
-        self._ask(AskText(_("Chase follow-up #{id}"), _("Who was chased and what they said (optional)"),
-                          required=False), followups.chase)
+        self._ask(
+            AskText(_("Chase follow-up #{id}"), _("Who was chased and what they said (optional)"), required=False),
+            followups.chase,
+        )
 
     def action_close_item(self) -> None:
         self._ask(AskText(_("Close follow-up #{id}"), _("Resolution (required)")), followups.close_followup)
@@ -306,23 +323,54 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
         config = self.context.config
         with Vertical(classes="dialog dialog-wide") as box:
             box.border_title = _("Add a follow-up")
-            yield from self.field(_("Kind"), Select(
-                [(label(KINDS, key), key) for key in KINDS], value="ticket", allow_blank=False, id="kind", compact=True))
+            yield from self.field(
+                _("Kind"),
+                Select(
+                    [(label(KINDS, key), key) for key in KINDS],
+                    value="ticket",
+                    allow_blank=False,
+                    id="kind",
+                    compact=True,
+                ),
+            )
             yield from self.field(_("Title"), Input(id="title", compact=True))
             yield from self.field(_("Details"), Input(id="details", compact=True))
-            yield from self.field(_("Customer"), Input(id="customer", compact=True, placeholder=_("name, phone, account")))
+            yield from self.field(
+                _("Customer"), Input(id="customer", compact=True, placeholder=_("name, phone, account"))
+            )
             yield from self.field(_("Owner dept."), Input(id="owner", compact=True))
-            yield from self.field(_("Priority"), Select(
-                [(label(PRIORITIES, key), key) for key in PRIORITIES], value="normal", allow_blank=False,
-                id="priority", compact=True))
-            yield from self.field(_("Due"), Input(id="due", compact=True,
-                                                  placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00 · empty: by kind")))
-            yield from self.field(_("Urgency"), Select(
-                [(str(u.label), key) for key, u in config.followups.complaint_urgency.items()],
-                value="general", allow_blank=False, id="urgency", compact=True), complaint=True)
-            yield from self.field(_("Complaint type"), Select(
-                [(str(t.label), t.key) for t in config.followups.complaint_types], id="complaint-type", compact=True),
-                complaint=True)
+            yield from self.field(
+                _("Priority"),
+                Select(
+                    [(label(PRIORITIES, key), key) for key in PRIORITIES],
+                    value="normal",
+                    allow_blank=False,
+                    id="priority",
+                    compact=True,
+                ),
+            )
+            yield from self.field(
+                _("Due"),
+                Input(id="due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00 · empty: by kind")),
+            )
+            yield from self.field(
+                _("Urgency"),
+                Select(
+                    [(str(u.label), key) for key, u in config.followups.complaint_urgency.items()],
+                    value="general",
+                    allow_blank=False,
+                    id="urgency",
+                    compact=True,
+                ),
+                complaint=True,
+            )
+            yield from self.field(
+                _("Complaint type"),
+                Select(
+                    [(str(t.label), t.key) for t in config.followups.complaint_types], id="complaint-type", compact=True
+                ),
+                complaint=True,
+            )
             yield Static(_("Enter: next field · Ctrl+S: save · Escape: cancel"), classes="dialog-keys", markup=False)
 
     def field(self, title: str, widget: Input | Select, complaint: bool = False) -> ComposeResult:  # type: ignore[type-arg]
@@ -357,9 +405,15 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             if due is not None and due < now:
                 self.notify(_("the due time is already past: saved as overdue"), severity="warning")
             return followups.add_followup(
-                self.context.db, config, values["title"], kind, details=values["details"],
-                customer=values["customer"], owner=values["owner"],
-                priority=str(self.query_one("#priority", Select).value), due=due,
+                self.context.db,
+                config,
+                values["title"],
+                kind,
+                details=values["details"],
+                customer=values["customer"],
+                owner=values["owner"],
+                priority=str(self.query_one("#priority", Select).value),
+                due=due,
                 urgency=str(self.query_one("#urgency", Select).value) if complaint else None,
                 complaint_type=str(complaint_type) if complaint and complaint_type != Select.NULL else None,
                 now=now,
@@ -381,8 +435,10 @@ class ChangeDueScreen(Dialog[FollowUpView]):
         config = self.context.config
         with Vertical(classes="dialog") as box:
             box.border_title = _("Change the due time of #{id}").format(id=self.item.id)
-            yield Static(Text(_("Now due {time}").format(time=local_time(self.item.due_at, config, "%Y-%m-%d %H:%M"))),
-                         classes="dialog-help")
+            yield Static(
+                Text(_("Now due {time}").format(time=local_time(self.item.due_at, config, "%Y-%m-%d %H:%M"))),
+                classes="dialog-help",
+            )
             yield Label(_("New due time"), markup=False)
             yield Input(id="new-due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00"))
             yield Label(_("Reason (required)"), markup=False)
@@ -402,7 +458,9 @@ class ChangeDueScreen(Dialog[FollowUpView]):
 
         def change() -> FollowUpView:
             config = self.context.config
-            return followups.change_due(self.context.db, config, self.item.id, followups.parse_due(due_text, config), reason)
+            return followups.change_due(
+                self.context.db, config, self.item.id, followups.parse_due(due_text, config), reason
+            )
 
         changed = attempt(self, change)
         if changed is not None:

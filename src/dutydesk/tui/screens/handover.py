@@ -35,8 +35,14 @@ from dutydesk.tui.widgets.header import DutyHeader
 
 STATUS_WIDTH = 10
 MIN_NOTE_WIDTH = 24
-STATUS_STYLE = {"ok": "green", "stable": "green", "issue": "bold #ff5f5f", "unstable": "bold #ff5f5f",
-                "watch": "bold #ffaf00", "na": "dim"}
+STATUS_STYLE = {
+    "ok": "green",
+    "stable": "green",
+    "issue": "bold #ff5f5f",
+    "unstable": "bold #ff5f5f",
+    "watch": "bold #ffaf00",
+    "na": "dim",
+}
 
 
 @dataclass(frozen=True)
@@ -150,8 +156,9 @@ class HandoverScreen(DeskScreen):
             for item in view.items:
                 if item.section != section:
                     section = item.section
-                    table.add_row(Text(item.section_label, style="bold underline"), Text(""), Text(""),
-                                  key=f"section:{section}")
+                    table.add_row(
+                        Text(item.section_label, style="bold underline"), Text(""), Text(""), key=f"section:{section}"
+                    )
                 table.add_row(*_item_cells(item), key=f"item:{item.key}")
                 for carried in (c for c in view.carried if c.item_key == item.key):
                     table.add_row(*_carried_cells(carried, self.context), key=f"carried:{carried.number}")
@@ -171,16 +178,19 @@ class HandoverScreen(DeskScreen):
             if self.shift is None:
                 status.update(Text(_("No shift is open")))
             else:
-                status.update(Text(_("Not started for shift #{id}: press n to start the handover").format(
-                    id=self.shift.id)))
+                status.update(
+                    Text(_("Not started for shift #{id}: press n to start the handover").format(id=self.shift.id))
+                )
             return
         answered, required = view.progress()
         line = _("#{id} · {answered} of {required} required answered").format(
-            id=view.id, answered=answered, required=required)
+            id=view.id, answered=answered, required=required
+        )
         if view.carried:
             confirmed = len(view.carried) - len(view.unconfirmed())
             line += " · " + _("{confirmed} of {count} carried-over confirmed").format(
-                confirmed=confirmed, count=len(view.carried))
+                confirmed=confirmed, count=len(view.carried)
+            )
         if self.viewing_past:
             line += " · " + _("read-only, Escape: back")
         status.update(Text(line))
@@ -197,8 +207,9 @@ class HandoverScreen(DeskScreen):
             if signature is None:
                 line.append(_("not signed"), style="dim")
             else:
-                line.append(f"✔ {signature.supervisor} {local_time(signature.signed_at, self.context.config)}",
-                            style="green")
+                line.append(
+                    f"✔ {signature.supervisor} {local_time(signature.signed_at, self.context.config)}", style="green"
+                )
             line.append("   ")
         report = self.loaded.report if self.loaded else None
         if report is not None:
@@ -213,8 +224,14 @@ class HandoverScreen(DeskScreen):
     def show_detail(self) -> None:
         detail, view = self.query_one("#handover-detail", Static), self.handover
         if view is None:
-            detail.update(Text(_("The handover checklist is answered here, read back by the incoming "
-                                 "supervisor, then signed by both.")))
+            detail.update(
+                Text(
+                    _(
+                        "The handover checklist is answered here, read back by the incoming "
+                        "supervisor, then signed by both."
+                    )
+                )
+            )
             return
         item, carried, key = self.selected_item(), self.selected_carried(), self.selected_key() or ""
         text = Text()
@@ -230,9 +247,12 @@ class HandoverScreen(DeskScreen):
                 heading = _("Carried over from the duty log, {time}:").format(time=when)
             text.append(heading + "\n", style="bold")
             text.append(carried.text + "\n")
-            text.append(_("c: confirm (read-back by the incoming supervisor)") if carried.confirmed_at is None
-                        else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
-                        style="dim")
+            text.append(
+                _("c: confirm (read-back by the incoming supervisor)")
+                if carried.confirmed_at is None
+                else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
+                style="dim",
+            )
         elif item is not None:
             text.append(item.label + "\n", style="bold")
             if item.note:
@@ -300,8 +320,10 @@ class HandoverScreen(DeskScreen):
     # -- answering -----------------------------------------------------------------------
 
     def action_start(self) -> None:
-        started = attempt(self, lambda: ho.start_handover(self.context.db, self.context.config,
-                                                          self.shift.team if self.shift else None))
+        started = attempt(
+            self,
+            lambda: ho.start_handover(self.context.db, self.context.config, self.shift.team if self.shift else None),
+        )
         if started is not None:
             self.show_view(started)
             self.table.focus()
@@ -322,8 +344,7 @@ class HandoverScreen(DeskScreen):
             self.action_answer(status if status in ho.statuses_for(item.kind) else None)
             return
         handover_id = self.handover.id
-        self._changed(attempt(self, lambda: ho.answer_item(self.context.db, handover_id, item.key, status,
-                                                           item.note)))
+        self._changed(attempt(self, lambda: ho.answer_item(self.context.db, handover_id, item.key, status, item.note)))
 
     def action_confirm(self) -> None:
         carried = self.selected_carried()
@@ -358,8 +379,11 @@ class HandoverScreen(DeskScreen):
             # The shift changed hands: keep the signed record in view until Escape.
             self.viewing_past = True
             self.app.shift = self.app.find_open_shift()  # type: ignore[attr-defined]
-            self.notify(_("Handover #{id} signed by both: shift #{shift} is open").format(
-                id=view.id, shift=view.incoming_shift_id))
+            self.notify(
+                _("Handover #{id} signed by both: shift #{shift} is open").format(
+                    id=view.id, shift=view.incoming_shift_id
+                )
+            )
         else:
             self.notify(_("Signed by the outgoing supervisor; now the incoming one signs (s)"))
         self.show_view(view)
@@ -430,8 +454,9 @@ class AnswerDialog(Dialog[HandoverView]):
             yield OptionList(*[Option(_(label), id=key) for key, label in statuses.items()], id="answer-status")
             yield Label(_("Note"), markup=False)
             yield TextArea(self.item.note, id="answer-note", soft_wrap=True, show_line_numbers=False)
-            yield Static(_("↑↓ status · Tab: note · Ctrl+S: save · Escape: cancel"), classes="dialog-keys",
-                         markup=False)
+            yield Static(
+                _("↑↓ status · Tab: note · Ctrl+S: save · Escape: cancel"), classes="dialog-keys", markup=False
+            )
 
     def on_mount(self) -> None:
         choices = self.query_one("#answer-status", OptionList)
@@ -507,8 +532,9 @@ class SignDialog(Dialog[HandoverView]):
         assert name is not None
         pin = pin_field.value
         pin_field.value = ""  # never left on screen, right or wrong
-        signed = attempt(self, lambda: ho.sign_handover(self.context.db, self.context.config, self.view.id,
-                                                        self.role, name, pin))
+        signed = attempt(
+            self, lambda: ho.sign_handover(self.context.db, self.context.config, self.view.id, self.role, name, pin)
+        )
         if signed is not None:
             self.dismiss(signed)
 
@@ -523,13 +549,17 @@ class PastHandoversDialog(Dialog[HandoverView]):
         with Vertical(classes="dialog dialog-wide") as box:
             box.border_title = _("Past handovers")
             yield OptionList(
-                *[Option(f"#{h.id}  {h.team}  {local_time(h.started_at, config, '%Y-%m-%d %H:%M')}  "
-                         f"{' → '.join(s.supervisor for s in h.signatures) or _('not signed')}", id=str(h.id))
-                  for h in found],
+                *[
+                    Option(
+                        f"#{h.id}  {h.team}  {local_time(h.started_at, config, '%Y-%m-%d %H:%M')}  "
+                        f"{' → '.join(s.supervisor for s in h.signatures) or _('not signed')}",
+                        id=str(h.id),
+                    )
+                    for h in found
+                ],
                 id="past",
             )
-            yield Static(_("↑↓ choose · Enter: open read-only · Escape: cancel"), classes="dialog-keys",
-                         markup=False)
+            yield Static(_("↑↓ choose · Enter: open read-only · Escape: cancel"), classes="dialog-keys", markup=False)
 
     @on(OptionList.OptionSelected, "#past")
     def chosen(self, event: OptionList.OptionSelected) -> None:

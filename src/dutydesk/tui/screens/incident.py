@@ -30,14 +30,26 @@ from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
 STATE_STYLE = {"amber": "bold #ffaf00", "red": "bold #ff5f5f", "done": "dim green", "due": "", "none": "dim"}
-EVENT_STYLE = {"start": "bold", "close": "bold", "level": "bold #ffaf00", "escalation": "bold cyan", "review": "magenta"}
+EVENT_STYLE = {
+    "start": "bold",
+    "close": "bold",
+    "level": "bold #ffaf00",
+    "escalation": "bold cyan",
+    "review": "magenta",
+}
 
 
 class AskText(Dialog[str]):
     """One line of text: a note, a summary, a reason. Empty text is refused where required."""
 
     def __init__(
-        self, title: str, label: str, *, help_text: str = "", value: str = "", required: bool = True,
+        self,
+        title: str,
+        label: str,
+        *,
+        help_text: str = "",
+        value: str = "",
+        required: bool = True,
         digits: bool = False,
     ) -> None:
         super().__init__()
@@ -209,7 +221,8 @@ class IncidentScreen(DeskScreen):
             line.append(_("closed {time}").format(time=local_time(view.closed_at, self.config)), style="bold green")
         else:
             state = incidents.deadline_state(
-                view.started_at, view.respond_by, None, now, self.config.incidents.amber_fraction)
+                view.started_at, view.respond_by, None, now, self.config.incidents.amber_fraction
+            )
             line.append(
                 _("respond by {time} ({left})").format(
                     time=local_time(view.respond_by, self.config), left=incidents.countdown(view.respond_by, now)
@@ -312,8 +325,11 @@ class IncidentScreen(DeskScreen):
         assert self.view is not None
         contacts = "  ".join(f"{c.role} {c.name}".strip() for c in self.view.contacts)
         self.app.push_screen(
-            AskText(_("Escalate incident #{number}").format(number=self.number),
-                    _("Who was told, how, and what was said"), help_text=contacts),
+            AskText(
+                _("Escalate incident #{number}").format(number=self.number),
+                _("Who was told, how, and what was said"),
+                help_text=contacts,
+            ),
             lambda text: self._write(lambda: incidents.escalate(self.context.db, self.number, text), text),
         )
 
@@ -323,12 +339,16 @@ class IncidentScreen(DeskScreen):
                 return
             shift = self.require_shift()
             if shift is not None:
-                self._write(lambda: incidents.change_level(
-                    self.context.db, self.config, shift, self.number, int(text)), text)
+                self._write(
+                    lambda: incidents.change_level(self.context.db, self.config, shift, self.number, int(text)), text
+                )
 
         self.app.push_screen(
-            AskText(_("Change the level of incident #{number}").format(number=self.number),
-                    _("New level (1 is the most severe)"), digits=True),
+            AskText(
+                _("Change the level of incident #{number}").format(number=self.number),
+                _("New level (1 is the most severe)"),
+                digits=True,
+            ),
             change,
         )
 
@@ -336,12 +356,15 @@ class IncidentScreen(DeskScreen):
         def close(text: str | None) -> None:
             shift = self.require_shift() if text else None
             if shift is not None and text:
-                self._write(lambda: incidents.close_incident(
-                    self.context.db, self.config, shift, self.number, text), text)
+                self._write(
+                    lambda: incidents.close_incident(self.context.db, self.config, shift, self.number, text), text
+                )
 
         self.app.push_screen(
-            AskText(_("Close incident #{number}").format(number=self.number),
-                    _("Summary: what happened, what was done, the result (required)")),
+            AskText(
+                _("Close incident #{number}").format(number=self.number),
+                _("Summary: what happened, what was done, the result (required)"),
+            ),
             close,
         )
 
@@ -404,7 +427,8 @@ class StartIncidentScreen(Dialog[IncidentView]):
             self.notify(_("No shift is open: open one first (it records this in the duty log)"), severity="error")
             return
         note = event.value if event.value.strip() else None
-        started = attempt(self, lambda: incidents.start_incident(
-            self.context.db, self.context.config, shift, self.playbook, note))
+        started = attempt(
+            self, lambda: incidents.start_incident(self.context.db, self.context.config, shift, self.playbook, note)
+        )
         if started is not None:
             self.dismiss(started)

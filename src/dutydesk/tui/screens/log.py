@@ -104,7 +104,8 @@ class LogScreen(DeskScreen):
         with Horizontal(id="search-bar"):
             yield Label(_("Search"), id="search-label", markup=False)
             yield Input(
-                id="search", compact=True,
+                id="search",
+                compact=True,
                 placeholder=_("words to find in the log of every shift · Enter: search · Escape: back"),
             )
         with Horizontal(id="quick-add-bar"):
@@ -180,7 +181,9 @@ class LogScreen(DeskScreen):
         chosen = select if select is not None else self.selected_id()
         self.laid_out_width = self.size.width
         specs = rows.columns(
-            self.config, [entry for entry, _spans in items], table.size.width or self.size.width,
+            self.config,
+            [entry for entry, _spans in items],
+            table.size.width or self.size.width,
             show_shift=self.query_text is not None,
         )
         table.clear(columns=True)
@@ -308,9 +311,7 @@ class LogScreen(DeskScreen):
         def write() -> LogEntryView:
             # The shift may have been closed from another console since it was read.
             current = shifts.get_shift(self.context.db, shift.id)
-            return log.add_entry(
-                self.context.db, self.config, current, text, category=category, severity=severity
-            )
+            return log.add_entry(self.context.db, self.config, current, text, category=category, severity=severity)
 
         entry = attempt(self, write)
         if entry is None:

@@ -206,7 +206,9 @@ class PlaybooksScreen(DeskScreen):
         elif isinstance(item, BrokenPlaybook):
             text = Text(_("This playbook file cannot be used:") + "\n\n", style="bold #ff5f5f")
             text.append(item.reason)
-            text.append("\n\n" + _("Fix the file, then press r. `dutydesk playbook check` lists every error."), style="dim")
+            text.append(
+                "\n\n" + _("Fix the file, then press r. `dutydesk playbook check` lists every error."), style="dim"
+            )
             preview.update(text)
         elif isinstance(item, IncidentView):
             preview.update(self.incident_preview(item))
@@ -215,8 +217,12 @@ class PlaybooksScreen(DeskScreen):
 
     def incident_preview(self, incident: IncidentView) -> Text:
         text = Text(f"#{incident.number} {incident.title}\n", style="bold")
-        text.append(_("Started {time} · level {level}").format(
-            time=local_time(incident.started_at, self.config), level=incident.level) + "\n\n")
+        text.append(
+            _("Started {time} · level {level}").format(
+                time=local_time(incident.started_at, self.config), level=incident.level
+            )
+            + "\n\n"
+        )
         now = clock.utcnow()
         for step in incident.steps:
             state = incident.step_state(step, now, self.config)
@@ -260,21 +266,31 @@ def playbook_preview(playbook: Playbook) -> Text:
     """The playbook as the preview pane shows it: facts, contacts, IVR, then the steps."""
     text = Text(str(playbook.title) + "\n", style="bold")
     minutes = int(playbook.respond_within.total_seconds() // 60)
-    text.append(_("{kind} · level {level} · respond within {minutes} min").format(
-        kind=playbooks.kind_label(playbook.kind), level=playbook.level, minutes=minutes) + "\n")
+    text.append(
+        _("{kind} · level {level} · respond within {minutes} min").format(
+            kind=playbooks.kind_label(playbook.kind), level=playbook.level, minutes=minutes
+        )
+        + "\n"
+    )
     if playbook.trigger:
         text.append(_("When: {trigger}").format(trigger=playbook.trigger) + "\n")
     if playbook.origin != playbooks.SHIPPED:
         text.append(_("Your file: {path}").format(path=playbook.path) + "\n", style="dim")
     else:
-        text.append(_("To change it, copy {file} to {folder} and edit the copy; then press r.").format(
-            file=playbook.path.name, folder=playbooks.user_dir()) + "\n", style="dim")
+        text.append(
+            _("To change it, copy {file} to {folder} and edit the copy; then press r.").format(
+                file=playbook.path.name, folder=playbooks.user_dir()
+            )
+            + "\n",
+            style="dim",
+        )
     text.append("\n")
     for step in playbook.steps:
         text.append(f"{step.n:>2}. {step.text}")
         if step.within:
-            text.append("  " + _("within {minutes} min").format(minutes=int(step.within.total_seconds() // 60)),
-                        style="bold")
+            text.append(
+                "  " + _("within {minutes} min").format(minutes=int(step.within.total_seconds() // 60)), style="bold"
+            )
         text.append("\n")
     if playbook.contacts:
         text.append("\n" + _("Escalate to") + "\n", style="bold")

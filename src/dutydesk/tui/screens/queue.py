@@ -47,8 +47,12 @@ SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
 AGENT_ROWS = 50  # the agents shown: flagged first, then longest in their state
 STATE_LABELS = {
-    "available": N_("available"), "on_call": N_("on call"), "wrap_up": N_("wrap-up"),
-    "busy": N_("busy"), "break": N_("break"), "offline": N_("offline"),
+    "available": N_("available"),
+    "on_call": N_("on call"),
+    "wrap_up": N_("wrap-up"),
+    "busy": N_("busy"),
+    "break": N_("break"),
+    "offline": N_("offline"),
 }
 SCENARIO_LABELS = {
     "surge": N_("surge: three times the calls"),
@@ -84,7 +88,10 @@ class QueueFeedService:
         self.runner: FeedRunner | None = None
         if chosen_feed(context.config, spec):
             self.runner = open_feed(
-                context.config, spec, context.db, shift=lambda: app.shift  # type: ignore[attr-defined]
+                context.config,
+                spec,
+                context.db,
+                shift=lambda: app.shift,  # type: ignore[attr-defined]
             )
         self._announced = 0
 
@@ -105,8 +112,12 @@ class QueueFeedService:
         title = _("Simulated queue alert") if monitor.simulated else _("Queue alert")
         for alert in fresh:
             self._announced = alert.id
-            self.app.notify(alert_summary(alert), title=title,
-                            severity="error" if alert.rule.level == "critical" else "warning", timeout=10)
+            self.app.notify(
+                alert_summary(alert),
+                title=title,
+                severity="error" if alert.rule.level == "critical" else "warning",
+                timeout=10,
+            )
 
 
 class ScenarioScreen(ModalScreen[str | None]):
@@ -122,12 +133,18 @@ class ScenarioScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
             box.border_title = _("Drill scenarios")
-            yield Static(_("Enter switches a scenario on or off. Only the simulator has them."),
-                         classes="dialog-help", markup=False)
-            yield OptionList(*[
-                Option(("● " if key in self.active else "○ ") + _(SCENARIO_LABELS[key]), id=key)
-                for key in SCENARIOS
-            ], id="scenarios")
+            yield Static(
+                _("Enter switches a scenario on or off. Only the simulator has them."),
+                classes="dialog-help",
+                markup=False,
+            )
+            yield OptionList(
+                *[
+                    Option(("● " if key in self.active else "○ ") + _(SCENARIO_LABELS[key]), id=key)
+                    for key in SCENARIOS
+                ],
+                id="scenarios",
+            )
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -231,12 +248,18 @@ class QueueScreen(Screen[None]):
 
     def _no_feed_text(self) -> Text:
         path = self.app.context.config_path  # type: ignore[attr-defined]
-        text = Text(_("No queue feed is configured: no live figures are shown and no queue alerts are raised."),
-                    style=WARNING_STYLE)
+        text = Text(
+            _("No queue feed is configured: no live figures are shown and no queue alerts are raised."),
+            style=WARNING_STYLE,
+        )
         text.append("\n\n")
-        text.append(_("To show the live queue, set queue.feed in the configuration file ({path}) to "
-                      "file:PATH (a growing JSONL or CSV file) or an http(s):// URL, or start dutydesk "
-                      "with --feed, e.g. dutydesk --feed file:/var/acd/feed.jsonl").format(path=path))
+        text.append(
+            _(
+                "To show the live queue, set queue.feed in the configuration file ({path}) to "
+                "file:PATH (a growing JSONL or CSV file) or an http(s):// URL, or start dutydesk "
+                "with --feed, e.g. dutydesk --feed file:/var/acd/feed.jsonl"
+            ).format(path=path)
+        )
         text.append("\n\n")
         text.append(_("To try the panel with simulated drill data: dutydesk demo, or --feed sim."), style="dim")
         return text
@@ -273,8 +296,9 @@ class QueueScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "queue-refresh" and event.state == WorkerState.ERROR:
-            self.notify(_("the queue panel could not refresh: {reason}").format(reason=event.worker.error),
-                        severity="error")
+            self.notify(
+                _("the queue panel could not refresh: {reason}").format(reason=event.worker.error), severity="error"
+            )
             self._schedule(self.feed.monitor.settings.refresh_s)
 
     def _show(self, view: PanelView, status: FeedStatus) -> None:
@@ -306,11 +330,17 @@ class QueueScreen(Screen[None]):
         if view.as_of is not None:
             line.append(" · " + _("as of {time}").format(time=local_time(view.as_of, self.config, "%H:%M:%S")))
         if status.stale_since is not None:
-            line.append(" · " + _("feed stale since {time}").format(
-                time=local_time(status.stale_since, self.config, "%H:%M:%S")), style=WARNING_STYLE)
+            line.append(
+                " · "
+                + _("feed stale since {time}").format(time=local_time(status.stale_since, self.config, "%H:%M:%S")),
+                style=WARNING_STYLE,
+            )
         if status.warnings:
-            line.append(" · " + _("{count} feed warnings, last: {reason}").format(
-                count=status.warnings, reason=status.last_warning), style=WARNING_STYLE)
+            line.append(
+                " · "
+                + _("{count} feed warnings, last: {reason}").format(count=status.warnings, reason=status.last_warning),
+                style=WARNING_STYLE,
+            )
         problem = status.failure or view.write_problem
         if problem:
             line.append(" · " + problem, style=STATUS_STYLE["red"])
@@ -319,9 +349,16 @@ class QueueScreen(Screen[None]):
     def _show_totals(self, view: PanelView) -> None:
         shown = self._span(view.total)
         text = Text()
-        for metric, title in (("waiting", _("Waiting")), ("longest_wait_s", _("Longest")),
-                              ("answer_rate", _("Answer")), ("abandon_rate", _("Abandon")), ("", ""),
-                              ("service_level", _("SL")), ("asa_s", _("ASA")), ("aht_s", _("AHT"))):
+        for metric, title in (
+            ("waiting", _("Waiting")),
+            ("longest_wait_s", _("Longest")),
+            ("answer_rate", _("Answer")),
+            ("abandon_rate", _("Abandon")),
+            ("", ""),
+            ("service_level", _("SL")),
+            ("asa_s", _("ASA")),
+            ("aht_s", _("AHT")),
+        ):
             if not metric:
                 text.append("\n")
                 continue
@@ -335,8 +372,10 @@ class QueueScreen(Screen[None]):
             hint = view.staffing
             style = STATUS_STYLE["green"] if view.staffed_agents >= hint.agents else STATUS_STYLE["red"]
             text.append(" · ")
-            text.append(_("Erlang C needs {agents} (ASA {asa})").format(
-                agents=hint.agents, asa=duration_text(hint.asa_s)), style=style)
+            text.append(
+                _("Erlang C needs {agents} (ASA {asa})").format(agents=hint.agents, asa=duration_text(hint.asa_s)),
+                style=style,
+            )
         self.query_one("#queue-totals", Static).update(text)
 
     def _show_trends(self, view: PanelView) -> None:
@@ -374,8 +413,10 @@ class QueueScreen(Screen[None]):
         active = sum(alert.active for alert in view.alerts)
         title = Text(_("Alerts"), style="bold")
         if active:
-            title.append("  " + _("{count} active · a: acknowledge · p: playbook").format(count=active),
-                         style=STATUS_STYLE["red"])
+            title.append(
+                "  " + _("{count} active · a: acknowledge · p: playbook").format(count=active),
+                style=STATUS_STYLE["red"],
+            )
         self.query_one("#queue-alert-title", Static).update(title)
 
     def _alert_cells(self, alert: Alert) -> list[Text]:
@@ -385,7 +426,8 @@ class QueueScreen(Screen[None]):
             state = _("cleared {time}").format(time=local_time(alert.cleared_at, self.config, "%H:%M"))  # type: ignore[arg-type]
         elif alert.acknowledged_at is not None:
             state = _("acknowledged by {who} {time}").format(
-                who=alert.acknowledged_by or "—", time=local_time(alert.acknowledged_at, self.config, "%H:%M"))
+                who=alert.acknowledged_by or "—", time=local_time(alert.acknowledged_at, self.config, "%H:%M")
+            )
         else:
             state = _("active")
         return [
