@@ -1,11 +1,14 @@
 """Shared fixtures: every test gets its own throw-away database, config and language."""
 
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from cli_runner import Cli
+from dutydesk import clock
 from dutydesk.config import Config, load_config
 from dutydesk.context import Context, open_context
 from dutydesk.domain import shifts, supervisors
@@ -29,6 +32,51 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     set_language("en")
     yield
     set_language("en")
+
+
+# Instants the suite can run at (center time is Asia/Shanghai, UTC+8 by default):
+# a day-shift morning, and a night-shift evening whose shift crosses midnight.
+INSTANTS = {
+    "day": datetime(2026, 11, 26, 2, 30, tzinfo=UTC),  # 10:30 center time
+    "night": datetime(2026, 11, 26, 15, 30, tzinfo=UTC),  # 23:30 center time
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--instant",
+        default=os.environ.get("DUTYDESK_TEST_INSTANT", "day"),
+        help="the frozen instant tests run at: 'day', 'night' or an ISO-8601 time with offset",
+    )
+
+
+def chosen_instant(config: pytest.Config) -> datetime:
+    value = str(config.getoption("--instant"))
+    return INSTANTS[value] if value in INSTANTS else datetime.fromisoformat(value)
+
+
+class FrozenClock:
+    """`dutydesk.clock` stopped at an instant the test chose; moved only by `advance`."""
+
+    def __init__(self, at: datetime) -> None:
+        clock.freeze(at)
+
+    @property
+    def now(self) -> datetime:
+        return clock.utcnow()
+
+    def set(self, at: datetime) -> None:
+        clock.freeze(at)
+
+    def advance(self, by: timedelta) -> None:
+        clock.advance(by)
+
+
+@pytest.fixture
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[FrozenClock]:
+    """The clock frozen at the session's instant (`--instant`, default: day)."""
+    yield FrozenClock(chosen_instant(request.config))
+    clock.unfreeze()
 
 
 @pytest.fixture
