@@ -4,12 +4,15 @@ a feed nothing runs and the screen says how to set one."""
 import asyncio
 import threading
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rich.text import Text
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Static
 
+from conftest import FrozenClock
 from dutydesk.context import Context
 from dutydesk.domain.log import LogFilter, list_entries
 from dutydesk.domain.shifts import ShiftInfo
@@ -24,8 +27,8 @@ FAST_SIM = "sim:seed=3,speed=600"  # 30 simulated minutes in about 3 s
 
 @pytest.fixture
 def drill_context(context: Context) -> Context:
-    """A busy hour all day (the drill behaves the same at any hour) and no warm-up."""
-    simulator = context.config.queue.simulator.model_copy(update={"profile": [1.2] * 24, "warm_up_min": 0})
+    """The simulator without its warm-up: the panel starts from an empty floor."""
+    simulator = context.config.queue.simulator.model_copy(update={"warm_up_min": 0})
     queue = context.config.queue.model_copy(update={"simulator": simulator})
     context.config = context.config.model_copy(update={"queue": queue})
     return context
@@ -45,6 +48,7 @@ async def wait_for(condition, seconds: float) -> bool:  # type: ignore[no-untype
     return False
 
 
+@pytest.mark.day_and_night
 async def test_the_panel_shows_queues_totals_and_agents(drill_context: Context, shift: ShiftInfo) -> None:
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -70,6 +74,7 @@ async def test_the_panel_shows_queues_totals_and_agents(drill_context: Context, 
     assert not app.queue_feed.runner._thread.is_alive()  # the feed stops with the app
 
 
+@pytest.mark.day_and_night
 async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_opens_the_playbook(
     drill_context: Context, shift: ShiftInfo
 ) -> None:
@@ -80,8 +85,11 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         await pilot.press("enter")
         assert app.queue_feed.runner.status().scenarios == ("surge",)
 
+        def is_waiting_warning(row: list[str]) -> bool:  # "waiting ≥ 8" (≥ 16 is critical)
+            return row[2].startswith("all queues: waiting") and "warning" in row[1]
+
         def waiting_alerts() -> list[list[str]]:
-            return [row for row in cells(app, "#queue-alerts") if row[2].startswith("all queues: waiting")]
+            return [row for row in cells(app, "#queue-alerts") if is_waiting_warning(row)]
 
         assert await wait_for(lambda: len(waiting_alerts()) > 0, 30), cells(app, "#queue-alerts")
         _fired, level, text, state = waiting_alerts()[-1]
@@ -102,9 +110,7 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
 
         alerts_table = app.screen.query_one("#queue-alerts", DataTable)
         alerts_table.focus()
-        waiting_row = next(
-            i for i, row in enumerate(cells(app, "#queue-alerts")) if row[2].startswith("all queues: waiting")
-        )
+        waiting_row = next(i for i, row in enumerate(cells(app, "#queue-alerts")) if is_waiting_warning(row))
         alerts_table.move_cursor(row=waiting_row)
         await pilot.press("a")
 
@@ -124,7 +130,9 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         assert app.screen_stack[-2].selected_key() == "playbook:peak_level_1"
 
 
-async def test_a_broken_feed_file_is_counted_and_goes_stale(context: Context, shift: ShiftInfo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_broken_feed_file_is_counted_and_goes_stale(
+    context: Context, shift: ShiftInfo, tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
     feed = tmp_path / "feed.jsonl"
     feed.write_bytes(b'{"ts": "2026-11-26T10:00:00+08:00", "queue": "vip"}\n\xff\xfe\n')
     app = make_app(context, feed=f"file:{feed}")
@@ -134,7 +142,10 @@ async def test_a_broken_feed_file_is_counted_and_goes_stale(context: Context, sh
         def status() -> str:
             return text_of(app.screen.query_one("#queue-status", Static))
 
-        assert await wait_for(lambda: "2 feed warnings" in status() and "feed stale since" in status(), 8)
+        assert await wait_for(lambda: "2 feed warnings" in status(), 8)
+        assert "stale" not in status()
+        frozen_clock.advance(timedelta(minutes=1))  # no good snapshot for a minute
+        assert await wait_for(lambda: "feed stale since" in status(), 8)
         assert "not UTF-8" in status()
         assert "SIMULATOR" not in status()  # only the simulator is marked
         await pilot.press("d")
