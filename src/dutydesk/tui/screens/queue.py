@@ -55,7 +55,7 @@ STATE_LABELS = {
     "offline": N_("offline"),
 }
 SCENARIO_LABELS = {
-    "surge": N_("surge: three times the calls"),
+    "surge": N_("surge: three times the calls the agents can answer"),
     "outage": N_("outage: telephony down, nothing answered"),
     "slow-crm": N_("slow CRM: handle time doubled"),
 }
