@@ -21,7 +21,8 @@ from dutydesk.config import QueueSimulator
 from dutydesk.queue.model import Agent, Counters, Snapshot
 
 SCENARIOS = ("surge", "outage", "slow-crm")
-NOT_READY_STATES = (("busy", 0.5), ("break", 0.4), ("offline", 0.1))
+NOT_READY_STATES = ("busy", "break", "offline")
+NOT_READY_WEIGHTS = (0.5, 0.4, 0.1)
 # A surge is scaled to the staffing, not to the hour's traffic: tripling a quiet night's
 # few calls would never reach the agents' capacity, and the drill would show nothing.
 SURGE_LOAD = 3.0
@@ -118,7 +119,7 @@ class Simulator:
 
     def _abandons(self, queue: _SimQueue) -> None:
         short = timedelta(seconds=self.settings.short_abandon_s)
-        staying = deque()
+        staying: deque[tuple[datetime, datetime]] = deque()
         for arrived, gives_up in queue.callers:
             if gives_up > self.now:
                 staying.append((arrived, gives_up))
@@ -137,7 +138,7 @@ class Simulator:
         elif agent.state == "available":
             chance = self.settings.not_ready_per_agent_hour / 3600 * self.step.total_seconds()
             if self.random.random() < chance:
-                state = self.random.choices(*zip(*NOT_READY_STATES, strict=True))[0]
+                state = self.random.choices(NOT_READY_STATES, NOT_READY_WEIGHTS)[0]
                 length = self.random.expovariate(1 / self.settings.not_ready_s)
                 self._set(agent, state, timedelta(seconds=length))
 

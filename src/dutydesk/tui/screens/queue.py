@@ -204,7 +204,7 @@ class QueueScreen(Screen[None]):
 
     @property
     def has_feed(self) -> bool:
-        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined,no-any-return]
+        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined]
 
     @property
     def feed(self) -> FeedRunner:
