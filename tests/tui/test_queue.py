@@ -110,8 +110,11 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
 
         alerts_table = app.screen.query_one("#queue-alerts", DataTable)
         alerts_table.focus()
-        waiting_row = next(i for i, row in enumerate(cells(app, "#queue-alerts")) if is_waiting_warning(row))
-        alerts_table.move_cursor(row=waiting_row)
+
+        def waiting_warning_row() -> int:
+            return next(i for i, row in enumerate(cells(app, "#queue-alerts")) if is_waiting_warning(row))
+
+        alerts_table.move_cursor(row=waiting_warning_row())
         await pilot.press("a")
 
         def acknowledgement_logged() -> bool:
@@ -124,6 +127,9 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         monitor = app.queue_feed.runner.monitor
         assert await wait_for(lambda: any(a.acknowledged_by == "王伟" for a in monitor.alerts), 15)
 
+        # New alerts (the critical "waiting ≥ 16" among them) may have pushed the rows down
+        # meanwhile: select the warning again just before asking for its playbook.
+        alerts_table.move_cursor(row=waiting_warning_row())
         await pilot.press("p")  # the suggested playbook, offered to start as an incident
         assert await wait_for(lambda: type(app.screen).__name__ == "StartIncidentScreen", 10)
         assert app.current_mode == "playbooks"
