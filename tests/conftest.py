@@ -56,7 +56,7 @@ def chosen_instant(config: pytest.Config) -> datetime:
 
 
 class FrozenClock:
-    """`dutydesk.clock` stopped at the session's instant; moved only by `set` and `advance`."""
+    """`dutydesk.clock` stopped at the test's instant; moved only by `set` and `advance`."""
 
     @property
     def now(self) -> datetime:
