@@ -22,7 +22,7 @@ TEST_PIN = "2468"
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test reads or writes the real user's data, config or language."""
-    for variable in ("DUTYDESK_DB", "DUTYDESK_LANG", "LC_ALL", "LC_MESSAGES"):
+    for variable in ("DUTYDESK_DB", "DUTYDESK_LANG", "LC_ALL", "LC_MESSAGES", clock.FROZEN_TIME_VARIABLE):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
@@ -56,10 +56,7 @@ def chosen_instant(config: pytest.Config) -> datetime:
 
 
 class FrozenClock:
-    """`dutydesk.clock` stopped at an instant the test chose; moved only by `advance`."""
-
-    def __init__(self, at: datetime) -> None:
-        clock.freeze(at)
+    """`dutydesk.clock` stopped at the test's instant; moved only by `set` and `advance`."""
 
     @property
     def now(self) -> datetime:
@@ -72,11 +69,41 @@ class FrozenClock:
         clock.advance(by)
 
 
-@pytest.fixture
-def frozen_clock(request: pytest.FixtureRequest) -> Iterator[FrozenClock]:
-    """The clock frozen at the session's instant (`--instant`, default: day)."""
-    yield FrozenClock(chosen_instant(request.config))
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "real_clock: the test reads the real wall clock (the clock is not frozen)")
+    config.addinivalue_line("markers", "day_and_night: the test runs twice, at the day and at the night instant")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("day_and_night"):
+        metafunc.parametrize("instant_clock", sorted(INSTANTS), indirect=True)
+
+
+def instant_of(request: pytest.FixtureRequest) -> datetime | None:
+    """The instant a test runs at (its day/night parameter, else `--instant`); None for a
+    test marked `real_clock`."""
+    if request.node.get_closest_marker("real_clock") is not None:
+        return None
+    name = getattr(request, "param", None)
+    return INSTANTS[name] if name else chosen_instant(request.config)
+
+
+@pytest.fixture(autouse=True)
+def instant_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test runs at its instant with the clock stopped, so that no result depends on
+    the hour, the zone or the machine's speed. A test marked `day_and_night` runs at both
+    instants; one marked `real_clock` sees the wall clock."""
+    at = instant_of(request)
+    if at is not None:
+        clock.freeze(at)
+    yield
     clock.unfreeze()
+
+
+@pytest.fixture
+def frozen_clock(instant_clock: None) -> FrozenClock:
+    """A handle on the stopped clock, for tests that move it."""
+    return FrozenClock()
 
 
 @pytest.fixture

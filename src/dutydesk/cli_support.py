@@ -8,7 +8,7 @@ first chooses the language: `--lang` on the command line, then DUTYDESK_LANG, th
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -56,7 +56,7 @@ class Options:
 
 
 def options(ctx: typer.Context) -> Options:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
+    return cast(Options, ctx.find_root().obj)  # set by the root callback
 
 
 def command_context(ctx: typer.Context) -> "Context":

@@ -277,7 +277,7 @@ class Config(Strict):
 def load_config(path: Path | None, *, required: bool = False) -> Config:
     """Defaults merged with the user file at `path` (if it exists or is `required`)."""
     defaults = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
-    user_text, user_values = "", {}
+    user_text, user_values = "", dict[str, Any]()
     if path is not None and (required or path.exists()):
         user_text, user_values = _read_user_file(path)
     try:

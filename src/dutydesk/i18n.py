@@ -1,7 +1,8 @@
 """One translation function for every user-visible string: `_()`.
 
 Catalogs are gettext files under `locale/` (`dutydesk.pot` is the template, translators
-edit `zh_CN/LC_MESSAGES/dutydesk.po`; `scripts/compile_catalogs.py` writes the `.mo`).
+edit `zh_CN/LC_MESSAGES/dutydesk.po`; `scripts/update_catalogs.py` extracts the strings,
+merges them into the `.po` and writes the `.mo`).
 English is the source language. The language is chosen once at start-up and can be
 changed at run time, so `_()` looks up the current catalog on every call; constants that
 are defined at import time are marked with `N_()` and translated where they are shown.

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from e2e.terminal import TMUX, TmuxTerminal
+from conftest import instant_of
+from dutydesk import clock
+from e2e.terminal import TMUX, TmuxTerminal, child_env
 
 DUTYDESK = Path(sys.executable).parent / "dutydesk"
 
@@ -22,6 +24,18 @@ def dutydesk() -> Path:
     if not DUTYDESK.exists():
         pytest.fail(f"the dutydesk console script is not installed beside {sys.executable}")
     return DUTYDESK
+
+
+@pytest.fixture(autouse=True)
+def instant_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Here the clock starts at the test's instant and runs on: each child process is
+    started at the time it is started (`child_env`), so the CLI commands and the app that a
+    test runs one after another agree on the order of what they record."""
+    at = instant_of(request)
+    if at is not None:
+        clock.freeze(at, ticking=True)
+    yield
+    clock.unfreeze()
 
 
 @pytest.fixture
@@ -68,7 +82,9 @@ def terminal(tmp_path: Path) -> Iterator[Callable[..., TmuxTerminal]]:
 
 @pytest.fixture
 def run_cli(dutydesk: Path, app_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(dutydesk), *args], env=app_env, capture_output=True, text=True, timeout=60)
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(dutydesk), *args], env=child_env(app_env), input=stdin, capture_output=True, text=True, timeout=120
+        )
 
     return run

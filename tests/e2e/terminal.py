@@ -3,7 +3,8 @@
 Each `TmuxTerminal` has its own tmux server (`tmux -L <unique socket>`) with no user
 configuration, no status line and no escape delay, so the program gets the whole
 `width` x `height` screen and keys arrive as typed. The program runs with exactly the
-environment given (`env -i`), nothing inherited from the test runner. Reading is by
+environment given (`env -i`), nothing inherited from the test runner, and starts at the
+test's clock. Reading is by
 polling `capture-pane` up to a deadline; a failed wait shows the screen it last saw.
 """
 
@@ -15,9 +16,13 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from dutydesk import clock
+
 TMUX = shutil.which("tmux")
 POLL_INTERVAL_S = 0.05
-DEFAULT_TIMEOUT_S = 15.0
+# Generous: a wait ends as soon as its condition holds, and a loaded 2-core machine can
+# stall the app for many seconds (the suite passes with two busy loops running beside it).
+DEFAULT_TIMEOUT_S = 60.0
 
 TMUX_CONFIG = """\
 set -g status off
@@ -26,6 +31,13 @@ set -g remain-on-exit on  # the last screen stays readable after the program end
 set -g default-terminal "xterm-256color"
 set -g history-limit 5000
 """
+
+
+def child_env(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with the clock of a dutydesk started now (the test's clock): the demo's shifts,
+    the simulator's hour and the dates shown do not depend on when the suite runs, and
+    programs started one after another agree on the order of what they record."""
+    return {**env, **clock.environment_for_child(clock.utcnow())}
 
 
 class TerminalTimeout(AssertionError):
@@ -63,7 +75,7 @@ class TmuxTerminal:
         )
 
     def start(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> None:
-        """Run `argv` with exactly `env` in a fresh `width` x `height` terminal."""
+        """Run `argv` with exactly `env` (and the test's clock) in a fresh `width` x `height` terminal."""
         self.status_file.unlink(missing_ok=True)
         command = [
             "/bin/sh",
@@ -73,7 +85,7 @@ class TmuxTerminal:
             str(self.status_file),
             "env",
             "-i",
-            *(f"{key}={value}" for key, value in env.items()),
+            *(f"{key}={value}" for key, value in child_env(env).items()),
             *argv,
         ]
         args = ["new-session", "-d", "-s", "main", "-x", str(self.width), "-y", str(self.height)]

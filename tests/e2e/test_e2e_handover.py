@@ -11,22 +11,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from e2e.terminal import TmuxTerminal
+from e2e.test_e2e_tui import STARTUP_TIMEOUT_S
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 CARRIED_ROW_DOWNS = 14  # from the first item to the carried-over anomaly under "anomalies"
 
 
-def prepare(dutydesk: Path, env: dict[str, str], db: Path) -> None:
+def prepare(run_cli: Run, db: Path) -> None:
     def ok(*args: str, stdin: str = "") -> str:
-        result = subprocess.run(
-            [str(dutydesk), "--db", str(db), *args],
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_cli("--db", str(db), *args, stdin=stdin)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -44,10 +37,10 @@ def test_two_supervisors_sign_a_handover_in_the_terminal(
     terminal: Callable[..., TmuxTerminal], dutydesk: Path, app_env: dict[str, str], run_cli: Run, tmp_path: Path
 ) -> None:
     db = tmp_path / "handover.db"
-    prepare(dutydesk, app_env, db)
+    prepare(run_cli, db)
     term = terminal(120, 40)
     term.start([str(dutydesk), "--db", str(db)], app_env)
-    term.wait_for("Duty log", 30)
+    term.wait_for("Duty log", STARTUP_TIMEOUT_S)
     term.send("2")
     term.wait_for("15 of 15 required answered")
     term.send(*["Down"] * CARRIED_ROW_DOWNS)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from e2e.terminal import TmuxTerminal
 
-STARTUP_TIMEOUT_S = 30  # a cold start on a slow CI machine builds the demo and imports Textual
+STARTUP_TIMEOUT_S = 120  # a cold start on a loaded CI machine builds the demo and imports Textual
 LOG_TITLE = "Duty log"
 LOG_TITLE_ZH = "值班日志"
 QUICK_ADD_HINT = "type a log entry"

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from dutydesk.domain.shifts import ShiftInfo
@@ -38,6 +39,7 @@ async def test_footer_lists_the_screens(app: DutydeskApp, shift: ShiftInfo) -> N
         assert "c" not in footer  # nothing to correct in an empty shift
 
 
+@pytest.mark.day_and_night
 async def test_footer_and_labels_in_chinese(zh: None, app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -48,7 +50,7 @@ async def test_footer_and_labels_in_chinese(zh: None, app: DutydeskApp, shift: S
         assert footer["slash"] == _("Search") != "Search"
         assert screen_static(app, "#log-title") == _("Duty log") != "Duty log"
         assert screen_static(app, "#entry-kind") == "[事件 · " + _("info") + "]"
-        assert "白班" in screen_static(app, "#header-info") or "夜班" in screen_static(app, "#header-info")
+        assert {"day": "白班", "night": "夜班"}[shift.slot_key] in screen_static(app, "#header-info")
         await pilot.press("a", "f2", "f3")
         assert screen_static(app, "#entry-kind") == "[系统状态 · ▲ " + _("warning") + "]"
         await pilot.press(*"接通率下降", "enter")

@@ -26,6 +26,7 @@ def preview_text(app: DutydeskApp) -> str:
     return app.screen.query_one("#export-preview", MarkdownViewer).document.source
 
 
+@pytest.mark.day_and_night
 async def test_export_previews_and_saves_the_shift_summary(
     app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, export_dir: Path
 ) -> None:
@@ -46,7 +47,8 @@ async def test_export_previews_and_saves_the_shift_summary(
 
         await pilot.press("s")
         await pilot.pause()
-        saved = export_dir / f"{shift.planned_start.astimezone(context.config.zone):%Y-%m-%d}-day-shift.md"
+        day = shift.planned_start.astimezone(context.config.zone)  # a night shift's date is its evening's
+        saved = export_dir / f"{day:%Y-%m-%d}-{shift.slot_key}-shift.md"
         assert saved.read_text(encoding="utf-8") == source
         assert screen_static(app, "#export-status") == f"Saved to {saved}"
         await pilot.press("s")  # a second save never replaces the first
@@ -96,12 +98,13 @@ async def test_export_from_the_command_palette(app: DutydeskApp, shift: ShiftInf
         assert "## Duty log" in preview_text(app)
 
 
+@pytest.mark.day_and_night
 async def test_export_in_chinese(app: DutydeskApp, shift: ShiftInfo, zh: None, export_dir: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "**白班**" in preview_text(app)
+        assert {"day": "**白班**", "night": "**夜班**"}[shift.slot_key] in preview_text(app)
 
 
 async def test_a_long_shift_previews_the_first_rows_and_saves_them_all(

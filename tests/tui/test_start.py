@@ -1,5 +1,6 @@
 """First run: add a supervisor, open a shift; and what the Log screen says with no shift."""
 
+import pytest
 from textual.widgets import Input, OptionList
 
 from dutydesk.context import Context
@@ -12,6 +13,7 @@ from dutydesk.tui.screens.log import LogScreen
 from .conftest import Notes, screen_static, table_rows
 
 
+@pytest.mark.day_and_night
 async def test_first_run_adds_supervisor_then_opens_shift(app: DutydeskApp, context: Context) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -28,12 +30,13 @@ async def test_first_run_adds_supervisor_then_opens_shift(app: DutydeskApp, cont
         assert isinstance(app.screen, LogScreen)
         assert app.screen.id == "log"
         header = screen_static(app, "#header-info")
-        assert "李娜" in header and ("Day shift" in header or "Night shift" in header)
+        opened = shifts.current_shift(context.db, context.config.center.team)
+        assert opened is not None
+        assert "李娜" in header and {"day": "Day shift", "night": "Night shift"}[opened.slot_key] in header
 
     people = supervisors.list_supervisors(context.db)
     assert [(p.name, p.display_name) for p in people] == [("li.na", "李娜")]
-    opened = shifts.current_shift(context.db, context.config.center.team)
-    assert opened is not None and opened.supervisor == "li.na"
+    assert opened.supervisor == "li.na"
     assert app.shift == opened
 
 

@@ -2,13 +2,14 @@
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from conftest import TEST_PIN
+from dutydesk import clock
 from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.errors import UserError
@@ -143,7 +144,7 @@ def test_signed_record_is_frozen(db, config, shift, incoming) -> None:  # type: 
 def test_wrong_pin_is_refused_and_five_lock_signing(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
     started = ho.start_handover(db, config)
     answer_all(db, started.id)
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     for _attempt in range(4):
         with pytest.raises(UserError, match="^wrong PIN for wang$"):
             ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)

@@ -1,12 +1,13 @@
 """The duty log: adding, append-only corrections, listing and full-text search."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from dutydesk import clock
 from dutydesk.domain import log, shifts
 from dutydesk.domain.log import LogFilter
 from dutydesk.errors import UserError
@@ -15,7 +16,7 @@ SPECIAL = "Agent said: `rm *` | <b>#1</b> _urgent_ \\ done\nsecond line"
 
 
 def test_entry_is_stored_with_everything_given(db, config, shift) -> None:  # type: ignore[no-untyped-def]
-    at = datetime.now(UTC) - timedelta(minutes=5)
+    at = clock.utcnow() - timedelta(minutes=5)
     entry = log.add_entry(
         db, config, shift, "客户投诉：物流延误三天", category="customer_issue", severity="critical", at=at
     )
@@ -34,10 +35,12 @@ def test_special_characters_round_trip_unchanged(db, config, shift) -> None:  # 
     [
         ({"category": "gossip"}, "unknown category 'gossip'"),
         ({"severity": "meh"}, "unknown severity 'meh'"),
-        ({"at": datetime.now(UTC) + timedelta(hours=2)}, "in the future"),
+        ({"at": timedelta(hours=2)}, "in the future"),  # from now
     ],
 )
 def test_bad_entries_are_refused(db, config, shift, kwargs, message) -> None:  # type: ignore[no-untyped-def]
+    if "at" in kwargs:
+        kwargs = {"at": clock.utcnow() + kwargs["at"]}
     with pytest.raises(UserError, match=message):
         log.add_entry(db, config, shift, "text", **kwargs)
     assert log.count_entries(db) == 0
@@ -79,7 +82,7 @@ def test_the_database_refuses_changing_or_deleting_entries(db, config, shift) ->
 
 
 def test_listing_pages_newest_first_and_filters(db, config, shift) -> None:  # type: ignore[no-untyped-def]
-    start = datetime.now(UTC) - timedelta(hours=1)
+    start = clock.utcnow() - timedelta(hours=1)
     for minute in range(10):
         log.add_entry(
             db,

@@ -1,6 +1,6 @@
 """Queue figures, targets, rules with sustain, Erlang C and the simulator."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from dutydesk.queue.metrics import AMBER, GREEN, RED, figures, status
 from dutydesk.queue.model import Counters, Snapshot
 from dutydesk.queue.monitor import QueueMonitor
 from dutydesk.queue.rules import CLEARED, FIRED, RuleEngine
-from dutydesk.queue.sim import Simulator
+from dutydesk.queue.sim import SURGE_LOAD, Simulator
 from dutydesk.store.tables import QueueInterval
 
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -250,9 +250,28 @@ def test_scenarios_change_the_simulated_world(config: Config) -> None:
         return total
 
     calm, surge, outage, slow = totals(None), totals("surge"), totals("outage"), totals("slow-crm")
-    assert 2.4 < surge.offered / calm.offered < 3.6
+    settings = config.queue.simulator  # 10 agents per queue answer 150 calls an hour: a surge brings 450
+    capacity = len(settings.queues) * settings.agents_per_queue * 1800 / (settings.handle_time_s + settings.wrap_up_s)
+    assert 0.85 < surge.offered / (SURGE_LOAD * capacity) < 1.15
+    assert surge.offered > 3 * calm.offered
     assert outage.answered == 0 and outage.abandoned > 0
     assert slow.handle_time_s_total / slow.answered > 1.5 * calm.handle_time_s_total / calm.answered
+
+
+@pytest.mark.parametrize("local_time", [time(3, 0), time(10, 30), time(23, 30)])
+def test_a_surge_drill_swamps_the_staffed_agents_at_any_hour(config: Config, local_time: time) -> None:
+    """A trainer switching the surge on at 03:00 sees the queues build within a few
+    simulated minutes, as at 10:30: the drill is scaled to the staffing, not to the hour."""
+    start = datetime.combine(date(2026, 11, 26), local_time, tzinfo=config.zone)
+    sim = Simulator(config.queue.simulator, config.zone, start, seed=5)
+    for _ in range(10 * 60):  # ten calm minutes
+        calm = sim.step_all()
+    assert sum(s.waiting for s in calm) < 8
+    sim.toggle("surge")
+    for _ in range(5 * 60):
+        surged = sim.step_all()
+    waiting = [s.waiting for s in surged]
+    assert sum(waiting) >= 16 and min(waiting) > 0, waiting  # the "waiting ≥ 16" rule's level, in every queue
 
 
 def test_sparklines_use_a_fixed_scale() -> None:

@@ -60,6 +60,7 @@ def show(
 ) -> None:
     """Show a handover: the checklist, carried-over items, signatures and their status."""
     from dutydesk.domain.handover import (
+        HandoverView,
         get_handover,
         handover_of_shift,
         latest_handover,
@@ -68,6 +69,7 @@ def show(
     from dutydesk.domain.shifts import current_shift
 
     context = command_context(ctx)
+    found: HandoverView | None
     if handover_id is not None:
         found = get_handover(context.db, handover_id)
     else:

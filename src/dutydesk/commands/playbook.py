@@ -1,12 +1,15 @@
 """`dutydesk playbook …`: list, show and lint the incident playbooks."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dutydesk.cli_support import JsonOption, console, fail, print_json
 from dutydesk.i18n import _
+
+if TYPE_CHECKING:  # imported where used: `dutydesk --help` stays fast
+    from dutydesk.domain.playbooks import Playbook
 
 app = typer.Typer(help=_("Incident playbooks: list, show, check."), no_args_is_help=True)
 
@@ -57,7 +60,7 @@ def show(
     console().print(_describe(playbook), markup=False)
 
 
-def _describe(playbook) -> str:  # type: ignore[no-untyped-def]
+def _describe(playbook: "Playbook") -> str:
     from dutydesk.domain.playbooks import kind_label
 
     minutes = int(playbook.respond_within.total_seconds() // 60)

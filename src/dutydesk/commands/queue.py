@@ -3,7 +3,7 @@
 import re
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from dutydesk.cli_support import (
     print_json,
 )
 from dutydesk.i18n import _
+
+if TYPE_CHECKING:  # imported where used: the CLI starts without loading the queue package
+    from dutydesk.queue.runner import FeedRunner
 
 app = typer.Typer(help=_("The live queue feed: watch it, check a feed file, replay one."), no_args_is_help=True)
 
@@ -67,9 +70,9 @@ def watch(
         runner.stop()
 
 
-def _wait_for_first_delivery(runner: "object") -> None:
+def _wait_for_first_delivery(runner: "FeedRunner") -> None:
     deadline = time.monotonic() + FIRST_DELIVERY_WAIT_S
-    while runner.last_received is None and time.monotonic() < deadline:  # type: ignore[attr-defined]
+    while runner.last_received is None and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.1)  # let a burst (the simulator's warm-up, a file's backlog) come in
 

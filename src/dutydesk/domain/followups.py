@@ -2,18 +2,17 @@
 
 A follow-up belongs to no shift: it stays open from shift to shift until someone closes
 it, and every handover lists it (`open_followups`). Its due time is the next moment
-someone must act: a dispatched ticket is chased if not accepted in time (DOMAIN.md §1),
-a complaint must be answered within its urgency's deadline (§5). Every note, chase, due
-change and closure is kept in its history.
+someone must act: a dispatched ticket is chased if not accepted in time, a complaint
+must be answered within its urgency's deadline. Every note, chase, due change and
+closure is kept in its history.
 """
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col, select
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -226,7 +225,7 @@ def _insert(db: Database, config: Config, row: FollowUp, now: datetime) -> int:
     raise UserError(_("could not give the complaint a number; try again"))
 
 
-def _next_complaint_number(session, config: Config, now: datetime) -> str:  # type: ignore[no-untyped-def]
+def _next_complaint_number(session: Session, config: Config, now: datetime) -> str:
     prefix = "C-" + now.astimezone(config.zone).strftime("%Y%m%d") + "-"
     last = (
         session.connection()
@@ -306,13 +305,13 @@ def _add_event(db: Database, followup_id: int, kind: str, text: str, now: dateti
     return get_followup(db, followup_id)
 
 
-def _open_row(session, followup_id: int) -> FollowUp:  # type: ignore[no-untyped-def]
+def _open_row(session: Session, followup_id: int) -> FollowUp:
     row = session.get(FollowUp, followup_id)
     if row is None:
         raise UserError(_("no follow-up #{id}").format(id=followup_id))
     if row.status == CLOSED:
         raise UserError(_("follow-up #{id} is already closed").format(id=followup_id))
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def _clock_text(moment: datetime, config: Config) -> str:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -241,7 +241,7 @@ def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime)
             col(LogEntry.id).not_in(corrected),
             col(LogEntry.at) >= now - timedelta(days=config.handover.anomaly_lookback_days),
         )
-        .order_by(LogEntry.at, LogEntry.id)
+        .order_by(col(LogEntry.at), col(LogEntry.id))
     )
     with db.engine.connect() as connection:
         return [
@@ -337,18 +337,18 @@ def _load_rows(db: Database, ids: list[int] | None) -> list[_Rows]:
         if ids is not None
         else select(Handover.id).where(Handover.status != DRAFT)
     )
-    handovers = (
-        select(*Handover.__table__.c, Supervisor.name.label("outgoing_supervisor"))  # type: ignore[attr-defined]
+    handovers: Select[Any, str] = (
+        select(Handover.__table__, col(Supervisor.name).label("outgoing_supervisor"))  # type: ignore[attr-defined]
         .join(Shift, col(Handover.outgoing_shift_id) == Shift.id)
         .join(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
         .where(col(Handover.id).in_(wanted.scalar_subquery()))
-        .order_by(Handover.id)
+        .order_by(col(Handover.id))
     )
     children: dict[type, dict[int, list[Any]]] = {}
     with db.engine.connect() as connection:
         found = connection.execute(handovers).all()
         for table in (HandoverAnswer, HandoverCarried, HandoverSignature):
-            columns = table.__table__.c  # type: ignore[attr-defined]
+            columns = table.__table__.c  # type: ignore[union-attr]
             order = columns.id if table is HandoverSignature else columns.position
             query = select(*columns).where(columns.handover_id.in_(wanted.scalar_subquery()))
             grouped: dict[int, list[Any]] = defaultdict(list)
@@ -406,7 +406,7 @@ def log_since_last_handover(db: Database, handover: HandoverView) -> list[LogEnt
     query = (
         select(func.max(HandoverSignature.signed_at))
         .join(Handover, col(HandoverSignature.handover_id) == Handover.id)
-        .where(Handover.team == handover.team, Handover.id < handover.id, HandoverSignature.role == INCOMING)
+        .where(Handover.team == handover.team, col(Handover.id) < handover.id, HandoverSignature.role == INCOMING)
     )
     with db.engine.connect() as connection:
         since = connection.execute(query).scalar()
@@ -434,6 +434,7 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
             found = handover_of_shift(db, shift.id)
             assert found is not None
             return found
+        assert handover.id is not None  # assigned by the flush
         session.add_all(_answers_from_template(config, handover.id))
         carried = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, shift.team, now)]
         session.add_all(
@@ -452,7 +453,7 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
     return get_handover(db, handover.id)
 
 
-def _answers_from_template(config: Config, handover_id: int | None) -> Iterable[HandoverAnswer]:
+def _answers_from_template(config: Config, handover_id: int) -> Iterable[HandoverAnswer]:
     position = 0
     for section in config.handover.sections:
         for item in section.items:
@@ -631,6 +632,7 @@ def _chain_head(db: Database, team: str) -> str | None:
 def _signature_row(
     handover: Handover, earlier: list[HandoverSignature], signer: Signer, role: str, now: datetime
 ) -> HandoverSignature:
+    assert handover.id is not None  # a stored handover
     row = HandoverSignature(
         handover_id=handover.id,
         role=role,

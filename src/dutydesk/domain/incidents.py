@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from dutydesk import clock
@@ -296,14 +296,14 @@ def _add_event(
     return get_incident(db, number)
 
 
-def _incident_row(session, number: int) -> Incident:  # type: ignore[no-untyped-def]
+def _incident_row(session: Session, number: int) -> Incident:
     incident = session.get(Incident, number)
     if incident is None:
         raise UserError(_("no incident #{number}").format(number=number))
-    return incident  # type: ignore[no-any-return]
+    return incident
 
 
-def _open_incident(session, number: int) -> Incident:  # type: ignore[no-untyped-def]
+def _open_incident(session: Session, number: int) -> Incident:
     incident = _incident_row(session, number)
     if incident.status == CLOSED:
         raise UserError(_("incident #{number} is already closed").format(number=number))
@@ -340,11 +340,11 @@ def get_incident(db: Database, number: int) -> IncidentView:
 
 def list_incidents(db: Database, *, open_only: bool = False, limit: int = 200) -> list[IncidentView]:
     """Open incidents first, then the newest."""
-    query = select(Incident.id).order_by(col(Incident.status) == CLOSED, col(Incident.started_at).desc())
+    query = select(col(Incident.id)).order_by(col(Incident.status) == CLOSED, col(Incident.started_at).desc())
     if open_only:
-        query = query.where(Incident.status == OPEN)
+        query = query.where(col(Incident.status) == OPEN)
     with db.engine.connect() as connection:
-        numbers = list(connection.execute(query.limit(limit)).scalars())
+        numbers = cast(list[int], connection.execute(query.limit(limit)).scalars().all())  # stored ids
     return _read(db, numbers)
 
 

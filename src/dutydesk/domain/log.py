@@ -8,8 +8,9 @@ transaction, so an entry is either fully saved and searchable or not saved at al
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -116,7 +117,7 @@ def add_entry(
         session.add(row)
         session.flush()
         if db.is_sqlite:
-            sqlite.index_log_entries(session.connection(), [(row.id, text)])
+            sqlite.index_log_entries(session.connection(), [(cast(int, row.id), text)])
         session.commit()
     return get_entry(db, row.id)
 
@@ -149,7 +150,8 @@ def _clock_text(moment: datetime, config: Config) -> str:
 
 def _supervisor_id(db: Database, name: str) -> int:
     with db.engine.connect() as connection:
-        return connection.execute(select(Supervisor.id).where(Supervisor.name == name)).scalar_one()
+        found = connection.execute(select(col(Supervisor.id)).where(col(Supervisor.name) == name)).scalar_one()
+        return cast(int, found)  # a stored row's id is never None
 
 
 def correct_entry(
@@ -187,17 +189,17 @@ def _entries_query() -> Select:  # type: ignore[type-arg]
     later = aliased(LogEntry)
     return (
         select(
-            LogEntry.id,
-            LogEntry.at,
-            LogEntry.recorded_at,
-            LogEntry.category,
-            LogEntry.severity,
-            LogEntry.text,
-            Supervisor.name,
-            Supervisor.display_name,
-            LogEntry.shift_id,
-            LogEntry.supersedes_id,
-            later.id,
+            col(LogEntry.id),
+            col(LogEntry.at),
+            col(LogEntry.recorded_at),
+            col(LogEntry.category),
+            col(LogEntry.severity),
+            col(LogEntry.text),
+            col(Supervisor.name),
+            col(Supervisor.display_name),
+            col(LogEntry.shift_id),
+            col(LogEntry.supersedes_id),
+            col(later.id),
         )
         .join(Supervisor, col(LogEntry.author_id) == Supervisor.id)
         .outerjoin(later, col(later.supersedes_id) == LogEntry.id)
@@ -223,7 +225,7 @@ def _view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
 
 def get_entry(db: Database, entry_id: int | None) -> LogEntryView:
     with db.engine.connect() as connection:
-        row = connection.execute(_entries_query().where(LogEntry.id == entry_id)).first()
+        row = connection.execute(_entries_query().where(col(LogEntry.id) == entry_id)).first()
     if row is None:
         raise UserError(_("no log entry #{id}").format(id=entry_id))
     return _view(row)
@@ -238,13 +240,13 @@ class LogFilter:
     until: datetime | None = None
 
     def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if self.shift_id is not None:
-            conditions.append(LogEntry.shift_id == self.shift_id)
+            conditions.append(col(LogEntry.shift_id) == self.shift_id)
         if self.category:
-            conditions.append(LogEntry.category == self.category)
+            conditions.append(col(LogEntry.category) == self.category)
         if self.severity:
-            conditions.append(LogEntry.severity == self.severity)
+            conditions.append(col(LogEntry.severity) == self.severity)
         if self.since:
             conditions.append(col(LogEntry.at) >= self.since)
         if self.until:

@@ -218,13 +218,13 @@ def _front_matter(front_text: str) -> FrontMatter:
         # An unknown field is most often a misspelt one: name it before the "missing" field.
         first = min(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
         field = ".".join(str(part) for part in first["loc"])
-        line = _line_of_key(front_text, first["loc"])
+        key_line = _line_of_key(front_text, first["loc"])
         key = values.get("key") if isinstance(values.get("key"), str) else None
         if first["type"] == "extra_forbidden":
             message = _("unknown field {field!r}").format(field=field)
         else:
             message = _("field {field}: {reason}").format(field=field, reason=first["msg"])
-        raise PlaybookError(message, line + 1 if line else None, key) from None
+        raise PlaybookError(message, key_line + 1 if key_line else None, key) from None
 
 
 def parse_steps(lines: list[str], first_line: int = 1) -> list[Step]:

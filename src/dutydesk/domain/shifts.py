@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -66,7 +67,7 @@ def _info(shift: Shift, supervisor: Supervisor) -> ShiftInfo:
     )
 
 
-def _shifts_query():  # type: ignore[no-untyped-def]
+def _shifts_query() -> Select[Shift, Supervisor]:
     return select(Shift, Supervisor).join(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
 
 

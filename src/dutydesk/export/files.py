@@ -11,7 +11,8 @@ import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func
+from sqlmodel import col, select
 
 from dutydesk.config import Config
 from dutydesk.domain.shifts import ShiftInfo
@@ -28,7 +29,7 @@ UNSAFE_IN_NAME = re.compile(r"[^\w-]+")
 def several_teams(db: Database) -> bool:
     """Whether shifts of more than one team are stored (then file names carry the team)."""
     with db.engine.connect() as connection:
-        return connection.execute(select(func.count(distinct(Shift.team)))).scalar_one() > 1
+        return connection.execute(select(func.count(distinct(col(Shift.team))))).scalar_one() > 1
 
 
 def summary_file_name(shift: ShiftInfo, config: Config, *, with_team: bool = False) -> str:
@@ -61,7 +62,7 @@ def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
 
 def shifts_since(db: Database, config: Config, since: date | None) -> list[int]:
     """Ids of the shifts planned to start on or after the local day `since` (None: all), oldest first."""
-    query = select(Shift.id).order_by(Shift.planned_start, Shift.id)
+    query = select(Shift.id).order_by(col(Shift.planned_start), col(Shift.id))
     if since is not None:
         start = datetime.combine(since, datetime.min.time(), tzinfo=config.zone).astimezone(UTC)
         query = query.where(Shift.planned_start >= start)

@@ -284,7 +284,7 @@ def _overdue_steps(incident: IncidentView, until: datetime) -> list[int]:
 
 
 def _timeline_line(summary: ShiftSummary, incident: IncidentView, event: TimelineEntry) -> str:
-    details = []
+    details: list[str] = []
     step = next((step for step in incident.steps if step.n == event.step_n), None)
     if step is not None:
         details.append(md(_("step {n}: {text}"), n=step.n, text=str(step.text)))

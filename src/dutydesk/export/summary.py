@@ -9,6 +9,7 @@ to reorder. Every list may be empty: the section then says so in one line.
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import or_, select
 from sqlmodel import col
@@ -123,7 +124,9 @@ def queue_figures(db: Database, config: Config, shift_id: int) -> QueueFigures |
         rows = connection.execute(query).all()
     if not rows:
         return None
-    total, per_queue, per_start = Counters(), defaultdict(Counters), defaultdict(Counters)
+    total = Counters()
+    per_queue: defaultdict[str, Counters] = defaultdict(Counters)
+    per_start: defaultdict[datetime, Counters] = defaultdict(Counters)
     for row in rows:
         counters = Counters(*row[2:-1])
         for bucket in (total, per_queue[row.queue], per_start[row.start]):
@@ -149,15 +152,15 @@ def incidents_during(db: Database, team: str, start: datetime, end: datetime) ->
     An incident belongs to the team of the shift that started it (one started outside any
     shift to every team)."""
     query = (
-        select(Incident.id)
+        select(col(Incident.id))
         .outerjoin(Shift, col(Incident.shift_id) == Shift.id)
-        .where(or_(Shift.team == team, col(Incident.shift_id).is_(None)))
+        .where(or_(col(Shift.team) == team, col(Incident.shift_id).is_(None)))
         .where(col(Incident.started_at) <= end)
         .where(or_(col(Incident.closed_at).is_(None), col(Incident.closed_at) >= start))
-        .order_by(Incident.started_at, Incident.id)
+        .order_by(col(Incident.started_at), col(Incident.id))
     )
     with db.engine.connect() as connection:
-        numbers = list(connection.execute(query).scalars())
+        numbers = cast(list[int], connection.execute(query).scalars().all())  # stored ids
     return [incidents.get_incident(db, number) for number in numbers]
 
 
@@ -190,11 +193,13 @@ def handover_record(db: Database, shift_id: int) -> HandoverRecord | None:
     if view is None:
         return None
     with db.engine.connect() as connection:
-        digest = connection.execute(select(Handover.digest).where(Handover.id == view.id)).scalar()
+        digest = connection.execute(select(col(Handover.digest)).where(col(Handover.id) == view.id)).scalar()
         signed = {
             role: digest
             for role, digest in connection.execute(
-                select(HandoverSignature.role, HandoverSignature.digest).where(HandoverSignature.handover_id == view.id)
+                select(col(HandoverSignature.role), col(HandoverSignature.digest)).where(
+                    col(HandoverSignature.handover_id) == view.id
+                )
             )
         }
     # Not verified here: `verify_handovers` walks the whole chain (~0.4 ms a record, too slow

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
+from sqlmodel import col
 
 from dutydesk.queue.metrics import Figures
 from dutydesk.queue.rules import Alert
@@ -68,8 +69,8 @@ def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: 
 def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:
     """The shift's stored alerts, oldest first (with `active_only`: those not cleared)."""
     query = (
-        select(*ALERT, Supervisor.display_name)  # type: ignore[arg-type]
-        .outerjoin(Supervisor, Supervisor.name == ALERT.acknowledged_by)  # type: ignore[arg-type]
+        select(*ALERT, col(Supervisor.display_name))
+        .outerjoin(Supervisor, col(Supervisor.name) == ALERT.acknowledged_by)
         .where(ALERT.shift_id == shift_id)
         .order_by(ALERT.fired_at, ALERT.id)
     )
@@ -98,4 +99,4 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
 def _figures(text: str) -> Figures:
     """Figures stored by `insert_alert`; a field a later version added reads as empty."""
     stored = json.loads(text)
-    return Figures(**{name: stored.get(name) for name in Figures.__slots__})  # type: ignore[attr-defined]
+    return Figures(**{name: stored.get(name) for name in Figures.__slots__})

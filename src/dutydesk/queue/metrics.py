@@ -16,6 +16,7 @@ and are None when their denominator is zero: no calls is not a bad answer rate.
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from dutydesk.config import QueueSettings, Targets
 from dutydesk.queue.model import Counters
@@ -37,10 +38,10 @@ class Figures:
     aht_s: float | None
 
     def value(self, metric: str) -> float | None:
-        return getattr(self, metric)  # type: ignore[no-any-return]
+        return cast(float | None, getattr(self, metric))
 
     def as_json(self) -> dict[str, float | None]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _ratio(part: float, whole: float) -> float | None:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert
+from sqlmodel import select
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -196,8 +197,8 @@ class QueueMonitor:
         with self.db.engine.connect() as connection:
             rows = connection.execute(query).all()
         with self.lock:
-            for queue, *sums in rows:
-                self.board.restore(queue, Counters(*sums))
+            for row in rows:
+                self.board.restore(row[0], Counters(*row[1:]))
 
     def _restore_alerts(self, shift: ShiftInfo) -> None:
         assert self.db is not None

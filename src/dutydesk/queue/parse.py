@@ -221,7 +221,7 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """Complete lines in `chunk` (an overlong line comes out as max+1 bytes)."""
-        lines = []
+        lines: list[bytes] = []
         start = 0
         while True:
             end = chunk.find(b"\n", start)

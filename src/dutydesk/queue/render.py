@@ -3,6 +3,7 @@
 Rich only (no Textual): the same cells in the app and in a plain terminal.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -75,7 +76,7 @@ def simulator_mark() -> Text:
 BARS = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: list[float], low: float, high: float) -> str:
+def sparkline(values: Sequence[float], low: float, high: float) -> str:
     """One bar a value on a fixed scale (a dip from 100 % to 97 % must look small)."""
     span = max(high - low, 1e-9)
     steps = len(BARS) - 1

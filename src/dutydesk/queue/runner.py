@@ -8,8 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
@@ -39,8 +40,8 @@ class FeedRunner:
         self.source, self.monitor = source, monitor
         # A source faster than the panel's refresh is judged at the refresh's pace.
         self.stale_after_s = stale_after_intervals * max(source.interval_s, refresh_s)
-        self.started_at = time.time()
-        self.last_received: float | None = None
+        self.started_at = clock.utcnow()
+        self.last_received: datetime | None = None
         self.failure: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dutydesk-feed", daemon=True)
@@ -59,17 +60,17 @@ class FeedRunner:
             return self.source.simulator.toggle(scenario)
         return None
 
-    def status(self, now: float | None = None) -> FeedStatus:
-        now = time.time() if now is None else now
+    def status(self, now: datetime | None = None) -> FeedStatus:
+        now = clock.utcnow() if now is None else now
         since = self.last_received or self.started_at
-        stale = now - since > self.stale_after_s
+        stale = (now - since).total_seconds() > self.stale_after_s
         recent = self.source.warnings.recent
         scenarios = tuple(sorted(self.source.simulator.scenarios)) if isinstance(self.source, SimSource) else ()
         return FeedStatus(
             spec=self.source.spec,
             warnings=self.source.warnings.count,
             last_warning=f"{recent[-1].line}: {recent[-1].reason}" if recent else None,
-            stale_since=datetime.fromtimestamp(since, UTC) if stale else None,
+            stale_since=since if stale else None,
             scenarios=scenarios,
             failure=self.failure,
         )
@@ -98,7 +99,7 @@ class FeedRunner:
             try:
                 async for snapshot in self.source:
                     events = self.monitor.ingest(snapshot)
-                    self.last_received = time.time()
+                    self.last_received = clock.utcnow()
                     if events or time.monotonic() - saved > SAVE_EVERY_S:  # alerts are logged at once
                         await asyncio.to_thread(self.monitor.save)
                         saved = time.monotonic()

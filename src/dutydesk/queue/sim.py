@@ -3,9 +3,11 @@
 Each step of `step_s` seconds of simulated time: callers arrive (Poisson, at the hour's
 factor of the time-of-day profile), give up after an exponential patience, are answered
 first come first served by available agents, who talk, wrap up and now and then go busy,
-on a break or offline. Scenarios change the world while they are on: `surge` triples
-arrivals, `outage` (telephony down) stops every answer, `slow-crm` doubles handle time.
-The same seed and start time give the same snapshots.
+on a break or offline. Scenarios change the world while they are on: `surge` brings three
+times the calls the staffed agents can answer (or three times the hour's calls, if that is
+more), so the queue builds within minutes at 03:00 as at 10:00; `outage` (telephony down)
+stops every answer, `slow-crm` doubles handle time. The same seed and start time give the
+same snapshots.
 """
 
 import math
@@ -19,7 +21,11 @@ from dutydesk.config import QueueSimulator
 from dutydesk.queue.model import Agent, Counters, Snapshot
 
 SCENARIOS = ("surge", "outage", "slow-crm")
-NOT_READY_STATES = (("busy", 0.5), ("break", 0.4), ("offline", 0.1))
+NOT_READY_STATES = ("busy", "break", "offline")
+NOT_READY_WEIGHTS = (0.5, 0.4, 0.1)
+# A surge is scaled to the staffing, not to the hour's traffic: tripling a quiet night's
+# few calls would never reach the agents' capacity, and the drill would show nothing.
+SURGE_LOAD = 3.0
 
 
 @dataclass
@@ -95,19 +101,25 @@ class Simulator:
             agents=tuple(Agent(a.id, a.name, a.state, a.since) for a in queue.agents),
         )
 
-    def _arrivals(self, queue: _SimQueue) -> None:
-        hour = self.now.astimezone(self.zone).hour
-        rate = self.settings.calls_per_hour / 3600 * self.settings.profile[hour]
+    def arrival_rate(self) -> float:
+        """Callers per second into each queue: the hour's share of the traffic profile, or
+        under a surge SURGE_LOAD times the larger of that and what the agents can answer."""
+        settings = self.settings
+        rate = settings.calls_per_hour / 3600 * settings.profile[self.now.astimezone(self.zone).hour]
         if "surge" in self.scenarios:
-            rate *= 3
-        for _ in range(self._poisson(rate * self.step.total_seconds())):
+            capacity = settings.agents_per_queue / (settings.handle_time_s + settings.wrap_up_s)
+            rate = SURGE_LOAD * max(rate, capacity)
+        return rate
+
+    def _arrivals(self, queue: _SimQueue) -> None:
+        for _ in range(self._poisson(self.arrival_rate() * self.step.total_seconds())):
             patience = timedelta(seconds=self.random.expovariate(1 / self.settings.patience_s))
             queue.callers.append((self.now, self.now + patience))
             queue.counters.offered += 1
 
     def _abandons(self, queue: _SimQueue) -> None:
         short = timedelta(seconds=self.settings.short_abandon_s)
-        staying = deque()
+        staying: deque[tuple[datetime, datetime]] = deque()
         for arrived, gives_up in queue.callers:
             if gives_up > self.now:
                 staying.append((arrived, gives_up))
@@ -126,7 +138,7 @@ class Simulator:
         elif agent.state == "available":
             chance = self.settings.not_ready_per_agent_hour / 3600 * self.step.total_seconds()
             if self.random.random() < chance:
-                state = self.random.choices(*zip(*NOT_READY_STATES, strict=True))[0]
+                state = self.random.choices(NOT_READY_STATES, NOT_READY_WEIGHTS)[0]
                 length = self.random.expovariate(1 / self.settings.not_ready_s)
                 self._set(agent, state, timedelta(seconds=length))
 

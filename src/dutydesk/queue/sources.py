@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from io import BufferedReader
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -97,7 +98,7 @@ class FileSource:
             if file is not None:
                 file.close()
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> BufferedReader | None:
         try:
             file = open(self.path, "rb")  # noqa: SIM115 - kept open while following
         except OSError:
@@ -106,7 +107,7 @@ class FileSource:
         self._line = 0
         return file
 
-    def _after_end(self, file):  # type: ignore[no-untyped-def]
+    def _after_end(self, file: BufferedReader) -> BufferedReader | None:
         """At the end of the file: the same file, or None to reopen the rotated one."""
         try:
             current = os.stat(self.path)

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
@@ -162,6 +162,6 @@ def _bring_up_to_date(database: Database, version: int | None) -> None:
 
 
 def _stamp(connection: Connection, version: int) -> None:
-    table = Meta.__table__
+    table = Meta.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
     connection.execute(table.delete().where(table.c.key == "schema_version"))
     connection.execute(table.insert().values(key="schema_version", value=str(version)))

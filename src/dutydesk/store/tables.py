@@ -1,4 +1,8 @@
-"""Every table dutydesk stores. Times are naive UTC (see `dutydesk.clock`)."""
+"""Every table dutydesk stores.
+
+Times are aware UTC (see `dutydesk.clock`): sqlmodel (0.0.45 and later) stores every
+`datetime` field as `UTCDateTime`, which refuses a naive value and reads back in UTC.
+"""
 
 from datetime import datetime
 

@@ -6,9 +6,10 @@ it. On a first run it guides the user: add a supervisor, then open a shift.
 """
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -42,9 +43,8 @@ class DutydeskApp(App[None]):
     TITLE = "dutydesk"
     MODES = {mode: screen for mode, _key, _label, screen in MAIN_SCREENS}
     DEFAULT_MODE = "log"
-    BINDINGS = [
-        Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}") for mode, key, label, _screen in MAIN_SCREENS
-    ] + [
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}") for mode, key, label, _s in MAIN_SCREENS),
         Binding("e", "export", N_("Export"), id="export"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]

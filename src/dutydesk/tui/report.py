@@ -6,7 +6,7 @@ notification and the caller gets `None`, so it can keep what the user typed.
 """
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from textual.app import App
@@ -23,7 +23,7 @@ def database_reason(error: SQLAlchemyError) -> str:
     return reason.splitlines()[0] if reason else type(error).__name__
 
 
-def attempt(node: App | Widget, call: Callable[[], T]) -> T | None:
+def attempt(node: App[Any] | Widget, call: Callable[[], T]) -> T | None:
     """`call()`, or `None` after telling the user why it failed."""
     try:
         return call()

@@ -75,7 +75,8 @@ class ExportScreen(DeskScreen):
         summary = gather_summary(self.context.db, self.context.config, self.shift_id)
         text = render_summary(summary)
         preview = shorten_tables(text, PREVIEW_ROWS, "*" + _("… and {count} more rows in the saved file.") + "*")
-        self.app.call_from_thread(self.show_summary, summary.shift, text, preview)
+        # mypy cannot solve `T | Awaitable[T]` for a coroutine function (it infers Awaitable[Never]).
+        self.app.call_from_thread(self.show_summary, summary.shift, text, preview)  # type: ignore[arg-type]
 
     async def show_summary(self, shift: ShiftInfo, text: str, preview: str) -> None:
         self.shift, self.text = shift, text

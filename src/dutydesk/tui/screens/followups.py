@@ -382,7 +382,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
         self.query_one("#title", Input).focus()
 
     @on(Select.Changed, "#kind")
-    def kind_changed(self, event: Select.Changed) -> None:  # type: ignore[type-arg]
+    def kind_changed(self, event: Select.Changed) -> None:
         self.set_class(event.value == "complaint", "-complaint")
 
     @on(Input.Submitted)

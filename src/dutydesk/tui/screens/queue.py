@@ -55,7 +55,7 @@ STATE_LABELS = {
     "offline": N_("offline"),
 }
 SCENARIO_LABELS = {
-    "surge": N_("surge: three times the calls"),
+    "surge": N_("surge: three times the calls the agents can answer"),
     "outage": N_("outage: telephony down, nothing answered"),
     "slow-crm": N_("slow CRM: handle time doubled"),
 }
@@ -204,7 +204,7 @@ class QueueScreen(Screen[None]):
 
     @property
     def has_feed(self) -> bool:
-        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined,no-any-return]
+        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined]
 
     @property
     def feed(self) -> FeedRunner:
