@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "dutydesk"
 LOCALE = PACKAGE / "locale"
 LANGUAGES = ["zh_CN"]
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "_p": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 
 
 def extract() -> Catalog:

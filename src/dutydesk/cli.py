@@ -24,7 +24,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
 )
 from dutydesk.commands import export, followup, handover, incident, playbook, queue
 from dutydesk.errors import UserError
-from dutydesk.i18n import _, choose_language, set_language
+from dutydesk.i18n import _, _p, choose_language, set_language
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
@@ -230,7 +230,7 @@ def _slot_label(context: "Context", shift: "ShiftInfo") -> str:
 
 
 def _status_label(status: str) -> str:
-    return _("open") if status == "open" else _("closed")
+    return _p("shift status", "open") if status == "open" else _p("shift status", "closed")
 
 
 def _print_shift(context: "Context", shift: "ShiftInfo") -> None:

@@ -39,9 +39,15 @@ class Label(Strict):
 
 
 class Center(Strict):
-    name: str
+    name: Label
     timezone: str
     team: Annotated[str, Field(min_length=1)]
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def name_in_one_language(cls, value: object) -> object:
+        """`name = "客服中心"` is the name in every language."""
+        return {"en": value} if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

@@ -205,6 +205,4 @@ def _print(context: "Context", item: "FollowUpView") -> None:
     if item.details:
         out.print(Text(item.details))
     for entry in item.history or []:
-        out.print(
-            Text(f"{local_text(context, entry.at)}  {entry.kind_label}" + (f": {entry.text}" if entry.text else ""))
-        )
+        out.print(Text(f"{local_text(context, entry.at)}  {entry.line}"))

@@ -19,7 +19,7 @@ from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain.freetext import require_text
 from dutydesk.errors import UserError
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, NP_, _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import FollowUp, FollowUpEvent
 
@@ -30,7 +30,7 @@ KINDS = {
     "system_issue": N_("system issue"),
 }
 PRIORITIES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")}
-STATUSES = {"open": N_("open"), "waiting": N_("waiting"), "closed": N_("closed")}
+STATUSES = {"open": N_("open"), "waiting": NP_("follow-up status", "waiting"), "closed": N_("closed")}
 EVENT_KINDS = {
     "created": N_("created"),
     "note": N_("note"),
@@ -54,6 +54,18 @@ class HistoryEntry:
     @property
     def kind_label(self) -> str:
         return _(EVENT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def shown_text(self) -> str:
+        """The event's text as shown: a status change names the new status in the UI language."""
+        return label(STATUSES, self.text) if self.kind == "status" else self.text
+
+    @property
+    def line(self) -> str:
+        """The event as one line in the UI language, e.g. '督办：已致电'."""
+        if not self.shown_text:
+            return self.kind_label
+        return _("{event}: {text}").format(event=self.kind_label, text=self.shown_text)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from dutydesk.config import Config
 from dutydesk.domain.log import severity_label
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, _, _p
 from dutydesk.queue import render
 from dutydesk.queue.metrics import Figures, duration_text
 from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary
@@ -352,7 +352,7 @@ class QueueScreen(Screen[None]):
         for metric, title in (
             ("waiting", _("Waiting")),
             ("longest_wait_s", _("Longest")),
-            ("answer_rate", _("Answer")),
+            ("answer_rate", _p("queue metric", "Answer")),
             ("abandon_rate", _("Abandon")),
             ("", ""),
             ("service_level", _("SL")),
