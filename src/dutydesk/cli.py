@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from dutydesk.domain.shifts import ShiftInfo
 
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=_("The duty supervisor's console."))
+app = typer.Typer(pretty_exceptions_enable=False, rich_markup_mode=None, help=_("The duty supervisor's console."))
 supervisor_app = typer.Typer(help=_("Register and list supervisors."), no_args_is_help=True)
 shift_app = typer.Typer(help=_("Open, show and close shifts."), no_args_is_help=True)
 log_app = typer.Typer(help=_("Keep and search the duty log."), no_args_is_help=True)
@@ -396,9 +396,22 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
 
 
 def main() -> None:
-    """Console entry point: a user error is one line on stderr and exit code 1, never a traceback."""
+    """Console entry point: a user error is one line on stderr and exit code 1 (a usage error: 2), never a traceback."""
+    from typer._click.exceptions import ClickException, UsageError
+
+    from dutydesk.cli_texts import localize, usage_error_line
+
     try:
-        app()
+        status = localize(typer.main.get_command(app)).main(prog_name="dutydesk", standalone_mode=False)
+    except UsageError as error:
+        typer.echo(_("error: {message}").format(message=usage_error_line(error)), err=True)
+        raise SystemExit(2) from None
+    except ClickException as error:
+        typer.echo(_("error: {message}").format(message=error.format_message()), err=True)
+        raise SystemExit(error.exit_code) from None
+    except typer.Abort:
+        typer.echo(_("aborted"), err=True)
+        raise SystemExit(1) from None
     except UserError as error:
         typer.echo(_("error: {message}").format(message=error), err=True)
         raise SystemExit(error.exit_code) from None
@@ -408,6 +421,7 @@ def main() -> None:
             raise
         typer.echo(_("error: {message}").format(message=message), err=True)
         raise SystemExit(1) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
 
 
 def _database_failure(error: Exception) -> str | None:
