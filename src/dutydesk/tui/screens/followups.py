@@ -365,7 +365,10 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             yield from self.field(
                 _("Complaint type"),
                 Select(
-                    [(str(t.label), t.key) for t in config.followups.complaint_types], id="complaint-type", compact=True
+                    [(str(t.label), t.key) for t in config.followups.complaint_types],
+                    id="complaint-type",
+                    compact=True,
+                    prompt=_("Choose"),
                 ),
                 complaint=True,
             )
