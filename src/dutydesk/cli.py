@@ -318,11 +318,14 @@ def log_list(
 ) -> None:
     """List a shift's entries, newest first."""
     from dutydesk.domain.log import LogFilter, list_entries
-    from dutydesk.domain.shifts import chosen_shift
+    from dutydesk.domain.shifts import chosen_shift, list_shifts
 
     context = command_context(ctx)
-    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     _check_filters(context, category, severity)
+    if shift_id is None and not list_shifts(context.db, 1):
+        _print_entries(context, [], as_json, spans=None)  # a fresh database: nothing logged yet
+        return
+    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     entries = list_entries(context.db, LogFilter(shift.id, category, severity), limit=limit)
     _print_entries(context, entries, as_json, spans=None)
 
@@ -401,6 +404,7 @@ def main() -> None:
 
     from dutydesk.cli_texts import localize, usage_error_line
 
+    _refuse_undecodable_arguments()
     try:
         status = localize(typer.main.get_command(app)).main(prog_name="dutydesk", standalone_mode=False)
     except UsageError as error:
@@ -422,6 +426,18 @@ def main() -> None:
         typer.echo(_("error: {message}").format(message=message), err=True)
         raise SystemExit(1) from None
     raise SystemExit(status if isinstance(status, int) else 0)
+
+
+def _refuse_undecodable_arguments() -> None:
+    """Bytes that are not UTF-8 arrive as surrogates (e.g. a Latin-1 terminal): refuse them here,
+    before they reach the database or the screen."""
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            typer.echo(_("error: the argument {argument} is not valid UTF-8 text").format(argument=shown), err=True)
+            raise SystemExit(2) from None
 
 
 def _database_failure(error: Exception) -> str | None:

@@ -144,17 +144,17 @@ def parse_due(value: str, config: Config, now: datetime | None = None) -> dateti
     now = now or clock.utcnow()
     text = value.strip()
     relative = RELATIVE_DUE.match(text)
-    if relative:
-        return now + int(relative.group("amount")) * UNIT[relative.group("unit").lower()]
     try:
+        if relative:
+            return now + int(relative.group("amount")) * UNIT[relative.group("unit").lower()]
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=config.zone)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: beyond year 9999 or before year 1
         raise UserError(
             _("bad due time {value!r}: use +30m, +2h, +1d or an ISO time like 2026-11-26T14:00").format(value=value)
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=config.zone)
-    return moment.astimezone(UTC)
 
 
 def default_due(config: Config, kind: str, urgency: str | None, now: datetime) -> datetime:

@@ -79,9 +79,9 @@ def parse_at(value: str, config: Config, now: datetime | None = None) -> datetim
                 moment -= timedelta(days=1)
         else:
             moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=config.zone)
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a date at the edge of the calendar, e.g. 0001-01-01
         raise UserError(_("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)) from None
-    return moment.astimezone(UTC)
 
 
 def add_entry(
