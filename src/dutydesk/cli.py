@@ -21,6 +21,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
     open_shift_of,
     options,
     print_json,
+    wrapping_table,
 )
 from dutydesk.commands import export, followup, handover, incident, playbook, queue
 from dutydesk.errors import UserError
@@ -191,9 +192,8 @@ def shift_list(
     if as_json:
         print_json([shift.as_json(context.config) for shift in found])
         return
-    from rich.table import Table
 
-    table = Table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
+    table = wrapping_table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
     for shift in found:
         table.add_row(
             str(shift.id),
@@ -373,12 +373,11 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
     if not entries:
         typer.echo(_("No entries."))
         return
-    from rich.table import Table
     from rich.text import Text
 
     from dutydesk.domain.log import severity_label
 
-    table = Table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
+    table = wrapping_table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
     for index, entry in enumerate(entries):
         text = Text(entry.text)
         for start, end in spans[index] if spans else []:

@@ -17,6 +17,7 @@ from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
@@ -101,6 +102,14 @@ def console() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
+
+
+def wrapping_table(*headers: str) -> "Table":
+    """A table whose cells wrap by display width, in English and Chinese alike: Chinese text has
+    no spaces to break at, so a long cell folds onto the next line instead of being cut short."""
+    from rich.table import Column, Table
+
+    return Table(*(Column(header, overflow="fold") for header in headers))
 
 
 def fail(message: str) -> NoReturn:

@@ -1,10 +1,12 @@
 """Command-line conventions: bad input is one line and a non-zero exit, never a traceback;
 empty lists are empty JSON; shell completion is on."""
 
+import re
 import time
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from cli_runner import Cli
 
@@ -75,3 +77,13 @@ def test_log_list_on_a_fresh_database_is_empty_json(cli: Cli) -> None:
 def test_shell_completion_is_offered(cli: Cli) -> None:
     code, out, _err = cli("--help")
     assert code == 0 and "--install-completion" in out and "--show-completion" in out
+
+
+def test_long_chinese_text_wraps_in_an_80_column_table(on_duty: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "客户重复扣款，要求当天回电，已转财务部门核实，预计明天上午十点前给出处理结果并回访客户满意度"
+    on_duty.ok("log", "add", text)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = on_duty.ok("log", "list")
+    assert "…" not in out
+    assert max(cell_len(line) for line in out.splitlines()) <= 80
+    assert text in "".join(re.findall(r"[\u4e00-\u9fff，]+", out))
