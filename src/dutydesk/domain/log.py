@@ -18,6 +18,7 @@ from dutydesk.config import Config
 from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.jsonshape import person
 from dutydesk.store import sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
@@ -50,7 +51,7 @@ class LogEntryView:
             "category": self.category,
             "severity": self.severity,
             "text": self.text,
-            "author": self.author,
+            "author": person(self.author, self.author_display),
             "shift_id": self.shift_id,
             "supersedes": self.supersedes,
             "superseded_by": self.superseded_by,

@@ -25,6 +25,7 @@ from dutydesk import paths
 from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.jsonshape import both_languages
 from dutydesk.textsearch import CJK_RUN
 
 FENCE = "+++"
@@ -91,7 +92,7 @@ class Playbook:
     def as_json(self) -> dict[str, object]:
         return {
             "key": self.key,
-            "title": {"en": self.title.en, "zh": self.title.zh},
+            "title": both_languages(self.title),
             "kind": self.kind,
             "level": self.level,
             "respond_within_min": int(self.respond_within.total_seconds() // 60),
@@ -100,8 +101,7 @@ class Playbook:
             "steps": [
                 {
                     "n": step.n,
-                    "text": step.text.en,
-                    "text_zh": step.text.zh,
+                    "text": both_languages(step.text),
                     "within_min": int(step.within.total_seconds() // 60) if step.within else None,
                 }
                 for step in self.steps
