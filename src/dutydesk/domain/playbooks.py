@@ -22,7 +22,7 @@ import platformdirs
 from pydantic import Field, ValidationError
 
 from dutydesk import paths
-from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key
+from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key, validation_reason
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import both_languages
@@ -223,7 +223,7 @@ def _front_matter(front_text: str) -> FrontMatter:
         if first["type"] == "extra_forbidden":
             message = _("unknown field {field!r}").format(field=field)
         else:
-            message = _("field {field}: {reason}").format(field=field, reason=first["msg"])
+            message = _("field {field}: {reason}").format(field=field, reason=validation_reason(first))
         raise PlaybookError(message, line + 1 if line else None, key) from None
 
 

@@ -77,6 +77,9 @@ Staffing: Erlang C from the last 30 minutes' calls and AHT.
 
 Escape closes this help.""")
 
+# The simulator's scenarios (queue/sim.py SCENARIOS) as the drill banner names them.
+DRILLS = {"surge": N_("call surge"), "outage": N_("telephony outage"), "slow-crm": N_("slow CRM")}
+
 
 class QueueFeedService:
     """The app's one feed: started with the app, stopped with it; announces new alerts.
@@ -326,7 +329,8 @@ class QueueScreen(Screen[None]):
         line.append(_(SPANS[self.span_index][1]), style="bold")
         line.append(" · " + status.spec)
         if status.scenarios:
-            line.append(" · " + _("drill: {names}").format(names=", ".join(status.scenarios)), style=WARNING_STYLE)
+            names = "、".join(_(DRILLS.get(name, name)) for name in status.scenarios)
+            line.append(" · " + _("drill: {names}").format(names=names), style=WARNING_STYLE)
         if view.as_of is not None:
             line.append(" · " + _("as of {time}").format(time=local_time(view.as_of, self.config, "%H:%M:%S")))
         if status.stale_since is not None:
@@ -387,7 +391,7 @@ class QueueScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_("Waiting, last hour") + " ", style="dim")
         text.append(render.sparkline(view.waiting_history, 0, waiting_top), style="bold")
-        text.append(f" {_('max')} {waiting_top}    ", style="dim")
+        text.append(" " + _("max {count}").format(count=waiting_top) + "    ", style="dim")
         text.append(_("Answer rate, last hour") + " ", style="dim")
         text.append(render.sparkline(view.answer_rate_history, 0.0, 1.0), style="bold")
         self.query_one("#queue-trends", Static).update(text)
