@@ -399,13 +399,16 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
 
 def main() -> None:
     """Console entry point: a user error is one line on stderr and exit code 1 (a usage error: 2), never a traceback."""
-    from typer._click.exceptions import ClickException, UsageError
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
     from dutydesk.cli_texts import localize, usage_error_line
 
     _refuse_undecodable_arguments()
     try:
         status = localize(typer.main.get_command(app)).main(prog_name="dutydesk", standalone_mode=False)
+    except NoArgsIsHelpError as error:  # a group without its command: its help page is the answer
+        typer.echo(error.ctx.get_help() if error.ctx else "")
+        raise SystemExit(2) from None
     except UsageError as error:
         typer.echo(_("error: {message}").format(message=usage_error_line(error)), err=True)
         raise SystemExit(2) from None

@@ -87,3 +87,9 @@ def test_long_chinese_text_wraps_in_an_80_column_table(on_duty: Cli, monkeypatch
     assert "…" not in out
     assert max(cell_len(line) for line in out.splitlines()) <= 80
     assert text in "".join(re.findall(r"[\u4e00-\u9fff，]+", out))
+
+
+def test_a_group_without_its_command_shows_its_help(cli: Cli) -> None:
+    code, out, err = cli("followup")
+    assert code == 2 and err == ""
+    assert out.startswith("Usage: dutydesk followup") and "chase" in out
