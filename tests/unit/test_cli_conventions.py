@@ -93,3 +93,14 @@ def test_a_group_without_its_command_shows_its_help(cli: Cli) -> None:
     code, out, err = cli("followup")
     assert code == 2 and err == ""
     assert out.startswith("Usage: dutydesk followup") and "chase" in out
+
+
+@pytest.mark.parametrize("command", [("log", "list"), ("followup", "show", "1")])
+def test_markdown_and_markup_in_stored_text_are_shown_as_typed(
+    on_duty: Cli, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one table line per entry
+    typed = "**提交** [b]x[/b] `code`"
+    on_duty.ok("log", "add", typed)
+    on_duty.ok("followup", "add", "t", "--kind", "ticket", "--details", typed)
+    assert typed in on_duty.ok(*command)
