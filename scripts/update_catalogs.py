@@ -5,6 +5,7 @@ Run after changing user-visible strings: `python scripts/update_catalogs.py`, tr
 the new empty `msgstr`s in the `.po` files, run it again. Needs babel (the test extras).
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "dutydesk"
 LOCALE = PACKAGE / "locale"
 LANGUAGES = ["zh_CN"]
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "_p": ((1, "c"), 2), "NP_": ((1, "c"), 2)}
 
 
 def extract() -> Catalog:
@@ -25,7 +26,23 @@ def extract() -> Catalog:
         PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True
     ):
         template.add(message, None, [(f"src/dutydesk/{filename}", lineno)], auto_comments=comments, context=context)
+    for filename, lineno, message in command_docstrings():
+        template.add(message, None, [(filename, lineno)])
     return template
+
+
+def command_docstrings() -> Iterator[tuple[str, int, str]]:
+    """Each command's docstring: Typer shows it as the command's help, so it is a message too."""
+    import typer
+
+    from dutydesk.cli import app
+    from dutydesk.cli_texts import commands, docstring_help
+
+    for _path, command in commands(typer.main.get_command(app)):
+        text = docstring_help(command)
+        if text and command.callback:
+            module = command.callback.__module__.replace(".", "/")
+            yield f"src/{module}.py", command.callback.__code__.co_firstlineno, text
 
 
 def main() -> None:

@@ -21,17 +21,18 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
     open_shift_of,
     options,
     print_json,
+    wrapping_table,
 )
 from dutydesk.commands import export, followup, handover, incident, playbook, queue
 from dutydesk.errors import UserError
-from dutydesk.i18n import _, choose_language, set_language
+from dutydesk.i18n import _, _p, choose_language, set_language
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
 
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=_("The duty supervisor's console."))
+app = typer.Typer(pretty_exceptions_enable=False, rich_markup_mode=None, help=_("The duty supervisor's console."))
 supervisor_app = typer.Typer(help=_("Register and list supervisors."), no_args_is_help=True)
 shift_app = typer.Typer(help=_("Open, show and close shifts."), no_args_is_help=True)
 log_app = typer.Typer(help=_("Keep and search the duty log."), no_args_is_help=True)
@@ -191,9 +192,8 @@ def shift_list(
     if as_json:
         print_json([shift.as_json(context.config) for shift in found])
         return
-    from rich.table import Table
 
-    table = Table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
+    table = wrapping_table(_("#"), _("Team"), _("Shift"), _("Supervisor"), _("Status"), _("Opened"), _("Closed"))
     for shift in found:
         table.add_row(
             str(shift.id),
@@ -230,7 +230,7 @@ def _slot_label(context: "Context", shift: "ShiftInfo") -> str:
 
 
 def _status_label(status: str) -> str:
-    return _("open") if status == "open" else _("closed")
+    return _p("shift status", "open") if status == "open" else _p("shift status", "closed")
 
 
 def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
@@ -318,11 +318,14 @@ def log_list(
 ) -> None:
     """List a shift's entries, newest first."""
     from dutydesk.domain.log import LogFilter, list_entries
-    from dutydesk.domain.shifts import chosen_shift
+    from dutydesk.domain.shifts import chosen_shift, list_shifts
 
     context = command_context(ctx)
-    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     _check_filters(context, category, severity)
+    if shift_id is None and not list_shifts(context.db, 1):
+        _print_entries(context, [], as_json, spans=None)  # a fresh database: nothing logged yet
+        return
+    shift = chosen_shift(context.db, shift_id, home_team=context.config.center.team)
     entries = list_entries(context.db, LogFilter(shift.id, category, severity), limit=limit)
     _print_entries(context, entries, as_json, spans=None)
 
@@ -370,12 +373,11 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
     if not entries:
         typer.echo(_("No entries."))
         return
-    from rich.table import Table
     from rich.text import Text
 
     from dutydesk.domain.log import severity_label
 
-    table = Table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
+    table = wrapping_table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
     for index, entry in enumerate(entries):
         text = Text(entry.text)
         for start, end in spans[index] if spans else []:
@@ -396,9 +398,26 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
 
 
 def main() -> None:
-    """Console entry point: a user error is one line on stderr and exit code 1, never a traceback."""
+    """Console entry point: a user error is one line on stderr and exit code 1 (a usage error: 2), never a traceback."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+    from dutydesk.cli_texts import localize, usage_error_line
+
+    _refuse_undecodable_arguments()
     try:
-        app()
+        status = localize(typer.main.get_command(app)).main(prog_name="dutydesk", standalone_mode=False)
+    except NoArgsIsHelpError as error:  # a group without its command: its help page is the answer
+        typer.echo(error.ctx.get_help() if error.ctx else "")
+        raise SystemExit(2) from None
+    except UsageError as error:
+        typer.echo(_("error: {message}").format(message=usage_error_line(error)), err=True)
+        raise SystemExit(2) from None
+    except ClickException as error:
+        typer.echo(_("error: {message}").format(message=error.format_message()), err=True)
+        raise SystemExit(error.exit_code) from None
+    except typer.Abort:
+        typer.echo(_("aborted"), err=True)
+        raise SystemExit(1) from None
     except UserError as error:
         typer.echo(_("error: {message}").format(message=error), err=True)
         raise SystemExit(error.exit_code) from None
@@ -408,6 +427,19 @@ def main() -> None:
             raise
         typer.echo(_("error: {message}").format(message=message), err=True)
         raise SystemExit(1) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
+
+
+def _refuse_undecodable_arguments() -> None:
+    """Bytes that are not UTF-8 arrive as surrogates (e.g. a Latin-1 terminal): refuse them here,
+    before they reach the database or the screen."""
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            typer.echo(_("error: the argument {argument} is not valid UTF-8 text").format(argument=shown), err=True)
+            raise SystemExit(2) from None
 
 
 def _database_failure(error: Exception) -> str | None:

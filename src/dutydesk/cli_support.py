@@ -17,6 +17,7 @@ from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
@@ -49,10 +50,33 @@ class Options:
 
     def context(self, db: "str | Path | None" = None) -> "Context":
         if self._context is None:
-            from dutydesk.context import open_context
+            from dutydesk.context import database_target, open_context
 
-            self._context = open_context(db or self.db, self.config, self.lang)
+            self._context = open_context(checked_database(db or self.db or database_target()), self.config, self.lang)
         return self._context
+
+
+def checked_database(target: "str | Path") -> "str | Path":
+    """Refuse a database path that is a directory, or whose directory does not exist: a typo in
+    --db should not leave an empty database somewhere. The default location is created."""
+    from dutydesk import paths
+
+    if "://" in str(target):
+        return target  # a URL: the store reports what is wrong with it
+    path = Path(target).expanduser()
+    if path.is_dir():
+        fail(
+            _("{path} is a directory: give the database file, e.g. {example}").format(
+                path=path, example=path / "dutydesk.db"
+            )
+        )
+    if not path.parent.is_dir() and path.resolve() != paths.default_database_path().resolve():
+        fail(
+            _("the directory {path} does not exist: create it first or correct the database path").format(
+                path=path.parent
+            )
+        )
+    return target
 
 
 def options(ctx: typer.Context) -> Options:
@@ -78,6 +102,14 @@ def console() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
+
+
+def wrapping_table(*headers: str) -> "Table":
+    """A table whose cells wrap by display width, in English and Chinese alike: Chinese text has
+    no spaces to break at, so a long cell folds onto the next line instead of being cut short."""
+    from rich.table import Column, Table
+
+    return Table(*(Column(header, overflow="fold") for header in headers))
 
 
 def fail(message: str) -> NoReturn:

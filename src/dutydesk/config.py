@@ -7,6 +7,7 @@ on half a config.
 
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,7 +17,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dutydesk.errors import ConfigError
-from dutydesk.i18n import _, current_language
+from dutydesk.i18n import N_, _, current_language
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults.toml"
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -39,9 +40,15 @@ class Label(Strict):
 
 
 class Center(Strict):
-    name: str
+    name: Label
     timezone: str
     team: Annotated[str, Field(min_length=1)]
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def name_in_one_language(cls, value: object) -> object:
+        """`name = "客服中心"` is the name in every language."""
+        return {"en": value} if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod
@@ -313,12 +320,46 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+# pydantic's error types, said in the UI language (its own messages are English).
+VALIDATION_REASONS = {
+    "missing": N_("this key is required"),
+    "extra_forbidden": N_("unknown key"),
+    "string_type": N_("must be text"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "int_from_float": N_("must be a whole number"),
+    "float_type": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+    "bool_type": N_("must be true or false"),
+    "bool_parsing": N_("must be true or false"),
+    "time_type": N_("must be a time like 08:00"),
+    "time_parsing": N_("must be a time like 08:00"),
+    "string_pattern_mismatch": N_("may hold only lowercase letters, digits and _"),
+    "greater_than": N_("must be more than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "literal_error": N_("must be one of {expected}"),
+    "list_type": N_("must be a list"),
+    "dict_type": N_("must be a table"),
+    "model_type": N_("must be a table"),
+}
+
+
+def validation_reason(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a reason in the UI language (its English text when the type is not listed)."""
+    reason = VALIDATION_REASONS.get(error["type"])
+    if reason is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return _(reason).format(**error.get("ctx", {}))
+
+
 def _config_error(path: Path | None, text: str, error: ValidationError) -> ConfigError:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
     line = _line_of_key(text, first["loc"])
     where = f"{path}, line {line}" if line else str(path or DEFAULTS_FILE)
-    return ConfigError(_("{where}: key {key}: {reason}").format(where=where, key=key, reason=first["msg"]))
+    return ConfigError(_("{where}: key {key}: {reason}").format(where=where, key=key, reason=validation_reason(first)))
 
 
 def _line_of_key(text: str, location: tuple[int | str, ...]) -> int | None:

@@ -6,6 +6,11 @@ merges them into the `.po` and writes the `.mo`).
 English is the source language. The language is chosen once at start-up and can be
 changed at run time, so `_()` looks up the current catalog on every call; constants that
 are defined at import time are marked with `N_()` and translated where they are shown.
+
+A word with two roles (a follow-up "waiting" vs the queue metric "waiting") gets a context:
+`_p("follow-up status", "waiting")`, or `NP_(...)` for a constant; each (context, message)
+is its own catalog entry (msgctxt), so the roles can be translated differently.
+`docs/glossary.md` lists the terms the Chinese catalog uses.
 """
 
 import gettext
@@ -23,13 +28,52 @@ _catalog: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
 
 
+class ContextMessage(str):
+    """A constant message marked with its context by `NP_()`; `_()` translates it in that context."""
+
+    context: str
+
+
 def _(message: str) -> str:
+    if isinstance(message, ContextMessage):
+        return _catalog.pgettext(message.context, message)
     return _catalog.gettext(message)
+
+
+def _p(context: str, message: str) -> str:
+    """Translate a message that means different things in different places (gettext's pgettext)."""
+    return _catalog.pgettext(context, message)
 
 
 def N_(message: str) -> str:
     """Mark a string for translation without translating it yet."""
     return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark a string with its context for translation without translating it yet."""
+    marked = ContextMessage(message)
+    marked.context = context
+    return marked
+
+
+# Zones a reader knows by a name of its own; any other zone is shown by its key.
+ZONE_NAMES = {"Asia/Shanghai": N_("Beijing time"), "Asia/Hong_Kong": N_("Hong Kong time")}
+
+
+def zone_name(zone_key: str) -> str:
+    """How a center's time zone is named in text: 北京时间 for Asia/Shanghai."""
+    return _(ZONE_NAMES[zone_key]) if zone_key in ZONE_NAMES else zone_key
+
+
+def with_count(title: str, count: int) -> str:
+    """A heading with how many items follow: 'Events (3)', '事件（3）'."""
+    return _("{title} ({count})").format(title=title, count=count)
+
+
+def labelled(label: str) -> str:
+    """A label before its value: 'Outgoing: ', '交班：'."""
+    return _("{label}: ").format(label=label)
 
 
 def current_language() -> str:

@@ -25,7 +25,11 @@ def test_log_json_is_the_documented_contract(on_duty: Cli) -> None:
     required = {"id", "at", "category", "severity", "text", "author", "shift_id", "supersedes"}
     assert all(required <= entry.keys() for entry in entries)
     correction, original = entries
-    assert (correction["supersedes"], original["text"], original["author"]) == (1, "CRM 登录缓慢 | *x*", "wang")
+    assert (correction["supersedes"], original["text"], original["author"]) == (
+        1,
+        "CRM 登录缓慢 | *x*",
+        {"name": "wang", "display_name": "王伟"},
+    )
     assert original["at"].endswith("+08:00")
     hits = on_duty.json("log", "search", "登录恢复")
     assert [hit["id"] for hit in hits] == [2]
@@ -35,7 +39,11 @@ def test_shift_json_contract(on_duty: Cli) -> None:
     shifts = on_duty.json("shift", "list")
     assert isinstance(shifts, list)
     assert {"id", "supervisor", "team", "status", "opened_at", "closed_at"} <= shifts[0].keys()
-    assert (shifts[0]["supervisor"], shifts[0]["status"], shifts[0]["closed_at"]) == ("wang", "open", None)
+    assert (shifts[0]["supervisor"], shifts[0]["status"], shifts[0]["closed_at"]) == (
+        {"name": "wang", "display_name": "王伟"},
+        "open",
+        None,
+    )
     code, out, _ = on_duty("shift", "close")
     assert code == 0 and "closed" in out
     assert on_duty.json("shift", "show")["status"] == "closed"

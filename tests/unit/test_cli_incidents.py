@@ -56,7 +56,7 @@ def test_incident_run_through_the_cli(on_duty: Cli) -> None:
     on_duty.ok("incident", "close", "1", "--summary", SPECIAL)
     shown = on_duty.json("incident", "show", "1")
     assert isinstance(shown, dict)
-    assert {"number", "playbook", "level", "status", "started_at", "closed_at", "steps", "timeline"} <= shown.keys()
+    assert {"id", "playbook", "level", "status", "started_at", "closed_at", "steps", "timeline"} <= shown.keys()
     assert (shown["playbook"], shown["level"], shown["status"]) == ("telephony_down", 2, "closed")
     assert shown["steps"][1]["n"] == 2 and shown["steps"][1]["done_at"] is not None
     assert [e["kind"] for e in shown["timeline"]] == ["start", "step", "note", "escalation", "level", "close"]

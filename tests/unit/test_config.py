@@ -24,7 +24,7 @@ def test_user_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('[center]\nname = "上海呼叫中心"\n[targets]\nanswer_rate_min = 0.9\n', encoding="utf-8")
     config = load_config(path)
-    assert config.center.name == "上海呼叫中心"
+    assert str(config.center.name) == "上海呼叫中心"
     assert config.center.timezone == "Asia/Shanghai"  # not named: the default stays
     assert config.targets.answer_rate_min == 0.9
     assert config.targets.abandon_rate_max == 0.05
@@ -74,3 +74,18 @@ def test_night_slot_spans_midnight() -> None:
     assert (start, end) == (datetime(2026, 11, 23, 20, 0, tzinfo=zone), datetime(2026, 11, 24, 8, 0, tzinfo=zone))
     slot, start, _end = config.slot_at(datetime(2026, 11, 24, 8, 0, tzinfo=zone))
     assert slot.key == "day" and start.hour == 8
+
+
+def test_a_config_error_is_said_in_the_ui_language_not_pydantic_s(tmp_path: Path) -> None:
+    from dutydesk import i18n
+
+    path = tmp_path / "config.toml"
+    path.write_text('[targets]\nanswer_rate_min = "high"\n', encoding="utf-8")
+    i18n.set_language("zh")
+    try:
+        with pytest.raises(ConfigError) as raised:
+            load_config(path)
+    finally:
+        i18n.set_language("en")
+    assert "Input should" not in str(raised.value)
+    assert "必须" in str(raised.value)

@@ -27,11 +27,11 @@ def zh_catalog():  # type: ignore[no-untyped-def]
 
 
 def test_every_message_in_the_source_has_a_chinese_translation(zh_catalog) -> None:  # type: ignore[no-untyped-def]
-    source_ids = {message.id for message in update_catalogs.extract() if message.id}
+    source_ids = {(message.context, message.id) for message in update_catalogs.extract() if message.id}
     untranslated = sorted(
-        msgid
-        for msgid in source_ids
-        if msgid not in zh_catalog or not zh_catalog[msgid].string or zh_catalog[msgid].fuzzy
+        (context or "", msgid)
+        for context, msgid in source_ids
+        if (found := zh_catalog.get(msgid, context=context)) is None or not found.string or found.fuzzy
     )
     assert untranslated == [], "run scripts/update_catalogs.py and translate these"
 
@@ -50,7 +50,13 @@ def test_translations_keep_every_placeholder(zh_catalog) -> None:  # type: ignor
 def test_compiled_catalog_matches_the_po_file(zh_catalog) -> None:  # type: ignore[no-untyped-def]
     with PO_FILE.with_suffix(".mo").open("rb") as file:
         compiled = gettext.GNUTranslations(file)
-    stale = [m.id for m in zh_catalog if m.id and m.string and compiled.gettext(m.id) != m.string]
+    stale = [
+        m.id
+        for m in zh_catalog
+        if m.id
+        and m.string
+        and (compiled.pgettext(m.context, m.id) if m.context else compiled.gettext(m.id)) != m.string
+    ]
     assert stale == [], "run scripts/update_catalogs.py to recompile the .mo"
 
 
@@ -72,3 +78,34 @@ def test_translation_switches_at_run_time() -> None:
     assert i18n._("the entry text is empty") != "the entry text is empty"
     i18n.set_language("en")
     assert i18n._("the entry text is empty") == "the entry text is empty"
+
+
+def test_one_english_word_in_two_roles_has_two_translations() -> None:
+    from dutydesk.domain.followups import STATUSES, label
+    from dutydesk.queue.monitor import METRIC_LABELS
+
+    i18n.set_language("zh")
+    try:
+        assert label(STATUSES, "waiting") == "等待中"  # a follow-up waiting for someone else
+        assert i18n._(METRIC_LABELS["waiting"]) == "排队数"  # callers in the queue
+        assert i18n._p("checklist", "Answer") != i18n._p("queue metric", "Answer")
+    finally:
+        i18n.set_language("en")
+    assert label(STATUSES, "waiting") == "waiting"
+
+
+def test_center_time_is_named_in_the_reader_s_words() -> None:
+    i18n.set_language("zh")
+    try:
+        assert i18n.zone_name("Asia/Shanghai") == "北京时间"
+        assert i18n.zone_name("Europe/Berlin") == "Europe/Berlin"
+    finally:
+        i18n.set_language("en")
+
+
+def test_chinese_text_uses_full_width_punctuation(zh_catalog) -> None:  # type: ignore[no-untyped-def]
+    """An ASCII colon, comma or bracket right next to a Chinese character is a typo in a translation."""
+    han = "[\u4e00-\u9fff]"
+    ascii_beside_han = re.compile(f"{han}[:;,?!()]|[:;,?!()]{han}")
+    wrong = [m.id for m in zh_catalog if m.id and isinstance(m.string, str) and ascii_beside_han.search(m.string)]
+    assert wrong == []

@@ -87,7 +87,7 @@ def test_labels_follow_the_language(tmp_path: Path) -> None:
         (GOOD.replace('kind = "system_fault"', 'kind = "fire"'), 4, "field kind"),
         (GOOD.replace("level = 1", "level = 0"), 5, "field level"),
         (GOOD.replace('key = "crm_down"', 'key = "CRM down"'), 2, "field key"),
-        (GOOD.replace("respond_within_min = 30\n", ""), None, "field respond_within_min: Field required"),
+        (GOOD.replace("respond_within_min = 30\n", ""), None, "field respond_within_min: this key is required"),
         (GOOD.split("# CRM down")[0] + "no checklist here\n", 14, "no steps"),
         (GOOD.replace("向技术支持报告（5 分钟内）", "向技术支持报告（10 分钟内）"), 19, "deadlines differ"),
         (GOOD.replace("(within 5 min)", "(within 0 min)"), 19, "more than 0"),

@@ -10,6 +10,7 @@ from dutydesk.cli_support import (
     console,
     local_text,
     print_json,
+    wrapping_table,
 )
 from dutydesk.i18n import _
 
@@ -80,7 +81,6 @@ def list_followups(
     as_json: JsonOption = False,
 ) -> None:
     """List follow-ups, soonest due first (overdue on top), closed ones last."""
-    from rich.table import Table
 
     from dutydesk import clock
     from dutydesk.domain.followups import KINDS, PRIORITIES, STATUSES, label, late_text
@@ -95,7 +95,7 @@ def list_followups(
     if not found:
         typer.echo(_("No follow-ups."))
         return
-    table = Table(_("#"), _("Kind"), _("Title"), _("Priority"), _("Status"), _("Owner"), _("Due"))
+    table = wrapping_table(_("#"), _("Kind"), _("Title"), _("Priority"), _("Status"), _("Owner"), _("Due"))
     for item in found:
         due = local_text(context, item.due_at)
         if item.overdue(now):
@@ -205,6 +205,4 @@ def _print(context: "Context", item: "FollowUpView") -> None:
     if item.details:
         out.print(Text(item.details))
     for entry in item.history or []:
-        out.print(
-            Text(f"{local_text(context, entry.at)}  {entry.kind_label}" + (f": {entry.text}" if entry.text else ""))
-        )
+        out.print(Text(f"{local_text(context, entry.at)}  {entry.line}"))

@@ -13,6 +13,7 @@ from dutydesk.cli_support import (
     local_text,
     open_shift_of,
     print_json,
+    wrapping_table,
 )
 from dutydesk.i18n import _
 
@@ -51,7 +52,6 @@ def list_incidents(
     as_json: JsonOption = False,
 ) -> None:
     """List incidents, open ones first."""
-    from rich.table import Table
 
     from dutydesk import clock
     from dutydesk.domain.incidents import list_incidents as find
@@ -65,7 +65,7 @@ def list_incidents(
         typer.echo(_("No incidents."))
         return
     now = clock.utcnow()
-    table = Table(_("#"), _("Title"), _("Level"), _("Status"), _("Started"), _("Steps done"), _("Late"))
+    table = wrapping_table(_("#"), _("Title"), _("Level"), _("Status"), _("Started"), _("Steps done"), _("Late"))
     for incident in found:
         done = sum(1 for step in incident.steps if step.done_at)
         late = sum(1 for step in incident.steps if incident.step_state(step, now, context.config) == "red")

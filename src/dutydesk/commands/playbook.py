@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli_support import JsonOption, console, fail, print_json
+from dutydesk.cli_support import JsonOption, console, fail, print_json, wrapping_table
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:  # imported where used: `dutydesk --help` stays fast
@@ -17,7 +17,6 @@ app = typer.Typer(help=_("Incident playbooks: list, show, check."), no_args_is_h
 @app.command("list")
 def list_playbooks(as_json: JsonOption = False) -> None:
     """List the playbooks (yours override shipped ones by key) and the broken files."""
-    from rich.table import Table
 
     from dutydesk.domain.playbooks import kind_label, load_playbooks
 
@@ -25,7 +24,7 @@ def list_playbooks(as_json: JsonOption = False) -> None:
     if as_json:
         print_json([p.as_json() for p in found.ordered()] + [b.as_json() for b in found.broken])
         return
-    table = Table(_("Key"), _("Title"), _("Kind"), _("Level"), _("Source"))
+    table = wrapping_table(_("Key"), _("Title"), _("Kind"), _("Level"), _("Source"))
     for playbook in found.ordered():
         table.add_row(
             playbook.key,

@@ -168,7 +168,7 @@ def staffing(
     as_json: JsonOption = False,
 ) -> None:
     """Agents needed for a service level, by Erlang C."""
-    from dutydesk.queue.erlang import agents_needed
+    from dutydesk.queue.erlang import MAX_AGENTS, agents_needed
 
     duration = _DURATION.match(interval)
     goal = _TARGET.match(target)
@@ -178,6 +178,12 @@ def staffing(
         fail(_("bad target {value!r}: use percent/seconds, e.g. 80/20").format(value=target))
     seconds = float(duration.group(1)) * {"": 60, "m": 60, "s": 1, "h": 3600}[duration.group(2)]
     hint = agents_needed(calls, seconds, aht, float(goal.group(1)) / 100, float(goal.group(2)))
+    if hint.service_level < float(goal.group(1)) / 100:
+        fail(
+            _(
+                "{erlangs:.0f} erlangs of traffic need more than {limit} agents: check --calls, --interval and --aht"
+            ).format(erlangs=hint.traffic_erlangs, limit=MAX_AGENTS)
+        )
     if as_json:
         print_json(hint.as_json())
         return

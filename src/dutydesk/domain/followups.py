@@ -18,7 +18,7 @@ from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain.freetext import require_text
 from dutydesk.errors import UserError
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, NP_, _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import FollowUp, FollowUpEvent
 
@@ -29,7 +29,7 @@ KINDS = {
     "system_issue": N_("system issue"),
 }
 PRIORITIES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")}
-STATUSES = {"open": N_("open"), "waiting": N_("waiting"), "closed": N_("closed")}
+STATUSES = {"open": N_("open"), "waiting": NP_("follow-up status", "waiting"), "closed": N_("closed")}
 EVENT_KINDS = {
     "created": N_("created"),
     "note": N_("note"),
@@ -53,6 +53,18 @@ class HistoryEntry:
     @property
     def kind_label(self) -> str:
         return _(EVENT_KINDS.get(self.kind, self.kind))
+
+    @property
+    def shown_text(self) -> str:
+        """The event's text as shown: a status change names the new status in the UI language."""
+        return label(STATUSES, self.text) if self.kind == "status" else self.text
+
+    @property
+    def line(self) -> str:
+        """The event as one line in the UI language, e.g. '督办：已致电'."""
+        if not self.shown_text:
+            return self.kind_label
+        return _("{event}: {text}").format(event=self.kind_label, text=self.shown_text)
 
 
 @dataclass(frozen=True)
@@ -131,17 +143,17 @@ def parse_due(value: str, config: Config, now: datetime | None = None) -> dateti
     now = now or clock.utcnow()
     text = value.strip()
     relative = RELATIVE_DUE.match(text)
-    if relative:
-        return now + int(relative.group("amount")) * UNIT[relative.group("unit").lower()]
     try:
+        if relative:
+            return now + int(relative.group("amount")) * UNIT[relative.group("unit").lower()]
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=config.zone)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: beyond year 9999 or before year 1
         raise UserError(
             _("bad due time {value!r}: use +30m, +2h, +1d or an ISO time like 2026-11-26T14:00").format(value=value)
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=config.zone)
-    return moment.astimezone(UTC)
 
 
 def default_due(config: Config, kind: str, urgency: str | None, now: datetime) -> datetime:

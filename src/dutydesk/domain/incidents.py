@@ -24,6 +24,7 @@ from dutydesk.domain.playbooks import Contact, Playbook
 from dutydesk.domain.shifts import ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.jsonshape import both_languages
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep
 
@@ -119,9 +120,9 @@ class IncidentView:
             return moment.astimezone(zone).isoformat() if moment else None
 
         return {
-            "number": self.number,
+            "id": self.number,
             "playbook": self.playbook,
-            "title": {"en": self.title.en, "zh": self.title.zh},
+            "title": both_languages(self.title),
             "kind": self.kind,
             "level": self.level,
             "status": self.status,
@@ -130,7 +131,7 @@ class IncidentView:
             "closed_at": iso(self.closed_at),
             "summary": self.summary,
             "steps": [
-                {"n": s.n, "text": s.text.en, "text_zh": s.text.zh, "due_at": iso(s.due_at), "done_at": iso(s.done_at)}
+                {"n": s.n, "text": both_languages(s.text), "due_at": iso(s.due_at), "done_at": iso(s.done_at)}
                 for s in self.steps
             ],
             "timeline": [{"at": iso(e.at), "kind": e.kind, "text": e.text, "step": e.step_n} for e in self.timeline],

@@ -19,6 +19,7 @@ from dutydesk.config import Config
 from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.jsonshape import person
 from dutydesk.store import sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
@@ -51,7 +52,7 @@ class LogEntryView:
             "category": self.category,
             "severity": self.severity,
             "text": self.text,
-            "author": self.author,
+            "author": person(self.author, self.author_display),
             "shift_id": self.shift_id,
             "supersedes": self.supersedes,
             "superseded_by": self.superseded_by,
@@ -80,9 +81,9 @@ def parse_at(value: str, config: Config, now: datetime | None = None) -> datetim
                 moment -= timedelta(days=1)
         else:
             moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=config.zone)
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a date at the edge of the calendar, e.g. 0001-01-01
         raise UserError(_("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)) from None
-    return moment.astimezone(UTC)
 
 
 def add_entry(

@@ -22,9 +22,10 @@ import platformdirs
 from pydantic import Field, ValidationError
 
 from dutydesk import paths
-from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key
+from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key, validation_reason
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.jsonshape import both_languages
 from dutydesk.textsearch import CJK_RUN
 
 FENCE = "+++"
@@ -91,7 +92,7 @@ class Playbook:
     def as_json(self) -> dict[str, object]:
         return {
             "key": self.key,
-            "title": {"en": self.title.en, "zh": self.title.zh},
+            "title": both_languages(self.title),
             "kind": self.kind,
             "level": self.level,
             "respond_within_min": int(self.respond_within.total_seconds() // 60),
@@ -100,8 +101,7 @@ class Playbook:
             "steps": [
                 {
                     "n": step.n,
-                    "text": step.text.en,
-                    "text_zh": step.text.zh,
+                    "text": both_languages(step.text),
                     "within_min": int(step.within.total_seconds() // 60) if step.within else None,
                 }
                 for step in self.steps
@@ -223,7 +223,7 @@ def _front_matter(front_text: str) -> FrontMatter:
         if first["type"] == "extra_forbidden":
             message = _("unknown field {field!r}").format(field=field)
         else:
-            message = _("field {field}: {reason}").format(field=field, reason=first["msg"])
+            message = _("field {field}: {reason}").format(field=field, reason=validation_reason(first))
         raise PlaybookError(message, key_line + 1 if key_line else None, key) from None
 
 

@@ -12,6 +12,7 @@ from dutydesk.config import Config
 from dutydesk.domain.supervisors import get_supervisor
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.jsonshape import moment, person
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Shift, Supervisor
 
@@ -33,21 +34,16 @@ class ShiftInfo:
 
     def as_json(self, config: Config) -> dict[str, object]:
         zone = config.zone
-
-        def iso(moment: datetime | None) -> str | None:
-            return moment.astimezone(zone).isoformat() if moment else None
-
         return {
             "id": self.id,
-            "supervisor": self.supervisor,
-            "supervisor_display": self.supervisor_display,
+            "supervisor": person(self.supervisor, self.supervisor_display),
             "team": self.team,
             "slot": self.slot_key,
             "status": self.status,
-            "planned_start": iso(self.planned_start),
-            "planned_end": iso(self.planned_end),
-            "opened_at": iso(self.opened_at),
-            "closed_at": iso(self.closed_at),
+            "planned_start": moment(self.planned_start, zone),
+            "planned_end": moment(self.planned_end, zone),
+            "opened_at": moment(self.opened_at, zone),
+            "closed_at": moment(self.closed_at, zone),
         }
 
 

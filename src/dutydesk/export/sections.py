@@ -18,7 +18,7 @@ from dutydesk.domain.incidents import IncidentView, TimelineEntry
 from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
 from dutydesk.export.summary import ShiftSummary
-from dutydesk.i18n import _, current_language, set_language
+from dutydesk.i18n import _, _p, current_language, set_language, with_count, zone_name
 from dutydesk.queue.alerts import StoredAlert
 from dutydesk.queue.metrics import GREEN, status, value_text
 from dutydesk.queue.monitor import metric_label
@@ -56,8 +56,7 @@ def clock_time(summary: ShiftSummary, moment: datetime | None) -> str:
 
 
 def _person(summary: ShiftSummary, name: str) -> str:
-    display = summary.display_names.get(name, name)
-    return display if display == name else f"{display} ({name})"
+    return summary.display_names.get(name, name)  # the login name only when no display name is known
 
 
 # -- title and people ---------------------------------------------------------------------
@@ -66,12 +65,12 @@ def _person(summary: ShiftSummary, name: str) -> str:
 def title_section(summary: ShiftSummary) -> list[str]:
     shift, config = summary.shift, summary.config
     slot = config.slot(shift.slot_key)
-    state = _("open") if shift.status == "open" else _("closed")
+    state = _p("shift status", "open") if shift.status == "open" else _p("shift status", "closed")
     return [
-        md("# " + _("Shift summary — {center}"), center=config.center.name),
+        md("# " + _("Shift summary — {center}"), center=str(config.center.name)),
         "",
         md(
-            "**{slot}** · {date} {start}–{end} · " + _("team {team}") + " · " + _("shift #{id}") + " ({state})",
+            "**{slot}** · {date} {start}–{end} · " + _("team {team}") + " · " + _("shift #{id} ({state})"),
             slot=str(slot.label) if slot else shift.slot_key,
             team=shift.team,
             id=shift.id,
@@ -87,7 +86,7 @@ def title_section(summary: ShiftSummary) -> list[str]:
 
 
 def _opened_closed(summary: ShiftSummary) -> Markup:
-    shift, zone = summary.shift, summary.config.center.timezone
+    shift, zone = summary.shift, zone_name(summary.config.center.timezone)
     if shift.closed_at is None:
         return md(
             _("Opened {opened}, still open. Times are in {zone}."),
@@ -390,7 +389,7 @@ def duty_log_section(summary: ShiftSummary) -> list[str]:
     for key in order:
         in_category = [entry for entry in entries if entry.category == key]
         if in_category:
-            lines += heading(3, f"{_category_title(summary, key)} ({len(in_category)})")
+            lines += heading(3, with_count(_category_title(summary, key), len(in_category)))
             lines += _entries_table(summary, in_category)
     return lines
 
@@ -404,7 +403,7 @@ def separate_categories_section(summary: ShiftSummary) -> list[str]:
             continue
         in_category = [entry for entry in entries if entry.category == key]
         if in_category:
-            lines += heading(2, f"{_category_title(summary, key)} ({len(in_category)})")
+            lines += heading(2, with_count(_category_title(summary, key), len(in_category)))
             lines += _entries_table(summary, in_category)
         else:
             lines += heading(2, _category_title(summary, key)) + line(_("None in this shift."))
@@ -459,7 +458,7 @@ def followups_section(summary: ShiftSummary) -> list[str]:
         (_("Still open: carried over"), found.still_open, open_headers, open_row),
     ]
     for title, items, headers, row in parts:
-        lines += heading(3, f"{title} ({len(items)})")
+        lines += heading(3, with_count(title, len(items)))
         lines += table(headers, (row(item) for item in items)) if items else line(_("None."))
     return lines
 

@@ -47,7 +47,10 @@ def erlang_c(agents: int, traffic: float) -> float:
 def evaluate(agents: int, traffic: float, aht_s: float, threshold_s: float) -> StaffingHint:
     if agents <= traffic:
         return StaffingHint(agents, traffic, 0.0, math.inf, 1.0 if agents else 0.0)
-    wait_probability = erlang_c(agents, traffic)
+    return _hint(agents, traffic, erlang_c(agents, traffic), aht_s, threshold_s)
+
+
+def _hint(agents: int, traffic: float, wait_probability: float, aht_s: float, threshold_s: float) -> StaffingHint:
     service_level = 1 - wait_probability * math.exp(-(agents - traffic) * threshold_s / aht_s)
     asa_s = wait_probability * aht_s / (agents - traffic)
     return StaffingHint(agents, traffic, service_level, asa_s, traffic / agents)
@@ -57,12 +60,16 @@ def agents_needed(calls: float, interval_s: float, aht_s: float, target: float, 
     """The smallest whole number of agents that answers `target` of the calls within
     `threshold_s`, for `calls` arriving over `interval_s` seconds with handle time `aht_s`."""
     traffic = calls / interval_s * aht_s if interval_s > 0 else 0.0
-    if traffic <= 0:
+    if not traffic > 0:
         return StaffingHint(0, 0.0, 1.0, 0.0, 0.0)
-    agents = max(1, math.floor(traffic) + 1)
-    while agents < MAX_AGENTS:
-        hint = evaluate(agents, traffic, aht_s, threshold_s)
-        if hint.service_level >= target:
-            return hint
-        agents += 1
-    return evaluate(agents, traffic, aht_s, threshold_s)
+    if not math.isfinite(traffic) or traffic >= MAX_AGENTS:
+        return evaluate(MAX_AGENTS, traffic, aht_s, threshold_s)  # not enough: the caller can tell by the level
+    # Erlang B grows one agent at a time, so the whole search costs one pass up to MAX_AGENTS.
+    blocking = 1.0
+    for agents in range(1, MAX_AGENTS + 1):
+        blocking = traffic * blocking / (agents + traffic * blocking)
+        if agents > traffic:
+            hint = _hint(agents, traffic, blocking / (1 - (traffic / agents) * (1 - blocking)), aht_s, threshold_s)
+            if hint.service_level >= target:
+                return hint
+    return evaluate(MAX_AGENTS, traffic, aht_s, threshold_s)

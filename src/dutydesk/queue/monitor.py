@@ -21,7 +21,7 @@ from dutydesk.config import Config
 from dutydesk.domain.log import add_entry
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import ConfigError
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, NP_, _
 from dutydesk.queue import erlang
 from dutydesk.queue.alerts import (
     insert_alert,
@@ -40,7 +40,7 @@ KEPT_ALERTS = 100
 HISTORY_MINUTES = 60
 NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls
 METRIC_LABELS = {
-    "waiting": N_("waiting"),
+    "waiting": NP_("queue metric", "waiting"),
     "longest_wait_s": N_("longest wait"),
     "answer_rate": N_("answer rate"),
     "abandon_rate": N_("abandon rate"),

@@ -8,6 +8,7 @@ it. On a first run it guides the user: add a supervisor, then open a shift.
 from collections.abc import Iterable
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -27,6 +28,7 @@ from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.screens.playbooks import PlaybooksScreen
 from dutydesk.tui.screens.queue import QueueFeedService, QueueScreen
+from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
 
 # mode (= screen id), number key, footer label, screen class
 MAIN_SCREENS = [
@@ -47,6 +49,7 @@ class DutydeskApp(App[None]):
         *(Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}") for mode, key, label, _s in MAIN_SCREENS),
         Binding("e", "export", N_("Export"), id="export"),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+        Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),  # Textual's, in our words
     ]
 
     shift: reactive[ShiftInfo | None] = reactive(None)
@@ -125,9 +128,17 @@ class DutydeskApp(App[None]):
             _("Export shift summary"), _("Preview the shift summary as Markdown and save it"), self.action_export
         )
         yield SystemCommand(_("Quit"), _("Leave dutydesk (everything is already saved)"), self.exit)
-        for command in super().get_system_commands(screen):
-            if command.title != "Quit":
-                yield command
+        yield from translated_system_commands(super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not LocalizedCommandPalette.is_open(self):
+            self.push_screen(LocalizedCommandPalette())
+
+    def get_key_display(self, binding: Binding) -> str:
+        return key_display(binding.key, super().get_key_display(binding))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        translate_bindings(event.widget)  # Textual's own widgets describe their keys in English
 
     def action_export(self) -> None:
         from dutydesk.tui.screens.export import ExportScreen  # on demand: Markdown is slow to import

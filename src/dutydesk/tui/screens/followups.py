@@ -246,9 +246,7 @@ class FollowUpsScreen(DeskScreen):
             text.append("\n" + item.details)
         for entry in item.history or []:
             text.append(f"\n{local_time(entry.at, self.config, '%m-%d %H:%M')} ", style="dim")
-            text.append(entry.kind_label, style="bold")
-            if entry.text:
-                text.append(": " + entry.text)
+            text.append(entry.line)
         return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -367,7 +365,10 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             yield from self.field(
                 _("Complaint type"),
                 Select(
-                    [(str(t.label), t.key) for t in config.followups.complaint_types], id="complaint-type", compact=True
+                    [(str(t.label), t.key) for t in config.followups.complaint_types],
+                    id="complaint-type",
+                    compact=True,
+                    prompt=_("Choose"),
                 ),
                 complaint=True,
             )

@@ -24,7 +24,7 @@ from dutydesk.domain.handover import CarriedView, HandoverView, ItemView, Verify
 from dutydesk.domain.log import LogEntryView
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, NP_, _, labelled
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
@@ -57,7 +57,7 @@ class Loaded:
 class HandoverScreen(DeskScreen):
     BINDINGS = [
         Binding("n", "start", N_("Start")),
-        Binding("e", "answer", N_("Answer")),
+        Binding("e", "answer", NP_("checklist", "Answer")),
         Binding("o", "quick('ok')", N_("OK")),
         Binding("i", "quick('issue')", N_("Issue")),
         Binding("x", "quick('na')", N_("N/A")),
@@ -203,7 +203,7 @@ class HandoverScreen(DeskScreen):
         line = Text()
         for role in (ho.OUTGOING, ho.INCOMING):
             signature = view.signature(role)
-            line.append(ho.role_label(role) + ": ", style="bold")
+            line.append(labelled(ho.role_label(role)), style="bold")
             if signature is None:
                 line.append(_("not signed"), style="dim")
             else:

@@ -346,7 +346,7 @@ class IncidentScreen(DeskScreen):
         self.app.push_screen(
             AskText(
                 _("Change the level of incident #{number}").format(number=self.number),
-                _("New level (1 is the most severe)"),
+                _("New level (system failure: 1 is the most severe; peak traffic: 2 is the worse)"),
                 digits=True,
             ),
             change,

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from dutydesk.config import Config
 from dutydesk.domain.log import severity_label
-from dutydesk.i18n import N_, _
+from dutydesk.i18n import N_, _, _p
 from dutydesk.queue import render
 from dutydesk.queue.metrics import Figures, duration_text
 from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary
@@ -76,6 +76,9 @@ Rules use the last 30 minutes and fire once the condition has held for their sus
 Staffing: Erlang C from the last 30 minutes' calls and AHT.
 
 Escape closes this help.""")
+
+# The simulator's scenarios (queue/sim.py SCENARIOS) as the drill banner names them.
+DRILLS = {"surge": N_("call surge"), "outage": N_("telephony outage"), "slow-crm": N_("slow CRM")}
 
 
 class QueueFeedService:
@@ -326,7 +329,8 @@ class QueueScreen(Screen[None]):
         line.append(_(SPANS[self.span_index][1]), style="bold")
         line.append(" · " + status.spec)
         if status.scenarios:
-            line.append(" · " + _("drill: {names}").format(names=", ".join(status.scenarios)), style=WARNING_STYLE)
+            names = "、".join(_(DRILLS.get(name, name)) for name in status.scenarios)
+            line.append(" · " + _("drill: {names}").format(names=names), style=WARNING_STYLE)
         if view.as_of is not None:
             line.append(" · " + _("as of {time}").format(time=local_time(view.as_of, self.config, "%H:%M:%S")))
         if status.stale_since is not None:
@@ -352,7 +356,7 @@ class QueueScreen(Screen[None]):
         for metric, title in (
             ("waiting", _("Waiting")),
             ("longest_wait_s", _("Longest")),
-            ("answer_rate", _("Answer")),
+            ("answer_rate", _p("queue metric", "Answer")),
             ("abandon_rate", _("Abandon")),
             ("", ""),
             ("service_level", _("SL")),
@@ -387,7 +391,7 @@ class QueueScreen(Screen[None]):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_("Waiting, last hour") + " ", style="dim")
         text.append(render.sparkline(view.waiting_history, 0, waiting_top), style="bold")
-        text.append(f" {_('max')} {waiting_top}    ", style="dim")
+        text.append(" " + _("max {count}").format(count=waiting_top) + "    ", style="dim")
         text.append(_("Answer rate, last hour") + " ", style="dim")
         text.append(render.sparkline(view.answer_rate_history, 0.0, 1.0), style="bold")
         self.query_one("#queue-trends", Static).update(text)

@@ -40,7 +40,7 @@ class DutyHeader(Horizontal):
         config = self.app.context.config  # type: ignore[attr-defined]
         line = Text(no_wrap=True, overflow="ellipsis")
         if self.app.size.width >= WIDE:
-            line.append(config.center.name, style="bold")
+            line.append(str(config.center.name), style="bold")
             line.append("  │  ", style="dim")
         if shift is None:
             line.append(_("No shift is open"), style="bold #ffaf00")

@@ -1,0 +1,73 @@
+"""Under zh no screen shows English: every main screen, the command palette and the keys panel,
+at 120×40 and at 80×24, read off the rendered screen."""
+
+import html
+import re
+
+import pytest
+from textual.command import CommandInput, CommandList, CommandPalette
+
+from dutydesk import paths
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui.app import MAIN_SCREENS, DutydeskApp
+from english_left import english_left
+
+SIZES = [(120, 40), (80, 24)]
+SVG_TEXT = re.compile(r"<text[^>]*>(.*?)</text>", re.S)
+
+
+def screen_text(app: DutydeskApp) -> str:
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", "", part) for part in SVG_TEXT.findall(svg))).replace("\xa0", " ")
+
+
+def english_on(app: DutydeskApp) -> list[str]:
+    """English words on the screen; pieces of this machine's file paths (wrapped anywhere) are not words."""
+    machine_paths = f"{paths.default_config_path()} {paths.default_database_path()}"
+    return [word for word in english_left(screen_text(app)) if word not in machine_paths]
+
+
+# Contact channels in the shipped playbooks are one-language text (Contact.channel is a str, not a Label).
+CHANNELS_IN_ENGLISH = pytest.mark.xfail(reason="playbook contact channel has no Chinese", strict=True)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize(
+    "mode",
+    [pytest.param(mode, marks=CHANNELS_IN_ENGLISH) if mode == "playbooks" else mode for mode, *_rest in MAIN_SCREENS],
+)
+async def test_every_screen_is_chinese(
+    app: DutydeskApp, zh: None, shift: ShiftInfo, mode: str, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        await app.switch_mode(mode)
+        await pilot.pause()
+        assert english_on(app) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_the_command_palette_and_the_keys_panel_are_chinese(
+    app: DutydeskApp, zh: None, shift: ShiftInfo, size: tuple[int, int]
+) -> None:
+    async with app.run_test(size=size) as pilot:
+        commands = " ".join(f"{c.title} {c.help}" for c in app.get_system_commands(app.screen))
+        assert english_left(commands) == []
+        await pilot.press("ctrl+p")
+        while not isinstance(app.screen, CommandPalette):
+            await pilot.pause()
+        palette = app.screen
+        assert palette.query_one(CommandInput).placeholder == "搜索命令…"
+        await pilot.press(*"zzzz")
+        results = palette.query_one(CommandList)
+        for _attempt in range(500):  # the palette waits a moment before it says nothing matched
+            shown = [results.get_option_at_index(i).prompt for i in range(results.option_count)]
+            if any("没有匹配的命令" in str(getattr(prompt, "plain", prompt)) for prompt in shown):
+                break
+            await pilot.pause(0.01)
+        else:
+            pytest.fail(f"the palette never said that nothing matched: {shown}")
+        await pilot.press("escape")
+        app.action_show_help_panel()
+        await pilot.pause()
+        assert "光标上移" in screen_text(app)  # the log table's own keys, in Chinese
+        assert english_on(app) == []
