@@ -13,8 +13,11 @@ from typing import Protocol
 
 
 class Bilingual(Protocol):
-    en: str
-    zh: str | None
+    @property
+    def en(self) -> str: ...
+
+    @property
+    def zh(self) -> str | None: ...
 
 
 def person(name: str, display_name: str | None) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -131,7 +132,7 @@ class DutydeskApp(App[None]):
         yield from translated_system_commands(super().get_system_commands(screen))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not LocalizedCommandPalette.is_open(self):
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
             self.push_screen(LocalizedCommandPalette())
 
     def get_key_display(self, binding: Binding) -> str:
