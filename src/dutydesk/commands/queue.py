@@ -80,14 +80,18 @@ def check(ctx: typer.Context, path: FileArgument, as_json: JsonOption = False) -
     from dutydesk.queue.parse import check_feed
 
     context = command_context(ctx)
-    parser = check_feed(str(path), context.config.queue.max_line_bytes)
+    try:
+        parser = check_feed(str(path), context.config.queue.max_line_bytes)
+    except OSError as error:
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror or error))
     errors = list(parser.warnings.recent)
     if as_json:
         print_json(
             {
                 "good": parser.good,
                 "bad": parser.warnings.count,
-                "errors": [{"line": e.line, "reason": e.reason} for e in errors],
+                "reasons": dict(sorted(parser.warnings.by_code.items())),
+                "errors": [{"line": e.line, "code": e.code, "reason": e.reason} for e in errors],
             }
         )
     else:
@@ -126,7 +130,7 @@ def replay(
                 "alerts": [alert.as_json() for alert in alerts],
                 "snapshots": parser.good,
                 "skipped": parser.warnings.count,
-                "errors": [{"line": e.line, "reason": e.reason} for e in parser.warnings.recent],
+                "errors": [{"line": e.line, "code": e.code, "reason": e.reason} for e in parser.warnings.recent],
             }
         )
         return

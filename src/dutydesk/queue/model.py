@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Literal, get_args
 
-AGENT_STATES = ("available", "on_call", "wrap_up", "busy", "break", "offline")
+AgentState = Literal["available", "on_call", "wrap_up", "busy", "break", "offline"]
+AGENT_STATES: tuple[str, ...] = get_args(AgentState)
 INTERVAL, CUMULATIVE = "interval", "cumulative"
 
 
@@ -44,6 +46,7 @@ class Agent:
     name: str
     state: str  # one of AGENT_STATES
     since: datetime  # aware; when the agent entered this state
+    reason: str = ""  # why not ready (a pause reason), when the feed says
 
 
 @dataclass(frozen=True, slots=True)
