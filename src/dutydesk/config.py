@@ -79,6 +79,9 @@ class Targets(Strict):
     answer_rate_min: Annotated[float, Field(ge=0, le=1)]
     answer_rate_peak_min: Annotated[float, Field(ge=0, le=1)]
     average_speed_of_answer_max_s: Annotated[float, Field(gt=0)]
+    longest_wait_max_s: Annotated[float, Field(gt=0)] = (
+        30  # no caller should wait longer (DOMAIN.md: answer within 30 s)
+    )
     handle_time_inquiry_max_s: Annotated[float, Field(gt=0)]
     handle_time_complaint_max_s: Annotated[float, Field(gt=0)]
     abandon_rate_max: Annotated[float, Field(ge=0, le=1)]

@@ -55,12 +55,15 @@ class QueueTrack:
         self.interval_min = interval_min
         self.waiting = 0
         self.longest_wait_s = 0.0
+        self.waited_now_s = 0.0  # the callers waiting now, summed (see Snapshot.waited_now_s)
         self.last_ts: datetime | None = None
         self.window = RollingWindow(window)
         self.shift = Counters()
         self.interval: IntervalAggregate | None = None
 
-    def add(self, ts: datetime, counters: Counters, waiting: int, longest_wait_s: float) -> IntervalAggregate | None:
+    def add(
+        self, ts: datetime, counters: Counters, waiting: int, longest_wait_s: float, waited_now_s: float
+    ) -> IntervalAggregate | None:
         """Count a snapshot in; the interval it closed, if it opened a new one."""
         closed = None
         start = interval_start(ts, self.interval_min)
@@ -72,7 +75,7 @@ class QueueTrack:
         self.interval.max_longest_wait_s = max(self.interval.max_longest_wait_s, longest_wait_s)
         self.window.add(ts, counters)
         self.shift.add(counters)
-        self.waiting, self.longest_wait_s, self.last_ts = waiting, longest_wait_s, ts
+        self.waiting, self.longest_wait_s, self.waited_now_s, self.last_ts = waiting, longest_wait_s, waited_now_s, ts
         return closed
 
 
@@ -92,12 +95,16 @@ class Board:
             track = self.queues[snapshot.queue] = QueueTrack(snapshot.queue, self.window, self.interval_min)
         previous = self.latest.get(snapshot.queue)
         self.latest[snapshot.queue] = snapshot
-        closed = [track.add(snapshot.ts, snapshot.counters, snapshot.waiting, snapshot.longest_wait_s)]
+        closed = [
+            track.add(
+                snapshot.ts, snapshot.counters, snapshot.waiting, snapshot.longest_wait_s, snapshot.waited_now_s()
+            )
+        ]
         waiting = self.total.waiting + snapshot.waiting - (previous.waiting if previous else 0)
+        waited = self.total.waited_now_s + snapshot.waited_now_s() - (previous.waited_now_s() if previous else 0.0)
         longest = max(s.longest_wait_s for s in self.latest.values())
-        closed.append(
-            self.total.add(max(snapshot.ts, self.total.last_ts or snapshot.ts), snapshot.counters, waiting, longest)
-        )
+        moment = max(snapshot.ts, self.total.last_ts or snapshot.ts)
+        closed.append(self.total.add(moment, snapshot.counters, waiting, longest, max(0.0, waited)))
         return [aggregate for aggregate in closed if aggregate is not None and aggregate.queue != TOTAL]
 
     def restore(self, queue: str, shift_so_far: Counters) -> None:

@@ -65,6 +65,11 @@ class FeedSnapshot(BaseModel):
     )
     waiting: Count = Field(description="callers in the queue now")
     longest_wait_s: Seconds = Field(description="how long the oldest waiting caller has waited")
+    current_wait_s_total: Seconds | None = Field(
+        None,
+        description="how long all the callers waiting now have waited so far, summed (for ASA; "
+        "missing: the longest wait alone is counted)",
+    )
     offered: Count
     answered: Count
     abandoned: Count
@@ -111,7 +116,9 @@ class FeedSnapshot(BaseModel):
                 Agent(str(agent.id), agent.name or str(agent.id), agent.state, agent.since, agent.reason)
                 for agent in self.agents
             )
-        return Snapshot(self.ts, self.queue, self.waiting, self.longest_wait_s, counters, agents)
+        return Snapshot(
+            self.ts, self.queue, self.waiting, self.longest_wait_s, counters, agents, self.current_wait_s_total
+        )
 
 
 NUMBER_FIELDS = tuple(name for name, info in FeedSnapshot.model_fields.items() if info.annotation in (int, float))

@@ -60,3 +60,11 @@ class Snapshot:
     longest_wait_s: float
     counters: Counters = field(default_factory=Counters)
     agents: tuple[Agent, ...] | None = None  # None: this snapshot says nothing about agents
+    current_wait_s_total: float | None = None  # how long the callers waiting now have waited, summed
+
+    def waited_now_s(self) -> float:
+        """The callers waiting now have waited at least this long, summed: the feed's sum, or
+        when it has none the longest wait alone (a lower bound)."""
+        if self.current_wait_s_total is not None:
+            return self.current_wait_s_total
+        return self.longest_wait_s if self.waiting else 0.0

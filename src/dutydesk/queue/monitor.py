@@ -29,7 +29,7 @@ from dutydesk.queue.alerts import (
     shift_alerts,
 )
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
-from dutydesk.queue.metrics import Figures, figures, value_text
+from dutydesk.queue.metrics import GREEN, RED, Figures, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
 from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, RuleEngine
 from dutydesk.store.db import Database
@@ -68,6 +68,33 @@ class AgentLine:
     flagged: bool
 
 
+SHORT, IDLE_WHILE_WAITING = "short", "idle_while_waiting"
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Erlang C's agents needed for the offered load (arrivals, abandoned included) against
+    the agents able to take calls (available, on a call or wrapping up). Red when fewer are
+    able than needed, or when callers wait past the longest-wait target while agents sit
+    available (then more staff would not help: check telephony and routing)."""
+
+    hint: erlang.StaffingHint
+    able: int
+    available: int
+    aht_assumed: bool  # nothing answered in the window: AHT is the target's
+    status: str  # GREEN or RED
+    problem: str | None  # SHORT, IDLE_WHILE_WAITING or None
+
+    def as_json(self) -> dict[str, object]:
+        return self.hint.as_json() | {
+            "able_to_take_calls": self.able,
+            "available": self.available,
+            "aht_assumed": self.aht_assumed,
+            "status": self.status,
+            "problem": self.problem,
+        }
+
+
 @dataclass(frozen=True)
 class PanelView:
     as_of: datetime | None  # the newest snapshot's time
@@ -76,8 +103,8 @@ class PanelView:
     agent_counts: dict[str, int]
     agents: list[AgentLine]  # flagged first, longest in state first
     alerts: list[Alert]  # copies: active first, newest first
-    staffing: erlang.StaffingHint | None
-    staffed_agents: int  # available, on a call or wrapping up
+    staffing: Staffing | None  # None: no call offered in the window
+    staffed_agents: int  # available, on a call or wrapping up: able to take calls
     waiting_history: list[int]  # the total, one sample a minute, the last hour
     answer_rate_history: list[float]  # the total's last-30-min answer rate, likewise
     snapshots: int
@@ -214,7 +241,7 @@ class QueueMonitor:
                 self.alerts.append(alert)
 
     def _window_figures(self, track: QueueTrack) -> Figures:
-        return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings)
+        return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings, track.waited_now_s)
 
     # -- saving --------------------------------------------------------------------------
 
@@ -346,7 +373,7 @@ class QueueMonitor:
             agent_counts=counts,
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
             alerts=[replace(alert) for alert in alerts],
-            staffing=self._staffing(),
+            staffing=self._staffing(staffed, counts["available"]),
             staffed_agents=staffed,
             snapshots=self.snapshots,
             write_problem=self.write_problem,
@@ -356,13 +383,13 @@ class QueueMonitor:
         )
 
     def _line(self, track: QueueTrack) -> QueueLine:
-        waiting, longest = track.waiting, track.longest_wait_s
+        now = (track.waiting, track.longest_wait_s, self.settings, track.waited_now_s)
         interval = track.interval.counters if track.interval else track.shift
         return QueueLine(
             track.queue,
-            figures(interval, waiting, longest, self.settings),
-            figures(track.window.total, waiting, longest, self.settings),
-            figures(track.shift, waiting, longest, self.settings),
+            figures(interval, *now),
+            figures(track.window.total, *now),
+            figures(track.shift, *now),
         )
 
     def _agents(self, now: datetime | None) -> list[AgentLine]:
@@ -383,18 +410,28 @@ class QueueMonitor:
                 )
         return list(seen.values())
 
-    def _staffing(self) -> erlang.StaffingHint | None:
-        counters = self.board.total.window.total
-        if counters.offered == 0 or counters.answered == 0:
+    def _staffing(self, able: int, available: int) -> Staffing | None:
+        total = self.board.total
+        counters = total.window.total
+        if counters.offered == 0:
             return None
         targets = self.config.targets
-        return erlang.agents_needed(
+        answered = counters.answered or total.shift.answered
+        handled = counters.handle_time_s_total if counters.answered else total.shift.handle_time_s_total
+        aht = handled / answered if answered else targets.handle_time_inquiry_max_s
+        hint = erlang.agents_needed(
             counters.offered,
             self.settings.window_min * 60,
-            counters.handle_time_s_total / counters.answered,
+            aht,
             targets.service_level_min,
             targets.service_level_threshold_s,
         )
+        problem = None
+        if available and total.waiting and total.longest_wait_s > targets.longest_wait_max_s:
+            problem = IDLE_WHILE_WAITING  # said first: more agents would not help these callers
+        elif able < hint.agents:
+            problem = SHORT
+        return Staffing(hint, able, available, not answered, RED if problem else GREEN, problem)
 
 
 def _check_rule_categories(config: Config) -> None:

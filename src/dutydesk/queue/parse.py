@@ -10,7 +10,7 @@ cumulative counters (turned into deltas, see docs/feed-format.md).
 import csv
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from dutydesk.queue.model import COUNTER_FIELDS, CUMULATIVE, Counters, Snapshot
 REQUIRED_FIELDS = ("ts", "queue", "waiting", "longest_wait_s") + tuple(
     name for name in COUNTER_FIELDS if name != "abandoned_short"
 )
-CSV_COLUMNS = REQUIRED_FIELDS + ("abandoned_short", "counters")
+CSV_COLUMNS = REQUIRED_FIELDS + ("abandoned_short", "counters", "current_wait_s_total")
 JSON_WHITESPACE = " \t\r\n"  # only these make a line blank (not str.strip()'s \x1c or U+3000)
 KEPT_REASONS = 50  # the most recent skipped lines kept for the status line and `check`
 
@@ -113,7 +113,7 @@ class FeedParser:
             return snapshot  # the first one, or the ACD reset its totals (a new shift)
         delta = total.copy()
         delta.subtract(previous)
-        return Snapshot(snapshot.ts, snapshot.queue, snapshot.waiting, snapshot.longest_wait_s, delta, snapshot.agents)
+        return replace(snapshot, counters=delta)
 
     def _csv_row(self, text: str) -> dict[str, str] | None:
         try:

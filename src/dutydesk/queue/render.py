@@ -11,7 +11,7 @@ from rich.text import Text
 
 from dutydesk.config import Config
 from dutydesk.i18n import N_, _
-from dutydesk.queue.metrics import AMBER, GREEN, RED, Figures, status, value_text
+from dutydesk.queue.metrics import AMBER, GREEN, RED, Figures, duration_text, status, value_text
 
 if TYPE_CHECKING:
     from dutydesk.queue.monitor import PanelView
@@ -65,6 +65,34 @@ def queue_table(view: "PanelView", config: Config, span: str = "window") -> Tabl
         table.add_row(Text(line.queue), *figure_cells(getattr(line, span), config))
     table.add_row(Text(_("Total"), style="bold"), *figure_cells(getattr(view.total, span), config), end_section=True)
     return table
+
+
+def staffing_text(view: "PanelView", config: Config) -> Text:
+    """Agents able to take calls against Erlang C's need, with a status symbol and, when red,
+    why (too few agents, or callers waiting while agents are free)."""
+    text = Text(_("Able to take calls {able}").format(able=view.staffed_agents), style="bold")
+    staffing = view.staffing
+    if staffing is None:
+        return text
+    symbol = getattr(config.queue.symbols, staffing.status)
+    needs = _("Erlang C needs {agents} (ASA {asa})").format(
+        agents=staffing.hint.agents, asa=duration_text(staffing.hint.asa_s)
+    )
+    text.append(" · ")
+    text.append(f"{needs} {symbol}", style=STATUS_STYLE[staffing.status])
+    if staffing.problem == "short":
+        text.append(
+            " " + _("short by {count}").format(count=staffing.hint.agents - staffing.able), style=STATUS_STYLE[RED]
+        )
+    elif staffing.problem == "idle_while_waiting":
+        text.append(
+            " "
+            + _("callers wait while {count} agents are available: check telephony and routing").format(
+                count=staffing.available
+            ),
+            style=STATUS_STYLE[RED],
+        )
+    return text
 
 
 def simulator_mark() -> Text:

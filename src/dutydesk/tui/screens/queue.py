@@ -32,6 +32,7 @@ from dutydesk.queue.render import (
     figure_cells,
     figure_text,
     simulator_mark,
+    staffing_text,
 )
 from dutydesk.queue.rules import Alert
 from dutydesk.queue.runner import FeedRunner, FeedStatus, chosen_feed, open_feed
@@ -67,13 +68,13 @@ FORMULAS = N_("""\
 - **Answer rate** = answered / counted offered
 - **Abandon rate** = (abandoned − short abandons) / counted offered
 - **Service level** = answered within the threshold / counted offered (or / answered, per configuration)
-- **ASA** = wait time of answered calls / answered
+- **ASA** = (wait time of answered calls + time waited so far by the callers waiting now) / (answered + waiting now); when the feed gives only the longest wait, that alone is added (the ASA is then at least this)
 - **AHT** = talk + hold + wrap-up / answered
-- **Waiting**, **longest wait**: the latest snapshot
+- **Waiting**, **longest wait**: the latest snapshot; the longest wait has its own target (30 s)
 
 Green: the target is met. Amber: missed by at most the amber band. Red: beyond.
 Rules use the last 30 minutes and fire once the condition has held for their sustain time.
-Staffing: Erlang C from the last 30 minutes' calls and AHT.
+Staffing: Erlang C from the last 30 minutes' offered calls (abandoned included) and AHT (the AHT target when nothing was answered), against the agents able to take calls (available, on a call, wrap-up). Red when fewer are able than needed, or when callers wait past the longest-wait target while agents are available.
 
 Escape closes this help.""")
 
@@ -367,15 +368,7 @@ class QueueScreen(Screen[None]):
             value.stylize("bold")
             text.append_text(value)
             text.append("   ")
-        text.append(_("Agents staffed {staffed}").format(staffed=view.staffed_agents), style="bold")
-        if view.staffing is not None:
-            hint = view.staffing
-            style = STATUS_STYLE["green"] if view.staffed_agents >= hint.agents else STATUS_STYLE["red"]
-            text.append(" · ")
-            text.append(
-                _("Erlang C needs {agents} (ASA {asa})").format(agents=hint.agents, asa=duration_text(hint.asa_s)),
-                style=style,
-            )
+        text.append_text(staffing_text(view, self.config))
         self.query_one("#queue-totals", Static).update(text)
 
     def _show_trends(self, view: PanelView) -> None:
