@@ -134,6 +134,8 @@ class QueueRule(Strict):
     comparison: Literal[">=", ">", "<=", "<"]
     value: float
     sustain_min: Annotated[float, Field(ge=0)]
+    # Shown as an early warning once the condition has held this long (no alert is written).
+    early_warning_min: Annotated[float, Field(gt=0)] | None = None
     level: Literal["warning", "critical"]
     playbook: str = ""  # the playbook key it suggests
     action: Label

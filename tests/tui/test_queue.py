@@ -218,3 +218,43 @@ async def test_a_restarted_panel_shows_the_shift_s_active_alert_again(drill_cont
         ), cells(app, "#queue-alerts")
         # The drill's queue is short: the first snapshot ends the breach, and the row says so.
         assert await wait_for(lambda: shift_alerts(drill_context.db, shift.id, active_only=True) == [], 10)
+
+
+async def test_a_rule_building_up_shows_its_countdown(context: Context, shift: ShiftInfo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Nine callers for 12:30: nothing fires, but the panel says the rule is building."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {
+            "ts": (start + timedelta(seconds=second)).isoformat(),
+            "queue": "inquiry",
+            "waiting": 9,
+            "longest_wait_s": 60,
+            "offered": 0,
+            "answered": 0,
+            "abandoned": 0,
+            "answered_within_sl": 0,
+            "handle_time_s_total": 0,
+            "wait_time_s_total": 0,
+        }
+        for second in range(0, 12 * 60 + 31, 30)
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    app = make_app(context, feed=f"file:{feed}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+
+        def building() -> list[list[str]]:
+            return [row for row in cells(app, "#queue-alerts") if "waiting ≥ 8" in row[2]]
+
+        assert await wait_for(lambda: bool(building()) and "12:30 of 30:00" in building()[0][2], 10), cells(
+            app, "#queue-alerts"
+        )
+        _since, label, text, left = building()[0]
+        assert text == "all queues: waiting ≥ 8 for 12:30 of 30:00"
+        assert "early warning" in label and left == "fires in 17:30"
+        assert "1 building" in text_of(app.screen.query_one("#queue-alert-title", Static))
+        assert app.queue_feed.runner.monitor.alerts == []  # building writes nothing

@@ -29,12 +29,13 @@ from dutydesk.queue.alerts import (
     shift_alerts,
 )
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
-from dutydesk.queue.metrics import GREEN, RED, Figures, figures, value_text
+from dutydesk.queue.metrics import GREEN, RED, Figures, duration_text, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
-from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, RuleEngine
+from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, Pending, RuleEngine
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueInterval
 
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 KEPT_ALERTS = 100
 HISTORY_MINUTES = 60
 NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls
@@ -103,6 +104,7 @@ class PanelView:
     agent_counts: dict[str, int]
     agents: list[AgentLine]  # flagged first, longest in state first
     alerts: list[Alert]  # copies: active first, newest first
+    pending: list[Pending]  # rules building up, closest to firing first
     staffing: Staffing | None  # None: no call offered in the window
     staffed_agents: int  # available, on a call or wrapping up: able to take calls
     waiting_history: list[int]  # the total, one sample a minute, the last hour
@@ -138,6 +140,7 @@ class PanelView:
                 if a.flagged
             ],
             "alerts": [alert.as_json() for alert in self.alerts],
+            "pending": [item.as_json() for item in self.pending],
             "staffing": self.staffing.as_json() if self.staffing else None,
             "staffed_agents": self.staffed_agents,
             "snapshots": self.snapshots,
@@ -351,6 +354,11 @@ class QueueMonitor:
 
     # -- reading -------------------------------------------------------------------------
 
+    def pending(self) -> list[Pending]:
+        """The rules building up (for the status strip): closest to firing first."""
+        with self.lock:
+            return self.rules.pending()
+
     def view(self, now: datetime | None = None) -> PanelView:
         """Everything the panel shows, as plain data. Time in state is measured to `now`
         (default: the newest snapshot, so a replay shows what the live panel showed)."""
@@ -373,6 +381,7 @@ class QueueMonitor:
             agent_counts=counts,
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
             alerts=[replace(alert) for alert in alerts],
+            pending=self.rules.pending(),
             staffing=self._staffing(staffed, counts["available"]),
             staffed_agents=staffed,
             snapshots=self.snapshots,
@@ -484,6 +493,18 @@ def alert_summary(alert: Alert) -> str:
         metric=metric_label(alert.rule.metric),
         value=value_text(alert.rule.metric, alert.value),
         action=str(alert.rule.action),
+    )
+
+
+def pending_text(item: Pending) -> str:
+    """E.g. "waiting ≥ 8 for 12:30 of 30:00"."""
+    rule = item.rule
+    return _("{metric} {comparison} {threshold} for {held} of {sustain}").format(
+        metric=metric_label(rule.metric),
+        comparison=COMPARISON_SIGNS.get(rule.comparison, rule.comparison),
+        threshold=value_text(rule.metric, rule.value),
+        held=duration_text(item.held_s),
+        sustain=duration_text(item.sustain_s),
     )
 
 

@@ -24,7 +24,7 @@ from dutydesk.domain.log import severity_label
 from dutydesk.i18n import N_, _
 from dutydesk.queue import render
 from dutydesk.queue.metrics import Figures, duration_text
-from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary
+from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary, pending_text
 from dutydesk.queue.render import (
     STATUS_STYLE,
     WARNING_STYLE,
@@ -34,7 +34,7 @@ from dutydesk.queue.render import (
     simulator_mark,
     staffing_text,
 )
-from dutydesk.queue.rules import Alert
+from dutydesk.queue.rules import Alert, Pending
 from dutydesk.queue.runner import FeedRunner, FeedStatus, chosen_feed, open_feed
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
@@ -73,7 +73,7 @@ FORMULAS = N_("""\
 - **Waiting**, **longest wait**: the latest snapshot; the longest wait has its own target (30 s)
 
 Green: the target is met. Amber: missed by at most the amber band. Red: beyond.
-Rules use the last 30 minutes and fire once the condition has held for their sustain time.
+Rules use the last 30 minutes and fire once the condition has held for their sustain time; until then they are listed as building ("waiting ≥ 8 for 12:30 of 30:00"), amber past their early-warning time, without writing an alert.
 Staffing: Erlang C from the last 30 minutes' offered calls (abandoned included) and AHT (the AHT target when nothing was answered), against the agents able to take calls (available, on a call, wrap-up). Red when fewer are able than needed, or when callers wait past the longest-wait target while agents are available.
 
 Escape closes this help.""")
@@ -401,15 +401,19 @@ class QueueScreen(Screen[None]):
         _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
 
     def _show_alerts(self, view: PanelView) -> None:
-        rows = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts]
-        _sync(self.alert_table, rows, self._cells.setdefault("alerts", {}))
-        active = sum(alert.active for alert in view.alerts)
+        """Active and past alerts, and below the active ones the rules building up."""
+        active = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts if alert.active]
+        pending = [(f"pending:{item.rule.key}:{item.queue}", self._pending_cells(item)) for item in view.pending]
+        past = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts if not alert.active]
+        _sync(self.alert_table, active + pending + past, self._cells.setdefault("alerts", {}))
         title = Text(_("Alerts"), style="bold")
         if active:
             title.append(
-                "  " + _("{count} active · a: acknowledge · p: playbook").format(count=active),
+                "  " + _("{count} active · a: acknowledge · p: playbook").format(count=len(active)),
                 style=STATUS_STYLE["red"],
             )
+        if pending:
+            title.append("  " + _("{count} building").format(count=len(pending)), style=WARNING_STYLE)
         self.query_one("#queue-alert-title", Static).update(title)
 
     def _alert_cells(self, alert: Alert) -> list[Text]:
@@ -428,6 +432,17 @@ class QueueScreen(Screen[None]):
             Text(("✗ " if alert.rule.level == "critical" else "▲ ") + severity_label(alert.rule.level), style=style),
             Text(alert_summary(alert), style=style if alert.active else "dim"),
             Text(state, style=style),
+        ]
+
+    def _pending_cells(self, item: Pending) -> list[Text]:
+        """A rule building up: amber once past its early-warning time, dim before."""
+        style = WARNING_STYLE if item.early_warning else "dim"
+        label = _("early warning") if item.early_warning else _("building")
+        return [
+            Text(local_time(item.since, self.config, "%H:%M:%S"), style=style),
+            Text(("▲ " if item.early_warning else "◔ ") + label, style=style),
+            Text(f"{item.queue or _('all queues')}: {pending_text(item)}", style=style),
+            Text(_("fires in {time}").format(time=duration_text(item.left_s)), style=style),
         ]
 
     # -- actions -----------------------------------------------------------------------
