@@ -4,6 +4,10 @@ firing at exactly 30:00 of breach by the snapshots' time, not at 29:59."""
 from datetime import UTC, datetime, timedelta
 
 from dutydesk.config import Config
+from dutydesk.context import Context
+from dutydesk.domain.log import LogFilter, list_entries
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.queue.alerts import shift_alerts
 from dutydesk.queue.model import Counters, Snapshot
 from dutydesk.queue.monitor import QueueMonitor, pending_text
 from dutydesk.queue.rules import FIRED
@@ -42,3 +46,26 @@ def test_the_early_warning_starts_at_its_time_and_writes_nothing(config: Config)
     assert monitor.alerts == [] and monitor.view().pending[0].left_s == 20 * 60
     monitor.ingest(waiting(10 * 60 + 1, 3))  # the breach ends: nothing is building any more
     assert monitor.pending() == []
+
+
+def test_fired_is_never_after_cleared_across_a_restart_mid_breach(context: Context, shift: ShiftInfo) -> None:
+    """The panel fires, stops mid-breach, and restarts on a feed that goes over the last half
+    hour again (as the simulator's warm-up does): the alert goes on and clears once, later."""
+    monitor = QueueMonitor(context.config, context.db, lambda: shift)
+    for minute in range(35):  # fires at 30:00, still active at 34:00
+        monitor.ingest(waiting(minute * 60, 9))
+    monitor.save(final=True)
+    assert [alert.fired_at - T0 for alert in monitor.alerts] == [timedelta(minutes=30)]
+
+    restarted = QueueMonitor(context.config, context.db, lambda: shift)
+    restarted.restore()
+    for minute in range(5, 50):  # the past again from 05:00 (calm at first), then the breach ends at 45:00
+        restarted.ingest(waiting(minute * 60, 2 if minute < 10 or minute >= 45 else 9))
+    restarted.save(final=True)
+    stored = shift_alerts(context.db, shift.id)
+    assert [(item.rule, item.fired_at - T0, item.cleared_at - T0) for item in stored if item.cleared_at] == [
+        ("waiting_8", timedelta(minutes=30), timedelta(minutes=45))
+    ]
+    assert len(stored) == 1 and all(item.fired_at <= item.cleared_at for item in stored if item.cleared_at)
+    cleared = [e.text for e in list_entries(context.db, LogFilter(shift.id, None, None)) if "cleared" in e.text]
+    assert len(cleared) == 1

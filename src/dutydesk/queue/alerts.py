@@ -58,7 +58,12 @@ def insert_alert(
 
 
 def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> None:
-    connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(cleared_at=cleared_at))
+    """Once, and never before it fired: the stored history keeps fired ≤ cleared."""
+    connection.execute(
+        update(QueueAlert)
+        .where(ALERT.id == row_id, ALERT.cleared_at.is_(None), ALERT.fired_at <= cleared_at)
+        .values(cleared_at=cleared_at)
+    )
 
 
 def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: datetime) -> None:

@@ -154,6 +154,11 @@ class RuleEngine:
 
     def _evaluate(self, rule: QueueRule, queue: str, ts: datetime, figures: Figures) -> AlertEvent | None:
         breach = self._breaches.setdefault((rule.key, queue), _Breach())
+        if breach.alert is not None and ts <= breach.alert.fired_at:
+            # From before the alert fired: a restarted feed going over its past (the
+            # simulator's warm-up, a file read again). It neither clears nor fires it again,
+            # so an alert can never read "cleared" before it fired.
+            return None
         value = figures.value(rule.metric)
         if value is None or not COMPARISONS[rule.comparison](value, rule.value):
             breach.since, alert, breach.alert = None, breach.alert, None
