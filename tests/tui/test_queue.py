@@ -81,7 +81,8 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         assert app.queue_feed.runner.status().scenarios == ("surge",)
 
         def waiting_alerts() -> list[list[str]]:
-            return [row for row in cells(app, "#queue-alerts") if row[2].startswith("all queues: waiting")]
+            rows = cells(app, "#queue-alerts")
+            return [row for row in rows if row[2].startswith("all queues: waiting") and "fires in" not in row[3]]
 
         assert await wait_for(lambda: len(waiting_alerts()) > 0, 30), cells(app, "#queue-alerts")
         _fired, level, text, state = waiting_alerts()[-1]
@@ -103,7 +104,9 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         alerts_table = app.screen.query_one("#queue-alerts", DataTable)
         alerts_table.focus()
         waiting_row = next(
-            i for i, row in enumerate(cells(app, "#queue-alerts")) if row[2].startswith("all queues: waiting")
+            i
+            for i, row in enumerate(cells(app, "#queue-alerts"))
+            if row[2].startswith("all queues: waiting") and "fires in" not in row[3]
         )
         alerts_table.move_cursor(row=waiting_row)
         await pilot.press("a")

@@ -3,7 +3,7 @@
 import re
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from dutydesk.cli_support import (
     print_json,
 )
 from dutydesk.i18n import _
+
+if TYPE_CHECKING:
+    from dutydesk.queue.monitor import QueueMonitor
 
 app = typer.Typer(help=_("The live queue feed: watch it, check a feed file, replay one."), no_args_is_help=True)
 
@@ -117,12 +120,14 @@ def replay(
     context = command_context(ctx)
     shift = open_shift_of(context, team)
     monitor = QueueMonitor(context.config, context.db, lambda: shift)
+    refuse_while_another_stores(monitor)
     parser = FeedParser(context.config.queue.max_line_bytes, keep_reasons=None)
     for snapshot in read_feed_file(str(path), parser):
         monitor.ingest(snapshot)
     monitor.save(final=True)
     if monitor.write_problem:
         fail(_("could not save the replay: {reason}").format(reason=monitor.write_problem))
+    refuse_while_another_stores(monitor)
     alerts = sorted(monitor.alerts, key=lambda alert: alert.fired_at)
     if as_json:
         print_json(
@@ -153,6 +158,17 @@ def replay(
             snapshots=parser.good, skipped=parser.warnings.count, alerts=len(alerts)
         )
     )
+
+
+def refuse_while_another_stores(monitor: "QueueMonitor") -> None:
+    """A replay stores what it reads: not while a running panel stores this team's figures."""
+    holder = monitor.storing_console()
+    if monitor.writer is False or (holder is not None and holder != monitor.holder):
+        fail(
+            _("another console ({holder}) stores this team's queue figures now: stop its queue panel first").format(
+                holder=(holder or "?").rsplit(":", 1)[0]
+            )
+        )
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")

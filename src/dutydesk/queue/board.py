@@ -23,6 +23,8 @@ class IntervalAggregate:
     snapshots: int = 0
     max_waiting: int = 0
     max_longest_wait_s: float = 0.0
+    first_ts: datetime | None = None  # the first and last snapshot counted in
+    last_ts: datetime | None = None
 
 
 class RollingWindow:
@@ -71,6 +73,8 @@ class QueueTrack:
             closed, self.interval = self.interval, IntervalAggregate(self.queue, start)
         self.interval.counters.add(counters)
         self.interval.snapshots += 1
+        self.interval.first_ts = self.interval.first_ts or ts
+        self.interval.last_ts = ts
         self.interval.max_waiting = max(self.interval.max_waiting, waiting)
         self.interval.max_longest_wait_s = max(self.interval.max_longest_wait_s, longest_wait_s)
         self.window.add(ts, counters)

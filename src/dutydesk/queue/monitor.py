@@ -7,16 +7,20 @@ rows and their log entries) are collected while ingesting and done by `save()`, 
 the hot path; `_writing` keeps `save()` and `acknowledge()` from storing an alert twice.
 """
 
+import os
+import secrets
+import socket
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from dutydesk import clock
 from dutydesk.config import Config
+from dutydesk.domain import lease
 from dutydesk.domain.log import add_entry
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import ConfigError
@@ -36,6 +40,9 @@ from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueInterval
 
 COMPARISON_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+WRITER_ROLE = "queue_writer"
+WRITER_LEASE = timedelta(seconds=20)  # renewed at every save (every 5 s while the feed delivers)
+INTERVAL = QueueInterval.__table__.c  # type: ignore[attr-defined]
 KEPT_ALERTS = 100
 HISTORY_MINUTES = 60
 NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls
@@ -112,6 +119,7 @@ class PanelView:
     snapshots: int
     write_problem: str | None
     simulated: bool  # the figures come from the simulator: drill data, not live
+    writer: bool | None = None  # this console stores the figures (False: another one does)
 
     def as_json(self) -> dict[str, object]:
         def line(item: QueueLine) -> dict[str, object]:
@@ -145,6 +153,7 @@ class PanelView:
             "staffed_agents": self.staffed_agents,
             "snapshots": self.snapshots,
             "simulated": self.simulated,
+            "writer": self.writer,
         }
 
 
@@ -174,6 +183,9 @@ class QueueMonitor:
         self._writing = threading.Lock()
         self.snapshots = 0
         self.write_problem: str | None = None
+        self.holder = _holder_name()
+        self.writer: bool | None = None  # holds the writer lease (None: not asked yet)
+        self._own_rows: set[int] = set()  # alert rows this monitor inserted (their firing is its to log)
         self._closed_intervals: list[IntervalAggregate] = []
         self._events: list[AlertEvent] = []
         self._history: deque[tuple[datetime, int, float]] = deque(maxlen=HISTORY_MINUTES)
@@ -249,8 +261,10 @@ class QueueMonitor:
     # -- saving --------------------------------------------------------------------------
 
     def save(self, *, final: bool = False) -> None:
-        """Store closed intervals (and with `final` the open ones) and log alert events.
-        Never raises: a failure is kept in `write_problem` for the status line."""
+        """Store closed intervals (and with `final` the open ones) and log alert events, if
+        this monitor holds the team's writer lease (else another console stores the same
+        figures, and these are dropped). With `final` the lease is given up. Never raises:
+        a failure is kept in `write_problem` for the status line."""
         with self._writing:
             with self.lock:
                 intervals, self._closed_intervals = self._closed_intervals, []
@@ -261,42 +275,85 @@ class QueueMonitor:
                 return
             shift = self.shift()
             try:
+                self.writer = self._hold_lease(shift)
+                if not self.writer:
+                    return
                 self._store_intervals(shift, intervals)
                 for event in events:
-                    self._store_event(shift, event)
-                    self._log_event(shift, event)
+                    if self._store_event(shift, event):
+                        self._log_event(shift, event)
+                if final:
+                    lease.release(self.db, _team(shift), WRITER_ROLE, self.holder)
             except Exception as error:  # a locked or full database must not stop the feed
                 self.write_problem = str(error).splitlines()[0][:200]
 
+    def _hold_lease(self, shift: ShiftInfo | None) -> bool:
+        assert self.db is not None
+        return lease.hold(self.db, _team(shift), WRITER_ROLE, self.holder, WRITER_LEASE, clock.utcnow())
+
+    def storing_console(self) -> str | None:
+        """Who stores this team's queue figures now (None: nobody, or no database)."""
+        if self.db is None:
+            return None
+        return lease.holder_of(self.db, _team(self.shift()), WRITER_ROLE, clock.utcnow())
+
     def _store_intervals(self, shift: ShiftInfo | None, intervals: list[IntervalAggregate]) -> None:
+        """Each interval once: a stored row of the same queue and interval whose span of
+        snapshots overlaps this one is the same calls seen again (a second console, a
+        replay, a restart reading the file again); the one that saw more snapshots stays.
+        A row whose span does not overlap is another part of the interval (a restart that
+        saw only the rest of it) and is kept beside it."""
         if not intervals or self.db is None:
             return
-        rows = [
-            {
-                "shift_id": shift.id if shift else None,
-                "queue": item.queue,
-                "start": item.start,
-                "snapshots": item.snapshots,
-                "max_waiting": item.max_waiting,
-                "max_longest_wait_s": item.max_longest_wait_s,
-                **item.counters.as_dict(),
-                "simulated": self.simulated,
-            }
-            for item in intervals
-        ]
+        shift_id = shift.id if shift else None
         with self.db.engine.begin() as connection:
-            connection.execute(insert(QueueInterval), rows)
+            for item in intervals:
+                overlapping = connection.execute(
+                    select(INTERVAL.id, INTERVAL.snapshots).where(
+                        INTERVAL.shift_id.is_(None) if shift_id is None else INTERVAL.shift_id == shift_id,
+                        INTERVAL.queue == item.queue,
+                        INTERVAL.start == item.start,
+                        INTERVAL.simulated == self.simulated,
+                        INTERVAL.first_ts.is_(None) | (INTERVAL.first_ts <= item.last_ts),
+                        INTERVAL.last_ts.is_(None) | (INTERVAL.last_ts >= item.first_ts),
+                    )
+                ).all()
+                if any(row.snapshots >= item.snapshots for row in overlapping):
+                    continue  # already stored, from at least as many snapshots
+                if overlapping:
+                    connection.execute(delete(QueueInterval).where(INTERVAL.id.in_([row.id for row in overlapping])))
+                connection.execute(insert(QueueInterval).values(self._interval_row(shift_id, item)))
 
-    def _store_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
-        """The alert's row: inserted when it fires (unless an early acknowledgement did),
-        given its clearing time when it clears."""
+    def _interval_row(self, shift_id: int | None, item: IntervalAggregate) -> dict[str, object]:
+        return {
+            "shift_id": shift_id,
+            "queue": item.queue,
+            "start": item.start,
+            "snapshots": item.snapshots,
+            "max_waiting": item.max_waiting,
+            "max_longest_wait_s": item.max_longest_wait_s,
+            **item.counters.as_dict(),
+            "simulated": self.simulated,
+            "first_ts": item.first_ts,
+            "last_ts": item.last_ts,
+        }
+
+    def _store_event(self, shift: ShiftInfo | None, event: AlertEvent) -> bool:
+        """The alert's row: inserted when it fires (unless this console's early
+        acknowledgement, another console or a replay did), given its clearing time when it
+        clears. True when the event is news to the database, so it is logged exactly once."""
         assert self.db is not None
         alert = event.alert
         with self.db.engine.begin() as connection:
             if alert.row_id is None:
-                alert.row_id = insert_alert(connection, alert, shift.id if shift else None, self.simulated, None)
-            elif event.kind == CLEARED:
-                mark_cleared(connection, alert.row_id, event.at)
+                alert.row_id, created = insert_alert(
+                    connection, alert, shift.id if shift else None, self.simulated, None
+                )
+                if created:
+                    self._own_rows.add(alert.row_id)
+            if event.kind == CLEARED:
+                return mark_cleared(connection, alert.row_id, event.at)
+            return alert.row_id in self._own_rows
 
     def _log_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
         if shift is None or self.db is None:
@@ -345,7 +402,13 @@ class QueueMonitor:
             if alert.row_id is None:  # acknowledged before `save()` stored it
                 shift = who or self.shift()
                 acknowledged = replace(alert, acknowledged_at=now)
-                alert.row_id = insert_alert(connection, acknowledged, shift.id if shift else None, self.simulated, name)
+                alert.row_id, created = insert_alert(
+                    connection, acknowledged, shift.id if shift else None, self.simulated, name
+                )
+                if created:
+                    self._own_rows.add(alert.row_id)
+                else:  # stored by another console meanwhile
+                    mark_acknowledged(connection, alert.row_id, name, now)
             else:
                 mark_acknowledged(connection, alert.row_id, name, now)
 
@@ -387,6 +450,7 @@ class QueueMonitor:
             snapshots=self.snapshots,
             write_problem=self.write_problem,
             simulated=self.simulated,
+            writer=self.writer,
             waiting_history=[waiting for _minute, waiting, _rate in self._history],
             answer_rate_history=[rate for _minute, _waiting, rate in self._history],
         )
@@ -441,6 +505,15 @@ class QueueMonitor:
         elif able < hint.agents:
             problem = SHORT
         return Staffing(hint, able, available, not answered, RED if problem else GREEN, problem)
+
+
+def _team(shift: ShiftInfo | None) -> str:
+    return shift.team if shift else ""
+
+
+def _holder_name() -> str:
+    """This console: host and process, and a token for two monitors in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def _check_rule_categories(config: Config) -> None:

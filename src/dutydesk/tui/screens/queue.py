@@ -342,6 +342,8 @@ class QueueScreen(Screen[None]):
                 + _("{count} feed warnings, last: {reason}").format(count=status.warnings, reason=status.last_warning),
                 style=WARNING_STYLE,
             )
+        if view.writer is False:
+            line.append(" · " + _("read-only: another console stores these figures and alerts"), style="dim")
         problem = status.failure or view.write_problem
         if problem:
             line.append(" · " + problem, style=STATUS_STYLE["red"])
