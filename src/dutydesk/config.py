@@ -175,6 +175,8 @@ class QueueSettings(Strict):
     flagged_states: list[Literal["available", "on_call", "wrap_up", "busy", "break", "offline"]]
     amber_band: Annotated[float, Field(ge=0, le=1)]
     max_line_bytes: Annotated[int, Field(ge=1024)]
+    # A queue_log caller who leaves sooner is a short abandon (feeds with their own count keep theirs).
+    short_abandon_s: Annotated[float, Field(ge=0)] = 5
     http_interval_s: Annotated[float, Field(gt=0)]
     http_timeout_s: Annotated[float, Field(gt=0)]
     symbols: QueueSymbols

@@ -25,9 +25,13 @@ app = typer.Typer(help=_("The live queue feed: watch it, check a feed file, repl
 
 FeedOption = Annotated[
     str | None,
-    typer.Option("--feed", "--source", help=_("sim, file:PATH or an http(s):// URL (default: from config).")),
+    typer.Option(
+        "--feed", "--source", help=_("sim, file:PATH, asterisk:PATH or an http(s):// URL (default: from config).")
+    ),
 ]
-FileArgument = Annotated[Path, typer.Argument(help=_("A JSONL or CSV feed file."), exists=True, dir_okay=False)]
+FileArgument = Annotated[
+    Path, typer.Argument(help=_("A JSONL or CSV feed file, or Asterisk's queue_log."), exists=True, dir_okay=False)
+]
 FIRST_DELIVERY_WAIT_S = 10.0
 
 
@@ -80,11 +84,12 @@ def _wait_for_first_delivery(runner: "object") -> None:
 @app.command("check")
 def check(ctx: typer.Context, path: FileArgument, as_json: JsonOption = False) -> None:
     """Validate a feed file: good and bad lines, with the reason for each bad one."""
+    from dutydesk.queue.asterisk import reader_for_file
     from dutydesk.queue.parse import check_feed
 
     context = command_context(ctx)
     try:
-        parser = check_feed(str(path), context.config.queue.max_line_bytes)
+        parser = check_feed(str(path), 0, parser=reader_for_file(str(path), context.config))
     except OSError as error:
         fail(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror or error))
     errors = list(parser.warnings.recent)
@@ -114,16 +119,20 @@ def replay(
 ) -> None:
     """Run a recorded feed through the rules as fast as possible: alerts go into the open
     shift's log and the 15-min intervals are stored, as the live panel would."""
+    from dutydesk.queue.asterisk import reader_for_file
     from dutydesk.queue.monitor import QueueMonitor
-    from dutydesk.queue.parse import FeedParser, read_feed_file
+    from dutydesk.queue.parse import read_feed_file
 
     context = command_context(ctx)
     shift = open_shift_of(context, team)
     monitor = QueueMonitor(context.config, context.db, lambda: shift)
     refuse_while_another_stores(monitor)
-    parser = FeedParser(context.config.queue.max_line_bytes, keep_reasons=None)
-    for snapshot in read_feed_file(str(path), parser):
-        monitor.ingest(snapshot)
+    try:
+        parser = reader_for_file(str(path), context.config)
+        for snapshot in read_feed_file(str(path), parser):
+            monitor.ingest(snapshot)
+    except OSError as error:
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror or error))
     monitor.save(final=True)
     if monitor.write_problem:
         fail(_("could not save the replay: {reason}").format(reason=monitor.write_problem))

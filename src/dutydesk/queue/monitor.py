@@ -74,6 +74,7 @@ class AgentLine:
     since: datetime
     in_state_s: float
     flagged: bool
+    reason: str = ""  # why not ready, when the feed says (a pause reason)
 
 
 SHORT, IDLE_WHILE_WAITING = "short", "idle_while_waiting"
@@ -141,6 +142,7 @@ class PanelView:
                     "name": a.name,
                     "queue": a.queue,
                     "state": a.state,
+                    "reason": a.reason or None,
                     "since": a.since.isoformat(),
                     "in_state_s": round(a.in_state_s),
                 }
@@ -480,6 +482,7 @@ class QueueMonitor:
                     agent.since,
                     in_state,
                     agent.state in flagged_states and in_state > limit,
+                    agent.reason,
                 )
         return list(seen.values())
 

@@ -12,7 +12,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from dutydesk.i18n import _
 from dutydesk.queue.feed_model import Rejection, csv_as_json, validate_json, validate_object
@@ -45,6 +45,16 @@ class FeedWarnings:
         self.count += 1
         self.by_code[code] += 1
         self.recent.append(Skipped(line, reason, code))
+
+
+class LineParser(Protocol):
+    """What turns one line of a feed file into a snapshot (FeedParser, the queue_log reader)."""
+
+    max_line_bytes: int
+    warnings: FeedWarnings
+    good: int
+
+    def line(self, raw: bytes, number: int) -> Snapshot | None: ...
 
 
 class FeedParser:
@@ -177,7 +187,7 @@ class LineSplitter:
         self._dropping = False
 
 
-def read_feed_file(path: str, parser: FeedParser, chunk_size: int = 1 << 16) -> Iterator[Snapshot]:
+def read_feed_file(path: str, parser: LineParser, chunk_size: int = 1 << 16) -> Iterator[Snapshot]:
     """The snapshots of a whole feed file, in file order; bad lines are counted in `parser`."""
     splitter = LineSplitter(parser.max_line_bytes)
     number = 0
@@ -195,9 +205,11 @@ def read_feed_file(path: str, parser: FeedParser, chunk_size: int = 1 << 16) -> 
             yield snapshot
 
 
-def check_feed(path: str, max_line_bytes: int, chunk_size: int = 1 << 16) -> FeedParser:
+def check_feed(
+    path: str, max_line_bytes: int, chunk_size: int = 1 << 16, parser: LineParser | None = None
+) -> LineParser:
     """Read a whole feed file; the parser then holds the counts and every reason."""
-    parser = FeedParser(max_line_bytes, keep_reasons=None)
+    parser = parser or FeedParser(max_line_bytes, keep_reasons=None)
     for _snapshot in read_feed_file(path, parser, chunk_size):
         pass
     return parser

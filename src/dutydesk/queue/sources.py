@@ -2,6 +2,7 @@
 
     sim[:seed=N,speed=X,scenario=surge]   the simulator, paced in real time (× speed)
     file:PATH                             follows a JSONL/CSV file like `tail -f`
+    asterisk:PATH                         follows Asterisk's queue_log (dutydesk.queue.asterisk)
     http://URL, https://URL               polls an endpoint (one snapshot or a list)
 
 Bad input never raises out of a source: it is skipped and counted in `warnings`.
@@ -24,9 +25,10 @@ from dutydesk import clock
 from dutydesk.config import QueueSettings
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.queue.asterisk import QueueLogReader
 from dutydesk.queue.feed_model import Rejection
 from dutydesk.queue.model import Snapshot
-from dutydesk.queue.parse import FeedParser, FeedWarnings, LineSplitter
+from dutydesk.queue.parse import FeedParser, FeedWarnings, LineParser, LineSplitter
 from dutydesk.queue.sim import SCENARIOS, Simulator
 
 READ_CHUNK = 1 << 16
@@ -38,14 +40,6 @@ class FeedSource(Protocol):
     warnings: FeedWarnings
 
     def __aiter__(self) -> AsyncIterator[Snapshot]: ...
-
-
-class LineParser(Protocol):
-    """What turns one line of a followed file into a snapshot (FeedParser, the Asterisk reader)."""
-
-    warnings: FeedWarnings
-
-    def line(self, raw: bytes, number: int) -> Snapshot | None: ...
 
 
 class SimSource:
@@ -112,10 +106,16 @@ class FileSource:
                     self._pending.extend(self._splitter.feed(chunk))
                     continue
                 self._file = self._after_end(self._file)
+                for snapshot in self.idle():
+                    yield snapshot
                 await asyncio.sleep(self.poll_s)
         except asyncio.CancelledError:
             self.close()
             raise
+
+    def idle(self) -> list[Snapshot]:
+        """Snapshots to give while the file has nothing new (none: a snapshot feed says it all)."""
+        return []
 
     def close(self) -> None:
         if self._file is not None:
@@ -147,6 +147,27 @@ class FileSource:
             self._pending.clear()
             self._line = 0
         return file
+
+
+class AsteriskSource(FileSource):
+    """Follows Asterisk's queue_log (`asterisk:PATH`); while it is quiet, gives every queue's
+    state once an interval so that waits keep growing on screen."""
+
+    def __init__(self, path: Path, settings: QueueSettings, sl_threshold_s: float) -> None:
+        self.sl_threshold_s = sl_threshold_s
+        super().__init__(path, settings)
+        self.spec = f"asterisk:{path}"
+        self._beat = time.monotonic()
+
+    def make_parser(self, settings: QueueSettings) -> QueueLogReader:
+        return QueueLogReader(settings.max_line_bytes, self.sl_threshold_s, settings.short_abandon_s)
+
+    def idle(self) -> list[Snapshot]:
+        if time.monotonic() - self._beat < self.interval_s:
+            return []
+        self._beat = time.monotonic()
+        assert isinstance(self.parser, QueueLogReader)
+        return self.parser.heartbeat(clock.utcnow())
 
 
 class HttpSource:
@@ -197,7 +218,13 @@ class HttpSource:
 
 
 def open_source(
-    spec: str, settings: QueueSettings, zone: ZoneInfo, *, seed: int | None = None, start: datetime | None = None
+    spec: str,
+    settings: QueueSettings,
+    zone: ZoneInfo,
+    *,
+    seed: int | None = None,
+    start: datetime | None = None,
+    sl_threshold_s: float = 20.0,
 ) -> FeedSource:
     """The source a spec names; a UserError for a spec that names none."""
     spec = spec.strip()
@@ -205,9 +232,13 @@ def open_source(
         return _sim_source(spec, settings, zone, seed, start)
     if spec.startswith("file:") and len(spec) > 5:
         return FileSource(Path(spec[5:]).expanduser(), settings)
+    if spec.startswith("asterisk:") and len(spec) > 9:
+        return AsteriskSource(Path(spec[9:]).expanduser(), settings, sl_threshold_s)
     if spec.startswith(("http://", "https://")):
         return HttpSource(spec, settings)
-    raise UserError(_("unknown feed {spec!r}: use sim, file:PATH or an http(s):// URL").format(spec=spec))
+    raise UserError(
+        _("unknown feed {spec!r}: use sim, file:PATH, asterisk:PATH or an http(s):// URL").format(spec=spec)
+    )
 
 
 def _sim_source(

@@ -510,7 +510,7 @@ def _agent_cells(agent: AgentLine) -> list[Text]:
     return [
         Text(("⚑ " if agent.flagged else "  ") + agent.name, style=style),
         Text(agent.queue),
-        Text(_(STATE_LABELS[agent.state]), style=style),
+        Text(_(STATE_LABELS[agent.state]) + (f" · {agent.reason}" if agent.reason else ""), style=style),
         Text(duration_text(agent.in_state_s), style=style),
     ]
 
