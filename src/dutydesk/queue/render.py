@@ -44,12 +44,23 @@ def figure_text(metric: str, value: float | None, config: Config) -> Text:
     return Text(f"{value_text(metric, value)} {symbol}", style=STATUS_STYLE[state])
 
 
-def figure_cells(figures: Figures, config: Config) -> list[Text]:
-    return [figure_text(metric, figures.value(metric), config) for metric, _title in COLUMNS]
+# Left out first when the screen is narrow: counts say less than the rates with their symbols,
+# and handle time is not about the callers waiting now.
+NARROW_LEFT_OUT = ("offered", "answered", "abandoned", "aht_s")
 
 
-def column_titles() -> list[str]:
-    return [_(title) for _metric, title in COLUMNS]
+def columns(narrow: bool = False) -> list[tuple[str, str]]:
+    """The (metric, title) columns shown; at 80 columns the counts go, the figures with a
+    target and their status symbols stay."""
+    return [(metric, title) for metric, title in COLUMNS if not (narrow and metric in NARROW_LEFT_OUT)]
+
+
+def figure_cells(figures: Figures, config: Config, narrow: bool = False) -> list[Text]:
+    return [figure_text(metric, figures.value(metric), config) for metric, _title in columns(narrow)]
+
+
+def column_titles(narrow: bool = False) -> list[str]:
+    return [_(title) for _metric, title in columns(narrow)]
 
 
 SPANS = {"window": N_("last 30 min"), "interval": N_("this 15-min interval"), "shift": N_("shift so far")}
