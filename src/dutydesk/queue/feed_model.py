@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dutydesk.i18n import _
-from dutydesk.queue.model import INTERVAL, Agent, AgentState, Counters, Snapshot
+from dutydesk.queue.model import Agent, AgentState, Counters, Snapshot
 
 LARGEST = 2**53
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
@@ -60,7 +60,7 @@ class FeedSnapshot(BaseModel):
     ts: AwareDatetime = Field(description="ISO 8601 with a UTC offset; strictly increasing per queue")
     queue: Name
     counters: Literal["interval", "cumulative"] = Field(
-        INTERVAL,
+        "interval",
         description="interval: counts since the queue's previous snapshot; cumulative: since the shift (or day) started",
     )
     waiting: Count = Field(description="callers in the queue now")
