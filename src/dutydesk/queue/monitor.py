@@ -84,12 +84,13 @@ SHORT, IDLE_WHILE_WAITING = "short", "idle_while_waiting"
 class Staffing:
     """Erlang C's agents needed for the offered load (arrivals, abandoned included) against
     the agents able to take calls (available, on a call or wrapping up). Red when fewer are
-    able than needed, or when callers wait past the longest-wait target while agents sit
-    available (then more staff would not help: check telephony and routing)."""
+    able than needed, or when callers wait past the longest-wait target while agents of
+    their own queue sit available (then more staff would not help: check telephony and
+    routing)."""
 
     hint: erlang.StaffingHint
     able: int
-    available: int
+    available: int  # available in a queue whose callers wait past the longest-wait target
     aht_assumed: bool  # nothing answered in the window: AHT is the target's
     status: str  # GREEN or RED
     problem: str | None  # SHORT, IDLE_WHILE_WAITING or None
@@ -447,7 +448,7 @@ class QueueMonitor:
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
             alerts=[replace(alert) for alert in alerts],
             pending=self.rules.pending(),
-            staffing=self._staffing(staffed, counts["available"]),
+            staffing=self._staffing(staffed, agents),
             staffed_agents=staffed,
             snapshots=self.snapshots,
             write_problem=self.write_problem,
@@ -486,7 +487,7 @@ class QueueMonitor:
                 )
         return list(seen.values())
 
-    def _staffing(self, able: int, available: int) -> Staffing | None:
+    def _staffing(self, able: int, agents: list[AgentLine]) -> Staffing | None:
         total = self.board.total
         counters = total.window.total
         if counters.offered == 0:
@@ -502,9 +503,18 @@ class QueueMonitor:
             targets.service_level_min,
             targets.service_level_threshold_s,
         )
+        # Agents available in a queue whose callers wait past the target: more agents would
+        # not help those callers (telephony, routing). Said first. An agent free in another
+        # queue is not one of them.
+        suffering = {
+            name
+            for name, track in self.board.queues.items()
+            if track.waiting and track.longest_wait_s > targets.longest_wait_max_s
+        }
+        available = sum(agent.state == "available" and agent.queue in suffering for agent in agents)
         problem = None
-        if available and total.waiting and total.longest_wait_s > targets.longest_wait_max_s:
-            problem = IDLE_WHILE_WAITING  # said first: more agents would not help these callers
+        if available:
+            problem = IDLE_WHILE_WAITING
         elif able < hint.agents:
             problem = SHORT
         return Staffing(hint, able, available, not answered, RED if problem else GREEN, problem)
