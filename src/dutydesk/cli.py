@@ -67,7 +67,9 @@ def main_options(
         typer.Option(
             "--feed",
             "--source",
-            help=_("Queue feed for the app: sim, file:PATH or an http(s):// URL (default: from config)."),
+            help=_(
+                "Queue feed for the app: sim, file:PATH, asterisk:PATH or an http(s):// URL (default: from config)."
+            ),
         ),
     ] = None,
 ) -> None:

@@ -86,6 +86,9 @@ class Targets(Strict):
     answer_rate_min: Annotated[float, Field(ge=0, le=1)]
     answer_rate_peak_min: Annotated[float, Field(ge=0, le=1)]
     average_speed_of_answer_max_s: Annotated[float, Field(gt=0)]
+    longest_wait_max_s: Annotated[float, Field(gt=0)] = (
+        30  # no caller should wait longer (DOMAIN.md: answer within 30 s)
+    )
     handle_time_inquiry_max_s: Annotated[float, Field(gt=0)]
     handle_time_complaint_max_s: Annotated[float, Field(gt=0)]
     abandon_rate_max: Annotated[float, Field(ge=0, le=1)]
@@ -138,6 +141,8 @@ class QueueRule(Strict):
     comparison: Literal[">=", ">", "<=", "<"]
     value: float
     sustain_min: Annotated[float, Field(ge=0)]
+    # Shown as an early warning once the condition has held this long (no alert is written).
+    early_warning_min: Annotated[float, Field(gt=0)] | None = None
     level: Literal["warning", "critical"]
     playbook: str = ""  # the playbook key it suggests
     action: Label
@@ -177,6 +182,8 @@ class QueueSettings(Strict):
     flagged_states: list[Literal["available", "on_call", "wrap_up", "busy", "break", "offline"]]
     amber_band: Annotated[float, Field(ge=0, le=1)]
     max_line_bytes: Annotated[int, Field(ge=1024)]
+    # A queue_log caller who leaves sooner is a short abandon (feeds with their own count keep theirs).
+    short_abandon_s: Annotated[float, Field(ge=0)] = 5
     http_interval_s: Annotated[float, Field(gt=0)]
     http_timeout_s: Annotated[float, Field(gt=0)]
     symbols: QueueSymbols

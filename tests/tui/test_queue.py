@@ -91,8 +91,8 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         await pilot.press("enter")
         assert app.queue_feed.runner.status().scenarios == ("surge",)
 
-        def is_waiting_warning(row: list[str]) -> bool:  # "waiting ≥ 8" (≥ 16 is critical)
-            return row[2].startswith("all queues: waiting") and "warning" in row[1]
+        def is_waiting_warning(row: list[str]) -> bool:  # "waiting ≥ 8" (≥ 16 is critical), fired (not building)
+            return row[2].startswith("all queues: waiting") and "warning" in row[1] and "fires in" not in row[3]
 
         def waiting_alerts() -> list[list[str]]:
             return [row for row in cells(app, "#queue-alerts") if is_waiting_warning(row)]
@@ -240,3 +240,103 @@ async def test_a_restarted_panel_shows_the_shift_s_active_alert_again(drill_cont
         ), cells(app, "#queue-alerts")
         # The drill's queue is short: the first snapshot ends the breach, and the row says so.
         assert await wait_for(lambda: shift_alerts(drill_context.db, shift.id, active_only=True) == [])
+
+
+async def test_a_rule_building_up_shows_its_countdown(context: Context, shift: ShiftInfo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Nine callers for 12:30: nothing fires, but the panel says the rule is building."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {
+            "ts": (start + timedelta(seconds=second)).isoformat(),
+            "queue": "inquiry",
+            "waiting": 9,
+            "longest_wait_s": 60,
+            "offered": 0,
+            "answered": 0,
+            "abandoned": 0,
+            "answered_within_sl": 0,
+            "handle_time_s_total": 0,
+            "wait_time_s_total": 0,
+        }
+        for second in range(0, 12 * 60 + 31, 30)
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    app = make_app(context, feed=f"file:{feed}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+
+        def building() -> list[list[str]]:
+            return [row for row in cells(app, "#queue-alerts") if "waiting ≥ 8" in row[2]]
+
+        assert await wait_for(lambda: bool(building()) and "12:30 of 30:00" in building()[0][2]), cells(
+            app, "#queue-alerts"
+        )
+        _since, label, text, left = building()[0]
+        assert text == "all queues: waiting ≥ 8 for 12:30 of 30:00"
+        assert "early warning" in label and left == "fires in 17:30"
+        assert "1 building" in text_of(app.screen.query_one("#queue-alert-title", Static))
+        assert app.queue_feed.runner.monitor.alerts == []  # building writes nothing
+
+
+async def test_repeated_t_never_piles_refreshes_up(context: Context, shift: ShiftInfo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """dolphie's pattern: one timer handle, stopped before a refresh the screen starts
+    itself. A feed built by the test is handed to make_app."""
+    from dutydesk.queue.runner import open_feed
+
+    queue = context.config.queue.model_copy(update={"refresh_s": 0.5})
+    context.config = context.config.model_copy(update={"queue": queue})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        '{"ts": "2026-11-26T10:00:00+08:00", "queue": "vip", "waiting": 1, "longest_wait_s": 5, "offered": 1, '
+        '"answered": 1, "abandoned": 0, "answered_within_sl": 1, "handle_time_s_total": 60, "wait_time_s_total": 5}\n'
+    )
+    runner = open_feed(context.config, f"file:{feed}", context.db)
+    app = make_app(context, runner=runner)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.queue_feed.runner is runner
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        assert await wait_for(lambda: screen.refreshes > 0)
+        before, started = screen.refreshes, time.monotonic()
+        await asyncio.sleep(2.0)  # untouched: the configured rate (2 a second), never a stalled panel
+        quiet, quiet_s = screen.refreshes - before, time.monotonic() - started
+        assert 2 <= quiet <= quiet_s / 0.5 + 1, (quiet, quiet_s)
+        before, started = screen.refreshes, time.monotonic()
+        for _press in range(12):
+            await pilot.press("t")
+            await asyncio.sleep(0.25)
+        elapsed = time.monotonic() - started
+        keyed = screen.refreshes - before
+    # At most the configured rate plus one refresh per key; piled-up chains would add a chain a press.
+    assert keyed <= elapsed / 0.5 + 12 + 1, (keyed, elapsed)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_at_80x24_state_time_and_every_symbol_stay_on_screen(
+    drill_context: Context, shift: ShiftInfo, language: str, request: pytest.FixtureRequest
+) -> None:
+    if language == "zh":
+        request.getfixturevalue("zh")
+    app = make_app(drill_context, feed=FAST_SIM)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        assert await wait_for(lambda: len(cells(app, "#queue-table")) == 4 and cells(app, "#queue-agents"))
+        await pilot.pause(0.5)
+        for table_id in ("#queue-table", "#queue-agents"):
+            table = app.screen.query_one(table_id, DataTable)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, table_id  # nothing cut off
+        total = cells(app, "#queue-table")[-1]
+        assert sum(cell[-1:] in "✓▲✗" for cell in total) >= 4  # answer, abandon, SL, ASA … keep their symbols
+        agent_titles = [
+            str(column.label) for column in app.screen.query_one("#queue-agents", DataTable).columns.values()
+        ]
+        assert agent_titles[-2:] == (["State", "For"] if language == "en" else ["状态", "持续"])
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause(0.5)
+        titles = [str(c.label) for c in app.screen.query_one("#queue-table", DataTable).columns.values()]
+        assert len(titles) == 11  # wide again: the counts are back

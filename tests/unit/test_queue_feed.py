@@ -60,29 +60,43 @@ def test_a_good_line_becomes_a_snapshot() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "reason"),
+    ("raw", "code", "reason"),
     [
-        (b'{"ts": "2026-11-26T02:00:00+00:00", "queue": ', "not valid JSON"),
-        (line(waiting=None), "missing field waiting"),
-        (line(offered=-1), "field offered: negative"),
-        (line(waiting=2.5), "field waiting: not a whole number"),
-        (line(waiting="many"), "field waiting: not a number"),
-        (line(waiting=True), "field waiting: not a number"),
-        (line(longest_wait_s=float("nan")), "field longest_wait_s: not a number"),
-        (line(ts="2026-11-26T02:00:00"), "field ts: the time has no UTC offset"),
-        (line(ts="yesterday"), "field ts: not an ISO 8601 time"),
-        (line(answered_within_sl=9), "field answered_within_sl: more than answered"),
-        (line(counters="weekly"), "field counters: must be interval or cumulative"),
-        (line(queue="| * _ # < `"[:0]), "field queue: must be a name of 1 to 100 characters"),
-        (line(agents=[{"id": 1, "state": "asleep", "since": T0.isoformat()}]), "field agents: unknown state 'asleep'"),
-        (b"[1, 2]", "not a JSON object"),
-        (line()[:-1] + b', "note": "\xff\xfe"}', "not UTF-8 (byte"),
+        (b'{"ts": "2026-11-26T02:00:00+00:00", "queue": ', "not_json", "not valid JSON"),
+        (line(waiting=None), "missing_field", "missing field waiting"),
+        (line(offered=-1), "out_of_range", "field offered: outside 0 … 2^53"),
+        (line(offered=2**53 + 1), "out_of_range", "field offered: outside 0 … 2^53"),
+        (line(offered=2**63), "out_of_range", "field offered: outside 0 … 2^53"),
+        (line(offered=10**400), "out_of_range", "field offered: outside 0 … 2^53"),
+        (line()[:-1] + b', "offered": 1' + b"0" * 5000 + b"}", "out_of_range", "a number too large to read"),
+        (line()[:-1] + b', "longest_wait_s": 1e400}', "out_of_range", "field longest_wait_s: outside 0 … 2^53"),
+        (line(waiting=2.5), "not_whole", "field waiting: not a whole number"),
+        (line(waiting=1e3), "not_whole", "field waiting: not a whole number"),
+        (line(waiting="3"), "quoted_number", "field waiting: a number in quotes"),
+        (line(longest_wait_s="1e3"), "quoted_number", "field longest_wait_s: a number in quotes"),
+        (line(waiting="many"), "quoted_number", "field waiting: a number in quotes (or text)"),
+        (line(waiting=True), "not_number", "field waiting: not a number"),
+        (line(longest_wait_s=float("nan")), "out_of_range", "field longest_wait_s: outside 0 … 2^53"),
+        (line(ts="2026-11-26T02:00:00"), "no_offset", "field ts: the time has no UTC offset"),
+        (line(ts="yesterday"), "not_time", "field ts: not an ISO 8601 time"),
+        (line(ts="0001-01-01T00:00:00+05:00"), "out_of_range", "field ts: a time before 1970 or after 9998"),
+        (line(answered_within_sl=9), "inconsistent", "field answered_within_sl: more than answered"),
+        (line(counters="weekly"), "not_a_choice", "field counters: must be one of interval, cumulative"),
+        (line(queue=" "), "bad_text", "field queue: must be a name of 1 to 100 characters"),
+        (line(queue=""), "bad_text", "field queue: must be text of 1 to 100 characters"),
+        (
+            line(agents=[{"id": 1, "state": "asleep", "since": T0.isoformat()}]),
+            "not_a_choice",
+            "field agents.state: must be one of available",
+        ),
+        (b"[1, 2]", "not_object", "not a JSON object"),
+        (line()[:-1] + b', "note": "\xff\xfe"}', "not_utf8", "not UTF-8 (byte"),
     ],
 )
-def test_bad_lines_are_skipped_with_a_reason(raw: bytes, reason: str) -> None:
+def test_bad_lines_are_skipped_with_a_reason(raw: bytes, code: str, reason: str) -> None:
     found, parser = parse(raw, line(5))
     assert [s.ts for s in found] == [T0 + timedelta(seconds=5)]  # the next good line is read
-    assert parser.warnings.count == 1
+    assert parser.warnings.count == 1 and parser.warnings.by_code == {code: 1}
     number, text = reasons(parser)[0]
     assert number == 1 and text.startswith(reason)
 
@@ -137,7 +151,31 @@ def test_csv_with_the_same_columns(tmp_path: Path) -> None:
     )
     parser = check_feed(str(path), max_line_bytes=4096)
     assert parser.good == 1
-    assert reasons(parser) == [(3, "field offered: negative"), (4, "3 CSV cells, the header has 10")]
+    assert reasons(parser) == [(3, "field offered: outside 0 … 2^53"), (4, "3 CSV cells, the header has 10")]
+
+
+def test_csv_cells_follow_the_same_strict_rules(tmp_path: Path) -> None:
+    path = tmp_path / "feed.csv"
+    header = "ts,queue,waiting,longest_wait_s,offered,answered,abandoned,answered_within_sl,handle_time_s_total,wait_time_s_total\n"
+    path.write_text(
+        header
+        + "2026-11-26T10:00:00+08:00,123,2,10,5,4,1,3,800,40\n"  # a queue named by digits is still a name
+        + f"2026-11-26T10:00:05+08:00,a,2,10,{'9' * 400},4,1,3,800,40\n"
+        + "2026-11-26T10:00:05+08:00,a,2.5,10,5,4,1,3,800,40\n"
+        + "2026-11-26T10:00:05+08:00,a,1e3,10,5,4,1,3,800,40\n"
+        + "2026-11-26T10:00:05+08:00,a, 2,10,5,4,1,3,800,40\n"
+        + f'2026-11-26T10:00:05+08:00,"{"x" * 200_000}",2,10,5,4,1,3,800,40\n',
+        encoding="utf-8",
+    )
+    parser = check_feed(str(path), max_line_bytes=1 << 20)
+    assert parser.good == 1
+    assert [skipped.code for skipped in parser.warnings.recent] == [
+        "out_of_range",
+        "not_whole",
+        "not_whole",
+        "quoted_number",
+        "not_csv",
+    ]
 
 
 def test_unknown_feed_specs_are_user_errors(config: Config) -> None:
@@ -236,7 +274,7 @@ async def test_the_http_source_polls_a_real_server(config: Config) -> None:
     assert [(s.queue, s.ts.second) for s in found] == [("inquiry", 0), ("vip", 0), ("inquiry", 20)]
     assert [s.reason for s in source.warnings.recent] == [
         "HTTP: the response is not UTF-8 JSON",
-        "field offered: negative",
+        "field offered: outside 0 … 2^53",
     ]
 
 

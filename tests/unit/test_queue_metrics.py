@@ -35,7 +35,7 @@ def test_figures_by_hand_with_short_abandons_excluded(config: Config) -> None:
     assert shown.answer_rate == pytest.approx(80 / 95)
     assert shown.abandon_rate == pytest.approx(15 / 95)
     assert shown.service_level == pytest.approx(60 / 95)
-    assert shown.asa_s == pytest.approx(25.0)
+    assert shown.asa_s == pytest.approx((2_000 + 42) / (80 + 7))  # the 7 waiting count, the oldest for all
     assert shown.aht_s == pytest.approx(300.0)
     assert (shown.waiting, shown.longest_wait_s) == (7, 42.0)
 

@@ -19,15 +19,20 @@ from dutydesk.cli_support import (
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:  # imported where used: the CLI starts without loading the queue package
+    from dutydesk.queue.monitor import QueueMonitor
     from dutydesk.queue.runner import FeedRunner
 
 app = typer.Typer(help=_("The live queue feed: watch it, check a feed file, replay one."), no_args_is_help=True)
 
 FeedOption = Annotated[
     str | None,
-    typer.Option("--feed", "--source", help=_("sim, file:PATH or an http(s):// URL (default: from config).")),
+    typer.Option(
+        "--feed", "--source", help=_("sim, file:PATH, asterisk:PATH or an http(s):// URL (default: from config).")
+    ),
 ]
-FileArgument = Annotated[Path, typer.Argument(help=_("A JSONL or CSV feed file."), exists=True, dir_okay=False)]
+FileArgument = Annotated[
+    Path, typer.Argument(help=_("A JSONL or CSV feed file, or Asterisk's queue_log."), exists=True, dir_okay=False)
+]
 FIRST_DELIVERY_WAIT_S = 10.0
 
 
@@ -80,22 +85,27 @@ def _wait_for_first_delivery(runner: "FeedRunner") -> None:
 @app.command("check")
 def check(ctx: typer.Context, path: FileArgument, as_json: JsonOption = False) -> None:
     """Validate a feed file: good and bad lines, with the reason for each bad one."""
+    from dutydesk.queue.asterisk import reader_for_file
     from dutydesk.queue.parse import check_feed
 
     context = command_context(ctx)
-    parser = check_feed(str(path), context.config.queue.max_line_bytes)
+    try:
+        parser = check_feed(str(path), 0, parser=reader_for_file(str(path), context.config))
+    except OSError as error:
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror or error))
     errors = list(parser.warnings.recent)
     if as_json:
         print_json(
             {
                 "good": parser.good,
                 "bad": parser.warnings.count,
-                "errors": [{"line": e.line, "reason": e.reason} for e in errors],
+                "reasons": dict(sorted(parser.warnings.by_code.items())),
+                "errors": [{"line": e.line, "code": e.code, "reason": e.reason} for e in errors],
             }
         )
     else:
-        for error in errors:
-            typer.echo(_("line {line}: {reason}").format(line=error.line, reason=error.reason))
+        for warning in errors:
+            typer.echo(_("line {line}: {reason}").format(line=warning.line, reason=warning.reason))
         typer.echo(_("{good} good snapshots, {bad} bad lines").format(good=parser.good, bad=parser.warnings.count))
     if parser.warnings.count:
         raise typer.Exit(1)
@@ -110,18 +120,24 @@ def replay(
 ) -> None:
     """Run a recorded feed through the rules as fast as possible: alerts go into the open
     shift's log and the 15-min intervals are stored, as the live panel would."""
+    from dutydesk.queue.asterisk import reader_for_file
     from dutydesk.queue.monitor import QueueMonitor
-    from dutydesk.queue.parse import FeedParser, read_feed_file
+    from dutydesk.queue.parse import read_feed_file
 
     context = command_context(ctx)
     shift = open_shift_of(context, team)
     monitor = QueueMonitor(context.config, context.db, lambda: shift)
-    parser = FeedParser(context.config.queue.max_line_bytes, keep_reasons=None)
-    for snapshot in read_feed_file(str(path), parser):
-        monitor.ingest(snapshot)
+    refuse_while_another_stores(monitor)
+    try:
+        parser = reader_for_file(str(path), context.config)
+        for snapshot in read_feed_file(str(path), parser):
+            monitor.ingest(snapshot)
+    except OSError as error:
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror or error))
     monitor.save(final=True)
     if monitor.write_problem:
         fail(_("could not save the replay: {reason}").format(reason=monitor.write_problem))
+    refuse_while_another_stores(monitor)
     alerts = sorted(monitor.alerts, key=lambda alert: alert.fired_at)
     if as_json:
         print_json(
@@ -129,7 +145,7 @@ def replay(
                 "alerts": [alert.as_json() for alert in alerts],
                 "snapshots": parser.good,
                 "skipped": parser.warnings.count,
-                "errors": [{"line": e.line, "reason": e.reason} for e in parser.warnings.recent],
+                "errors": [{"line": e.line, "code": e.code, "reason": e.reason} for e in parser.warnings.recent],
             }
         )
         return
@@ -152,6 +168,17 @@ def replay(
             snapshots=parser.good, skipped=parser.warnings.count, alerts=len(alerts)
         )
     )
+
+
+def refuse_while_another_stores(monitor: "QueueMonitor") -> None:
+    """A replay stores what it reads: not while a running panel stores this team's figures."""
+    holder = monitor.storing_console()
+    if monitor.writer is False or (holder is not None and holder != monitor.holder):
+        fail(
+            _("another console ({holder}) stores this team's queue figures now: stop its queue panel first").format(
+                holder=(holder or "?").rsplit(":", 1)[0]
+            )
+        )
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")

@@ -41,25 +41,46 @@ class StoredAlert:
 
 def insert_alert(
     connection: Connection, alert: Alert, shift_id: int | None, simulated: bool, acknowledged_by: str | None
-) -> int:
-    """Store a fired alert (with what is already known of it); its row id."""
+) -> tuple[int, bool]:
+    """Store a fired alert (with what is already known of it) unless it is stored already
+    (the same rule, queue and firing time in the shift: a second console or a replay);
+    its row id, and whether this stored it."""
+    stored = connection.execute(
+        select(ALERT.id).where(
+            ALERT.shift_id.is_(None) if shift_id is None else ALERT.shift_id == shift_id,
+            ALERT.rule == alert.rule.key,
+            ALERT.queue == alert.queue,
+            ALERT.fired_at == alert.fired_at,
+            ALERT.simulated == simulated,
+        )
+    ).scalar()
+    if stored is not None:
+        return int(stored), False
     values = {
         "shift_id": shift_id,
         "rule": alert.rule.key,
         "queue": alert.queue,
         "level": alert.rule.level,
         "fired_at": alert.fired_at,
-        "cleared_at": alert.cleared_at,
+        "cleared_at": None,  # set by `mark_cleared` with the clearing event, which is then logged
         "acknowledged_by": acknowledged_by,
         "acknowledged_at": alert.acknowledged_at,
         "figures": json.dumps(alert.figures.as_json()),
         "simulated": simulated,
     }
-    return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
+    return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0]), True  # type: ignore[index]
 
 
-def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> None:
-    connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(cleared_at=cleared_at))
+def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> bool:
+    """Once, and never before it fired: the stored history keeps fired ≤ cleared. True
+    when this cleared it."""
+    return bool(
+        connection.execute(
+            update(QueueAlert)
+            .where(ALERT.id == row_id, ALERT.cleared_at.is_(None), ALERT.fired_at <= cleared_at)
+            .values(cleared_at=cleared_at)
+        ).rowcount
+    )
 
 
 def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: datetime) -> None:

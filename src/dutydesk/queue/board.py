@@ -23,6 +23,8 @@ class IntervalAggregate:
     snapshots: int = 0
     max_waiting: int = 0
     max_longest_wait_s: float = 0.0
+    first_ts: datetime | None = None  # the first and last snapshot counted in
+    last_ts: datetime | None = None
 
 
 class RollingWindow:
@@ -55,12 +57,15 @@ class QueueTrack:
         self.interval_min = interval_min
         self.waiting = 0
         self.longest_wait_s = 0.0
+        self.waited_now_s = 0.0  # the callers waiting now, summed (see Snapshot.waited_now_s)
         self.last_ts: datetime | None = None
         self.window = RollingWindow(window)
         self.shift = Counters()
         self.interval: IntervalAggregate | None = None
 
-    def add(self, ts: datetime, counters: Counters, waiting: int, longest_wait_s: float) -> IntervalAggregate | None:
+    def add(
+        self, ts: datetime, counters: Counters, waiting: int, longest_wait_s: float, waited_now_s: float
+    ) -> IntervalAggregate | None:
         """Count a snapshot in; the interval it closed, if it opened a new one."""
         closed = None
         start = interval_start(ts, self.interval_min)
@@ -68,11 +73,13 @@ class QueueTrack:
             closed, self.interval = self.interval, IntervalAggregate(self.queue, start)
         self.interval.counters.add(counters)
         self.interval.snapshots += 1
+        self.interval.first_ts = self.interval.first_ts or ts
+        self.interval.last_ts = ts
         self.interval.max_waiting = max(self.interval.max_waiting, waiting)
         self.interval.max_longest_wait_s = max(self.interval.max_longest_wait_s, longest_wait_s)
         self.window.add(ts, counters)
         self.shift.add(counters)
-        self.waiting, self.longest_wait_s, self.last_ts = waiting, longest_wait_s, ts
+        self.waiting, self.longest_wait_s, self.waited_now_s, self.last_ts = waiting, longest_wait_s, waited_now_s, ts
         return closed
 
 
@@ -92,12 +99,16 @@ class Board:
             track = self.queues[snapshot.queue] = QueueTrack(snapshot.queue, self.window, self.interval_min)
         previous = self.latest.get(snapshot.queue)
         self.latest[snapshot.queue] = snapshot
-        closed = [track.add(snapshot.ts, snapshot.counters, snapshot.waiting, snapshot.longest_wait_s)]
+        closed = [
+            track.add(
+                snapshot.ts, snapshot.counters, snapshot.waiting, snapshot.longest_wait_s, snapshot.waited_now_s()
+            )
+        ]
         waiting = self.total.waiting + snapshot.waiting - (previous.waiting if previous else 0)
+        waited = self.total.waited_now_s + snapshot.waited_now_s() - (previous.waited_now_s() if previous else 0.0)
         longest = max(s.longest_wait_s for s in self.latest.values())
-        closed.append(
-            self.total.add(max(snapshot.ts, self.total.last_ts or snapshot.ts), snapshot.counters, waiting, longest)
-        )
+        moment = max(snapshot.ts, self.total.last_ts or snapshot.ts)
+        closed.append(self.total.add(moment, snapshot.counters, waiting, longest, max(0.0, waited)))
         return [aggregate for aggregate in closed if aggregate is not None and aggregate.queue != TOTAL]
 
     def restore(self, queue: str, shift_so_far: Counters) -> None:

@@ -8,11 +8,15 @@ short abandons taken out when `queue.exclude_short_abandons` is on:
     abandon rate      = (abandoned − short abandons) / counted offered
     service level     = answered within threshold / counted offered   (base "offered")
                       = answered within threshold / answered          (base "answered")
-    ASA               = wait time of answered calls / answered
+    ASA               = (wait time of answered calls + time waited so far by the callers
+                         waiting now) / (answered + waiting now)
     AHT               = handle time (talk + hold + wrap-up) / answered
 
-Rates are capped at 100 % (over a short span a call offered earlier can be answered now)
-and are None when their denominator is zero: no calls is not a bad answer rate.
+ASA counts the callers still waiting so that it cannot look good while nobody is answered:
+a feed that does not say how long all of them have waited (`current_wait_s_total`) adds the
+longest wait alone, so the ASA shown is then a lower bound. Rates are capped at 100 % (over
+a short span a call offered earlier can be answered now) and are None when their
+denominator is zero: no calls is not a bad answer rate.
 """
 
 from dataclasses import dataclass
@@ -52,7 +56,16 @@ def _mean(total: float, count: int) -> float | None:
     return total / count if count > 0 else None
 
 
-def figures(counters: Counters, waiting: int, longest_wait_s: float, settings: QueueSettings) -> Figures:
+def figures(
+    counters: Counters,
+    waiting: int,
+    longest_wait_s: float,
+    settings: QueueSettings,
+    current_wait_s_total: float | None = None,
+) -> Figures:
+    """The figures of a span's counters with the callers waiting now (`current_wait_s_total`:
+    how long all of them have waited so far, when the feed knows)."""
+    waited_now = current_wait_s_total if current_wait_s_total is not None else longest_wait_s if waiting else 0.0
     short = counters.abandoned_short if settings.exclude_short_abandons else 0
     offered = max(0, counters.offered - short)
     abandoned = max(0, counters.abandoned - short)
@@ -66,7 +79,7 @@ def figures(counters: Counters, waiting: int, longest_wait_s: float, settings: Q
         answer_rate=_ratio(counters.answered, offered),
         abandon_rate=_ratio(abandoned, offered),
         service_level=_ratio(counters.answered_within_sl, base),
-        asa_s=_mean(counters.wait_time_s_total, counters.answered),
+        asa_s=_mean(counters.wait_time_s_total + waited_now, counters.answered + waiting),
         aht_s=_mean(counters.handle_time_s_total, counters.answered),
     )
 
@@ -79,6 +92,7 @@ def _target(metric: str, targets: Targets) -> tuple[float, bool] | None:
         "service_level": (targets.service_level_min, True),
         "asa_s": (targets.average_speed_of_answer_max_s, False),
         "aht_s": (targets.handle_time_inquiry_max_s, False),
+        "longest_wait_s": (targets.longest_wait_max_s, False),
     }.get(metric)
 
 

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Literal, get_args
 
-AGENT_STATES = ("available", "on_call", "wrap_up", "busy", "break", "offline")
+AgentState = Literal["available", "on_call", "wrap_up", "busy", "break", "offline"]
+AGENT_STATES: tuple[str, ...] = get_args(AgentState)
 INTERVAL, CUMULATIVE = "interval", "cumulative"
 
 
@@ -44,6 +46,7 @@ class Agent:
     name: str
     state: str  # one of AGENT_STATES
     since: datetime  # aware; when the agent entered this state
+    reason: str = ""  # why not ready (a pause reason), when the feed says
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +60,11 @@ class Snapshot:
     longest_wait_s: float
     counters: Counters = field(default_factory=Counters)
     agents: tuple[Agent, ...] | None = None  # None: this snapshot says nothing about agents
+    current_wait_s_total: float | None = None  # how long the callers waiting now have waited, summed
+
+    def waited_now_s(self) -> float:
+        """The callers waiting now have waited at least this long, summed: the feed's sum, or
+        when it has none the longest wait alone (a lower bound)."""
+        if self.current_wait_s_total is not None:
+            return self.current_wait_s_total
+        return self.longest_wait_s if self.waiting else 0.0

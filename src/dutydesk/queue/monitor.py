@@ -7,17 +7,20 @@ rows and their log entries) are collected while ingesting and done by `save()`, 
 the hot path; `_writing` keeps `save()` and `acknowledge()` from storing an alert twice.
 """
 
+import os
+import secrets
+import socket
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert
-from sqlmodel import select
+from sqlalchemy import delete, func, insert, select
 
 from dutydesk import clock
 from dutydesk.config import Config
+from dutydesk.domain import lease
 from dutydesk.domain.log import add_entry
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import ConfigError
@@ -30,12 +33,16 @@ from dutydesk.queue.alerts import (
     shift_alerts,
 )
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
-from dutydesk.queue.metrics import Figures, figures, value_text
+from dutydesk.queue.metrics import GREEN, RED, Figures, duration_text, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
-from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, RuleEngine
+from dutydesk.queue.rules import CLEARED, FIRED, Alert, AlertEvent, Pending, RuleEngine
 from dutydesk.store.db import Database
-from dutydesk.store.tables import QueueInterval
+from dutydesk.store.tables import QueueInterval, columns_of
 
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+WRITER_ROLE = "queue_writer"
+WRITER_LEASE = timedelta(seconds=20)  # renewed at every save (every 5 s while the feed delivers)
+INTERVAL = QueueInterval.__table__.c  # type: ignore[attr-defined]
 KEPT_ALERTS = 100
 HISTORY_MINUTES = 60
 NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls
@@ -67,6 +74,35 @@ class AgentLine:
     since: datetime
     in_state_s: float
     flagged: bool
+    reason: str = ""  # why not ready, when the feed says (a pause reason)
+
+
+SHORT, IDLE_WHILE_WAITING = "short", "idle_while_waiting"
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Erlang C's agents needed for the offered load (arrivals, abandoned included) against
+    the agents able to take calls (available, on a call or wrapping up). Red when fewer are
+    able than needed, or when callers wait past the longest-wait target while agents of
+    their own queue sit available (then more staff would not help: check telephony and
+    routing)."""
+
+    hint: erlang.StaffingHint
+    able: int
+    available: int  # available in a queue whose callers wait past the longest-wait target
+    aht_assumed: bool  # nothing answered in the window: AHT is the target's
+    status: str  # GREEN or RED
+    problem: str | None  # SHORT, IDLE_WHILE_WAITING or None
+
+    def as_json(self) -> dict[str, object]:
+        return self.hint.as_json() | {
+            "able_to_take_calls": self.able,
+            "available": self.available,
+            "aht_assumed": self.aht_assumed,
+            "status": self.status,
+            "problem": self.problem,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,13 +113,15 @@ class PanelView:
     agent_counts: dict[str, int]
     agents: list[AgentLine]  # flagged first, longest in state first
     alerts: list[Alert]  # copies: active first, newest first
-    staffing: erlang.StaffingHint | None
-    staffed_agents: int  # available, on a call or wrapping up
+    pending: list[Pending]  # rules building up, closest to firing first
+    staffing: Staffing | None  # None: no call offered in the window
+    staffed_agents: int  # available, on a call or wrapping up: able to take calls
     waiting_history: list[int]  # the total, one sample a minute, the last hour
     answer_rate_history: list[float]  # the total's last-30-min answer rate, likewise
     snapshots: int
     write_problem: str | None
     simulated: bool  # the figures come from the simulator: drill data, not live
+    writer: bool | None = None  # this console stores the figures (False: another one does)
 
     def as_json(self) -> dict[str, object]:
         def line(item: QueueLine) -> dict[str, object]:
@@ -105,6 +143,7 @@ class PanelView:
                     "name": a.name,
                     "queue": a.queue,
                     "state": a.state,
+                    "reason": a.reason or None,
                     "since": a.since.isoformat(),
                     "in_state_s": round(a.in_state_s),
                 }
@@ -112,10 +151,12 @@ class PanelView:
                 if a.flagged
             ],
             "alerts": [alert.as_json() for alert in self.alerts],
+            "pending": [item.as_json() for item in self.pending],
             "staffing": self.staffing.as_json() if self.staffing else None,
             "staffed_agents": self.staffed_agents,
             "snapshots": self.snapshots,
             "simulated": self.simulated,
+            "writer": self.writer,
         }
 
 
@@ -145,6 +186,9 @@ class QueueMonitor:
         self._writing = threading.Lock()
         self.snapshots = 0
         self.write_problem: str | None = None
+        self.holder = _holder_name()
+        self.writer: bool | None = None  # holds the writer lease (None: not asked yet)
+        self._own_rows: set[int] = set()  # alert rows this monitor inserted (their firing is its to log)
         self._closed_intervals: list[IntervalAggregate] = []
         self._events: list[AlertEvent] = []
         self._history: deque[tuple[datetime, int, float]] = deque(maxlen=HISTORY_MINUTES)
@@ -188,11 +232,11 @@ class QueueMonitor:
         if shift is None or self.db is None:
             return
         self._restore_alerts(shift)
-        columns = [func.sum(getattr(QueueInterval, name)) for name in COUNTER_FIELDS]
+        interval = columns_of(QueueInterval)
         query = (
-            select(QueueInterval.queue, *columns)
-            .where(QueueInterval.shift_id == shift.id)
-            .group_by(QueueInterval.queue)
+            select(interval.queue, *(func.sum(interval[name]) for name in COUNTER_FIELDS))
+            .where(interval.shift_id == shift.id)
+            .group_by(interval.queue)
         )
         with self.db.engine.connect() as connection:
             rows = connection.execute(query).all()
@@ -215,13 +259,15 @@ class QueueMonitor:
                 self.alerts.append(alert)
 
     def _window_figures(self, track: QueueTrack) -> Figures:
-        return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings)
+        return figures(track.window.total, track.waiting, track.longest_wait_s, self.settings, track.waited_now_s)
 
     # -- saving --------------------------------------------------------------------------
 
     def save(self, *, final: bool = False) -> None:
-        """Store closed intervals (and with `final` the open ones) and log alert events.
-        Never raises: a failure is kept in `write_problem` for the status line."""
+        """Store closed intervals (and with `final` the open ones) and log alert events, if
+        this monitor holds the team's writer lease (else another console stores the same
+        figures, and these are dropped). With `final` the lease is given up. Never raises:
+        a failure is kept in `write_problem` for the status line."""
         with self._writing:
             with self.lock:
                 intervals, self._closed_intervals = self._closed_intervals, []
@@ -232,42 +278,85 @@ class QueueMonitor:
                 return
             shift = self.shift()
             try:
+                self.writer = self._hold_lease(shift)
+                if not self.writer:
+                    return
                 self._store_intervals(shift, intervals)
                 for event in events:
-                    self._store_event(shift, event)
-                    self._log_event(shift, event)
+                    if self._store_event(shift, event):
+                        self._log_event(shift, event)
+                if final:
+                    lease.release(self.db, _team(shift), WRITER_ROLE, self.holder)
             except Exception as error:  # a locked or full database must not stop the feed
                 self.write_problem = str(error).splitlines()[0][:200]
 
+    def _hold_lease(self, shift: ShiftInfo | None) -> bool:
+        assert self.db is not None
+        return lease.hold(self.db, _team(shift), WRITER_ROLE, self.holder, WRITER_LEASE, clock.utcnow())
+
+    def storing_console(self) -> str | None:
+        """Who stores this team's queue figures now (None: nobody, or no database)."""
+        if self.db is None:
+            return None
+        return lease.holder_of(self.db, _team(self.shift()), WRITER_ROLE, clock.utcnow())
+
     def _store_intervals(self, shift: ShiftInfo | None, intervals: list[IntervalAggregate]) -> None:
+        """Each interval once: a stored row of the same queue and interval whose span of
+        snapshots overlaps this one is the same calls seen again (a second console, a
+        replay, a restart reading the file again); the one that saw more snapshots stays.
+        A row whose span does not overlap is another part of the interval (a restart that
+        saw only the rest of it) and is kept beside it."""
         if not intervals or self.db is None:
             return
-        rows = [
-            {
-                "shift_id": shift.id if shift else None,
-                "queue": item.queue,
-                "start": item.start,
-                "snapshots": item.snapshots,
-                "max_waiting": item.max_waiting,
-                "max_longest_wait_s": item.max_longest_wait_s,
-                **item.counters.as_dict(),
-                "simulated": self.simulated,
-            }
-            for item in intervals
-        ]
+        shift_id = shift.id if shift else None
         with self.db.engine.begin() as connection:
-            connection.execute(insert(QueueInterval), rows)
+            for item in intervals:
+                overlapping = connection.execute(
+                    select(INTERVAL.id, INTERVAL.snapshots).where(
+                        INTERVAL.shift_id.is_(None) if shift_id is None else INTERVAL.shift_id == shift_id,
+                        INTERVAL.queue == item.queue,
+                        INTERVAL.start == item.start,
+                        INTERVAL.simulated == self.simulated,
+                        INTERVAL.first_ts.is_(None) | (INTERVAL.first_ts <= item.last_ts),
+                        INTERVAL.last_ts.is_(None) | (INTERVAL.last_ts >= item.first_ts),
+                    )
+                ).all()
+                if any(row.snapshots >= item.snapshots for row in overlapping):
+                    continue  # already stored, from at least as many snapshots
+                if overlapping:
+                    connection.execute(delete(QueueInterval).where(INTERVAL.id.in_([row.id for row in overlapping])))
+                connection.execute(insert(QueueInterval).values(self._interval_row(shift_id, item)))
 
-    def _store_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
-        """The alert's row: inserted when it fires (unless an early acknowledgement did),
-        given its clearing time when it clears."""
+    def _interval_row(self, shift_id: int | None, item: IntervalAggregate) -> dict[str, object]:
+        return {
+            "shift_id": shift_id,
+            "queue": item.queue,
+            "start": item.start,
+            "snapshots": item.snapshots,
+            "max_waiting": item.max_waiting,
+            "max_longest_wait_s": item.max_longest_wait_s,
+            **item.counters.as_dict(),
+            "simulated": self.simulated,
+            "first_ts": item.first_ts,
+            "last_ts": item.last_ts,
+        }
+
+    def _store_event(self, shift: ShiftInfo | None, event: AlertEvent) -> bool:
+        """The alert's row: inserted when it fires (unless this console's early
+        acknowledgement, another console or a replay did), given its clearing time when it
+        clears. True when the event is news to the database, so it is logged exactly once."""
         assert self.db is not None
         alert = event.alert
         with self.db.engine.begin() as connection:
             if alert.row_id is None:
-                alert.row_id = insert_alert(connection, alert, shift.id if shift else None, self.simulated, None)
-            elif event.kind == CLEARED:
-                mark_cleared(connection, alert.row_id, event.at)
+                alert.row_id, created = insert_alert(
+                    connection, alert, shift.id if shift else None, self.simulated, None
+                )
+                if created:
+                    self._own_rows.add(alert.row_id)
+            if event.kind == CLEARED:
+                return mark_cleared(connection, alert.row_id, event.at)
+            return alert.row_id in self._own_rows
 
     def _log_event(self, shift: ShiftInfo | None, event: AlertEvent) -> None:
         if shift is None or self.db is None:
@@ -316,7 +405,13 @@ class QueueMonitor:
             if alert.row_id is None:  # acknowledged before `save()` stored it
                 shift = who or self.shift()
                 acknowledged = replace(alert, acknowledged_at=now)
-                alert.row_id = insert_alert(connection, acknowledged, shift.id if shift else None, self.simulated, name)
+                alert.row_id, created = insert_alert(
+                    connection, acknowledged, shift.id if shift else None, self.simulated, name
+                )
+                if created:
+                    self._own_rows.add(alert.row_id)
+                else:  # stored by another console meanwhile
+                    mark_acknowledged(connection, alert.row_id, name, now)
             else:
                 mark_acknowledged(connection, alert.row_id, name, now)
 
@@ -324,6 +419,11 @@ class QueueMonitor:
         return _("[SIM] {text}").format(text=text) if self.simulated else text
 
     # -- reading -------------------------------------------------------------------------
+
+    def pending(self) -> list[Pending]:
+        """The rules building up (for the status strip): closest to firing first."""
+        with self.lock:
+            return self.rules.pending()
 
     def view(self, now: datetime | None = None) -> PanelView:
         """Everything the panel shows, as plain data. Time in state is measured to `now`
@@ -347,23 +447,25 @@ class QueueMonitor:
             agent_counts=counts,
             agents=sorted(agents, key=lambda a: (not a.flagged, a.state not in NOT_READY, -a.in_state_s)),
             alerts=[replace(alert) for alert in alerts],
-            staffing=self._staffing(),
+            pending=self.rules.pending(),
+            staffing=self._staffing(staffed, agents),
             staffed_agents=staffed,
             snapshots=self.snapshots,
             write_problem=self.write_problem,
             simulated=self.simulated,
+            writer=self.writer,
             waiting_history=[waiting for _minute, waiting, _rate in self._history],
             answer_rate_history=[rate for _minute, _waiting, rate in self._history],
         )
 
     def _line(self, track: QueueTrack) -> QueueLine:
-        waiting, longest = track.waiting, track.longest_wait_s
+        now = (track.waiting, track.longest_wait_s, self.settings, track.waited_now_s)
         interval = track.interval.counters if track.interval else track.shift
         return QueueLine(
             track.queue,
-            figures(interval, waiting, longest, self.settings),
-            figures(track.window.total, waiting, longest, self.settings),
-            figures(track.shift, waiting, longest, self.settings),
+            figures(interval, *now),
+            figures(track.window.total, *now),
+            figures(track.shift, *now),
         )
 
     def _agents(self, now: datetime | None) -> list[AgentLine]:
@@ -381,21 +483,50 @@ class QueueMonitor:
                     agent.since,
                     in_state,
                     agent.state in flagged_states and in_state > limit,
+                    agent.reason,
                 )
         return list(seen.values())
 
-    def _staffing(self) -> erlang.StaffingHint | None:
-        counters = self.board.total.window.total
-        if counters.offered == 0 or counters.answered == 0:
+    def _staffing(self, able: int, agents: list[AgentLine]) -> Staffing | None:
+        total = self.board.total
+        counters = total.window.total
+        if counters.offered == 0:
             return None
         targets = self.config.targets
-        return erlang.agents_needed(
+        answered = counters.answered or total.shift.answered
+        handled = counters.handle_time_s_total if counters.answered else total.shift.handle_time_s_total
+        aht = handled / answered if answered else targets.handle_time_inquiry_max_s
+        hint = erlang.agents_needed(
             counters.offered,
             self.settings.window_min * 60,
-            counters.handle_time_s_total / counters.answered,
+            aht,
             targets.service_level_min,
             targets.service_level_threshold_s,
         )
+        # Agents available in a queue whose callers wait past the target: more agents would
+        # not help those callers (telephony, routing). Said first. An agent free in another
+        # queue is not one of them.
+        suffering = {
+            name
+            for name, track in self.board.queues.items()
+            if track.waiting and track.longest_wait_s > targets.longest_wait_max_s
+        }
+        available = sum(agent.state == "available" and agent.queue in suffering for agent in agents)
+        problem = None
+        if available:
+            problem = IDLE_WHILE_WAITING
+        elif able < hint.agents:
+            problem = SHORT
+        return Staffing(hint, able, available, not answered, RED if problem else GREEN, problem)
+
+
+def _team(shift: ShiftInfo | None) -> str:
+    return shift.team if shift else ""
+
+
+def _holder_name() -> str:
+    """This console: host and process, and a token for two monitors in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 def _check_rule_categories(config: Config) -> None:
@@ -448,6 +579,18 @@ def alert_summary(alert: Alert) -> str:
         metric=metric_label(alert.rule.metric),
         value=value_text(alert.rule.metric, alert.value),
         action=str(alert.rule.action),
+    )
+
+
+def pending_text(item: Pending) -> str:
+    """E.g. "waiting ≥ 8 for 12:30 of 30:00"."""
+    rule = item.rule
+    return _("{metric} {comparison} {threshold} for {held} of {sustain}").format(
+        metric=metric_label(rule.metric),
+        comparison=COMPARISON_SIGNS.get(rule.comparison, rule.comparison),
+        threshold=value_text(rule.metric, rule.value),
+        held=duration_text(item.held_s),
+        sustain=duration_text(item.sustain_s),
     )
 
 

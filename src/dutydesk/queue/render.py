@@ -12,7 +12,7 @@ from rich.text import Text
 
 from dutydesk.config import Config
 from dutydesk.i18n import N_, _
-from dutydesk.queue.metrics import AMBER, GREEN, RED, Figures, status, value_text
+from dutydesk.queue.metrics import AMBER, GREEN, RED, Figures, duration_text, status, value_text
 
 if TYPE_CHECKING:
     from dutydesk.queue.monitor import PanelView
@@ -45,12 +45,23 @@ def figure_text(metric: str, value: float | None, config: Config) -> Text:
     return Text(f"{value_text(metric, value)} {symbol}", style=STATUS_STYLE[state])
 
 
-def figure_cells(figures: Figures, config: Config) -> list[Text]:
-    return [figure_text(metric, figures.value(metric), config) for metric, _title in COLUMNS]
+# Left out first when the screen is narrow: counts say less than the rates with their symbols,
+# and handle time is not about the callers waiting now.
+NARROW_LEFT_OUT = ("offered", "answered", "abandoned", "aht_s")
 
 
-def column_titles() -> list[str]:
-    return [_(title) for _metric, title in COLUMNS]
+def columns(narrow: bool = False) -> list[tuple[str, str]]:
+    """The (metric, title) columns shown; at 80 columns the counts go, the figures with a
+    target and their status symbols stay."""
+    return [(metric, title) for metric, title in COLUMNS if not (narrow and metric in NARROW_LEFT_OUT)]
+
+
+def figure_cells(figures: Figures, config: Config, narrow: bool = False) -> list[Text]:
+    return [figure_text(metric, figures.value(metric), config) for metric, _title in columns(narrow)]
+
+
+def column_titles(narrow: bool = False) -> list[str]:
+    return [_(title) for _metric, title in columns(narrow)]
 
 
 SPANS = {"window": N_("last 30 min"), "interval": N_("this 15-min interval"), "shift": N_("shift so far")}
@@ -66,6 +77,34 @@ def queue_table(view: "PanelView", config: Config, span: str = "window") -> Tabl
         table.add_row(Text(line.queue), *figure_cells(getattr(line, span), config))
     table.add_row(Text(_("Total"), style="bold"), *figure_cells(getattr(view.total, span), config), end_section=True)
     return table
+
+
+def staffing_text(view: "PanelView", config: Config) -> Text:
+    """Agents able to take calls against Erlang C's need, with a status symbol and, when red,
+    why (too few agents, or callers waiting while agents are free)."""
+    text = Text(_("Able to take calls {able}").format(able=view.staffed_agents), style="bold")
+    staffing = view.staffing
+    if staffing is None:
+        return text
+    symbol = getattr(config.queue.symbols, staffing.status)
+    needs = _("Erlang C needs {agents} (ASA {asa})").format(
+        agents=staffing.hint.agents, asa=duration_text(staffing.hint.asa_s)
+    )
+    text.append(" · ")
+    text.append(f"{needs} {symbol}", style=STATUS_STYLE[staffing.status])
+    if staffing.problem == "short":
+        text.append(
+            " " + _("short by {count}").format(count=staffing.hint.agents - staffing.able), style=STATUS_STYLE[RED]
+        )
+    elif staffing.problem == "idle_while_waiting":
+        text.append(
+            " "
+            + _("callers wait while {count} agents are available: check telephony and routing").format(
+                count=staffing.available
+            ),
+            style=STATUS_STYLE[RED],
+        )
+    return text
 
 
 def simulator_mark() -> Text:

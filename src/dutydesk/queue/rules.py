@@ -5,6 +5,10 @@ that queue (or of the total) since a breaching snapshot at least `sustain_min` e
 by the snapshots' `ts`, so a replay and the live panel agree. It clears at the first
 snapshot where the condition no longer holds. A metric without a value (a rate with no
 calls) does not hold.
+
+Between the first breaching snapshot and firing, a rule is **pending** (Prometheus's
+`for:`): `RuleEngine.pending()` says for how long it has held, of how long, and whether it
+has passed the rule's optional early-warning time. Pending rules write nothing.
 """
 
 import operator
@@ -68,10 +72,47 @@ class AlertEvent:
     figures: Figures  # at this moment
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A rule whose condition holds but whose sustain time has not passed yet."""
+
+    rule: QueueRule
+    queue: str  # "" for the whole center
+    since: datetime  # the first breaching snapshot
+    held_s: float  # to the latest snapshot evaluated
+    value: float  # the metric now
+    early_warning: bool  # held at least the rule's early-warning time
+
+    @property
+    def sustain_s(self) -> float:
+        return self.rule.sustain_min * 60
+
+    @property
+    def left_s(self) -> float:
+        return max(0.0, self.sustain_s - self.held_s)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "rule": self.rule.key,
+            "queue": self.queue or None,
+            "level": self.rule.level,
+            "metric": self.rule.metric,
+            "comparison": self.rule.comparison,
+            "threshold": self.rule.value,
+            "value": self.value,
+            "since": self.since.isoformat(),
+            "held_s": self.held_s,
+            "sustain_s": self.sustain_s,
+            "early_warning": self.early_warning,
+        }
+
+
 @dataclass
 class _Breach:
     since: datetime | None = None
     alert: Alert | None = None
+    last: datetime | None = None  # the latest breaching snapshot
+    value: float = 0.0
 
 
 @dataclass
@@ -99,8 +140,25 @@ class RuleEngine:
         self._breaches[(rule.key, queue)] = _Breach(since=fired_at, alert=alert)
         return alert
 
+    def pending(self) -> list[Pending]:
+        """The rules building up, the closest to firing first."""
+        found = []
+        for rule in self.rules:
+            for (key, queue), breach in self._breaches.items():
+                if key != rule.key or breach.alert is not None or breach.since is None or breach.last is None:
+                    continue
+                held = (breach.last - breach.since).total_seconds()
+                early = rule.early_warning_min is not None and held >= rule.early_warning_min * 60
+                found.append(Pending(rule, queue, breach.since, held, breach.value, early))
+        return sorted(found, key=lambda item: (item.left_s, item.rule.key, item.queue))
+
     def _evaluate(self, rule: QueueRule, queue: str, ts: datetime, figures: Figures) -> AlertEvent | None:
         breach = self._breaches.setdefault((rule.key, queue), _Breach())
+        if breach.alert is not None and ts <= breach.alert.fired_at:
+            # From before the alert fired: a restarted feed going over its past (the
+            # simulator's warm-up, a file read again). It neither clears nor fires it again,
+            # so an alert can never read "cleared" before it fired.
+            return None
         value = figures.value(rule.metric)
         if value is None or not COMPARISONS[rule.comparison](value, rule.value):
             breach.since, alert, breach.alert = None, breach.alert, None
@@ -110,6 +168,7 @@ class RuleEngine:
             return AlertEvent(CLEARED, alert, ts, figures)
         if breach.since is None:
             breach.since = ts
+        breach.last, breach.value = ts, value
         if breach.alert is None and ts - breach.since >= timedelta(minutes=rule.sustain_min):
             breach.alert = Alert(self._next_id, rule, queue, ts, value, figures)
             self._next_id += 1

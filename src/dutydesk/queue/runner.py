@@ -128,9 +128,11 @@ def open_feed(
         raise UserError(
             _(
                 "no queue feed is configured: set queue.feed in the configuration file "
-                "or pass --feed (sim, file:PATH or an http(s):// URL)"
+                "or pass --feed (sim, file:PATH, asterisk:PATH or an http(s):// URL)"
             )
         )
-    source = open_source(chosen, settings, config.zone, seed=seed)
+    source = open_source(
+        chosen, settings, config.zone, seed=seed, sl_threshold_s=config.targets.service_level_threshold_s
+    )
     monitor = QueueMonitor(config, db, shift, simulated=isinstance(source, SimSource))
     return FeedRunner(source, monitor, settings.stale_after_intervals, settings.refresh_s)

@@ -99,6 +99,7 @@ class Simulator:
             longest_wait_s=(self.now - oldest).total_seconds(),
             counters=queue.counters,
             agents=tuple(Agent(a.id, a.name, a.state, a.since) for a in queue.agents),
+            current_wait_s_total=sum((self.now - caller[0]).total_seconds() for caller in queue.callers),
         )
 
     def arrival_rate(self) -> float:

@@ -2,6 +2,7 @@
 
     sim[:seed=N,speed=X,scenario=surge]   the simulator, paced in real time (× speed)
     file:PATH                             follows a JSONL/CSV file like `tail -f`
+    asterisk:PATH                         follows Asterisk's queue_log (dutydesk.queue.asterisk)
     http://URL, https://URL               polls an endpoint (one snapshot or a list)
 
 Bad input never raises out of a source: it is skipped and counted in `warnings`.
@@ -13,19 +14,21 @@ import os
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from io import BufferedReader
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 from dutydesk import clock
 from dutydesk.config import QueueSettings
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.queue.asterisk import QueueLogReader
+from dutydesk.queue.feed_model import Rejection
 from dutydesk.queue.model import Snapshot
-from dutydesk.queue.parse import BadSnapshot, FeedParser, FeedWarnings, LineSplitter
+from dutydesk.queue.parse import FeedParser, FeedWarnings, LineParser, LineSplitter
 from dutydesk.queue.sim import SCENARIOS, Simulator
 
 READ_CHUNK = 1 << 16
@@ -67,47 +70,69 @@ class SimSource:
 
 class FileSource:
     """Follows a growing file; a rotated file is read to its end, then the new one from
-    its start; a truncated file is read again from its start."""
+    its start; a truncated file is read again from its start. The open file and the line
+    count belong to the source, not to one iteration: if the runner starts iterating again
+    (after any failure) it goes on after the last line read, never from the start."""
 
     def __init__(self, path: Path, settings: QueueSettings, poll_s: float | None = None) -> None:
         self.path, self.spec = path, f"file:{path}"
         self.interval_s = settings.refresh_s
         self.poll_s = poll_s if poll_s is not None else min(0.25, settings.refresh_s)
-        self.parser = FeedParser(settings.max_line_bytes)
+        self.parser = self.make_parser(settings)
         self.warnings = self.parser.warnings
         self._splitter = LineSplitter(settings.max_line_bytes)
+        self._file: BinaryIO | None = None
+        self._pending: deque[bytes] = deque()  # lines read but not yet delivered
         self._line = 0
 
+    def make_parser(self, settings: QueueSettings) -> LineParser:
+        return FeedParser(settings.max_line_bytes)
+
     async def __aiter__(self) -> AsyncIterator[Snapshot]:
-        file = None
         try:
             while True:
-                if file is None:
-                    file = self._open()
-                    if file is None:
+                if self._file is None:
+                    self._file = self._open()
+                    if self._file is None:
                         await asyncio.sleep(self.poll_s)
                         continue
-                chunk = file.read(READ_CHUNK)
-                if chunk:
-                    for snapshot in self._lines(chunk):
+                while self._pending:
+                    self._line += 1
+                    snapshot = self.parser.line(self._pending.popleft(), self._line)
+                    if snapshot is not None:
                         yield snapshot
+                chunk = self._file.read(READ_CHUNK)
+                if chunk:
+                    self._pending.extend(self._splitter.feed(chunk))
                     continue
-                file = self._after_end(file)
+                self._file = self._after_end(self._file)
+                for snapshot in self.idle():
+                    yield snapshot
                 await asyncio.sleep(self.poll_s)
-        finally:
-            if file is not None:
-                file.close()
+        except asyncio.CancelledError:
+            self.close()
+            raise
 
-    def _open(self) -> BufferedReader | None:
+    def idle(self) -> list[Snapshot]:
+        """Snapshots to give while the file has nothing new (none: a snapshot feed says it all)."""
+        return []
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open(self) -> BinaryIO | None:
         try:
             file = open(self.path, "rb")  # noqa: SIM115 - kept open while following
         except OSError:
             return None
         self._splitter.reset()
+        self._pending.clear()
         self._line = 0
         return file
 
-    def _after_end(self, file: BufferedReader) -> BufferedReader | None:
+    def _after_end(self, file: BinaryIO) -> BinaryIO | None:
         """At the end of the file: the same file, or None to reopen the rotated one."""
         try:
             current = os.stat(self.path)
@@ -119,17 +144,30 @@ class FileSource:
         if current.st_size < file.tell():
             file.seek(0)
             self._splitter.reset()
+            self._pending.clear()
             self._line = 0
         return file
 
-    def _lines(self, chunk: bytes) -> list[Snapshot]:
-        snapshots = []
-        for raw in self._splitter.feed(chunk):
-            self._line += 1
-            snapshot = self.parser.line(raw, self._line)
-            if snapshot is not None:
-                snapshots.append(snapshot)
-        return snapshots
+
+class AsteriskSource(FileSource):
+    """Follows Asterisk's queue_log (`asterisk:PATH`); while it is quiet, gives every queue's
+    state once an interval so that waits keep growing on screen."""
+
+    def __init__(self, path: Path, settings: QueueSettings, sl_threshold_s: float) -> None:
+        self.sl_threshold_s = sl_threshold_s
+        super().__init__(path, settings)
+        self.spec = f"asterisk:{path}"
+        self._beat = time.monotonic()
+
+    def make_parser(self, settings: QueueSettings) -> QueueLogReader:
+        return QueueLogReader(settings.max_line_bytes, self.sl_threshold_s, settings.short_abandon_s)
+
+    def idle(self) -> list[Snapshot]:
+        if time.monotonic() - self._beat < self.interval_s:
+            return []
+        self._beat = time.monotonic()
+        assert isinstance(self.parser, QueueLogReader)
+        return self.parser.heartbeat(clock.utcnow())
 
 
 class HttpSource:
@@ -155,15 +193,15 @@ class HttpSource:
                 body = response.read(self.max_bytes + 1)
         except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", None) or error
-            self.warnings.add(0, _("HTTP: {reason}").format(reason=str(reason)[:200]))
+            self.warnings.add(0, _("HTTP: {reason}").format(reason=str(reason)[:200]), "http")
             return None
         if len(body) > self.max_bytes:
-            self.warnings.add(0, _("HTTP: response longer than {limit} bytes").format(limit=self.max_bytes))
+            self.warnings.add(0, _("HTTP: response longer than {limit} bytes").format(limit=self.max_bytes), "too_long")
             return None
         try:
             return json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            self.warnings.add(0, _("HTTP: the response is not UTF-8 JSON"))
+            self.warnings.add(0, _("HTTP: the response is not UTF-8 JSON"), "not_json")
             return None
 
     def _snapshots(self, body: object) -> list[Snapshot]:
@@ -171,8 +209,8 @@ class HttpSource:
         for item in body if isinstance(body, list) else [body] if body is not None else []:
             try:
                 snapshot = self.parser.accept(item, repeat_ok=True)
-            except BadSnapshot as error:
-                self.warnings.add(0, str(error))
+            except Rejection as error:
+                self.warnings.add(0, str(error), error.code)
                 continue
             if snapshot is not None:
                 snapshots.append(snapshot)
@@ -180,7 +218,13 @@ class HttpSource:
 
 
 def open_source(
-    spec: str, settings: QueueSettings, zone: ZoneInfo, *, seed: int | None = None, start: datetime | None = None
+    spec: str,
+    settings: QueueSettings,
+    zone: ZoneInfo,
+    *,
+    seed: int | None = None,
+    start: datetime | None = None,
+    sl_threshold_s: float = 20.0,
 ) -> FeedSource:
     """The source a spec names; a UserError for a spec that names none."""
     spec = spec.strip()
@@ -188,9 +232,13 @@ def open_source(
         return _sim_source(spec, settings, zone, seed, start)
     if spec.startswith("file:") and len(spec) > 5:
         return FileSource(Path(spec[5:]).expanduser(), settings)
+    if spec.startswith("asterisk:") and len(spec) > 9:
+        return AsteriskSource(Path(spec[9:]).expanduser(), settings, sl_threshold_s)
     if spec.startswith(("http://", "https://")):
         return HttpSource(spec, settings)
-    raise UserError(_("unknown feed {spec!r}: use sim, file:PATH or an http(s):// URL").format(spec=spec))
+    raise UserError(
+        _("unknown feed {spec!r}: use sim, file:PATH, asterisk:PATH or an http(s):// URL").format(spec=spec)
+    )
 
 
 def _sim_source(

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,25 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+VERSION_4_TABLES = ("lease",)
+
+
+def _add_lease_and_interval_spans(connection: Connection) -> None:
+    """The lease table (one writer per team) and each stored queue interval's span."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables[name] for name in VERSION_4_TABLES])
+    present = {column["name"] for column in inspect(connection).get_columns("queue_interval")}
+    for column in ("first_ts", "last_ts"):
+        if column in present:  # created by migration 3 from today's table definition
+            continue
+        kind = SQLModel.metadata.tables["queue_interval"].c[column].type.compile(connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE queue_interval ADD COLUMN {column} {kind}")
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _add_lease_and_interval_spans,
 }
 
 

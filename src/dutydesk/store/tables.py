@@ -5,9 +5,17 @@ Times are aware UTC (see `dutydesk.clock`): sqlmodel (0.0.45 and later) stores e
 """
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, false, text
+from sqlalchemy import Column, Index, Table, false, text
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Field, SQLModel
+
+
+def columns_of(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, Column[Any]]:
+    """A table's columns for Core statements: typed, unlike `Model.__table__.c`."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table.c
 
 
 class Meta(SQLModel, table=True):
@@ -262,6 +270,10 @@ class QueueInterval(SQLModel, table=True):
     wait_time_s_total: float
     # From the simulator: a drill's figures, which the shift summary marks as such.
     simulated: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The first and last snapshot counted: a later store of the same interval whose span
+    # overlaps this one is the same calls seen again and replaces it (never adds to it).
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
 
 
 class QueueAlert(SQLModel, table=True):
@@ -281,3 +293,15 @@ class QueueAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     figures: str  # JSON: the figures that fired it
     simulated: bool = False
+
+
+class Lease(SQLModel, table=True):
+    """Who holds a role for a team until when (`dutydesk.domain.lease`): e.g. the one
+    console that stores the queue panel's intervals and alerts."""
+
+    __tablename__ = "lease"
+    team: str = Field(primary_key=True)
+    role: str = Field(primary_key=True)
+    holder: str
+    taken_at: datetime
+    expires_at: datetime

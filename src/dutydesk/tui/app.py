@@ -21,14 +21,16 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
 from dutydesk.tui.screens.followups import FollowUpsScreen
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.screens.playbooks import PlaybooksScreen
-from dutydesk.tui.screens.queue import QueueFeedService, QueueScreen
+from dutydesk.tui.screens.queue import QueueScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
 
 # mode (= screen id), number key, footer label, screen class
@@ -56,10 +58,10 @@ class DutydeskApp(App[None]):
     shift: reactive[ShiftInfo | None] = reactive(None)
     """The open shift this console works in (None until one is opened)."""
 
-    def __init__(self, context: Context, feed: str | None = None) -> None:
+    def __init__(self, context: Context, queue_feed: QueueFeedService | None = None) -> None:
         super().__init__()
         self.context = context
-        self.queue_feed = QueueFeedService(self, feed)  # runs while the app runs, on any screen
+        self.queue_feed = queue_feed or QueueFeedService(None)  # runs while the app runs, on any screen
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
@@ -75,7 +77,7 @@ class DutydeskApp(App[None]):
             return None
 
     def on_mount(self) -> None:
-        self.queue_feed.start()
+        self.queue_feed.start(self)
         self.call_after_refresh(self.guided_start)
 
     def on_unmount(self) -> None:
@@ -159,6 +161,10 @@ class DutydeskApp(App[None]):
         self.call_after_refresh(run)
 
 
-def make_app(context: Context, feed: str | None = None) -> DutydeskApp:
-    """`feed`: the queue feed spec (sim, file:PATH, http(s)://URL), default from config."""
-    return DutydeskApp(context, feed)
+def make_app(context: Context, feed: str | None = None, runner: FeedRunner | None = None) -> DutydeskApp:
+    """`feed`: the queue feed spec (sim, file:PATH, asterisk:PATH, http(s)://URL), default
+    from config; or `runner`, a feed built by the caller (a test's own source)."""
+    if runner is None and chosen_feed(context.config, feed):
+        runner = open_feed(context.config, feed, context.db, shift=lambda: app.shift)
+    app = DutydeskApp(context, QueueFeedService(runner))
+    return app

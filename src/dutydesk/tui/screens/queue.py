@@ -1,30 +1,35 @@
 """The live queue panel (key 3): totals, a row per queue, agents, alerts, feed status.
 
-The feed runs all the time in its own thread (`QueueFeedService`, started by the app), so
-alerts fire and are logged whichever screen is shown. With no feed configured nothing runs
-and the screen says how to set one; with the simulator it says, unmissably, that the
-figures are drill data. This screen only reads: like
-dolphie, each refresh is a thread worker that builds the plain `PanelView`; the widgets are
-updated when it succeeds and only then is the next refresh armed (`set_timer`), so
-refreshes never pile up. Nothing is computed or drawn while the screen is not visible.
+The feed runs all the time in its own thread (`dutydesk.tui.queue_feed.QueueFeedService`,
+built by `make_app`), so alerts fire and are logged whichever screen is shown. With no feed
+configured nothing runs and the screen says how to set one; with the simulator it says,
+unmissably, that the figures are drill data. This screen only reads: each refresh is a
+thread worker that builds the plain `PanelView`; the widgets are updated when it succeeds
+and only then is the next refresh armed. As in dolphie, the screen keeps the handle of
+its one refresh timer and stops it before a refresh it starts itself (a key such as `t`),
+and a result overtaken by a newer refresh is dropped, so refreshes never overlap or pile
+up: the configured rate, plus one per key. Nothing is computed or drawn while the screen
+is not visible.
 """
 
+import time
+
 from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import events, on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from dutydesk.config import Config
 from dutydesk.domain.log import severity_label
 from dutydesk.i18n import N_, _, _p
 from dutydesk.queue import render
 from dutydesk.queue.metrics import Figures, duration_text
-from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary
+from dutydesk.queue.monitor import AgentLine, PanelView, QueueLine, alert_summary, pending_text
 from dutydesk.queue.render import (
     STATUS_STYLE,
     WARNING_STYLE,
@@ -32,20 +37,24 @@ from dutydesk.queue.render import (
     figure_cells,
     figure_text,
     simulator_mark,
+    staffing_text,
 )
-from dutydesk.queue.rules import Alert
-from dutydesk.queue.runner import FeedRunner, FeedStatus, chosen_feed, open_feed
+from dutydesk.queue.rules import Alert, Pending
+from dutydesk.queue.runner import FeedRunner, FeedStatus
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
+from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
 SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
-AGENT_ROWS = 50  # the agents shown: flagged first, then longest in their state
+AGENT_ROWS = 50
+NARROW_BELOW = 120  # terminal columns
+MIN_DELAY_S = 0.05  # a Textual timer of 0 s never fires (its skip logic divides by the interval)  # the agents shown: flagged first, then longest in their state
 STATE_LABELS = {
     "available": N_("available"),
     "on_call": N_("on call"),
@@ -67,60 +76,18 @@ FORMULAS = N_("""\
 - **Answer rate** = answered / counted offered
 - **Abandon rate** = (abandoned − short abandons) / counted offered
 - **Service level** = answered within the threshold / counted offered (or / answered, per configuration)
-- **ASA** = wait time of answered calls / answered
+- **ASA** = (wait time of answered calls + time waited so far by the callers waiting now) / (answered + waiting now); when the feed gives only the longest wait, that alone is added (the ASA is then at least this)
 - **AHT** = talk + hold + wrap-up / answered
-- **Waiting**, **longest wait**: the latest snapshot
+- **Waiting**, **longest wait**: the latest snapshot; the longest wait has its own target (30 s)
 
 Green: the target is met. Amber: missed by at most the amber band. Red: beyond.
-Rules use the last 30 minutes and fire once the condition has held for their sustain time.
-Staffing: Erlang C from the last 30 minutes' calls and AHT.
+Rules use the last 30 minutes and fire once the condition has held for their sustain time; until then they are listed as building ("waiting ≥ 8 for 12:30 of 30:00"), amber past their early-warning time, without writing an alert.
+Staffing: Erlang C from the last 30 minutes' offered calls (abandoned included) and AHT (the AHT target when nothing was answered), against the agents able to take calls (available, on a call, wrap-up). Red when fewer are able than needed, or when callers wait past the longest-wait target while agents are available.
 
 Escape closes this help.""")
 
 # The simulator's scenarios (queue/sim.py SCENARIOS) as the drill banner names them.
 DRILLS = {"surge": N_("call surge"), "outage": N_("telephony outage"), "slow-crm": N_("slow CRM")}
-
-
-class QueueFeedService:
-    """The app's one feed: started with the app, stopped with it; announces new alerts.
-    `runner` is None when no feed is configured: then no thread runs and nothing is written."""
-
-    def __init__(self, app: App[None], spec: str | None) -> None:
-        self.app = app
-        context = app.context  # type: ignore[attr-defined]
-        self.runner: FeedRunner | None = None
-        if chosen_feed(context.config, spec):
-            self.runner = open_feed(
-                context.config,
-                spec,
-                context.db,
-                shift=lambda: app.shift,  # type: ignore[attr-defined]
-            )
-        self._announced = 0
-
-    def start(self) -> None:
-        if self.runner is not None:
-            self.runner.start()
-            self.app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
-
-    def stop(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-
-    def _announce(self) -> None:
-        assert self.runner is not None  # armed only with a feed
-        monitor = self.runner.monitor
-        with monitor.lock:
-            fresh = [alert for alert in monitor.alerts if alert.id > self._announced]
-        title = _("Simulated queue alert") if monitor.simulated else _("Queue alert")
-        for alert in fresh:
-            self._announced = alert.id
-            self.app.notify(
-                alert_summary(alert),
-                title=title,
-                severity="error" if alert.rule.level == "critical" else "warning",
-                timeout=10,
-            )
 
 
 class ScenarioScreen(ModalScreen[str | None]):
@@ -169,7 +136,7 @@ class FormulaScreen(ModalScreen[None]):
             yield Markdown(_(FORMULAS))
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DeskScreen):
     DEFAULT_CSS = """
     #queue-titlebar { height: 1; }
     #queue-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -183,6 +150,7 @@ class QueueScreen(Screen[None]):
         text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-agents, #queue-alerts { height: 1fr; }
     #queue-no-feed { height: 1fr; padding: 1 2; }
+    QueueScreen.-narrow #queue-agent-box, QueueScreen.-narrow #queue-alert-box { width: 1fr; }
     """
     BINDINGS = [
         Binding("a", "acknowledge", N_("Acknowledge")),
@@ -197,13 +165,14 @@ class QueueScreen(Screen[None]):
         translate_bindings(self)
         self.span_index = 0
         self.view: PanelView | None = None
+        self.narrow = False  # under NARROW_BELOW columns: fewer columns, see `_set_columns`
+        self.refreshes = 0  # panels shown, for tests and the benchmark of the refresh rate
+        self._timer: Timer | None = None  # the one armed refresh, if any
+        self._generation = 0  # the newest refresh started; older results are dropped
+        self._started = 0.0  # when it started (monotonic)
         self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
 
     # -- widgets -----------------------------------------------------------------------
-
-    @property
-    def config(self) -> Config:
-        return self.app.context.config  # type: ignore[attr-defined,no-any-return]
 
     @property
     def has_feed(self) -> bool:
@@ -275,37 +244,77 @@ class QueueScreen(Screen[None]):
         if not self.has_feed:
             self.query_one("#queue-status", Static).update(Text(_("no queue feed"), style=WARNING_STYLE))
             return
-        self.queue_table.add_columns(_("Queue"), *column_titles())
-        self.agent_table.add_columns(_("Agent"), _("Queue"), _("State"), _("For"))
+        self._set_columns(self.size.width < NARROW_BELOW)
         self.alert_table.add_columns(_("Fired"), _("Level"), _("Alert"), _("Status"))
         self.queue_table.focus()
-        self.call_after_refresh(self._refresh)
+        self.call_after_refresh(self.refresh_now)
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW_BELOW
+        if self.has_feed and narrow != self.narrow:
+            self._set_columns(narrow)
+            self.refresh_now()
+
+    def _set_columns(self, narrow: bool) -> None:
+        """Below 120 columns the queue table leaves out the counts and the agent table the
+        queue, so that state, time in state and every status symbol stay on screen."""
+        self.narrow = narrow
+        self.set_class(narrow, "-narrow")
+        for table, titles in (
+            (self.queue_table, [_("Queue"), *column_titles(narrow)]),
+            (self.agent_table, [_("Agent"), *([] if narrow else [_("Queue")]), _("State"), _("For")]),
+        ):
+            table.clear(columns=True)
+            table.add_columns(*titles)
+        self._cells.pop("queues", None)
+        self._cells.pop("agents", None)
 
     # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
 
-    def _schedule(self, delay: float) -> None:
-        self.set_timer(delay, self._refresh)
+    @property
+    def refresh_s(self) -> float:
+        return self.feed.monitor.settings.refresh_s
 
-    def _refresh(self) -> None:
+    def refresh_now(self) -> None:
+        """Refresh at once: the armed timer is stopped first, so it cannot add a second one."""
+        self._stop_timer()
+        self._generation += 1
+        self._started = time.monotonic()
+        self._compute(self._generation)
+
+    def _arm(self, delay: float) -> None:
+        self._stop_timer()
+        self._timer = self.set_timer(delay, self._on_timer)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
         if not self.is_current:  # hidden, or a dialog on top: look again later
-            self._schedule(self.feed.monitor.settings.refresh_s)
+            self._arm(self.refresh_s)
             return
-        self._compute()
+        self.refresh_now()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-refresh")
-    def _compute(self) -> None:
+    @work(thread=True, exit_on_error=False, group="queue-refresh")
+    def _compute(self, generation: int) -> None:
         view, status = self.feed.monitor.view(), self.feed.status()
-        self.app.call_from_thread(self._show, view, status)
+        self.app.call_from_thread(self._show, view, status, generation)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "queue-refresh" and event.state == WorkerState.ERROR:
             self.notify(
                 _("the queue panel could not refresh: {reason}").format(reason=event.worker.error), severity="error"
             )
-            self._schedule(self.feed.monitor.settings.refresh_s)
+            self._arm(self.refresh_s)
 
-    def _show(self, view: PanelView, status: FeedStatus) -> None:
+    def _show(self, view: PanelView, status: FeedStatus, generation: int) -> None:
+        if generation != self._generation:
+            return  # overtaken by a newer refresh, which arms the next one
         self.view = view
+        self.refreshes += 1
         try:
             self._show_status(view, status)
             self._show_totals(view)
@@ -313,8 +322,8 @@ class QueueScreen(Screen[None]):
             self._show_queues(view)
             self._show_agents(view)
             self._show_alerts(view)
-        finally:
-            self._schedule(self.feed.monitor.settings.refresh_s)
+        finally:  # paced from this refresh's start, so the rate is the configured one
+            self._arm(max(MIN_DELAY_S, self._started + self.refresh_s - time.monotonic()))
 
     # -- panels ------------------------------------------------------------------------
 
@@ -345,6 +354,8 @@ class QueueScreen(Screen[None]):
                 + _("{count} feed warnings, last: {reason}").format(count=status.warnings, reason=status.last_warning),
                 style=WARNING_STYLE,
             )
+        if view.writer is False:
+            line.append(" · " + _("read-only: another console stores these figures and alerts"), style="dim")
         problem = status.failure or view.write_problem
         if problem:
             line.append(" · " + problem, style=STATUS_STYLE["red"])
@@ -371,15 +382,7 @@ class QueueScreen(Screen[None]):
             value.stylize("bold")
             text.append_text(value)
             text.append("   ")
-        text.append(_("Agents staffed {staffed}").format(staffed=view.staffed_agents), style="bold")
-        if view.staffing is not None:
-            hint = view.staffing
-            style = STATUS_STYLE["green"] if view.staffed_agents >= hint.agents else STATUS_STYLE["red"]
-            text.append(" · ")
-            text.append(
-                _("Erlang C needs {agents} (ASA {asa})").format(agents=hint.agents, asa=duration_text(hint.asa_s)),
-                style=style,
-            )
+        text.append_text(staffing_text(view, self.config))
         self.query_one("#queue-totals", Static).update(text)
 
     def _show_trends(self, view: PanelView) -> None:
@@ -397,8 +400,12 @@ class QueueScreen(Screen[None]):
         self.query_one("#queue-trends", Static).update(text)
 
     def _show_queues(self, view: PanelView) -> None:
-        rows = [(line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config)) for line in view.queues]
-        total = [Text(_("Total"), style="bold")] + figure_cells(self._span(view.total), self.config)
+        narrow = self.narrow
+        rows = [
+            (line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config, narrow))
+            for line in view.queues
+        ]
+        total = [Text(_("Total"), style="bold")] + figure_cells(self._span(view.total), self.config, narrow)
         _sync(self.queue_table, rows + [("\0total", total)], self._cells.setdefault("queues", {}))
 
     def _show_agents(self, view: PanelView) -> None:
@@ -408,19 +415,23 @@ class QueueScreen(Screen[None]):
         if flagged:
             label.append("  ·  " + _("{count} flagged").format(count=flagged), style=WARNING_STYLE)
         self.query_one("#queue-agent-counts", Static).update(label)
-        rows = [(agent.id, _agent_cells(agent)) for agent in view.agents[:AGENT_ROWS]]
+        rows = [(agent.id, _agent_cells(agent, with_queue=not self.narrow)) for agent in view.agents[:AGENT_ROWS]]
         _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
 
     def _show_alerts(self, view: PanelView) -> None:
-        rows = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts]
-        _sync(self.alert_table, rows, self._cells.setdefault("alerts", {}))
-        active = sum(alert.active for alert in view.alerts)
+        """Active and past alerts, and below the active ones the rules building up."""
+        active = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts if alert.active]
+        pending = [(f"pending:{item.rule.key}:{item.queue}", self._pending_cells(item)) for item in view.pending]
+        past = [(str(alert.id), self._alert_cells(alert)) for alert in view.alerts if not alert.active]
+        _sync(self.alert_table, active + pending + past, self._cells.setdefault("alerts", {}))
         title = Text(_("Alerts"), style="bold")
         if active:
             title.append(
-                "  " + _("{count} active · a: acknowledge · p: playbook").format(count=active),
+                "  " + _("{count} active · a: acknowledge · p: playbook").format(count=len(active)),
                 style=STATUS_STYLE["red"],
             )
+        if pending:
+            title.append("  " + _("{count} building").format(count=len(pending)), style=WARNING_STYLE)
         self.query_one("#queue-alert-title", Static).update(title)
 
     def _alert_cells(self, alert: Alert) -> list[Text]:
@@ -439,6 +450,17 @@ class QueueScreen(Screen[None]):
             Text(("✗ " if alert.rule.level == "critical" else "▲ ") + severity_label(alert.rule.level), style=style),
             Text(alert_summary(alert), style=style if alert.active else "dim"),
             Text(state, style=style),
+        ]
+
+    def _pending_cells(self, item: Pending) -> list[Text]:
+        """A rule building up: amber once past its early-warning time, dim before."""
+        style = WARNING_STYLE if item.early_warning else "dim"
+        label = _("early warning") if item.early_warning else _("building")
+        return [
+            Text(local_time(item.since, self.config, "%H:%M:%S"), style=style),
+            Text(("▲ " if item.early_warning else "◔ ") + label, style=style),
+            Text(f"{item.queue or _('all queues')}: {pending_text(item)}", style=style),
+            Text(_("fires in {time}").format(time=duration_text(item.left_s)), style=style),
         ]
 
     # -- actions -----------------------------------------------------------------------
@@ -461,7 +483,7 @@ class QueueScreen(Screen[None]):
         done = attempt(self, lambda: self.feed.monitor.acknowledge(alert.id, shift))
         if done is not None:
             self.notify(_("Alert acknowledged"))
-            self._compute()
+            self.refresh_now()
 
     def action_playbook(self) -> None:
         alert = self._chosen_alert()
@@ -480,7 +502,7 @@ class QueueScreen(Screen[None]):
 
     def action_span(self) -> None:
         self.span_index = (self.span_index + 1) % len(SPANS)
-        self._compute()
+        self.refresh_now()
 
     def action_drill(self) -> None:
         if not isinstance(self.feed.source, SimSource):
@@ -499,12 +521,12 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(FormulaScreen())
 
 
-def _agent_cells(agent: AgentLine) -> list[Text]:
+def _agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
     style = WARNING_STYLE if agent.flagged else ""
     return [
         Text(("⚑ " if agent.flagged else "  ") + agent.name, style=style),
-        Text(agent.queue),
-        Text(_(STATE_LABELS[agent.state]), style=style),
+        *([Text(agent.queue)] if with_queue else []),
+        Text(_(STATE_LABELS[agent.state]) + (f" · {agent.reason}" if agent.reason else ""), style=style),
         Text(duration_text(agent.in_state_s), style=style),
     ]
 
