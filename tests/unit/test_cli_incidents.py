@@ -51,15 +51,16 @@ def test_incident_run_through_the_cli(on_duty: Cli) -> None:
     on_duty.ok("incident", "start", "telephony_down", "--note", SPECIAL)
     on_duty.ok("incident", "step", "1", "2", "--done", "--note", "备用线路已切换")
     on_duty.ok("incident", "note", "1", SPECIAL)
-    on_duty.ok("incident", "escalate", "1", "部门负责人 by phone")
+    on_duty.ok("incident", "escalate", "1", "部门负责人", "--channel", "phone")
     on_duty.ok("incident", "level", "1", "2", "--reason", "partial")
-    on_duty.ok("incident", "close", "1", "--summary", SPECIAL)
+    on_duty.ok("incident", "close", "1", "--summary", SPECIAL, "--skip", "all=drill")
     shown = on_duty.json("incident", "show", "1")
     assert isinstance(shown, dict)
     assert {"number", "playbook", "level", "status", "started_at", "closed_at", "steps", "timeline"} <= shown.keys()
     assert (shown["playbook"], shown["level"], shown["status"]) == ("telephony_down", 2, "closed")
     assert shown["steps"][1]["n"] == 2 and shown["steps"][1]["done_at"] is not None
-    assert [e["kind"] for e in shown["timeline"]] == ["start", "step", "note", "escalation", "level", "close"]
+    kinds = [e["kind"] for e in shown["timeline"]]
+    assert kinds == ["start", "step", "note", "escalation", "step", "level", *["skip"] * 4, "close"]
     assert shown["timeline"][0]["text"] == SPECIAL and shown["summary"] == SPECIAL
     assert on_duty.json("incident", "list", "--open") == []
     log_texts = [entry["text"] for entry in on_duty.json("log", "list")]  # type: ignore[union-attr]
@@ -79,7 +80,7 @@ def test_incident_run_through_the_cli(on_duty: Cli) -> None:
 )
 def test_incident_error_paths(on_duty: Cli, args: tuple[str, ...], message: str) -> None:
     on_duty.ok("incident", "start", "crm_down")
-    on_duty.ok("incident", "close", "1", "--summary", "ok")
+    on_duty.ok("incident", "close", "1", "--summary", "ok", "--skip", "all=drill")
     code, _out, err = on_duty(*args)
     assert code == 1 and message in err and "Traceback" not in err
 

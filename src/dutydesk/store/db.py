@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,29 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+# Columns that came with schema version 4 (issue 19): who did what on an incident's
+# timeline, whom an escalation reached, and steps skipped at closing.
+VERSION_4_COLUMNS = {
+    "incident_event": ("author", "contact", "channel", "role"),
+    "incident_step": ("skipped_at", "skip_reason"),
+}
+
+
+def _add_incident_review_columns(connection: Connection) -> None:
+    for table_name, column_names in VERSION_4_COLUMNS.items():
+        table = SQLModel.metadata.tables[table_name]
+        # Migration 3 creates its tables from today's models: from version 2 they have them already.
+        present = {column["name"] for column in inspect(connection).get_columns(table_name)}
+        for name in (name for name in column_names if name not in present):
+            column_type = table.c[name].type.compile(dialect=connection.dialect)
+            connection.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {name} {column_type}"))
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _add_incident_review_columns,
 }
 
 
