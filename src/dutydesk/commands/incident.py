@@ -307,14 +307,21 @@ def stats(
 
 
 def _print_stats(found: "list[ResponseFigures]") -> None:
+    """One small table per playbook and month: it fits a narrow terminal."""
     from rich.table import Table
+    from rich.text import Text
 
-    from dutydesk.export.incident_stats import figure_rows, stats_headers
+    from dutydesk.export.incident_stats import figure_pairs
 
-    table = Table(*stats_headers())
-    for row in figure_rows(found):
-        table.add_row(*row)
-    console().print(table)
+    out = console()
+    for group in found:
+        title = _("{playbook} · {month} · {count} incidents").format(
+            playbook=group.playbook, month=group.month, count=group.incidents
+        )
+        table = Table(_("Figure"), _("Median / 90th percentile (n)"), title=Text(title), title_justify="left")
+        for name, value in figure_pairs(group):
+            table.add_row(name, value)
+        out.print(table)
 
 
 def _status(status: str) -> str:

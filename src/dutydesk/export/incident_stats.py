@@ -32,6 +32,17 @@ def on_time_text(group: ResponseFigures) -> str:
     return f"{share:.0%} ({group.steps_on_time}/{group.steps_due})"
 
 
+def figure_pairs(group: ResponseFigures) -> list[tuple[str, str]]:
+    """One group's figures as (name, value), for a narrow terminal."""
+    return [
+        (_("Alert → acknowledged"), spread_text(group.alert_to_acknowledged)),
+        (_("Alert → started"), spread_text(group.alert_to_started)),
+        (_("Started → closed"), spread_text(group.started_to_closed)),
+        *((_("Started → step {n}").format(n=n), spread_text(spread)) for n, spread in group.started_to_step.items()),
+        (_("Steps on time"), on_time_text(group)),
+    ]
+
+
 def figure_rows(groups: list[ResponseFigures]) -> list[list[str]]:
     return [
         [
