@@ -139,3 +139,33 @@ def test_followup_error_paths(cli: Cli, args: tuple[str, ...], message: str) -> 
     cli.ok("followup", "close", "1", "--resolution", "done")
     code, _out, err = cli(*args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_untick_escalate_answer_and_close_with_skips_through_the_cli(on_duty: Cli) -> None:
+    on_duty.ok("incident", "start", "system_fault_1")
+    on_duty.ok("incident", "step", "1", "3", "--done")
+    assert "unticked" in on_duty.ok("incident", "step", "1", "3", "--undo", "wrong step")
+    out = on_duty.ok("incident", "escalate", "1", "Department head", "--said", "CRM down | 全部")
+    assert "step 6 done" in out
+    on_duty.ok("incident", "note", "1", "on my way", "--answer")
+    code, _out, err = on_duty("incident", "close", "1", "--summary", "back")
+    assert code == 1 and "still open: give each a reason" in err
+    code, _out, err = on_duty("incident", "close", "1", "--summary", "back", "--skip", "3")
+    assert code == 1 and "--skip takes STEP=REASON" in err
+    on_duty.ok("incident", "close", "1", "--summary", "back", "--skip", "3=done by the leads", "--skip", "all=n/a")
+    shown = on_duty.json("incident", "show", "1")
+    assert isinstance(shown, dict)
+    kinds = [(e["kind"], e["step"]) for e in shown["timeline"]]
+    assert kinds[:6] == [
+        ("start", None),
+        ("step", 3),
+        ("untick", 3),
+        ("escalation", None),
+        ("step", 6),
+        ("answer", None),
+    ]
+    assert shown["timeline"][3]["contact"] == "Department head" and shown["timeline"][3]["channel"] == "phone"
+    assert shown["timeline"][0]["by"] == {"name": "wang", "display_name": "王伟"}
+    assert shown["steps"][2]["skip_reason"] == "done by the leads" and shown["steps"][5]["skipped_at"] is None
+    code, _out, err = on_duty("incident", "step", "1", "1", "--done", "--undo", "x")
+    assert code == 1 and "say --done" in err

@@ -106,6 +106,7 @@ class TimelineEntry:
     contact: str | None = None
     channel: str | None = None
     role: str | None = None
+    author_display: str | None = None
 
     @property
     def kind_label(self) -> str:
@@ -177,7 +178,7 @@ class IncidentView:
                     "kind": e.kind,
                     "text": e.text,
                     "step": e.step_n,
-                    "by": e.author,
+                    "by": {"name": e.author, "display_name": e.author_display} if e.author else None,
                     "contact": e.contact,
                     "channel": e.channel,
                     "role": e.role,
@@ -587,11 +588,17 @@ def _read(db: Database, numbers: Iterable[int]) -> list[IncidentView]:
             steps_of[s.incident_id].append(
                 StepView(s.n, _label(s.text_en, s.text_zh), s.due_at, s.done_at, s.skipped_at, s.skip_reason)
             )
-        for e in connection.execute(
-            select(events).where(events.c.incident_id.in_(numbers)).order_by(events.c.at, events.c.id)
-        ):
+        timeline = (
+            select(events, col(Supervisor.display_name))
+            .outerjoin(Supervisor, col(Supervisor.name) == events.c.author)
+            .where(events.c.incident_id.in_(numbers))
+            .order_by(events.c.at, events.c.id)
+        )
+        for e in connection.execute(timeline):
             events_of[e.incident_id].append(
-                TimelineEntry(e.at, e.kind, e.text, e.step_n, e.author, e.contact, e.channel, e.role)
+                TimelineEntry(
+                    e.at, e.kind, e.text, e.step_n, e.author, e.contact, e.channel, e.role, e.display_name or e.author
+                )
             )
     return [_view(heads[n], steps_of[n], events_of[n]) for n in numbers if n in heads]
 

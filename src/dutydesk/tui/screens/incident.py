@@ -336,11 +336,16 @@ class IncidentScreen(DeskScreen):
             return None
         return next((step for step in self.view.steps if str(step.n) == key), None)
 
+    @property
+    def is_open(self) -> bool:
+        return self.view is not None and self.view.status == incidents.OPEN
+
     @on(ChecklistTable.Toggled, "#incident-steps")
-    def toggle_step(self) -> None:
+    def toggle_step(self, event: ChecklistTable.Toggled) -> None:
         """Space: tick an open step at once; a step done asks why, then unticks it."""
-        step = self.selected_step()
-        if step is None or not self.check_action("note", ()):
+        assert self.view is not None
+        step = next((step for step in self.view.steps if str(step.n) == event.row_key), None)
+        if step is None or not self.is_open:
             return
         if step.done_at is None:
             self._write(lambda: incidents.tick_step(self.context.db, self.number, step.n), "")
@@ -351,7 +356,7 @@ class IncidentScreen(DeskScreen):
     def open_step(self) -> None:
         """Enter: tick an open step with a note; a step done asks why, then unticks it."""
         step = self.selected_step()
-        if step is None or not self.check_action("note", ()):
+        if step is None or not self.is_open:
             return
         if step.done_at is not None:
             self.untick(step)
