@@ -91,7 +91,7 @@ async def test_start_tick_overdue_and_close(app: DutydeskApp, shift: ShiftInfo, 
         await pilot.pause()
         assert incidents.get_incident(app.context.db, 1).steps[0].done_at is None and table.cursor_row == 0
         assert rows(app, "#incident-steps")[0][0].plain == "☐"
-        await pilot.press("j", "k", "space")  # the same keys move and tick in every list
+        await pilot.press("down", "up", "space")  # the same keys move and tick in every list
         await pilot.pause()
         assert incidents.get_incident(app.context.db, 1).steps[0].done_at == started and table.cursor_row == 0
 

@@ -2,7 +2,7 @@
 
 The same keys everywhere:
 
-- ↑/↓ (or k/j), Home/End, PgUp/PgDn move the cursor, and nothing else ever moves it: after
+- ↑/↓, Home/End, PgUp/PgDn move the cursor, and nothing else ever moves it: after
   ticking, the cursor stays on the item just ticked, so what is selected is always what the
   supervisor last looked at (moving on is one ↓).
 - Space ticks the selected item at once; on an item already ticked it asks why, then unticks
@@ -27,8 +27,6 @@ from dutydesk.tui.bindings import translate_bindings
 class ChecklistTable(DataTable[Text]):
     BINDINGS = [
         Binding("space", "toggle_item", N_("Tick/untick"), key_display="space"),
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
     ]
 
     @dataclass
