@@ -105,7 +105,7 @@ def test_the_report_has_every_part_and_its_markdown_holds(db, config, number) ->
     assert kinds[:6] == ["started", "step done", "step done", "step unticked", "step done", "escalated"]
     assert "| 09:21 | step unticked | 2 | team leads were not told \\| 未通知 | 王伟 (wang) |" in timeline
     queues = section(text, "Queues around the incident")
-    assert "From 08:45 to 10:45 (30 min either side)." in queues
+    assert "From 08:45 to 10:45 (30 min either side), all queues together." in queues
     assert "Alert waiting\\_16 fired at 09:10, 5:00 before the incident started." in queues
     assert queues.count("\n| 0") + queues.count("\n| 1") == 8 + 1  # 8 intervals 08:45–10:30, the alert
     assert "| 1 | special customer | Call back \\| \\<VIP\\> | 09:55 | open |" in section(

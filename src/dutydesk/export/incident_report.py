@@ -281,7 +281,11 @@ def queue_section(report: IncidentReport) -> list[str]:
     start, stop = report.window
     lines = heading(2, _("Queues around the incident"))
     lines += [
-        md(_("From {start} to {end} (30 min either side)."), start=_time(report, start), end=_time(report, stop)),
+        md(
+            _("From {start} to {end} (30 min either side), all queues together."),
+            start=_time(report, start),
+            end=_time(report, stop),
+        ),
         "",
     ]
     leading = leading_alert(report.incident, [a for a in report.alerts if _suggests(report, a)])
