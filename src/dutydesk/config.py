@@ -207,6 +207,8 @@ class IncidentSettings(Strict):
     # A step deadline turns amber when less than this share of its time is left.
     amber_fraction: Annotated[float, Field(gt=0, lt=1)]
     log_category: Annotated[str, Field(pattern=KEY_PATTERN)]  # for start, level change, close
+    # Roles a center assigns on each incident (who leads, who communicates); none by default.
+    roles: list[Category] = []
 
 
 class ComplaintUrgency(Strict):

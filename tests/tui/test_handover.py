@@ -137,3 +137,27 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
         banner = screen_static(app, "#handover-signatures")
         assert "Signatures: INVALID" in banner and "items[crm].status changed after signing" in banner
         assert "read-only" in screen_static(app, "#handover-status")
+
+
+async def test_space_ticks_in_place_and_on_an_answered_item_opens_it_to_change(
+    app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
+) -> None:
+    """The checklist keys of every list: Space ticks without moving the cursor."""
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await go_to(pilot, "item:crm")
+        await pilot.press("space")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HandoverScreen) and screen.selected_key() == "item:crm"
+        crm = next(i for i in ho.get_handover(context.db, started.id).items if i.key == "crm")
+        assert crm.status == "ok"
+        await pilot.press("space")  # answered: the answer opens, to change it with a note
+        await pilot.pause()
+        assert not isinstance(app.screen, HandoverScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.selected_key() == "item:crm"
+    assert notes.errors() == []

@@ -74,13 +74,26 @@ async def test_start_tick_overdue_and_close(app: DutydeskApp, shift: ShiftInfo, 
         assert isinstance(screen, IncidentScreen) and screen.number == 1
         assert incidents.get_incident(app.context.db, 1).timeline[0].text == SPECIAL
 
-        await pilot.press("space")  # step 1 done; the cursor moves on to step 2
+        table = app.screen.query_one("#incident-steps", DataTable)
+        await pilot.press("space")  # step 1 done; the cursor stays on it
         await pilot.pause()
         stored = incidents.get_incident(app.context.db, 1)
         assert stored.steps[0].done_at == started
         steps = rows(app, "#incident-steps")
         assert steps[0][0].plain == "✔" and steps[0][4].plain.startswith("done")
-        assert steps[1][4].plain == "15:00" and app.screen.query_one("#incident-steps", DataTable).cursor_row == 1
+        assert steps[1][4].plain == "15:00" and table.cursor_row == 0
+        await pilot.press("space")  # on a step done: asks why, then unticks it
+        await pilot.pause()
+        await pilot.press("enter")  # no reason: refused, the dialog stays
+        await pilot.pause()
+        app.screen.query_one("#ask-text").value = "ticked the wrong one"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert incidents.get_incident(app.context.db, 1).steps[0].done_at is None and table.cursor_row == 0
+        assert rows(app, "#incident-steps")[0][0].plain == "☐"
+        await pilot.press("down", "up", "space")  # the same keys move and tick in every list
+        await pilot.pause()
+        assert incidents.get_incident(app.context.db, 1).steps[0].done_at == started and table.cursor_row == 0
 
         fake_clock.advance(timedelta(minutes=16))  # step 2 (15 min) is late, step 4 (30 min) not yet amber
         screen.show_countdowns()
@@ -93,14 +106,32 @@ async def test_start_tick_overdue_and_close(app: DutydeskApp, shift: ShiftInfo, 
 
         await pilot.press("c")
         await pilot.pause()
-        app.screen.query_one("#ask-text").value = "恢复 | *ok*"  # type: ignore[attr-defined]
+        app.screen.query_one("#close-summary").value = "恢复 | *ok*"  # type: ignore[attr-defined]
+        app.screen.query_one("#skip-2").value = "shared by the team lead"  # type: ignore[attr-defined]
+        app.screen.query_one("#skip-all").focus()
+        await pilot.press("enter")  # reasons missing for steps 3 to 6: refused, the dialog stays
+        await pilot.pause()
+        assert incidents.get_incident(app.context.db, 1).status == "open"
+        app.screen.query_one("#skip-all").value = "not applicable: CRM back in 20 min"  # type: ignore[attr-defined]
         await pilot.press("enter")
         await pilot.pause()
         closed = incidents.get_incident(app.context.db, 1)
         assert closed.status == "closed" and closed.summary == "恢复 | *ok*"
+        assert [s.skip_reason for s in closed.steps[1:3]] == [
+            "shared by the team lead",
+            "not applicable: CRM back in 20 min",
+        ]
         assert "closed" in text_of(app.screen.query_one("#incident-status", Static))
+        assert rows(app, "#incident-steps")[1][4].plain == "skipped"
         timeline = [row[1].plain for row in rows(app, "#incident-timeline")]
-        assert timeline == ["started", "step done 1", "closed"]
+        assert timeline == [
+            "started",
+            "step done 1",
+            "step unticked 1",
+            "step done 1",
+            *[f"step skipped {n}" for n in range(2, 7)],
+            "closed",
+        ]
         texts = [entry.text for entry in log.list_entries(app.context.db, LogFilter(shift_id=shift.id))]
         assert texts[0].startswith("Incident #1 closed") and texts[1].startswith("Incident #1 started")
 
@@ -134,15 +165,23 @@ async def test_note_escalation_and_open_incident_from_the_list(app: DutydeskApp,
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        app.screen.query_one("#ask-text").value = "部门负责人 by phone"  # type: ignore[attr-defined]
+        await pilot.press("3")  # the third contact: the department head
+        app.screen.query_one("#escalate-said").value = SPECIAL  # type: ignore[attr-defined]
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#ask-text").value = "coming"  # type: ignore[attr-defined]
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         stored = incidents.get_incident(app.context.db, 1)
-        assert [(e.kind, e.text) for e in stored.timeline[1:]] == [
-            ("note", SPECIAL),
-            ("escalation", "部门负责人 by phone"),
+        assert [(e.kind, e.step_n, e.contact, e.channel, e.text) for e in stored.timeline[1:]] == [
+            ("note", None, None, None, SPECIAL),
+            ("escalation", None, "Department head", "phone", SPECIAL),
+            ("step", 5, "Department head", None, ""),  # "Escalate to the department head"
+            ("answer", None, "Department head", None, "coming"),
         ]
         assert ("IVR text copied", "information") in notes.seen
         assert notes.errors() == []

@@ -51,15 +51,16 @@ def test_incident_run_through_the_cli(on_duty: Cli) -> None:
     on_duty.ok("incident", "start", "telephony_down", "--note", SPECIAL)
     on_duty.ok("incident", "step", "1", "2", "--done", "--note", "备用线路已切换")
     on_duty.ok("incident", "note", "1", SPECIAL)
-    on_duty.ok("incident", "escalate", "1", "部门负责人 by phone")
+    on_duty.ok("incident", "escalate", "1", "部门负责人", "--channel", "phone")
     on_duty.ok("incident", "level", "1", "2", "--reason", "partial")
-    on_duty.ok("incident", "close", "1", "--summary", SPECIAL)
+    on_duty.ok("incident", "close", "1", "--summary", SPECIAL, "--skip", "all=drill")
     shown = on_duty.json("incident", "show", "1")
     assert isinstance(shown, dict)
     assert {"id", "playbook", "level", "status", "started_at", "closed_at", "steps", "timeline"} <= shown.keys()
     assert (shown["playbook"], shown["level"], shown["status"]) == ("telephony_down", 2, "closed")
     assert shown["steps"][1]["n"] == 2 and shown["steps"][1]["done_at"] is not None
-    assert [e["kind"] for e in shown["timeline"]] == ["start", "step", "note", "escalation", "level", "close"]
+    kinds = [e["kind"] for e in shown["timeline"]]
+    assert kinds == ["start", "step", "note", "escalation", "step", "level", *["skip"] * 4, "close"]
     assert shown["timeline"][0]["text"] == SPECIAL and shown["summary"] == SPECIAL
     assert on_duty.json("incident", "list", "--open") == []
     log_texts = [entry["text"] for entry in on_duty.json("log", "list")]  # type: ignore[union-attr]
@@ -79,7 +80,7 @@ def test_incident_run_through_the_cli(on_duty: Cli) -> None:
 )
 def test_incident_error_paths(on_duty: Cli, args: tuple[str, ...], message: str) -> None:
     on_duty.ok("incident", "start", "crm_down")
-    on_duty.ok("incident", "close", "1", "--summary", "ok")
+    on_duty.ok("incident", "close", "1", "--summary", "ok", "--skip", "all=drill")
     code, _out, err = on_duty(*args)
     assert code == 1 and message in err and "Traceback" not in err
 
@@ -138,3 +139,33 @@ def test_followup_error_paths(cli: Cli, args: tuple[str, ...], message: str) -> 
     cli.ok("followup", "close", "1", "--resolution", "done")
     code, _out, err = cli(*args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_untick_escalate_answer_and_close_with_skips_through_the_cli(on_duty: Cli) -> None:
+    on_duty.ok("incident", "start", "system_fault_1")
+    on_duty.ok("incident", "step", "1", "3", "--done")
+    assert "unticked" in on_duty.ok("incident", "step", "1", "3", "--undo", "wrong step")
+    out = on_duty.ok("incident", "escalate", "1", "Department head", "--said", "CRM down | 全部")
+    assert "step 6 done" in out
+    on_duty.ok("incident", "note", "1", "on my way", "--answer")
+    code, _out, err = on_duty("incident", "close", "1", "--summary", "back")
+    assert code == 1 and "still open: give each a reason" in err
+    code, _out, err = on_duty("incident", "close", "1", "--summary", "back", "--skip", "3")
+    assert code == 1 and "--skip takes STEP=REASON" in err
+    on_duty.ok("incident", "close", "1", "--summary", "back", "--skip", "3=done by the leads", "--skip", "all=n/a")
+    shown = on_duty.json("incident", "show", "1")
+    assert isinstance(shown, dict)
+    kinds = [(e["kind"], e["step"]) for e in shown["timeline"]]
+    assert kinds[:6] == [
+        ("start", None),
+        ("step", 3),
+        ("untick", 3),
+        ("escalation", None),
+        ("step", 6),
+        ("answer", None),
+    ]
+    assert shown["timeline"][3]["contact"] == "Department head" and shown["timeline"][3]["channel"] == "phone"
+    assert shown["timeline"][0]["by"] == {"name": "wang", "display_name": "王伟"}
+    assert shown["steps"][2]["skip_reason"] == "done by the leads" and shown["steps"][5]["skipped_at"] is None
+    code, _out, err = on_duty("incident", "step", "1", "1", "--done", "--undo", "x")
+    assert code == 1 and "say --done" in err

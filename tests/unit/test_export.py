@@ -150,7 +150,15 @@ def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
     incidents.tick_step(db, incident.number, 1, now=at(2, 33))
     incidents.escalate(db, incident.number, "IT hotline | 王工", now=at(2, 40))
     incidents.tick_step(db, incident.number, 2, note="sheet shared\nin the team channel", now=at(2, 50))
-    incidents.close_incident(db, config, shift, incident.number, "CRM back; 37 rows re-keyed.", now=at(3, 40))
+    incidents.close_incident(
+        db,
+        config,
+        shift,
+        incident.number,
+        "CRM back; 37 rows re-keyed.",
+        skips={"3": "keyed in by day shift"},
+        now=at(3, 40),
+    )
 
     complaint = followups.add_followup(
         db,
@@ -357,7 +365,7 @@ def test_incidents_follow_ups_and_figures_of_the_shift(db, config, sample) -> No
     text = render(db, config, sample.id)
     incidents_part = text.split("## Incidents")[1].split("## Duty log")[0]
     assert "### #1 CRM down · level 1" in incidents_part
-    assert "- Steps done: 2 of 3; overdue: 2" in incidents_part  # step 2 was due 10:45, done 10:50
+    assert "- Steps done: 2 of 3; skipped: 3; overdue: 2" in incidents_part  # step 2 was due 10:45, done 10:50
     assert "  - 10:40 **escalated** — IT hotline \\| 王工" in incidents_part
     follow_ups = text.split("## Follow-ups")[1].split("## Handover checklist")[0]
     opened, closed, still_open = follow_ups.split("### ")[1:]

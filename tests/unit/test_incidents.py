@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from dutydesk.config import Category, Label
 from dutydesk.domain import incidents, log, playbooks, shifts
 from dutydesk.domain.incidents import deadline_state
 from dutydesk.domain.log import LogFilter
@@ -47,15 +48,17 @@ def test_ticks_notes_escalation_level_and_close_make_the_timeline(db, config, sh
     incidents.add_note(db, number, "Backup sheet shared | 已共享", now=START + timedelta(minutes=4))
     incidents.escalate(db, number, "技术支持 Zhao by phone", now=START + timedelta(minutes=5))
     incidents.change_level(db, config, shift, number, 2, "only partly down", now=START + timedelta(minutes=6))
-    closed = incidents.close_incident(db, config, shift, number, SPECIAL, now=START + timedelta(minutes=7))
-    assert [e.kind for e in closed.timeline] == ["start", "step", "note", "escalation", "level", "close"]
+    closed = incidents.close_incident(
+        db, config, shift, number, SPECIAL, skips={"all": "drill"}, now=START + timedelta(minutes=7)
+    )
+    assert [e.kind for e in closed.timeline] == ["start", "step", "note", "escalation", "level", *["skip"] * 5, "close"]
     assert closed.timeline[1].step_n == 1 and closed.timeline[1].text == SPECIAL
     assert closed.timeline[4].text == "1 → 2 only partly down"
     assert (closed.status, closed.level, closed.summary) == ("closed", 2, SPECIAL)
     assert closed.closed_at == START + timedelta(minutes=7)
     assert closed.steps[0].done_at == START + timedelta(minutes=3)
     texts = [e.text for e in log.list_entries(db, LogFilter(shift_id=shift.id))]
-    assert texts[0] == f"Incident #1 closed: CRM down — {SPECIAL}"
+    assert texts[0] == f"Incident #1 closed: CRM down — {SPECIAL} (skipped steps: 2, 3, 4, 5, 6)"
     assert texts[1] == "Incident #1: level 1 → 2 — only partly down"
     assert len(texts) == 3
 
@@ -77,7 +80,7 @@ def test_refusals(db, config, shift, crm) -> None:  # type: ignore[no-untyped-de
         incidents.add_review(db, number, "too early")
     with pytest.raises(UserError, match="already at level 1"):
         incidents.change_level(db, config, shift, number, 1)
-    incidents.close_incident(db, config, shift, number, "done")
+    incidents.close_incident(db, config, shift, number, "done", skips={"all": "not needed"})
     with pytest.raises(UserError, match="already closed"):
         incidents.close_incident(db, config, shift, number, "again")
     with pytest.raises(UserError, match="already closed"):
@@ -101,7 +104,7 @@ def test_start_level_and_close_need_the_shift_still_open(db, config, shift, crm)
 def test_listing_puts_open_incidents_first(db, config, shift, crm) -> None:  # type: ignore[no-untyped-def]
     first = incidents.start_incident(db, config, shift, crm, now=START).number
     second = incidents.start_incident(db, config, shift, crm, now=START + timedelta(minutes=1)).number
-    incidents.close_incident(db, config, shift, second, "fixed")
+    incidents.close_incident(db, config, shift, second, "fixed", skips={"all": "false alarm"})
     assert [i.number for i in incidents.list_incidents(db)] == [first, second]
     assert [i.number for i in incidents.list_incidents(db, open_only=True)] == [first]
     shown = incidents.get_incident(db, first).as_json(config)
@@ -133,3 +136,95 @@ def test_countdown_text() -> None:
     assert incidents.countdown(START + timedelta(minutes=12, seconds=5), START) == "12:05"
     assert incidents.countdown(START - timedelta(minutes=3, seconds=10), START) == "-3:10"
     assert incidents.countdown(START + timedelta(hours=2, minutes=1), START) == "2:01:00"
+
+
+def test_untick_reopens_the_step_and_keeps_both_acts_on_the_timeline(db, config, shift, crm) -> None:  # type: ignore[no-untyped-def]
+    number = incidents.start_incident(db, config, shift, crm, now=START).number
+    incidents.tick_step(db, number, 3, now=START + timedelta(minutes=1))
+    with pytest.raises(UserError, match="the reason is empty"):
+        incidents.untick_step(db, number, 3, " ")
+    view = incidents.untick_step(db, number, 3, "meant step 2", now=START + timedelta(minutes=2))
+    assert view.steps[2].done_at is None and view.steps[2].is_open
+    assert [(e.kind, e.step_n, e.text, e.author) for e in view.timeline[1:]] == [
+        ("step", 3, "", "wang"),
+        ("untick", 3, "meant step 2", "wang"),
+    ]
+    with pytest.raises(UserError, match="step 3 of incident #1 is not done"):
+        incidents.untick_step(db, number, 3, "twice")
+    again = incidents.tick_step(db, number, 3, now=START + timedelta(minutes=4))
+    assert again.steps[2].done_at == START + timedelta(minutes=4)
+
+
+def test_closing_with_open_steps_needs_a_reason_for_each(db, config, shift, crm) -> None:  # type: ignore[no-untyped-def]
+    number = incidents.start_incident(db, config, shift, crm, now=START).number
+    for n in (1, 2, 3):
+        incidents.tick_step(db, number, n, now=START + timedelta(minutes=n))
+    with pytest.raises(UserError, match="steps 4, 5, 6 of incident #1 are still open"):
+        incidents.close_incident(db, config, shift, number, "back")
+    with pytest.raises(UserError, match="steps 5, 6 of incident #1 are still open"):
+        incidents.close_incident(db, config, shift, number, "back", skips={"4": "told at once"})
+    with pytest.raises(UserError, match="no open step 2: open steps are 4, 5, 6"):
+        incidents.close_incident(db, config, shift, number, "back", skips={"2": "x", "all": "y"})
+    with pytest.raises(UserError, match="the reason is empty"):
+        incidents.close_incident(db, config, shift, number, "back", skips={"all": "  "})
+    assert incidents.get_incident(db, number).status == "open"  # nothing written by a refusal
+    closed = incidents.close_incident(
+        db,
+        config,
+        shift,
+        number,
+        "back",
+        skips={"4": "told at once", "all": "CRM never went down"},
+        now=START + timedelta(minutes=5),
+    )
+    assert [(s.n, s.done_at is not None, s.skip_reason) for s in closed.steps] == [
+        (1, True, None),
+        (2, True, None),
+        (3, True, None),
+        (4, False, "told at once"),
+        (5, False, "CRM never went down"),
+        (6, False, "CRM never went down"),
+    ]
+    assert [(e.kind, e.step_n) for e in closed.timeline[-4:]] == [
+        ("skip", 4),
+        ("skip", 5),
+        ("skip", 6),
+        ("close", None),
+    ]
+    assert closed.step_state(closed.steps[3], START, config) == "skipped" and closed.steps[3].on_time is False
+
+
+def test_escalation_to_a_playbook_contact_ticks_its_step_and_the_answer_is_recorded(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    playbook = playbooks.load_playbooks(user=Path("/nonexistent")).get("system_fault_1")
+    number = incidents.start_incident(db, config, shift, playbook, now=START).number
+    view = incidents.escalate(db, number, "部门负责人", said="CRM 全部中断", now=START + timedelta(minutes=9))
+    assert view.steps[5].done_at == START + timedelta(minutes=9)  # "Escalate to the department head"
+    escalation, tick = view.timeline[-2:]
+    assert (escalation.kind, escalation.contact, escalation.channel, escalation.text) == (
+        "escalation",
+        "部门负责人",
+        "phone",  # the contact's channel in the playbook, when none is given
+        "CRM 全部中断",
+    )
+    assert (tick.kind, tick.step_n, tick.contact) == ("step", 6, "部门负责人")
+    free = incidents.escalate(db, number, "Zhao (vendor) | [b]", "WeChat", now=START + timedelta(minutes=10))
+    assert free.timeline[-1].contact == "Zhao (vendor) | [b]" and free.timeline[-1].channel == "WeChat"
+    assert sum(e.kind == "step" for e in free.timeline) == 1  # free text ticks nothing
+    answered = incidents.record_answer(db, number, "on the way", now=START + timedelta(minutes=20))
+    assert (answered.timeline[-1].kind, answered.timeline[-1].contact) == ("answer", "Zhao (vendor) | [b]")
+    answered = incidents.record_answer(db, number, "收到", contact="Department head")
+    assert answered.timeline[-1].contact == "Department head"
+    other = incidents.start_incident(db, config, shift, playbook, now=START).number
+    with pytest.raises(UserError, match="no escalation to answer"):
+        incidents.record_answer(db, other, "hello?")
+
+
+def test_roles_come_from_the_configuration(db, config, shift, crm) -> None:  # type: ignore[no-untyped-def]
+    number = incidents.start_incident(db, config, shift, crm, now=START).number
+    with pytest.raises(UserError, match="no role 'lead'"):
+        incidents.assign_role(db, config, number, "lead", "Li")
+    lead = Category(key="lead", label=Label(en="Lead", zh="负责人"))
+    configured = config.model_copy(update={"incidents": config.incidents.model_copy(update={"roles": [lead]})})
+    incidents.assign_role(db, configured, number, "lead", "Li")
+    view = incidents.assign_role(db, configured, number, "lead", "王伟")
+    assert view.roles == {"lead": "王伟"}

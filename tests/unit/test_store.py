@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.domain import log
+from dutydesk.domain import incidents, log
 from dutydesk.errors import DatabaseRefused
-from dutydesk.store.db import SCHEMA_VERSION, VERSION_3_TABLES, open_database
+from dutydesk.store.db import SCHEMA_VERSION, VERSION_3_TABLES, VERSION_5_COLUMNS, open_database
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -98,3 +98,29 @@ def test_an_unwritable_location_gives_a_clear_refusal(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(DatabaseRefused, match="cannot create"):
         open_database(blocker / "sub" / "duty.db")
+
+
+def test_version_3_gains_the_incident_review_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as connection:  # a version-3 database, with an incident event
+        for table, columns in VERSION_5_COLUMNS.items():
+            for column in columns:
+                connection.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        connection.execute("UPDATE dutydesk_meta SET value = '3' WHERE key = 'schema_version'")
+        connection.execute(
+            "INSERT INTO incident (playbook_key, title_en, kind, level, status, started_at, respond_by, contacts_json)"
+            " VALUES ('crm_down', 'CRM down', 'system_fault', 1, 'open', '2026-11-26 02:00:00', '2026-11-26 02:30:00',"
+            " '[]')"
+        )
+        connection.execute(
+            "INSERT INTO incident_event (incident_id, at, kind, text) VALUES (1, '2026-11-26 02:00:00', 'start', 'x')"
+        )
+    db = open_database(path)
+    assert _schema_version(path) == SCHEMA_VERSION
+    view = incidents.get_incident(db, 1)
+    assert [(e.kind, e.text, e.author) for e in view.timeline] == [("start", "x", None)]
+    with sqlite3.connect(path) as connection:
+        for table, columns in VERSION_5_COLUMNS.items():
+            present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+            assert set(columns) <= present

@@ -7,7 +7,7 @@ the timeline; start, level change and closure are also written to the duty log.
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
@@ -26,19 +26,24 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import both_languages
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep
+from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor
 
 OPEN, CLOSED = "open", "closed"
+SKIP_ALL = "all"  # the key of `close_incident`'s skips that gives one reason for every open step
 EVENT_KINDS = {
     "start": N_("started"),
     "step": N_("step done"),
+    "untick": N_("step unticked"),
     "note": N_("note"),
     "escalation": N_("escalated"),
+    "answer": N_("answer"),
+    "role": N_("role"),
     "level": N_("level changed"),
+    "skip": N_("step skipped"),
     "close": N_("closed"),
     "review": N_("review"),
 }
-DeadlineState = Literal["none", "done", "due", "amber", "red"]
+DeadlineState = Literal["none", "done", "skipped", "due", "amber", "red"]
 
 
 def deadline_state(
@@ -77,6 +82,19 @@ class StepView:
     text: Label
     due_at: datetime | None
     done_at: datetime | None
+    skipped_at: datetime | None = None
+    skip_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.skipped_at is None
+
+    @property
+    def on_time(self) -> bool | None:
+        """Done by its deadline; None while it has none or is still open, False once skipped."""
+        if self.due_at is None or self.is_open:
+            return None
+        return self.done_at is not None and self.done_at <= self.due_at
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,11 @@ class TimelineEntry:
     kind: str
     text: str
     step_n: int | None
+    author: str | None = None  # the supervisor's name
+    contact: str | None = None
+    channel: str | None = None
+    role: str | None = None
+    author_display: str | None = None
 
     @property
     def kind_label(self) -> str:
@@ -108,7 +131,14 @@ class IncidentView:
     steps: list[StepView]
     timeline: list[TimelineEntry]
 
+    @property
+    def roles(self) -> dict[str, str]:
+        """Who holds each role now (role key -> person): the latest assignment wins."""
+        return {entry.role: entry.contact or "" for entry in self.timeline if entry.kind == "role" and entry.role}
+
     def step_state(self, step: StepView, now: datetime, config: Config) -> DeadlineState:
+        if step.skipped_at is not None:
+            return "skipped"
         if self.status == CLOSED and step.done_at is None:
             return "none"  # a closed incident has nothing left to run late
         return deadline_state(self.started_at, step.due_at, step.done_at, now, config.incidents.amber_fraction)
@@ -130,11 +160,31 @@ class IncidentView:
             "respond_by": iso(self.respond_by),
             "closed_at": iso(self.closed_at),
             "summary": self.summary,
+            "roles": self.roles,
             "steps": [
-                {"n": s.n, "text": both_languages(s.text), "due_at": iso(s.due_at), "done_at": iso(s.done_at)}
+                {
+                    "n": s.n,
+                    "text": both_languages(s.text),
+                    "due_at": iso(s.due_at),
+                    "done_at": iso(s.done_at),
+                    "skipped_at": iso(s.skipped_at),
+                    "skip_reason": s.skip_reason,
+                }
                 for s in self.steps
             ],
-            "timeline": [{"at": iso(e.at), "kind": e.kind, "text": e.text, "step": e.step_n} for e in self.timeline],
+            "timeline": [
+                {
+                    "at": iso(e.at),
+                    "kind": e.kind,
+                    "text": e.text,
+                    "step": e.step_n,
+                    "by": {"name": e.author, "display_name": e.author_display} if e.author else None,
+                    "contact": e.contact,
+                    "channel": e.channel,
+                    "role": e.role,
+                }
+                for e in self.timeline
+            ],
         }
 
 
@@ -179,7 +229,7 @@ def start_incident(
                     due_at=now + step.within if step.within else None,
                 )
             )
-        session.add(IncidentEvent(incident_id=incident.id, at=now, kind="start", text=note))
+        _event(session, incident, "start", now, text=note)
         session.commit()
     line = _("Incident #{number} started: {title} (level {level})").format(
         number=incident.id, title=str(playbook.title), level=playbook.level
@@ -199,16 +249,27 @@ def tick_step(
     now = now or clock.utcnow()
     note = require_text(note, _("the note")) if note is not None else ""
     with db.session() as session:
-        _open_incident(session, number)
-        step = session.exec(
-            orm_select(IncidentStep).where(IncidentStep.incident_id == number, IncidentStep.n == n)
-        ).first()
-        if step is None:
-            raise UserError(_("incident #{number} has no step {n}").format(number=number, n=n))
+        incident = _open_incident(session, number)
+        step = _step_row(session, number, n)
         if step.done_at is not None:
             raise UserError(_("step {n} of incident #{number} is already done").format(n=n, number=number))
         step.done_at = now
-        session.add(IncidentEvent(incident_id=number, at=now, kind="step", text=note, step_n=n))
+        _event(session, incident, "step", now, text=note, step_n=n)
+        session.commit()
+    return get_incident(db, number)
+
+
+def untick_step(db: Database, number: int, n: int, reason: str, now: datetime | None = None) -> IncidentView:
+    """Step `n` is not done after all (ticked by mistake): open again, the tick stays on the timeline."""
+    now = now or clock.utcnow()
+    reason = require_text(reason, _("the reason"))
+    with db.session() as session:
+        incident = _open_incident(session, number)
+        step = _step_row(session, number, n)
+        if step.done_at is None:
+            raise UserError(_("step {n} of incident #{number} is not done").format(n=n, number=number))
+        step.done_at = None
+        _event(session, incident, "untick", now, text=reason, step_n=n)
         session.commit()
     return get_incident(db, number)
 
@@ -217,9 +278,70 @@ def add_note(db: Database, number: int, text: str, now: datetime | None = None) 
     return _add_event(db, number, "note", require_text(text, _("the note")), now)
 
 
-def escalate(db: Database, number: int, to_whom: str, now: datetime | None = None) -> IncidentView:
-    """Record an escalation: to whom, how and what was said, in the supervisor's words."""
-    return _add_event(db, number, "escalation", require_text(to_whom, _("the escalation")), now)
+def escalate(
+    db: Database,
+    number: int,
+    contact: str,
+    channel: str = "",
+    said: str = "",
+    now: datetime | None = None,
+) -> IncidentView:
+    """Record who was contacted, how, and what was said. A playbook contact (named by its role
+    or name) whose `step` is still open has that step ticked with it."""
+    now = now or clock.utcnow()
+    contact = require_text(contact, _("the contact")).strip()
+    said = require_text(said, _("the escalation")) if said.strip() else ""
+    with db.session() as session:
+        incident = _open_incident(session, number)
+        known = next((c for c in _contacts(incident) if c.matches(contact)), None)
+        channel = require_text(channel, _("the channel")).strip() if channel.strip() else ""
+        if known is not None:
+            channel = channel or known.channel
+        _event(session, incident, "escalation", now, text=said, contact=contact, channel=channel or None)
+        step = _step_row(session, number, known.step) if known and known.step else None
+        if step is not None and step.done_at is None:
+            step.done_at = now
+            _event(session, incident, "step", now, step_n=step.n, contact=contact)
+        session.commit()
+    return get_incident(db, number)
+
+
+def record_answer(
+    db: Database, number: int, text: str, contact: str | None = None, now: datetime | None = None
+) -> IncidentView:
+    """The answer of someone escalated to (by default the last one escalated to)."""
+    now = now or clock.utcnow()
+    text = require_text(text, _("the answer"))
+    with db.session() as session:
+        incident = _open_incident(session, number)
+        if contact is None or not contact.strip():
+            contact = session.exec(
+                orm_select(IncidentEvent.contact)
+                .where(IncidentEvent.incident_id == number, IncidentEvent.kind == "escalation")
+                .order_by(col(IncidentEvent.at).desc(), col(IncidentEvent.id).desc())
+            ).first()
+            if contact is None:
+                raise UserError(_("incident #{number} has no escalation to answer").format(number=number))
+        _event(session, incident, "answer", now, text=text, contact=require_text(contact, _("the contact")).strip())
+        session.commit()
+    return get_incident(db, number)
+
+
+def assign_role(
+    db: Database, config: Config, number: int, role: str, person: str, now: datetime | None = None
+) -> IncidentView:
+    """`person` now holds `role` (a key of `[[incidents.roles]]`) on the incident."""
+    known = [r.key for r in config.incidents.roles]
+    if role not in known:
+        raise UserError(
+            _("no role {role!r}: the configuration names {roles}").format(role=role, roles=", ".join(known) or "—")
+        )
+    person = require_text(person, _("the name")).strip()
+    with db.session() as session:
+        incident = _open_incident(session, number)
+        _event(session, incident, "role", now or clock.utcnow(), role=role, contact=person)
+        session.commit()
+    return get_incident(db, number)
 
 
 def change_level(
@@ -242,7 +364,7 @@ def change_level(
             raise UserError(_("incident #{number} is already at level {level}").format(number=number, level=level))
         change = f"{incident.level} → {level}"
         incident.level = level
-        session.add(IncidentEvent(incident_id=number, at=now, kind="level", text=f"{change} {reason}".strip()))
+        _event(session, incident, "level", now, text=f"{change} {reason}".strip())
         session.commit()
     line = _("Incident #{number}: level {change}").format(number=number, change=change)
     _log(db, config, shift, line + (f" — {reason}" if reason else ""), "warning", now)
@@ -255,24 +377,59 @@ def close_incident(
     shift: ShiftInfo,
     number: int,
     summary: str,
+    skips: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> IncidentView:
+    """Close with a summary. Every step still open is skipped with a reason: `skips` maps a step
+    number ("3") or SKIP_ALL (every other open step) to it; an open step without one refuses."""
     now = now or clock.utcnow()
     summary = require_text(summary, _("the summary"))
     _require_open(db, shift)
     with db.session() as session:
         incident = _open_incident(session, number)
+        open_steps = list(
+            session.exec(
+                orm_select(IncidentStep)
+                .where(IncidentStep.incident_id == number, col(IncidentStep.done_at).is_(None))
+                .order_by(col(IncidentStep.n))
+            )
+        )
+        for step, reason in zip(open_steps, _skip_reasons(number, [s.n for s in open_steps], skips or {}), strict=True):
+            step.skipped_at, step.skip_reason = now, reason
+            _event(session, incident, "skip", now, text=reason, step_n=step.n)
         incident.status, incident.closed_at, incident.summary = CLOSED, now, summary
-        session.add(IncidentEvent(incident_id=number, at=now, kind="close", text=summary))
+        _event(session, incident, "close", now, text=summary)
         session.commit()
         title = _label(incident.title_en, incident.title_zh)
     line = _("Incident #{number} closed: {title} — {summary}").format(number=number, title=title, summary=summary)
+    if open_steps:
+        line += " " + _("(skipped steps: {steps})").format(steps=", ".join(str(s.n) for s in open_steps))
     _log(db, config, shift, line, "info", now)
     return get_incident(db, number)
 
 
+def _skip_reasons(number: int, open_steps: list[int], skips: Mapping[str, str]) -> list[str]:
+    """The reason for each open step, in order; refuses an unknown step or a step left without one."""
+    for key in skips:
+        if key != SKIP_ALL and (not key.isdigit() or int(key) not in open_steps):
+            raise UserError(
+                _("incident #{number} has no open step {key}: open steps are {steps}").format(
+                    number=number, key=key, steps=", ".join(map(str, open_steps)) or "—"
+                )
+            )
+    reasons = {key: require_text(reason, _("the reason")).strip() for key, reason in skips.items()}
+    missing = [n for n in open_steps if not (reasons.get(str(n)) or reasons.get(SKIP_ALL))]
+    if missing:
+        raise UserError(
+            _("steps {steps} of incident #{number} are still open: give each a reason to skip it").format(
+                steps=", ".join(map(str, missing)), number=number
+            )
+        )
+    return [reasons.get(str(n)) or reasons[SKIP_ALL] for n in open_steps]
+
+
 def add_review(db: Database, number: int, text: str, now: datetime | None = None) -> IncidentView:
-    """A post-incident review note; only a closed incident takes them."""
+    """A post-incident review note (a lesson); only a closed incident takes them."""
     text = require_text(text, _("the review note"))
     with db.session() as session:
         incident = _incident_row(session, number)
@@ -290,11 +447,67 @@ def _add_event(
     open_only: bool = True,
 ) -> IncidentView:
     with db.session() as session:
-        if open_only:
-            _open_incident(session, number)
-        session.add(IncidentEvent(incident_id=number, at=now or clock.utcnow(), kind=kind, text=text))
+        incident = _open_incident(session, number) if open_only else _incident_row(session, number)
+        _event(session, incident, kind, now or clock.utcnow(), text=text)
         session.commit()
     return get_incident(db, number)
+
+
+def _event(
+    session: Session,
+    incident: Incident,
+    kind: str,
+    at: datetime,
+    *,
+    text: str = "",
+    step_n: int | None = None,
+    contact: str | None = None,
+    channel: str | None = None,
+    role: str | None = None,
+) -> None:
+    """One timeline row, signed with the name of whoever is on duty for the incident's team."""
+    assert incident.id is not None
+    author = _on_duty(session, incident)
+    session.add(
+        IncidentEvent(
+            incident_id=incident.id,
+            at=at,
+            kind=kind,
+            text=text,
+            step_n=step_n,
+            author=author,
+            contact=contact,
+            channel=channel,
+            role=role,
+        )
+    )
+
+
+def _on_duty(session: Session, incident: Incident) -> str | None:
+    query = (
+        select(col(Supervisor.name))
+        .join(Shift, col(Shift.supervisor_id) == Supervisor.id)
+        .where(col(Shift.status) == OPEN)
+        .order_by(col(Shift.opened_at).desc())
+    )
+    if incident.shift_id is not None:
+        team = select(col(Shift.team)).where(col(Shift.id) == incident.shift_id).scalar_subquery()
+        query = query.where(col(Shift.team) == team)
+    return cast("str | None", session.execute(query.limit(1)).scalar())
+
+
+def _step_row(session: Session, number: int, n: int) -> IncidentStep:
+    step = session.exec(orm_select(IncidentStep).where(IncidentStep.incident_id == number, IncidentStep.n == n)).first()
+    if step is None:
+        raise UserError(_("incident #{number} has no step {n}").format(number=number, n=n))
+    return step
+
+
+def _contacts(incident: Incident) -> list[Contact]:
+    return [
+        Contact(role=_label(c["role_en"], c["role_zh"]), name=c["name"], channel=c["channel"], step=c.get("step"))
+        for c in json.loads(incident.contacts_json)
+    ]
 
 
 def _incident_row(session: Session, number: int) -> Incident:
@@ -321,8 +534,14 @@ def _log(db: Database, config: Config, shift: ShiftInfo, text: str, severity: st
     log.add_entry(db, config, shift, text, category=config.incidents.log_category, severity=severity, now=now)
 
 
-def _contact_json(contact: Contact) -> dict[str, str | None]:
-    return {"role_en": contact.role.en, "role_zh": contact.role.zh, "name": contact.name, "channel": contact.channel}
+def _contact_json(contact: Contact) -> dict[str, str | int | None]:
+    return {
+        "role_en": contact.role.en,
+        "role_zh": contact.role.zh,
+        "name": contact.name,
+        "channel": contact.channel,
+        "step": contact.step,
+    }
 
 
 def _label(en: str, zh: str | None) -> Label:
@@ -337,6 +556,11 @@ def get_incident(db: Database, number: int) -> IncidentView:
     if not found:
         raise UserError(_("no incident #{number}").format(number=number))
     return found[0]
+
+
+def get_incidents(db: Database, numbers: Iterable[int]) -> list[IncidentView]:
+    """The incidents of `numbers` that exist, in that order."""
+    return _read(db, numbers)
 
 
 def list_incidents(db: Database, *, open_only: bool = False, limit: int = 200) -> list[IncidentView]:
@@ -361,11 +585,21 @@ def _read(db: Database, numbers: Iterable[int]) -> list[IncidentView]:
         for s in connection.execute(
             select(steps).where(steps.c.incident_id.in_(numbers)).order_by(steps.c.incident_id, steps.c.n)
         ):
-            steps_of[s.incident_id].append(StepView(s.n, _label(s.text_en, s.text_zh), s.due_at, s.done_at))
-        for e in connection.execute(
-            select(events).where(events.c.incident_id.in_(numbers)).order_by(events.c.at, events.c.id)
-        ):
-            events_of[e.incident_id].append(TimelineEntry(e.at, e.kind, e.text, e.step_n))
+            steps_of[s.incident_id].append(
+                StepView(s.n, _label(s.text_en, s.text_zh), s.due_at, s.done_at, s.skipped_at, s.skip_reason)
+            )
+        timeline = (
+            select(events, col(Supervisor.display_name))
+            .outerjoin(Supervisor, col(Supervisor.name) == events.c.author)
+            .where(events.c.incident_id.in_(numbers))
+            .order_by(events.c.at, events.c.id)
+        )
+        for e in connection.execute(timeline):
+            events_of[e.incident_id].append(
+                TimelineEntry(
+                    e.at, e.kind, e.text, e.step_n, e.author, e.contact, e.channel, e.role, e.display_name or e.author
+                )
+            )
     return [_view(heads[n], steps_of[n], events_of[n]) for n in numbers if n in heads]
 
 
@@ -382,10 +616,7 @@ def _view(head, steps: list[StepView], events: list[TimelineEntry]) -> IncidentV
         closed_at=head.closed_at,
         summary=head.summary,
         ivr=_label(head.ivr_en, head.ivr_zh) if head.ivr_en else None,
-        contacts=[
-            Contact(role=_label(c["role_en"], c["role_zh"]), name=c["name"], channel=c["channel"])
-            for c in json.loads(head.contacts_json)
-        ],
+        contacts=_contacts(head),
         steps=steps,
         timeline=events,
     )

@@ -50,6 +50,16 @@ class Contact(Strict):
     role: Label
     name: str = ""
     channel: str = ""
+    step: Annotated[int, Field(ge=1)] | None = None  # the step an escalation to this contact fulfils
+
+    def matches(self, text: str) -> bool:
+        """`text` names this contact: its role (either language) or its name, any case."""
+        wanted = text.strip().casefold()
+        return bool(wanted) and wanted in {
+            part.casefold()
+            for part in (self.role.en, self.role.zh or "", self.name, f"{self.role} {self.name}")
+            if part
+        }
 
 
 class FrontMatter(Strict):
@@ -185,6 +195,14 @@ def parse_playbook(text: str, path: Path, origin: str = SHIPPED) -> Playbook:
     steps = parse_steps(lines[end + 1 :], first_line=end + 2)
     if not steps:
         raise PlaybookError(_("no steps: write them as a checklist, '- [ ] Do this'"), end + 2, meta.key)
+    for contact in meta.contacts:
+        if contact.step is not None and contact.step > len(steps):
+            line = _line_of_key(front_text, ("contacts", "step"))
+            raise PlaybookError(
+                _("contact {role!r}: there is no step {n}").format(role=contact.role.en, n=contact.step),
+                line + 1 if line else None,
+                meta.key,
+            )
     return Playbook(
         key=meta.key,
         title=meta.title,

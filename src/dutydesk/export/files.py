@@ -107,16 +107,20 @@ def export_all(
 
 
 def save_to_export_dir(db: Database, config: Config, shift: ShiftInfo, text: str) -> Path:
-    """Save a rendered summary under the readable name in the configured export directory.
+    """Save a rendered summary under the readable name in the configured export directory."""
+    return save_in_export_dir(config, summary_file_name(shift, config, with_team=several_teams(db)), text)
 
-    Never replaces a file: a second save of the same shift gets `-2`, `-3`, … appended.
+
+def save_in_export_dir(config: Config, name: str, text: str) -> Path:
+    """Save `text` as `name` in the configured export directory.
+
+    Never replaces a file: a second save under the same name gets `-2`, `-3`, … appended.
     """
     directory = config.export.directory()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(_("cannot create {path}: {reason}").format(path=directory, reason=error.strerror)) from None
-    name = summary_file_name(shift, config, with_team=several_teams(db))
     path, number = directory / name, 1
     while path.exists():
         number += 1

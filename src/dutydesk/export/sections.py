@@ -14,8 +14,10 @@ from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
 from dutydesk.domain.followups import KINDS, PRIORITIES, FollowUpView, label, late_text
 from dutydesk.domain.handover import role_label, status_label
+from dutydesk.domain.incident_stats import response_figures
 from dutydesk.domain.incidents import IncidentView, TimelineEntry
 from dutydesk.domain.log import LogEntryView, severity_label
+from dutydesk.export.incident_stats import figure_rows, stats_headers
 from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
 from dutydesk.export.summary import ShiftSummary
 from dutydesk.i18n import _, _p, current_language, set_language, with_count, zone_name
@@ -277,9 +279,13 @@ def alerts_section(summary: ShiftSummary) -> list[str]:
 
 
 def _overdue_steps(incident: IncidentView, until: datetime) -> list[int]:
-    """Steps done after their deadline, or not done when the deadline passed."""
+    """Steps done after their deadline, or not done when the deadline passed (skipped ones aside)."""
     reference = incident.closed_at or until
-    return [step.n for step in incident.steps if step.due_at is not None and (step.done_at or reference) > step.due_at]
+    return [
+        step.n
+        for step in incident.steps
+        if step.due_at is not None and step.skipped_at is None and (step.done_at or reference) > step.due_at
+    ]
 
 
 def _timeline_line(summary: ShiftSummary, incident: IncidentView, event: TimelineEntry) -> str:
@@ -287,6 +293,8 @@ def _timeline_line(summary: ShiftSummary, incident: IncidentView, event: Timelin
     step = next((step for step in incident.steps if step.n == event.step_n), None)
     if step is not None:
         details.append(md(_("step {n}: {text}"), n=step.n, text=str(step.text)))
+    if event.contact:
+        details.append(md("{contact}", contact=" · ".join(filter(None, [event.contact, event.channel]))))
     if event.text.strip():
         details.append(paragraph(event.text, "    "))
     text = md("{time} **{what}**", time=clock_time(summary, event.at), what=event.kind_label)
@@ -299,6 +307,7 @@ def incidents_section(summary: ShiftSummary) -> list[str]:
         return [*lines, *line(_("No incidents during this shift."))]
     for incident in summary.incidents:
         done = sum(step.done_at is not None for step in incident.steps)
+        skipped = [step.n for step in incident.steps if step.skipped_at is not None]
         overdue = _overdue_steps(incident, summary.ends_at)
         lines += heading(
             3,
@@ -316,9 +325,10 @@ def incidents_section(summary: ShiftSummary) -> list[str]:
                 end=clock_time(summary, incident.closed_at) if incident.closed_at else _("still open"),
             ),
             md(
-                _("Steps done: {done} of {total}; overdue: {overdue}"),
+                _("Steps done: {done} of {total}; skipped: {skipped}; overdue: {overdue}"),
                 done=done,
                 total=len(incident.steps),
+                skipped=", ".join(map(str, skipped)) or _("none"),
                 overdue=", ".join(map(str, overdue)) or _("none"),
             ),
         ]
@@ -328,6 +338,18 @@ def incidents_section(summary: ShiftSummary) -> list[str]:
         lines += ["- " + item for item in items]
         lines += ["  - " + _timeline_line(summary, incident, event) for event in incident.timeline] + [""]
     return lines
+
+
+def response_section(summary: ShiftSummary) -> list[str]:
+    """Response figures of this shift's incidents (and the alerts that fired in it)."""
+    if not summary.incidents:
+        return []
+    groups = response_figures(summary.incidents, summary.alerts, summary.config, summary.ends_at)
+    return [
+        *heading(2, _("Response figures")),
+        *line(_("Median / 90th percentile (m:ss or h:mm:ss) and how many were measured.")),
+        *table(stats_headers(), figure_rows(groups)),
+    ]
 
 
 # -- the duty log -------------------------------------------------------------------------
@@ -544,6 +566,7 @@ SECTIONS: list[Section] = [
     figures_section,
     alerts_section,
     incidents_section,
+    response_section,
     duty_log_section,
     separate_categories_section,
     followups_section,

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,18 +56,36 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+def _add_missing_columns(connection: Connection, table_name: str, column_names: tuple[str, ...]) -> None:
+    """Add the named columns of today's table definition that the table lacks: migration 3
+    creates its tables from today's models, so a database migrated from version 2 has them."""
+    table = SQLModel.metadata.tables[table_name]
+    present = {column["name"] for column in inspect(connection).get_columns(table_name)}
+    for name in (name for name in column_names if name not in present):
+        column_type = table.c[name].type.compile(dialect=connection.dialect)
+        connection.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {name} {column_type}")
+
+
 VERSION_4_TABLES = ("lease",)
 
 
 def _add_lease_and_interval_spans(connection: Connection) -> None:
     """The lease table (one writer per team) and each stored queue interval's span."""
     SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables[name] for name in VERSION_4_TABLES])
-    present = {column["name"] for column in inspect(connection).get_columns("queue_interval")}
-    for column in ("first_ts", "last_ts"):
-        if column in present:  # created by migration 3 from today's table definition
-            continue
-        kind = SQLModel.metadata.tables["queue_interval"].c[column].type.compile(connection.dialect)
-        connection.exec_driver_sql(f"ALTER TABLE queue_interval ADD COLUMN {column} {kind}")
+    _add_missing_columns(connection, "queue_interval", ("first_ts", "last_ts"))
+
+
+# Columns that came with schema version 5 (issue 19): who did what on an incident's
+# timeline, whom an escalation reached, and steps skipped at closing.
+VERSION_5_COLUMNS = {
+    "incident_event": ("author", "contact", "channel", "role"),
+    "incident_step": ("skipped_at", "skip_reason"),
+}
+
+
+def _add_incident_review_columns(connection: Connection) -> None:
+    for table_name, column_names in VERSION_5_COLUMNS.items():
+        _add_missing_columns(connection, table_name, column_names)
 
 
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
@@ -75,6 +93,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
     4: _add_lease_and_interval_spans,
+    5: _add_incident_review_columns,
 }
 
 

@@ -195,10 +195,13 @@ class IncidentStep(SQLModel, table=True):
     text_zh: str | None = None
     due_at: datetime | None = None
     done_at: datetime | None = None
+    skipped_at: datetime | None = None  # skipped when the incident was closed, with the reason
+    skip_reason: str | None = None
 
 
 class IncidentEvent(SQLModel, table=True):
-    """The incident's timeline: start, steps ticked, notes, escalations, level changes, closure, review."""
+    """The incident's timeline: start, steps ticked and unticked, notes, escalations and answers,
+    roles, level changes, steps skipped, closure, lessons. Append-only: nothing is erased."""
 
     __tablename__ = "incident_event"
     __table_args__ = (Index("ix_incident_event_at", "incident_id", "at"),)
@@ -208,6 +211,10 @@ class IncidentEvent(SQLModel, table=True):
     kind: str
     text: str = ""
     step_n: int | None = None
+    author: str | None = None  # the supervisor on duty for the incident's team, when one was
+    contact: str | None = None  # escalation and answer: who; role: who holds it
+    channel: str | None = None  # escalation: how they were reached
+    role: str | None = None  # role: the role's key in the configuration
 
 
 class FollowUp(SQLModel, table=True):

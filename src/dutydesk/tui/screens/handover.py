@@ -30,6 +30,7 @@ from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.widgets.checklist import ChecklistTable
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -89,7 +90,7 @@ class HandoverScreen(DeskScreen):
             yield Static("│", classes="title-separator")
             yield Static(id="handover-status")
         yield Static(id="handover-signatures")
-        yield DataTable(id="handover-table", cursor_type="row", zebra_stripes=False)
+        yield ChecklistTable(id="handover-table", zebra_stripes=False)
         yield Static(id="handover-detail")
         yield DeskFooter()
 
@@ -305,6 +306,20 @@ class HandoverScreen(DeskScreen):
         key = self.selected_key() or ""
         if self.check_action("answer", ()) and not key.startswith("section:"):
             self.action_confirm() if self.selected_carried() else self.action_answer()
+
+    @on(ChecklistTable.Toggled, "#handover-table")
+    def _toggled(self) -> None:
+        """Space: an unanswered item is ticked OK; an answered one opens its answer to change it
+        (the note says why); a carried-over item is confirmed."""
+        item, key = self.selected_item(), self.selected_key() or ""
+        if not self.check_action("answer", ()) or key.startswith("section:"):
+            return
+        if self.selected_carried():
+            self.action_confirm()
+        elif item is not None and item.status is None:
+            self.action_quick("ok")
+        else:
+            self.action_answer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         view = self.handover

@@ -13,28 +13,41 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Input, Label, Static
 
 from dutydesk import clock
 from dutydesk.domain import incidents, playbooks
-from dutydesk.domain.incidents import IncidentView, StepView
+from dutydesk.domain.incidents import IncidentView, StepView, TimelineEntry
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
+from dutydesk.export.incident_report import save_report
 from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import fit, local_time, one_line
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.widgets.checklist import ChecklistTable
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
-STATE_STYLE = {"amber": "bold #ffaf00", "red": "bold #ff5f5f", "done": "dim green", "due": "", "none": "dim"}
+STATE_STYLE = {
+    "amber": "bold #ffaf00",
+    "red": "bold #ff5f5f",
+    "done": "dim green",
+    "skipped": "dim italic",
+    "due": "",
+    "none": "dim",
+}
 EVENT_STYLE = {
     "start": "bold",
     "close": "bold",
     "level": "bold #ffaf00",
     "escalation": "bold cyan",
+    "answer": "cyan",
+    "untick": "#ffaf00",
+    "skip": "dim italic",
     "review": "magenta",
 }
 
@@ -89,13 +102,16 @@ class IncidentScreen(DeskScreen):
     IncidentScreen .side-heading { text-style: bold; color: $accent; margin-top: 1; }
     IncidentScreen #incident-summary { height: auto; max-height: 4; padding: 0 1; }
     """
+    # Space and Enter on the steps: the shared checklist keys (tui/widgets/checklist.py).
     BINDINGS = [
-        Binding("space", "tick", N_("Step done"), key_display="space"),
         Binding("n", "note", N_("Note")),
         Binding("u", "escalate", N_("Escalate")),
+        Binding("a", "answer", N_("Answer")),
+        Binding("o", "role", N_("Role")),
         Binding("l", "level", N_("Level")),
         Binding("c", "close_incident", N_("Close")),
-        Binding("r", "review", N_("Review")),
+        Binding("r", "review", N_("Lessons")),
+        Binding("p", "report", N_("Report")),
         Binding("y", "copy_ivr", N_("Copy IVR")),
         Binding("escape", "back", N_("Back")),
     ]
@@ -109,8 +125,8 @@ class IncidentScreen(DeskScreen):
     # -- widgets -----------------------------------------------------------------------
 
     @property
-    def steps_table(self) -> DataTable[Text]:
-        return self.query_one("#incident-steps", DataTable)
+    def steps_table(self) -> ChecklistTable:
+        return self.query_one("#incident-steps", ChecklistTable)
 
     @property
     def timeline_table(self) -> DataTable[Text]:
@@ -124,7 +140,7 @@ class IncidentScreen(DeskScreen):
         yield Static(id="incident-summary")
         with Horizontal(id="incident-body"):
             with Vertical(id="incident-main"):
-                yield DataTable(id="incident-steps", cursor_type="row", zebra_stripes=True)
+                yield ChecklistTable(id="incident-steps")
                 yield DataTable(id="incident-timeline", cursor_type="none", show_header=False)
             with VerticalScroll(id="incident-side"):
                 yield Static(_("Escalate to"), classes="side-heading", markup=False)
@@ -181,9 +197,9 @@ class IncidentScreen(DeskScreen):
         for step in self.view.steps:
             done = step.done_at is not None
             table.add_row(
-                Text("✔" if done else "☐", style="green" if done else ""),
+                Text("✔", style="green") if done else Text("–" if step.skipped_at else "☐"),
                 Text(str(step.n), justify="right"),
-                Text(str(step.text), style="dim" if done else ""),  # wrapped: a step is read whole
+                Text(str(step.text), style="" if step.is_open else "dim"),  # wrapped: a step is read whole
                 Text(local_time(step.due_at, self.config) if step.due_at else "—"),
                 Text(""),
                 key=str(step.n),
@@ -208,6 +224,8 @@ class IncidentScreen(DeskScreen):
         if state == "done":
             assert step.done_at is not None
             return Text(_("done {time}").format(time=local_time(step.done_at, self.config)), style=STATE_STYLE["done"])
+        if state == "skipped":
+            return Text(_("skipped"), style=STATE_STYLE["skipped"])
         if state == "none" or step.due_at is None:
             return Text("")
         return Text(incidents.countdown(step.due_at, now), style=STATE_STYLE[state], justify="right")
@@ -231,6 +249,11 @@ class IncidentScreen(DeskScreen):
             )
         done = sum(1 for s in view.steps if s.done_at)
         line.append(" · " + _("{done}/{total} steps done").format(done=done, total=len(view.steps)))
+        skipped = sum(1 for s in view.steps if s.skipped_at)
+        if skipped:
+            line.append(" · " + _("{count} skipped").format(count=skipped))
+        for key, person in view.roles.items():
+            line.append(f" · {self.role_label(key)}: {person}")
         line.append(" · " + _("started {time}").format(time=local_time(view.started_at, self.config)))
         line.append(" · " + playbooks.kind_label(view.kind))
         return line
@@ -251,13 +274,28 @@ class IncidentScreen(DeskScreen):
             table.add_row(
                 Text(local_time(entry.at, self.config)),
                 Text(kind, style=EVENT_STYLE.get(entry.kind, "")),
-                fit(Text(one_line(entry.text)), text_width),
+                fit(self.timeline_text(entry), text_width),
             )
         table.scroll_end(animate=False)
         summary = self.query_one("#incident-summary", Static)
         summary.display = self.view.summary is not None
         if self.view.summary:
             summary.update(Text(_("Summary: {summary}").format(summary=self.view.summary)))
+
+    def timeline_text(self, entry: TimelineEntry) -> Text:
+        """Whom (role holder, contact and channel), what was said, and who wrote it."""
+        text = Text()
+        whom = [self.role_label(entry.role) if entry.role else "", entry.contact or "", entry.channel or ""]
+        if any(whom):
+            text.append(" · ".join(one_line(part) for part in whom if part) + " ", style="bold")
+        text.append(one_line(entry.text))
+        if entry.author:
+            text.append(f"  ({one_line(entry.author)})", style="dim")
+        return text
+
+    def role_label(self, key: str) -> str:
+        role = next((r for r in self.config.incidents.roles if r.key == key), None)
+        return str(role.label) if role else key
 
     def show_side(self) -> None:
         assert self.view is not None
@@ -278,8 +316,12 @@ class IncidentScreen(DeskScreen):
         if view is None:
             return action == "back"
         is_open = view.status == incidents.OPEN
-        if action in ("tick", "note", "escalate", "level", "close_incident"):
+        if action in ("note", "escalate", "level", "close_incident"):
             return is_open
+        if action == "answer":
+            return is_open and any(entry.kind == "escalation" for entry in view.timeline)
+        if action == "role":
+            return is_open and bool(self.config.incidents.roles)
         if action == "review":
             return not is_open
         if action == "copy_ivr":
@@ -289,31 +331,57 @@ class IncidentScreen(DeskScreen):
     # -- acting ------------------------------------------------------------------------
 
     def selected_step(self) -> StepView | None:
-        table = self.steps_table
-        if self.view is None or table.row_count == 0:
+        key = self.steps_table.selected_key
+        if self.view is None or key is None:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((step for step in self.view.steps if str(step.n) == key), None)
 
-    def action_tick(self) -> None:
+    @property
+    def is_open(self) -> bool:
+        return self.view is not None and self.view.status == incidents.OPEN
+
+    @on(ChecklistTable.Toggled, "#incident-steps")
+    def toggle_step(self, event: ChecklistTable.Toggled) -> None:
+        """Space: tick an open step at once; a step done asks why, then unticks it."""
+        assert self.view is not None
+        step = next((step for step in self.view.steps if str(step.n) == event.row_key), None)
+        if step is None or not self.is_open:
+            return
+        if step.done_at is None:
+            self._write(lambda: incidents.tick_step(self.context.db, self.number, step.n), "")
+        else:
+            self.untick(step)
+
+    @on(DataTable.RowSelected, "#incident-steps")
+    def open_step(self) -> None:
+        """Enter: tick an open step with a note; a step done asks why, then unticks it."""
         step = self.selected_step()
-        if step is None:
+        if step is None or not self.is_open:
             return
         if step.done_at is not None:
-            self.notify(_("step {n} is already done").format(n=step.n), severity="warning")
+            self.untick(step)
             return
-        view = attempt(self, lambda: incidents.tick_step(self.context.db, self.number, step.n))
-        if view is not None:
-            self.show(view)
-            self.steps_table.move_cursor(row=self.next_open_row(step.n), animate=False)
+        self.app.push_screen(
+            AskText(
+                _("Step {n} done").format(n=step.n),
+                _("Note (optional)"),
+                help_text=str(step.text),
+                required=False,
+            ),
+            lambda text: self._write(
+                lambda: incidents.tick_step(self.context.db, self.number, step.n, text or None), text
+            ),
+        )
 
-    def next_open_row(self, after: int) -> int:
-        assert self.view is not None
-        steps = self.view.steps
-        for index, step in enumerate(steps):
-            if step.n > after and step.done_at is None:
-                return index
-        return next((i for i, step in enumerate(steps) if step.done_at is None), len(steps) - 1)
+    def untick(self, step: StepView) -> None:
+        self.app.push_screen(
+            AskText(
+                _("Untick step {n}").format(n=step.n),
+                _("Why is it not done after all? (required; the tick stays on the timeline)"),
+                help_text=str(step.text),
+            ),
+            lambda text: self._write(lambda: incidents.untick_step(self.context.db, self.number, step.n, text), text),
+        )
 
     def action_note(self) -> None:
         self.app.push_screen(
@@ -323,14 +391,34 @@ class IncidentScreen(DeskScreen):
 
     def action_escalate(self) -> None:
         assert self.view is not None
-        contacts = "  ".join(f"{c.role} {c.name}".strip() for c in self.view.contacts)
+        self.app.push_screen(EscalateDialog(self.view), self._changed)
+
+    def action_answer(self) -> None:
+        assert self.view is not None
+        last = next((e.contact for e in reversed(self.view.timeline) if e.kind == "escalation"), "")
         self.app.push_screen(
             AskText(
-                _("Escalate incident #{number}").format(number=self.number),
-                _("Who was told, how, and what was said"),
-                help_text=contacts,
+                _("Answer on incident #{number}").format(number=self.number),
+                _("What did {contact} answer?").format(contact=last),
             ),
-            lambda text: self._write(lambda: incidents.escalate(self.context.db, self.number, text), text),
+            lambda text: self._write(lambda: incidents.record_answer(self.context.db, self.number, text), text),
+        )
+
+    def action_role(self) -> None:
+        roles = "  ".join(f"{role.key}: {role.label}" for role in self.config.incidents.roles)
+
+        def assign(text: str | None) -> None:
+            key, _sep, person = (text or "").partition(" ")
+            if text is not None:
+                self._write(lambda: incidents.assign_role(self.context.db, self.config, self.number, key, person), text)
+
+        self.app.push_screen(
+            AskText(
+                _("Roles on incident #{number}").format(number=self.number),
+                _("Role key, a space, then who holds it (e.g. lead Wang Wei)"),
+                help_text=roles,
+            ),
+            assign,
         )
 
     def action_level(self) -> None:
@@ -353,24 +441,16 @@ class IncidentScreen(DeskScreen):
         )
 
     def action_close_incident(self) -> None:
-        def close(text: str | None) -> None:
-            shift = self.require_shift() if text else None
-            if shift is not None and text:
-                self._write(
-                    lambda: incidents.close_incident(self.context.db, self.config, shift, self.number, text), text
-                )
-
-        self.app.push_screen(
-            AskText(
-                _("Close incident #{number}").format(number=self.number),
-                _("Summary: what happened, what was done, the result (required)"),
-            ),
-            close,
-        )
+        shift = self.require_shift()
+        if shift is not None and self.view is not None:
+            self.app.push_screen(CloseDialog(self.view, shift), self._changed)
 
     def action_review(self) -> None:
         self.app.push_screen(
-            AskText(_("Review of incident #{number}").format(number=self.number), _("Review note")),
+            AskText(
+                _("Lessons from incident #{number}").format(number=self.number),
+                _("What to keep, what to change (added to the report; nothing is ever replaced)"),
+            ),
             lambda text: self._write(lambda: incidents.add_review(self.context.db, self.number, text), text),
         )
 
@@ -378,6 +458,18 @@ class IncidentScreen(DeskScreen):
         if self.view is not None and self.view.ivr is not None:
             self.app.copy_to_clipboard(str(self.view.ivr))
             self.notify(_("IVR text copied"))
+
+    def action_report(self) -> None:
+        self.write_report()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="incident-report")
+    def write_report(self) -> None:
+        try:
+            path = save_report(self.context.db, self.config, self.number)
+        except UserError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self.notify, _("Report written to {path}").format(path=path))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -392,7 +484,9 @@ class IncidentScreen(DeskScreen):
         """Run a domain write once the dialog gave text (None: cancelled)."""
         if text is None:
             return
-        view = attempt(self, call)
+        self._changed(attempt(self, call))
+
+    def _changed(self, view: IncidentView | None) -> None:
         if view is not None:
             self.show(view)
 
@@ -432,3 +526,113 @@ class StartIncidentScreen(Dialog[IncidentView]):
         )
         if started is not None:
             self.dismiss(started)
+
+
+class FormDialog(Dialog[IncidentView]):
+    """Several one-line fields: Enter moves to the next one, Enter on the last saves."""
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    @on(Input.Submitted)
+    def next_or_save(self, event: Input.Submitted) -> None:
+        event.stop()
+        fields = list(self.query(Input))
+        if event.input is not fields[-1]:
+            self.focus_next()
+            return
+        view = attempt(self, self.save)
+        if view is not None:
+            self.dismiss(view)
+
+    def value(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
+    def save(self) -> IncidentView:
+        raise NotImplementedError
+
+
+class EscalateDialog(FormDialog):
+    """Who was contacted (a playbook contact, by number, role or name, or anyone), how, and what was said."""
+
+    def __init__(self, view: IncidentView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        contacts = self.view.contacts
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Escalate incident #{number}").format(number=self.view.number)
+            listed = Text()
+            for index, contact in enumerate(contacts, start=1):
+                listed.append(f"{index}. {contact.role}" + (f" {contact.name}" if contact.name else ""), style="bold")
+                if contact.channel:
+                    listed.append(f" — {contact.channel}")
+                if contact.step:
+                    listed.append("  " + _("(ticks step {n})").format(n=contact.step), style="dim")
+                listed.append("\n")
+            listed.rstrip()
+            yield Static(listed or Text(_("The playbook lists no contacts."), style="dim"))
+            names = [str(c.role) for c in contacts] + [c.name for c in contacts if c.name]
+            yield Label(_("Who: a number above, a role or a name, or anyone else"), markup=False)
+            yield Input(id="escalate-contact", compact=True, suggester=SuggestFromList(names, case_sensitive=False))
+            yield Label(
+                _("How: phone, internal channel, in person… (empty: the contact's usual channel)"), markup=False
+            )
+            yield Input(id="escalate-channel", compact=True)
+            yield Label(_("What was said or asked (optional)"), markup=False)
+            yield Input(id="escalate-said", compact=True)
+            yield Static(_("Enter: next field, save on the last · Escape: cancel"), classes="dialog-keys", markup=False)
+
+    def save(self) -> IncidentView:
+        contact = self.value("#escalate-contact").strip()
+        if contact.isdigit() and 1 <= int(contact) <= len(self.view.contacts):
+            contact = str(self.view.contacts[int(contact) - 1].role)
+        return incidents.escalate(
+            self.context.db, self.view.number, contact, self.value("#escalate-channel"), self.value("#escalate-said")
+        )
+
+
+class CloseDialog(FormDialog):
+    """The summary, and a reason for each step still open (or one for all of them)."""
+
+    def __init__(self, view: IncidentView, shift: ShiftInfo) -> None:
+        super().__init__()
+        self.view, self.shift = view, shift
+        self.open_steps = [step for step in view.steps if step.is_open]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog dialog-wide") as box:
+            box.border_title = _("Close incident #{number}").format(number=self.view.number)
+            yield Label(_("Summary: what happened, what was done, the result (required)"), markup=False)
+            yield Input(id="close-summary", compact=True)
+            if self.open_steps:
+                yield Static(
+                    _(
+                        "{count} steps are still open. They will be recorded as skipped: give each a reason, "
+                        "or one reason for all the others below."
+                    ).format(count=len(self.open_steps)),
+                    classes="dialog-help",
+                    markup=False,
+                )
+                for step in self.open_steps:
+                    yield Label(Text(f"{step.n}. {step.text}"))
+                    yield Input(id=f"skip-{step.n}", compact=True, placeholder=_("why it is skipped"))
+                yield Label(_("All the other open steps"), markup=False)
+                yield Input(id="skip-all", compact=True, placeholder=_("e.g. not applicable: the fault was local"))
+            yield Static(
+                _("Enter: next field, close on the last · Escape: cancel"), classes="dialog-keys", markup=False
+            )
+
+    def save(self) -> IncidentView:
+        skips = {str(step.n): self.value(f"#skip-{step.n}") for step in self.open_steps}
+        if self.open_steps:
+            skips[incidents.SKIP_ALL] = self.value("#skip-all")
+        return incidents.close_incident(
+            self.context.db,
+            self.context.config,
+            self.shift,
+            self.view.number,
+            self.value("#close-summary"),
+            {key: reason for key, reason in skips.items() if reason.strip()},
+        )

@@ -226,8 +226,8 @@ class PlaybooksScreen(DeskScreen):
         now = clock.utcnow()
         for step in incident.steps:
             state = incident.step_state(step, now, self.config)
-            mark = "✔" if step.done_at else "☐"
-            text.append(f"{mark} {step.n}. {step.text}", style="dim" if step.done_at else "")
+            mark = "✔" if step.done_at else "–" if step.skipped_at else "☐"
+            text.append(f"{mark} {step.n}. {step.text}", style="" if step.is_open else "dim")
             if step.due_at and state in ("due", "amber", "red"):
                 text.append(f"  {incidents.countdown(step.due_at, now)}", style=STATE_STYLE[state])
             text.append("\n")
