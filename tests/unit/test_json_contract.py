@@ -27,6 +27,7 @@ SCHEMA_OF = {
     ("playbook", "show"): "playbook-show",
     ("incident", "list"): "incident-list",
     ("incident", "show"): "incident-show",
+    ("incident", "stats"): "incident-stats",
     ("handover", "list"): "handover-list",
     ("handover", "show"): "handover-show",
     ("staffing",): "staffing",
