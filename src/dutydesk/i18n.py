@@ -9,6 +9,7 @@ are defined at import time are marked with `N_()` and translated where they are 
 
 import gettext
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from dutydesk.errors import UserError
@@ -53,10 +54,19 @@ def choose_language(explicit: str | None = None) -> str:
     return "en"
 
 
+def _catalog_for(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]])
+
+
 def set_language(language: str) -> None:
     global _catalog, _language
-    if language == "en":
-        _catalog = gettext.NullTranslations()
-    else:
-        _catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]])
+    _catalog = _catalog_for(language)
     _language = language
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """`_()` for one language, whatever this console shows: notices go out in the center's
+    language. Mark the messages it translates with `N_()`."""
+    return _catalog_for(language).gettext

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,16 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+def _add_notification_tables(connection: Connection) -> None:
+    tables = [SQLModel.metadata.tables[name] for name in ("lease", "notification")]
+    SQLModel.metadata.create_all(connection, tables=tables)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _add_notification_tables,
 }
 
 

@@ -1,9 +1,17 @@
 """Every table dutydesk stores. Times are naive UTC (see `dutydesk.clock`)."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, false, text
+from sqlalchemy import Column, Index, Table, false, text
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Field, SQLModel
+
+
+def columns_of(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, Column[Any]]:
+    """A table's columns for Core statements: typed, unlike `Model.__table__.c`."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table.c
 
 
 class Meta(SQLModel, table=True):
@@ -277,3 +285,40 @@ class QueueAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     figures: str  # JSON: the figures that fired it
     simulated: bool = False
+
+
+# --- Notifications (issue 17): the outbox, and who may send ---------------------------------
+
+
+class Lease(SQLModel, table=True):
+    """Who does a team's one-writer job (sending notifications, storing queue figures) until
+    when: a console renews its lease while it runs; another takes over once it expires."""
+
+    __tablename__ = "lease"
+    team: str = Field(primary_key=True)
+    role: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime
+
+
+class Notification(SQLModel, table=True):
+    """One notice for one channel: stored first, then sent by the team's sender, retried with
+    backoff. `key` names the event and channel, so the same notice is never stored twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_pending", "status", "channel", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    team: str
+    channel: str
+    kind: str
+    level: str
+    title: str
+    body: str
+    simulated: bool = False
+    created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    status: str = "pending"  # pending | sent | failed | cancelled
+    sent_at: datetime | None = None
+    error: str | None = None
