@@ -78,6 +78,12 @@ class Notifier:
                 self._send_due(channel, now, result)
         return result
 
+    def failing_channels(self) -> list[outbox.ChannelHealth]:
+        """Channels that failed `failing_after` times in a row (for the console to show)."""
+        with self.db.engine.connect() as connection:
+            found = outbox.health(connection, self.team)
+        return [health for health in found if health.failures_in_a_row >= self.settings.failing_after]
+
     def stop(self) -> None:
         """Hand the job over at once (a console closing)."""
         with self.db.session() as session:

@@ -19,6 +19,7 @@ from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
 from dutydesk.tui.screens.followups import FollowUpsScreen
@@ -56,6 +57,7 @@ class DutydeskApp(App[None]):
         super().__init__()
         self.context = context
         self.queue_feed = QueueFeedService(self, feed)  # runs while the app runs, on any screen
+        self.notices = NoticeService(self, context)  # sends notices away from the console
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
@@ -72,10 +74,12 @@ class DutydeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.queue_feed.start()
+        self.notices.start()
         self.call_after_refresh(self.guided_start)
 
     def on_unmount(self) -> None:
         self.queue_feed.stop()
+        self.notices.stop()
 
     # -- first run ---------------------------------------------------------------------
 
