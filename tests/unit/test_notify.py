@@ -254,3 +254,19 @@ def test_a_url_file_others_can_read_is_refused(db: Database, config: Config, tmp
     url_file.chmod(0o600)
     sender = Notifier(db, config.model_copy(update={"notify": shared}), "A", environment={}, playbooks=PLAYBOOKS)
     assert next(iter(sender.channels.values())).url == "json://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "dingtalk://abcdef0123456789/",  # 钉钉群机器人 (access token)
+        "dingtalk://SEC0123abcd@abcdef0123456789/",  # with the signing secret
+        "wecombot://0123abcd-4567-89ef-0123-456789abcdef",  # 企业微信群机器人 (webhook key)
+        "feishu://0123abcd-4567-89ef-0123-456789abcdef",  # 飞书群机器人 (webhook token)
+    ],
+)
+def test_the_chinese_group_bots_urls_are_understood_offline(url: str) -> None:
+    """These need the internet to deliver; here only their syntax is checked."""
+    import apprise
+
+    assert apprise.Apprise().add(url)

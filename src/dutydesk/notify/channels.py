@@ -70,13 +70,6 @@ def redact(text: str, secrets: list[str]) -> str:
     return text
 
 
-def valid_url(url: str) -> bool:
-    """Whether apprise understands the URL (checked offline)."""
-    import apprise  # ≈ 0.3 s: only where a notice is checked or sent
-
-    return bool(apprise.Apprise().add(url))
-
-
 NOTIFY_TYPES = {"critical": "failure", "warning": "warning", "info": "info"}  # apprise's names
 
 
