@@ -69,9 +69,8 @@ class Notifier:
     def tick(self, now: datetime | None = None) -> TickResult:
         now = now or clock.utcnow()
         ttl = timedelta(seconds=max(30.0, 6 * self.settings.tick_s))
-        with self.db.session() as session:
-            if not lease.hold(session, self.team, LEASE_ROLE, self.holder, ttl, now):
-                return TickResult(holding=False)
+        if not lease.hold(self.db, self.team, LEASE_ROLE, self.holder, ttl, now):
+            return TickResult(holding=False)
         result = TickResult(holding=True, stored=self._store(now))
         for channel in self.channels.values():
             if channel.url:
@@ -86,8 +85,7 @@ class Notifier:
 
     def stop(self) -> None:
         """Hand the job over at once (a console closing)."""
-        with self.db.session() as session:
-            lease.release(session, self.team, LEASE_ROLE, self.holder)
+        lease.release(self.db, self.team, LEASE_ROLE, self.holder)
 
     def _store(self, now: datetime) -> int:
         with self.db.engine.begin() as connection:

@@ -291,13 +291,14 @@ class QueueAlert(SQLModel, table=True):
 
 
 class Lease(SQLModel, table=True):
-    """Who does a team's one-writer job (sending notifications, storing queue figures) until
-    when: a console renews its lease while it runs; another takes over once it expires."""
+    """Who holds a role for a team until when (`dutydesk.domain.lease`): e.g. the one
+    console that stores the queue panel's intervals and alerts."""
 
     __tablename__ = "lease"
     team: str = Field(primary_key=True)
     role: str = Field(primary_key=True)
     holder: str
+    taken_at: datetime
     expires_at: datetime
 
 
