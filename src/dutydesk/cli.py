@@ -23,7 +23,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
     print_json,
     wrapping_table,
 )
-from dutydesk.commands import export, followup, handover, incident, playbook, queue
+from dutydesk.commands import export, followup, handover, incident, notify, playbook, queue
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, _p, choose_language, set_language
 
@@ -44,6 +44,8 @@ app.add_typer(playbook.app, name="playbook")
 app.add_typer(incident.app, name="incident")
 app.add_typer(followup.app, name="followup")
 app.add_typer(queue.app, name="queue")
+app.add_typer(notify.app, name="notify")
+app.add_typer(notify.alert_app, name="alert")
 app.command("export")(export.export)  # single commands, not groups
 app.command("verify")(handover.verify_all)  # = handover verify --all
 app.command("staffing")(queue.staffing)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from dutydesk.errors import ConfigError
 from dutydesk.i18n import N_, _, current_language
@@ -34,9 +34,10 @@ class Label(Strict):
     zh: str | None = None
 
     def __str__(self) -> str:
-        if current_language() == "zh" and self.zh:
-            return self.zh
-        return self.en
+        return self.text(current_language())
+
+    def text(self, language: str) -> str:
+        return self.zh if language == "zh" and self.zh else self.en
 
 
 class Center(Strict):
@@ -257,6 +258,72 @@ class HandoverSettings(Strict):
         return sections
 
 
+# -- notifications away from the console -------------------------------------------------
+
+NoticeKind = Literal[
+    "alert.fired",
+    "alert.unacknowledged",
+    "alert.cleared",
+    "incident.opened",
+    "incident.step_overdue",
+    "incident.update",
+    "incident.closed",
+    "followup.overdue",
+    "handover.unsigned",
+]
+NoticeLevel = Literal["info", "warning", "critical"]
+
+
+class NotifyChannel(Strict):
+    """Where notices go. The URL (apprise syntax) is a secret: it is read from an environment
+    variable or a file readable by its owner only, never from this file."""
+
+    key: Annotated[str, Field(pattern=KEY_PATTERN)]
+    label: Label
+    url_env: str = ""
+    url_file: str = ""
+    drills: bool = False  # also receives notices about simulator (drill) data
+
+
+class NotifyRoute(Strict):
+    """Notices of `event` (at one of `levels`) go to `channels`; for an alert that is still
+    unacknowledged, `after_min` after it fired (an escalation step)."""
+
+    event: NoticeKind
+    channels: Annotated[list[str], Field(min_length=1)]
+    levels: list[NoticeLevel] = ["info", "warning", "critical"]
+    after_min: Annotated[float, Field(ge=0)] = 0
+
+
+class NotifySettings(Strict):
+    language: Literal["en", "zh"]  # the language notices are written in
+    lookback_min: Annotated[float, Field(gt=0)]  # on start, older events are not announced
+    tick_s: Annotated[float, Field(gt=0)]
+    batch_window_s: Annotated[float, Field(ge=0)]  # one message per channel per window at most
+    rate_per_minute: Annotated[int, Field(gt=0)]
+    retry_first_s: Annotated[float, Field(gt=0)]
+    retry_max_s: Annotated[float, Field(gt=0)]
+    give_up_after: Annotated[int, Field(gt=0)]  # attempts
+    failing_after: Annotated[int, Field(gt=0)]  # failures in a row before the status strip shows it
+    handover_grace_min: Annotated[float, Field(ge=0)]
+    incident_update_every_min: Annotated[float, Field(gt=0)]  # level-1 incidents
+    timeout_s: Annotated[float, Field(gt=0)]
+    channels: list[NotifyChannel]
+    routes: list[NotifyRoute]
+
+    @field_validator("routes")
+    @classmethod
+    def known_channels(cls, routes: list[NotifyRoute], info: ValidationInfo) -> list[NotifyRoute]:
+        known = {channel.key for channel in info.data.get("channels", [])}
+        unknown = sorted({key for route in routes for key in route.channels} - known)
+        if unknown:
+            raise ValueError(f"unknown channel {', '.join(unknown)}")
+        return routes
+
+    def channel(self, key: str) -> NotifyChannel | None:
+        return next((c for c in self.channels if c.key == key), None)
+
+
 class Config(Strict):
     center: Center
     shifts: Annotated[list[ShiftSlot], Field(min_length=1)]
@@ -267,6 +334,7 @@ class Config(Strict):
     handover: HandoverSettings
     incidents: IncidentSettings
     followups: FollowUpSettings
+    notify: NotifySettings
 
     @property
     def zone(self) -> ZoneInfo:

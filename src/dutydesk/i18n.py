@@ -15,6 +15,7 @@ is its own catalog entry (msgctxt), so the roles can be translated differently.
 
 import gettext
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from dutydesk.errors import UserError
@@ -35,9 +36,13 @@ class ContextMessage(str):
 
 
 def _(message: str) -> str:
+    return _translated(_catalog, message)
+
+
+def _translated(catalog: gettext.NullTranslations, message: str) -> str:
     if isinstance(message, ContextMessage):
-        return _catalog.pgettext(message.context, message)
-    return _catalog.gettext(message)
+        return catalog.pgettext(message.context, message)
+    return catalog.gettext(message)
 
 
 def _p(context: str, message: str) -> str:
@@ -98,10 +103,20 @@ def choose_language(explicit: str | None = None) -> str:
     return "en"
 
 
+def _catalog_for(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]])
+
+
 def set_language(language: str) -> None:
     global _catalog, _language
-    if language == "en":
-        _catalog = gettext.NullTranslations()
-    else:
-        _catalog = gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]])
+    _catalog = _catalog_for(language)
     _language = language
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """`_()` for one language, whatever this console shows: notices go out in the center's
+    language. Mark the messages it translates with `N_()` (or `NP_()`)."""
+    catalog = _catalog_for(language)
+    return lambda message: _translated(catalog, message)

@@ -34,6 +34,9 @@ SCHEMA_OF = {
     ("queue", "check"): "queue-check",
     ("queue", "watch"): "queue-watch",
     ("queue", "replay"): "queue-replay",
+    ("notify", "channels"): "notify-channels",
+    ("notify", "list"): "notify-list",
+    ("alert", "list"): "alert-list",
 }
 LISTS = [path for path, schema in SCHEMA_OF.items() if path[-1] == "list"]
 
@@ -72,7 +75,7 @@ def test_every_list_and_show_command_has_json_and_a_schema() -> None:
 
 
 @pytest.fixture
-def busy(on_duty: Cli, tmp_path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
+def busy(on_duty: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, ...], tuple[str, ...]]:
     """A shift with a log, a complaint that was chased, an incident and a handover; the arguments per command."""
     on_duty.ok("log", "add", "客户重复扣款 | **提交**", "--category", "event", "--severity", "warning")
     on_duty.ok("followup", "add", "回电", "--kind", "complaint", "--urgency", "urgent")
@@ -88,6 +91,9 @@ def busy(on_duty: Cli, tmp_path: Path) -> dict[tuple[str, ...], tuple[str, ...]]
         for minute in range(35)
     ]
     feed.write_text("".join(json.dumps(snapshot) + "\n" for snapshot in snapshots), encoding="utf-8")
+    on_duty.ok("queue", "replay", str(feed))  # stores the alerts `alert list` shows
+    monkeypatch.setenv("DUTYDESK_NOTIFY_SUPERVISOR", "json://127.0.0.1:9/closed")  # nothing listens: a failed send
+    on_duty.ok("notify", "run", "--once")  # fills the outbox `notify list` shows
     return {
         ("shift", "show"): ("1",),
         ("log", "search"): ("客户",),

@@ -146,6 +146,15 @@ def note(
     typer.echo(_("Incident #{number}: note added.").format(number=number))
 
 
+@app.command("update")
+def update(ctx: typer.Context, number: Number, text: Annotated[str, typer.Argument(help=_("The update."))]) -> None:
+    """Post a status update: on the timeline and, by the notifier, to the incident's channels."""
+    from dutydesk.domain.incidents import post_update
+
+    post_update(command_context(ctx).db, number, text)
+    typer.echo(_("Incident #{number}: update posted.").format(number=number))
+
+
 @app.command("escalate")
 def escalate(
     ctx: typer.Context,

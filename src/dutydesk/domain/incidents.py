@@ -9,10 +9,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -26,7 +26,7 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import both_languages
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor
+from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor, columns_of
 
 OPEN, CLOSED = "open", "closed"
 SKIP_ALL = "all"  # the key of `close_incident`'s skips that gives one reason for every open step
@@ -42,6 +42,7 @@ EVENT_KINDS = {
     "skip": N_("step skipped"),
     "close": N_("closed"),
     "review": N_("review"),
+    "update": N_("status update"),
 }
 DeadlineState = Literal["none", "done", "skipped", "due", "amber", "red"]
 
@@ -342,6 +343,33 @@ def assign_role(
         _event(session, incident, "role", now or clock.utcnow(), role=role, contact=person)
         session.commit()
     return get_incident(db, number)
+
+
+def post_update(db: Database, number: int, text: str, now: datetime | None = None) -> IncidentView:
+    """A status update for everyone following the incident; the notifier sends it to the
+    incident's channels (Mattermost Playbooks' update cadence)."""
+    return _add_event(db, number, "update", require_text(text, _("the update")), now)
+
+
+def updates_due(db: Database, every: timedelta, now: datetime | None = None) -> list[tuple[int, datetime]]:
+    """Open level-1 incidents whose next status update is due: (number, due since)."""
+    now = now or clock.utcnow()
+    event, incident = columns_of(IncidentEvent), columns_of(Incident)
+    last = (
+        select(event.incident_id, func.max(event.at).label("at"))
+        .where(event.kind.in_(("start", "update")))
+        .group_by(event.incident_id)
+        .subquery()
+    )
+    query = (
+        select(incident.id, last.c.at)
+        .join(last, last.c.incident_id == incident.id)
+        .where(incident.status == OPEN, incident.level == 1)
+        .order_by(last.c.at)
+    )
+    with db.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [(number, at + every) for number, at in rows if at + every <= now]
 
 
 def change_level(

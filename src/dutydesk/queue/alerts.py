@@ -12,6 +12,11 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import col
 
+from dutydesk.config import Config
+from dutydesk.domain.log import add_entry
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
 from dutydesk.queue.metrics import Figures
 from dutydesk.queue.rules import Alert
 from dutydesk.store.db import Database
@@ -121,3 +126,20 @@ def _figures(text: str) -> Figures:
     """Figures stored by `insert_alert`; a field a later version added reads as empty."""
     stored = json.loads(text)
     return Figures(**{name: stored.get(name) for name in Figures.__slots__})
+
+
+def acknowledge_stored(db: Database, config: Config, shift: ShiftInfo, row_id: int, now: datetime) -> str:
+    """Acknowledge a stored alert away from the panel (`dutydesk alert ack`): in its row and
+    the duty log. That stops its escalation; a running panel shows it on its next restore."""
+    with db.engine.begin() as connection:
+        row = connection.execute(select(ALERT.rule, ALERT.acknowledged_at).where(ALERT.id == row_id)).one_or_none()
+        if row is None:
+            raise UserError(_("no queue alert #{id}").format(id=row_id))
+        if row.acknowledged_at is not None:
+            raise UserError(_("queue alert #{id} is already acknowledged").format(id=row_id))
+        mark_acknowledged(connection, row_id, shift.supervisor, now)
+    text = _("Queue alert #{id} ({rule}) acknowledged by {who}").format(
+        id=row_id, rule=row.rule, who=shift.supervisor_display
+    )
+    add_entry(db, config, shift, text, category="system_status", at=now, now=now)
+    return text

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -88,12 +88,18 @@ def _add_incident_review_columns(connection: Connection) -> None:
         _add_missing_columns(connection, table_name, column_names)
 
 
+def _add_notification_outbox(connection: Connection) -> None:
+    """The outbox of notices to send away from the console (issue 17)."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables["notification"]])
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
     4: _add_lease_and_interval_spans,
     5: _add_incident_review_columns,
+    6: _add_notification_outbox,
 }
 
 

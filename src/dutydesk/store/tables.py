@@ -302,6 +302,9 @@ class QueueAlert(SQLModel, table=True):
     simulated: bool = False
 
 
+# --- One writer per team (queue panel, notifications) and the notification outbox -------
+
+
 class Lease(SQLModel, table=True):
     """Who holds a role for a team until when (`dutydesk.domain.lease`): e.g. the one
     console that stores the queue panel's intervals and alerts."""
@@ -312,3 +315,26 @@ class Lease(SQLModel, table=True):
     holder: str
     taken_at: datetime
     expires_at: datetime
+
+
+class Notification(SQLModel, table=True):
+    """One notice for one channel: stored first, then sent by the team's sender, retried with
+    backoff. `key` names the event and channel, so the same notice is never stored twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_pending", "status", "channel", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    team: str
+    channel: str
+    kind: str
+    level: str
+    title: str
+    body: str
+    simulated: bool = False
+    created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    status: str = "pending"  # pending | sent | failed | cancelled
+    sent_at: datetime | None = None
+    error: str | None = None

@@ -23,6 +23,7 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
@@ -62,6 +63,7 @@ class DutydeskApp(App[None]):
         super().__init__()
         self.context = context
         self.queue_feed = queue_feed or QueueFeedService(None)  # runs while the app runs, on any screen
+        self.notices = NoticeService(self, context)  # sends notices away from the console
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
@@ -78,10 +80,12 @@ class DutydeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.queue_feed.start(self)
+        self.notices.start()
         self.call_after_refresh(self.guided_start)
 
     def on_unmount(self) -> None:
         self.queue_feed.stop()
+        self.notices.stop()
 
     # -- first run ---------------------------------------------------------------------
 

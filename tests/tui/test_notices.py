@@ -1,0 +1,46 @@
+"""The console runs the team's notifier: notices go out while it is open, whatever the screen."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+
+from dutydesk import clock
+from dutydesk.context import open_context
+from dutydesk.domain import incidents, shifts, supervisors
+from dutydesk.domain.playbooks import load_playbooks
+from dutydesk.store.tables import QueueAlert
+from dutydesk.tui.app import make_app
+from receivers import webhook
+from waiting import wait_for
+
+from .conftest import Notes
+
+
+async def test_the_console_sends_an_alert_and_reminds_of_a_due_status_update(
+    frozen_clock: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text("[notify]\ntick_s = 0.1\n", encoding="utf-8")
+    context = open_context(tmp_path / "desk.db", config_file, "en")
+    supervisors.add_supervisor(context.db, "wang", "王伟", "2468")
+    shift = shifts.open_shift(context.db, context.config, "wang")
+    now = clock.utcnow()
+    level_one = next(p for p in load_playbooks().ordered() if p.level == 1)
+    incident = incidents.start_incident(context.db, context.config, shift, level_one, now=now - timedelta(minutes=31))
+    rule = next(r for r in context.config.queue.rules if r.level == "critical")
+    alert = {"shift_id": shift.id, "rule": rule.key, "queue": "", "level": "critical", "fired_at": now}
+    with context.db.engine.begin() as connection:
+        connection.execute(insert(QueueAlert).values(alert | {"figures": json.dumps({"waiting": 17})}))
+    with webhook() as hook:
+        monkeypatch.setenv("DUTYDESK_NOTIFY_SUPERVISOR", hook.url())
+        app = make_app(context)
+        notes = Notes(app)
+        async with app.run_test(size=(100, 30)):
+            assert await wait_for(lambda: len(hook.received) >= 1, 15)
+            assert await wait_for(lambda: any(f"#{incident.number}" in m for m, _ in notes.seen), 15)
+    titles = "\n".join(message["title"] + message["message"] for message in hook.received)
+    assert "17" in titles
+    context.db.close()
