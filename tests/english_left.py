@@ -4,14 +4,14 @@ letters that is not a proper name, key name, unit or code a user types or reads 
 import re
 
 # Product, programs, formats and standards; key names; type tags of help pages (<str>, <int range>).
-NAMES = "dutydesk shell bash zsh fish Markdown JSON JSONL CSV SVG URL http https IVR CRM CTI ACD PIN Erlang SHA ISO UTF"
+NAMES = "dutydesk Asterisk asterisk shell bash zsh fish Markdown JSON JSONL CSV SVG URL http https IVR CRM CTI ACD PIN Erlang SHA ISO UTF"
 KEYS = "Ctrl Enter Escape Esc Tab Space Shift Del home end pgup pgdn tab shift super"
 TYPE_TAGS = "str int path bool float range"
 # Codes the user types: severities, kinds, priorities, statuses, feeds, commands, a time pattern.
 CODES = (
     "info warning critical event defect ticket complaint special_customer system_issue low normal high urgent "
     "general suggestion product_quality logistics_delay sim file YYYY crm_down wang all issue stable watch unstable "
-    "crm outgoing incoming demo"
+    "crm outgoing incoming demo lead"
 )
 ALLOWED = set(f"{NAMES} {KEYS} {TYPE_TAGS} {CODES}".split())
 CODE = re.compile(

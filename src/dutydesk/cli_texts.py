@@ -40,6 +40,9 @@ ARGUMENT_NAMES = {
     "path": N_("PATH"),
     "level": N_("LEVEL"),
     "reason": N_("REASON"),
+    "channel": N_("CHANNEL"),
+    "contact": N_("CONTACT"),
+    "person": N_("PERSON"),
 }
 ARGUMENT_SUFFIXES = {"_id": N_("NUMBER"), "number": N_("NUMBER"), "_n": N_("STEP"), "_key": N_("KEY")}
 EXPECTED_VALUES = {"int": N_("a whole number"), "float": N_("a number"), "Path": N_("a path")}
@@ -107,6 +110,8 @@ def localize(root: Command) -> Command:
         for parameter in command.params:
             if parameter.param_type_name == "argument" and parameter.metavar is None:
                 parameter.metavar = argument_name(parameter.name or "")
+            elif parameter.metavar:  # an option's own placeholder, marked with N_() where it is declared
+                parameter.metavar = _(parameter.metavar)
     return root
 
 

@@ -17,7 +17,7 @@ from dutydesk.cli_support import (
     print_json,
     wrapping_table,
 )
-from dutydesk.i18n import LANGUAGES, _
+from dutydesk.i18n import LANGUAGES, N_, _
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
@@ -104,7 +104,7 @@ def step(
     step_n: Annotated[int, typer.Argument(help=_("The step number (from 1)."))],
     done: Annotated[bool, typer.Option("--done", help=_("Mark the step done."))] = False,
     undo: Annotated[
-        str | None, typer.Option("--undo", metavar="REASON", help=_("Untick a step done by mistake, saying why."))
+        str | None, typer.Option("--undo", metavar=N_("REASON"), help=_("Untick a step done by mistake, saying why."))
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("A note on the timeline."))] = None,
 ) -> None:
@@ -220,7 +220,7 @@ def close(
         list[str] | None,
         typer.Option(
             "--skip",
-            metavar="STEP=REASON",
+            metavar=N_("STEP=REASON"),
             help=_("Skip an open step, saying why (repeat it); all=REASON for every other open step."),
         ),
     ] = None,
