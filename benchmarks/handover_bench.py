@@ -42,6 +42,7 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
     from dutydesk import clock
     from dutydesk.config import load_config
     from dutydesk.domain import handover, shifts, signing, supervisors
+    from dutydesk.domain.handover import signing_flow
     from dutydesk.store.db import open_database
 
     config = load_config(None)
@@ -49,7 +50,7 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
     for name, pin in PINS.items():
         supervisors.add_supervisor(db, name, name, pin)
     unlock = cache(lambda name, pin: signing.unlock_signer(db, config, name, pin))
-    handover.unlock_signer = lambda _db, _config, name, pin, _now=None: unlock(name, pin)  # type: ignore[assignment]
+    signing_flow.unlock_signer = lambda _db, _config, name, pin, _now=None: unlock(name, pin)  # type: ignore[assignment]
     moment = clock.utcnow() - timedelta(hours=12 * (count + 1))
     shifts.open_shift(db, config, "wang", now=moment)
     names = list(PINS)
@@ -79,8 +80,8 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
 def measure_handover_verify(suite: Suite, db_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from dutydesk.canonical import sha256_hex
     from dutydesk.domain.handover import verify_handovers
-    from dutydesk.domain.signing import sha256_hex
     from dutydesk.store.db import open_database
 
     db = open_database(db_path)

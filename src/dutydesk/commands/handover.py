@@ -209,7 +209,10 @@ def verify_all(ctx: typer.Context) -> None:
 
 def _print_report(report: "VerifyReport") -> None:
     for problem in report.problems:
-        typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
+        if problem.handover_id is None:
+            typer.echo(_("INVALID: {what}").format(what=problem.what), err=True)
+        else:
+            typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
     if not report.ok:
         raise typer.Exit(1)
     typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))

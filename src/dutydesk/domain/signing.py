@@ -7,12 +7,9 @@ The canonical serialisation is defined in docs/handover-signing.md: change it on
 adding a new format version, never by editing version 1, or old records stop verifying.
 """
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -25,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlmodel import select
 
 from dutydesk import clock
+from dutydesk.canonical import sha256_hex
 from dutydesk.config import Config
 from dutydesk.domain.supervisors import SupervisorInfo, get_supervisor, pin_matches
 from dutydesk.errors import UserError
@@ -35,25 +33,6 @@ from dutydesk.store.tables import PinGuard, SigningKey, Supervisor
 # scrypt cost for sealing the private key: the same as the PIN hash (~50 ms).
 SEAL_N, SEAL_R, SEAL_P = 2**14, 8, 1
 SEAL_SCHEME = "scrypt-aesgcm"
-
-
-# --- canonical serialisation (format version 1) ------------------------------------------
-
-
-def canonical_bytes(value: Any) -> bytes:
-    """JSON with sorted keys, no whitespace, non-ASCII as raw UTF-8; only str, int, bool, None."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """ISO-8601 in UTC with microseconds and 'Z': 2026-11-26T09:40:00.000000Z."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- keys ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
@@ -22,10 +22,10 @@ from sqlmodel import Session, SQLModel
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.store import sqlite
+from dutydesk.store import chain, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,24 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+VERSION_4_TABLES = ("chain_link", "chain_head")
+
+
+def _start_the_record_chain(connection: Connection) -> None:
+    """Issue 12: the chain tables, signatures that name the chain heads they cover, and every
+    row already stored chained (so what was written before the upgrade is sealed from now on)."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables[name] for name in VERSION_4_TABLES])
+    # Migration 3 creates handover_signature from today's model, which has the column already.
+    if "chain_heads" not in {column["name"] for column in inspect(connection).get_columns("handover_signature")}:
+        connection.execute(text("ALTER TABLE handover_signature ADD COLUMN chain_heads TEXT"))
+    chain.chain_all(connection)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _start_the_record_chain,
 }
 
 
