@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from dutydesk import clock
 from dutydesk.canonical import sha256_hex
@@ -99,20 +99,35 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
     with db.session() as session:
         stored = session.get(SigningKey, supervisor.id)
         if stored is None:
-            private_key = Ed25519PrivateKey.generate()
-            stored = SigningKey(
-                supervisor_id=supervisor.id,
-                public_key=public_key_hex(private_key),
-                sealed_private_key=seal_private_key(private_key, pin, supervisor.name),
-                created_at=now,
-            )
-            session.add(stored)
+            private_key = _new_key(session, supervisor, pin, now)
             session.commit()
-            return Signer(supervisor, private_key, fingerprint(stored.public_key))
+            return Signer(supervisor, private_key, fingerprint(public_key_hex(private_key)))
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
         raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))
     return Signer(supervisor, unsealed, fingerprint(stored.public_key))
+
+
+def create_key(db: Database, name: str, pin: str, now: datetime | None = None) -> str:
+    """Give a newly registered supervisor their key pair now (the PIN is at hand); its fingerprint."""
+    supervisor = get_supervisor(db, name)
+    with db.session() as session:
+        private_key = _new_key(session, supervisor, pin, now or clock.utcnow())
+        session.commit()
+    return fingerprint(public_key_hex(private_key))
+
+
+def _new_key(session: Session, supervisor: SupervisorInfo, pin: str, now: datetime) -> Ed25519PrivateKey:
+    private_key = Ed25519PrivateKey.generate()
+    session.add(
+        SigningKey(
+            supervisor_id=supervisor.id,
+            public_key=public_key_hex(private_key),
+            sealed_private_key=seal_private_key(private_key, pin, supervisor.name),
+            created_at=now,
+        )
+    )
+    return private_key
 
 
 def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: str, now: datetime) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dutydesk.canonical import canonical_bytes
 from dutydesk.domain.chain import ChainCheck, check_chain
+from dutydesk.domain.handover.anchor import Anchor, anchor_of, check_anchor
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import Rows, load_rows
 from dutydesk.domain.handover.views import DRAFT, INCOMING, OUTGOING, OUTGOING_SIGNED, SIGNED, role_label
@@ -39,15 +40,37 @@ class VerifyReport:
 MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
 
 
-def verify_handovers(db: Database, handover_id: int | None = None) -> VerifyReport:
-    """Check every handover that is, says or looks signed (or one), its signatures, the chain of
-    handovers, and the record chain its signatures cover. Needs no PIN; never raises for what it
-    finds stored, however malformed: that is a problem in the report."""
+@dataclass(frozen=True)
+class RecordSeal:
+    """The verdict on the whole record and its anchor, computed once (an export of many shifts reuses it)."""
+
+    report: VerifyReport
+    anchor: Anchor | None  # None when the record cannot even be read
+
+    def problems_of(self, handover_id: int | None) -> list[str]:
+        """What concerns one shift's handover (None: no handover yet): its own problems and the chain's."""
+        return [p.what for p in self.report.problems if p.handover_id in (None, handover_id)]
+
+
+def seal_of_record(db: Database, anchor: Anchor | None = None) -> RecordSeal:
+    """Verify everything (against `anchor` when given) and take the record's anchor as it stands.
+    Needs no PIN; never raises for what it finds stored, however malformed: that is a problem."""
     try:
-        checked, problems = _verify_all(db)
+        checked, problems, chain = _verify_all(db)
+        if anchor is not None:
+            problems.extend(Problem(None, what) for what in check_anchor(db, anchor, chain))
+        return RecordSeal(VerifyReport(checked, problems), anchor_of(db, chain))
     except (SQLAlchemyError, *MALFORMED) as error:  # a stored value the database driver cannot even read
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return VerifyReport([], [Problem(None, _("the stored record cannot be read: {reason}").format(reason=reason))])
+        problem = Problem(None, _("the stored record cannot be read: {reason}").format(reason=reason))
+        return RecordSeal(VerifyReport([], [problem]), None)
+
+
+def verify_handovers(db: Database, handover_id: int | None = None, anchor: Anchor | None = None) -> VerifyReport:
+    """Check every handover that is, says or looks signed (or one), its signatures, the chain of
+    handovers, the record chain its signatures cover and, given an anchor, that the record extends it."""
+    report = seal_of_record(db, anchor).report
+    checked, problems = report.checked, report.problems
     if handover_id is not None:
         if handover_id not in checked:
             raise UserError(_("handover #{id} is not signed (or does not exist)").format(id=handover_id))
@@ -55,7 +78,7 @@ def verify_handovers(db: Database, handover_id: int | None = None) -> VerifyRepo
     return VerifyReport(checked, problems)
 
 
-def _verify_all(db: Database) -> tuple[list[int], list[Problem]]:
+def _verify_all(db: Database) -> tuple[list[int], list[Problem], ChainCheck]:
     keys = public_keys(db)
     records = load_rows(db, None)
     chain = check_chain(db)
@@ -69,7 +92,7 @@ def _verify_all(db: Database) -> tuple[list[int], list[Problem]]:
             digests[rows.handover.id] = None
     problems.extend(_check_chains(records, digests))
     problems.extend(Problem(None, link.describe()) for link in chain.breaks)
-    return [rows.handover.id for rows in records], problems
+    return [rows.handover.id for rows in records], problems, chain
 
 
 def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems: list[Problem]) -> str | None:
