@@ -25,7 +25,7 @@ from benchmarks.measure import repeat, timed
 from benchmarks.run import RESULTS, Suite, as_json, table
 
 COUNT = 1000
-PINS = {"wang": "2468", "li": "1357"}
+PINS = {"wang": "246810", "li": "135790"}
 NOTES = ["queue 8 waiting, CRM slow since 09:10 | *watch*", "坐席 3 人示忙超过 15 分钟，已提醒", "—"]
 RAW_ROWS = [
     "SELECT * FROM handover WHERE status != 'draft' ORDER BY id",

@@ -122,8 +122,9 @@ def supervisor_add(
         pin = sys.stdin.readline().strip()
     else:
         pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"))
-    check_new_pin(pin)
-    added = add_supervisor(context.db, name, display_name or name, pin)
+    min_length = context.config.handover.pin_min_length
+    check_new_pin(pin, min_length)
+    added = add_supervisor(context.db, name, display_name or name, pin, min_length=min_length)
     typer.echo(_("Added supervisor {name} ({display}).").format(name=added.name, display=added.display_name))
     handover.print_fingerprint(added.name, create_key(context.db, added.name, pin))
 

@@ -116,8 +116,8 @@ respond_within_min = 30
 
 def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
     """A day shift with every section filled: log, queue figures, an incident, follow-ups, a signed handover."""
-    supervisors.add_supervisor(db, "wang", "王伟", "2468")
-    supervisors.add_supervisor(db, "smith", "Alex Smith", "1357")
+    supervisors.add_supervisor(db, "wang", "王伟", "246810")
+    supervisors.add_supervisor(db, "smith", "Alex Smith", "135790")
     carried = followups.add_followup(
         db,
         config,
@@ -191,9 +191,9 @@ def build_sample_shift(db: Database, config: Config) -> ShiftInfo:
         db, handover.id, issue.key, "issue", "KB login fails | see #defect\n知识库无法登录", now=at(11, 46)
     )
     handovers.confirm_carried(db, handover.id, now=at(11, 50))
-    handovers.sign_handover(db, config, handover.id, "outgoing", "wang", "2468", now=at(11, 55))
+    handovers.sign_handover(db, config, handover.id, "outgoing", "wang", "246810", now=at(11, 55))
     # At 20:00 local the next shift, opened by the incoming signature, is the night shift.
-    handovers.sign_handover(db, config, handover.id, "incoming", "smith", "1357", now=at(12, 0))
+    handovers.sign_handover(db, config, handover.id, "incoming", "smith", "135790", now=at(12, 0))
     assert carried.status == "open"
     return shifts.get_shift(db, shift.id)
 
@@ -706,7 +706,7 @@ def test_figures_from_the_simulator_are_marked_as_a_drill(db, config, shift) -> 
 
 
 def test_an_acknowledging_supervisor_s_special_name_keeps_the_alert_table(db, config, shift, chinese) -> None:  # type: ignore[no-untyped-def]
-    supervisors.add_supervisor(db, "li", "李*四_|<b>#`1`", "1234")
+    supervisors.add_supervisor(db, "li", "李*四_|<b>#`1`", "123456")
     store_alerts(db, shift, acknowledged_by="li")
     for language, joined in (("en", " at "), ("zh", "，")):
         text = render(db, config, shift.id, language)

@@ -13,7 +13,7 @@ from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.errors import UserError
 
-INCOMING_PIN = "1357"
+INCOMING_PIN = "135790"
 SPECIAL = "客户 `rm *` | <b>#1</b> _urgent_ \\ 完成\nsecond line"
 
 
@@ -288,11 +288,11 @@ def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, sh
     answer_all(db, abandoned.id)
     ho.sign_handover(db, config, abandoned.id, "outgoing", "li", INCOMING_PIN)
     shifts.close_shift(db, shifts.require_current_shift(db).id)  # closed by hand, never countersigned
-    supervisors.add_supervisor(db, "zhao", "赵", "8642")
+    supervisors.add_supervisor(db, "zhao", "赵", "864200")
     shifts.open_shift(db, config, "zhao")
     later = ho.start_handover(db, config)
     answer_all(db, later.id)
-    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "8642")
+    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "864200")
     assert ho.sign_handover(db, config, later.id, "incoming", "wang", TEST_PIN).status == "signed"
     assert problems(db) == []
 

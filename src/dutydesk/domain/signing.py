@@ -17,21 +17,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import case, update
 from sqlmodel import Session, select
 
 from dutydesk import clock
 from dutydesk.canonical import sha256_hex
 from dutydesk.config import Config
+from dutydesk.domain import supervisors
 from dutydesk.domain.supervisors import SupervisorInfo, get_supervisor, pin_matches
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import PinGuard, SigningKey, Supervisor
+from dutydesk.store.upsert import insert_missing
 
-# scrypt cost for sealing the private key: the same as the PIN hash (~50 ms).
-SEAL_N, SEAL_R, SEAL_P = 2**14, 8, 1
 SEAL_SCHEME = "scrypt-aesgcm"
 
 
@@ -43,21 +43,18 @@ def fingerprint(public_key_hex: str) -> str:
     return sha256_hex(bytes.fromhex(public_key_hex))
 
 
-def _derive(pin: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=SEAL_N, r=SEAL_R, p=SEAL_P).derive(pin.encode())
-
-
 def seal_private_key(private_key: Ed25519PrivateKey, pin: str, name: str) -> str:
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    """Sealed at the current PIN cost (the sealed key is as good as a PIN hash to a guesser)."""
+    salt, nonce, cost = secrets.token_bytes(16), secrets.token_bytes(12), supervisors.PIN_COST
     raw = private_key.private_bytes_raw()
-    sealed = AESGCM(_derive(pin, salt)).encrypt(nonce, raw, name.encode())
-    return "$".join([SEAL_SCHEME, str(SEAL_N), str(SEAL_R), str(SEAL_P), salt.hex(), nonce.hex(), sealed.hex()])
+    sealed = AESGCM(supervisors.scrypt(pin, salt, cost, 32)).encrypt(nonce, raw, name.encode())
+    return "$".join([SEAL_SCHEME, str(cost.n), str(cost.r), str(cost.p), salt.hex(), nonce.hex(), sealed.hex()])
 
 
 def unseal_private_key(sealed: str, pin: str, name: str) -> Ed25519PrivateKey | None:
     """The private key, or None when the PIN does not open it."""
-    _scheme, n, r, p, salt, nonce, data = sealed.split("$")
-    key = Scrypt(salt=bytes.fromhex(salt), length=32, n=int(n), r=int(r), p=int(p)).derive(pin.encode())
+    *_params, salt, nonce, data = sealed.split("$")
+    key = supervisors.scrypt(pin, bytes.fromhex(salt), supervisors.stored_cost(sealed), 32)
     try:
         raw = AESGCM(key).decrypt(bytes.fromhex(nonce), bytes.fromhex(data), name.encode())
     except InvalidTag:
@@ -105,6 +102,11 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
         raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))
+    if supervisors.stored_cost(stored.sealed_private_key) != supervisors.PIN_COST:  # sealed when guessing was cheaper
+        with db.session() as session:
+            stored.sealed_private_key = seal_private_key(unsealed, pin, supervisor.name)
+            session.add(stored)
+            session.commit()
     return Signer(supervisor, unsealed, fingerprint(stored.public_key))
 
 
@@ -131,35 +133,51 @@ def _new_key(session: Session, supervisor: SupervisorInfo, pin: str, now: dateti
 
 
 def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: str, now: datetime) -> None:
-    """Refuse a locked supervisor or a wrong PIN; count wrong PINs in a row, in the database."""
+    """Refuse a locked supervisor or a wrong PIN. Wrong PINs in a row are counted by one atomic
+    UPDATE, so guesses at several consoles at once each count; from `pin_attempts` on, each
+    wrong PIN locks signing for `pin_lockout_s` (a correct PIN resets the count)."""
     settings = config.handover
-    with db.session() as session:
-        guard = session.get(PinGuard, supervisor.id) or PinGuard(supervisor_id=supervisor.id)
-        if guard.locked_until is not None and guard.locked_until > now:
-            seconds = int((guard.locked_until - now).total_seconds()) + 1
-            raise UserError(
-                _("too many wrong PINs for {name}: signing is locked for {seconds} s").format(
-                    name=supervisor.name, seconds=seconds
-                )
+    guard = PinGuard.__table__  # type: ignore[attr-defined]
+    with db.engine.connect() as connection:
+        locked_until = connection.execute(
+            select(guard.c.locked_until).where(guard.c.supervisor_id == supervisor.id)
+        ).scalar()
+        pin_hash = connection.execute(select(Supervisor.pin_hash).where(Supervisor.id == supervisor.id)).scalar_one()
+    if locked_until is not None and locked_until > now:
+        seconds = int((locked_until - now).total_seconds()) + 1
+        raise UserError(
+            _("too many wrong PINs for {name}: signing is locked for {seconds} s").format(
+                name=supervisor.name, seconds=seconds
             )
-        pin_hash = session.exec(select(Supervisor.pin_hash).where(Supervisor.id == supervisor.id)).one()
-        if pin_matches(pin, pin_hash):
-            if guard.failures or guard.locked_until:
-                guard.failures, guard.locked_until = 0, None
-                session.add(guard)
-                session.commit()
-            return
-        guard.failures += 1
-        locked = guard.failures >= settings.pin_attempts
-        if locked:
-            guard.failures = 0
-            guard.locked_until = now + timedelta(seconds=settings.pin_lockout_s)
-        session.add(guard)
-        session.commit()
-    if locked:
+        )
+    if pin_matches(pin, pin_hash):
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(guard)
+                .where(guard.c.supervisor_id == supervisor.id, guard.c.failures > 0)
+                .values(failures=0, locked_until=None)
+            )
+            if supervisors.stored_cost(pin_hash) != supervisors.PIN_COST:  # hashed when guessing was cheaper
+                connection.execute(
+                    update(Supervisor).where(Supervisor.id == supervisor.id).values(pin_hash=supervisors.hash_pin(pin))
+                )
+        return
+    until = now + timedelta(seconds=settings.pin_lockout_s)
+    with db.engine.begin() as connection:
+        insert_missing(connection, guard, supervisor_id=supervisor.id, failures=0)
+        failures = connection.execute(
+            update(guard)
+            .where(guard.c.supervisor_id == supervisor.id)
+            .values(
+                failures=guard.c.failures + 1,
+                locked_until=case((guard.c.failures + 1 >= settings.pin_attempts, until), else_=guard.c.locked_until),
+            )
+            .returning(guard.c.failures)
+        ).scalar_one()
+    if failures >= settings.pin_attempts:
         raise UserError(
             _("wrong PIN for {name}: {count} wrong in a row, signing is locked for {seconds} s").format(
-                name=supervisor.name, count=settings.pin_attempts, seconds=settings.pin_lockout_s
+                name=supervisor.name, count=failures, seconds=settings.pin_lockout_s
             )
         )
     raise UserError(_("wrong PIN for {name}").format(name=supervisor.name))

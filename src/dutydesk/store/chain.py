@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
@@ -29,6 +28,7 @@ from dutydesk.store.tables import (
     QueueAlert,
     Shift,
 )
+from dutydesk.store.upsert import insert_missing
 
 LINK_FORMAT = "dutydesk.chain/1"
 CENTER = ""  # the chain of rows that belong to no team
@@ -76,8 +76,7 @@ def seal(session: Session, row: SQLModel) -> None:
 def lock_head(connection: Connection, team: str) -> tuple[int, str | None]:
     """The team's head, locked until this transaction ends: the INSERT takes SQLite's write lock
     (appends are then one at a time), FOR UPDATE the PostgreSQL row lock."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(HEAD).values(team=team, seq=0, digest=None).on_conflict_do_nothing())
+    insert_missing(connection, HEAD, team=team, seq=0, digest=None)
     head = connection.execute(select(HEAD.c.seq, HEAD.c.digest).where(HEAD.c.team == team).with_for_update()).one()
     return head.seq, head.digest
 
