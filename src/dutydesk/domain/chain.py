@@ -10,6 +10,7 @@ equal its latest link, and every row must be in the chain.
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -54,29 +55,34 @@ class ChainCheck:
 
 def check_chain(db: Database) -> ChainCheck:
     check = ChainCheck()
-    latest: dict[tuple[str, int], Any] = {}  # (table, row id) -> its latest link
-    link = chain.LINK
+    latest: dict[tuple[str, int], chain.StoredLink] = {}  # (table, row id) -> its latest link
     with db.engine.connect() as connection:
-        query = select(link).order_by(link.c.team, link.c.seq, link.c.id)
-        teams: dict[str, list[Any]] = defaultdict(list)
-        for row in connection.execute(query):
-            teams[row.team].append(row)
+        teams: dict[str, list[chain.StoredLink]] = defaultdict(list)
+        for link in chain.stored_links(connection):
+            teams[link.team].append(link)
         for team, links in teams.items():
             _check_links(team, links, check, latest)
         _check_rows(connection, latest, check)
         _check_heads(connection, teams, check)
+    newest = {link.id for link in latest.values()}
+    for links in teams.values():  # the latest links were compared whole with their rows
+        for link in links:
+            if link.id not in newest and not _names_itself(link):
+                what = _("the link's content does not name its own team, number, table and row")
+                check.breaks.append(Break(link.team, link.seq, link.row_table, link.row_id, None, what))
+    check.breaks.sort(key=lambda b: (b.team, b.seq if b.seq is not None else -1))
     return check
 
 
-def _check_links(team: str, links: list[Any], check: ChainCheck, latest: dict[tuple[str, int], Any]) -> None:
+def _check_links(
+    team: str, links: list[chain.StoredLink], check: ChainCheck, latest: dict[tuple[str, int], chain.StoredLink]
+) -> None:
     previous: str | None = None
+    digests = check.digests[team]
     for expected, link in enumerate(links, start=1):
         if link.seq != expected:
             what = _("link {expected} is missing or out of place (found {seq})").format(expected=expected, seq=link.seq)
             check.breaks.append(Break(team, expected, None, None, None, what))
-        if not _names_itself(link):
-            what = _("the link's content does not name its own team, number, table and row")
-            check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, None, what))
         if link.prev_digest != previous:
             what = _("the stored previous digest does not match the link before")
             check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "prev_digest", what))
@@ -84,32 +90,46 @@ def _check_links(team: str, links: list[Any], check: ChainCheck, latest: dict[tu
         if link.digest != previous:
             what = _("the stored digest does not match the link's content")
             check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "digest", what))
-        check.digests[team][link.seq] = previous
+        digests[link.seq] = previous
         latest[(link.row_table, link.row_id)] = link
 
 
-def _names_itself(link: Any) -> bool:
+@cache
+def _link_head() -> str:
+    return canonical_bytes({"format": chain.LINK_FORMAT}).decode("utf-8")[:-1] + ',"row":{'
+
+
+@cache
+def _quoted(text: str) -> str:
+    return canonical_bytes(text).decode("utf-8")
+
+
+def _names_itself(link: chain.StoredLink) -> bool:
     """The canonical content ends with its own row id, seq, table and team (keys sort after "row")."""
-    tail = canonical_bytes({"row_id": link.row_id, "seq": link.seq, "table": link.row_table, "team": link.team})
-    head = canonical_bytes({"format": chain.LINK_FORMAT})[:-1] + b',"row":{'
-    content = (link.content or "").encode("utf-8")
-    return content.startswith(head) and content.endswith(b"," + tail[1:])
+    tail = f',"row_id":{link.row_id},"seq":{link.seq},"table":{_quoted(link.row_table)},"team":{_quoted(link.team)}}}'
+    content = link.content or ""
+    return content.startswith(_link_head()) and content.endswith(tail)
 
 
-def _check_rows(connection: Connection, latest: dict[tuple[str, int], Any], check: ChainCheck) -> None:
+def _check_rows(connection: Connection, latest: dict[tuple[str, int], chain.StoredLink], check: ChainCheck) -> None:
     """Each chained row as its latest link wrote it; no row outside the chain, no link without its row."""
     for name, table in chain.CHAINED.items():
         seen: set[int] = set()
-        for row in connection.execute(select(table)).mappings():
-            seen.add(row["id"])
-            link = latest.get((name, row["id"]))
+        for fields in chain.stored_rows(connection, table):
+            row_id = fields["id"]
+            seen.add(row_id)
+            link = latest.get((name, row_id))
             if link is None:
                 what = _("this row is not in the chain (written outside dutydesk)")
-                check.breaks.append(Break(chain.team_of(connection, name, row), None, name, row["id"], None, what))
-            elif chain.link_content(link.team, link.seq, name, row) != link.content:
-                for changed in _changed_fields(link.content, chain.row_fields(row)):
+                team = chain.team_of(connection, name, fields)
+                check.breaks.append(Break(team, None, name, row_id, None, what))
+            elif not _names_itself(link):  # checked here for the latest links, after the loop for the others
+                what = _("the link's content does not name its own team, number, table and row")
+                check.breaks.append(Break(link.team, link.seq, name, row_id, None, what))
+            elif chain.content_of_fields(link.team, link.seq, name, fields) != link.content:
+                for changed in _changed_fields(link.content, fields):
                     what = _("the row differs from what was written")
-                    check.breaks.append(Break(link.team, link.seq, name, row["id"], changed, what))
+                    check.breaks.append(Break(link.team, link.seq, name, row_id, changed, what))
         for (table_name, row_id), link in latest.items():
             if table_name == name and row_id not in seen:
                 what = _("the row was deleted")

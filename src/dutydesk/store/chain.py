@@ -8,11 +8,12 @@ the same time still make one chain (SQLite: the write lock the first INSERT take
 PostgreSQL: the head row locked FOR UPDATE until commit).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Boolean, Connection, DateTime, Table, TypeDecorator, select
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel
 
 from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
@@ -101,15 +102,79 @@ def row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def link_content(team: str, seq: int, table: str, row: Mapping[str, Any]) -> str:
-    link = {
-        "format": LINK_FORMAT,
-        "team": team,
-        "seq": seq,
-        "table": table,
-        "row_id": row["id"],
-        "row": row_fields(row),
-    }
+    return content_of_fields(team, seq, table, row_fields(row))
+
+
+def content_of_fields(team: str, seq: int, table: str, fields: dict[str, Any]) -> str:
+    """The link's canonical content, from a row's fields already in canonical form."""
+    link = {"format": LINK_FORMAT, "team": team, "seq": seq, "table": table, "row_id": fields["id"], "row": fields}
     return canonical_bytes(link).decode("utf-8")
+
+
+class StoredLink(NamedTuple):
+    id: int
+    team: str
+    seq: int
+    row_table: str
+    row_id: int
+    content: str
+    prev_digest: str | None
+    digest: str
+
+
+def stored_links(connection: Connection) -> Iterator[StoredLink]:
+    """Every link, per team in sequence order (plain driver rows: verification reads them all)."""
+    columns = ", ".join(StoredLink._fields)
+    for values in _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id"):
+        yield StoredLink(*values)
+
+
+def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
+    """All rows of a parameterless SELECT as the database driver returns them (no per-row processing)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def stored_rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
+    """Every row of a chained table, its fields in canonical form, read fast.
+
+    On SQLite straight from the driver: times as stored (SQLAlchemy writes UTC as
+    '%Y-%m-%d %H:%M:%S.%f') turned into the canonical form by string, booleans from 0/1.
+    """
+    if connection.dialect.name != "sqlite":
+        for row in connection.execute(select(table)).mappings():
+            yield row_fields(row)
+        return
+    names = [column.name for column in table.c]
+    times = [column.name for column in table.c if isinstance(_stored_type(column.type), DateTime)]
+    flags = [column.name for column in table.c if isinstance(_stored_type(column.type), Boolean)]
+    for values in _driver_rows(connection, f"SELECT {', '.join(names)} FROM {table.name}"):
+        row = dict(zip(names, values, strict=True))
+        for name in times:
+            if isinstance(row[name], str):
+                row[name] = _canonical_sqlite_time(row[name])
+        for name in flags:
+            if isinstance(row[name], int):
+                row[name] = bool(row[name])
+        yield row
+
+
+def _stored_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type a TypeDecorator (e.g. the UTC datetime of the tables) stores as."""
+    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type  # type: ignore[return-value]
+
+
+def _canonical_sqlite_time(stored: str) -> str:
+    if len(stored) == 26 and stored[10] == " ":  # the form SQLAlchemy writes: the fast path
+        return f"{stored[:10]}T{stored[11:]}Z"
+    try:
+        return iso_utc(datetime.fromisoformat(stored)) or stored
+    except ValueError:  # not a time at all: compared as it is, so the change is named
+        return stored
 
 
 def link_digest(content: str, previous: str | None) -> str:
