@@ -9,10 +9,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+# One encoder for every call: json.dumps builds a new one each time it gets options.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def canonical_bytes(value: Any) -> bytes:
     """JSON with sorted keys, no whitespace, non-ASCII as raw UTF-8; only str, int, bool, None."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import case, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dutydesk import clock
 from dutydesk.canonical import sha256_hex
@@ -159,7 +159,9 @@ def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: st
             )
             if supervisors.stored_cost(pin_hash) != supervisors.PIN_COST:  # hashed when guessing was cheaper
                 connection.execute(
-                    update(Supervisor).where(Supervisor.id == supervisor.id).values(pin_hash=supervisors.hash_pin(pin))
+                    update(Supervisor)
+                    .where(col(Supervisor.id) == supervisor.id)
+                    .values(pin_hash=supervisors.hash_pin(pin))
                 )
         return
     until = now + timedelta(seconds=settings.pin_lockout_s)

@@ -40,15 +40,21 @@ INCIDENT = Incident.__table__  # type: ignore[attr-defined]
 HANDOVER = Handover.__table__  # type: ignore[attr-defined]
 
 CHAINED: dict[str, Table] = {
-    model.__tablename__: model.__table__  # type: ignore[attr-defined, misc]
-    for model in (LogEntry, QueueAlert, FollowUpEvent, IncidentEvent, HandoverAnswer)
+    table.name: table
+    for table in (
+        LogEntry.__table__,  # type: ignore[attr-defined]
+        QueueAlert.__table__,  # type: ignore[attr-defined]
+        FollowUpEvent.__table__,  # type: ignore[attr-defined]
+        IncidentEvent.__table__,  # type: ignore[attr-defined]
+        HandoverAnswer.__table__,  # type: ignore[attr-defined]
+    )
 }
 
 
 def append(connection: Connection, table: Table | type[SQLModel], row_id: int) -> None:
     """Chain row `row_id` of `table` as it now stands in this transaction (after its INSERT or UPDATE)."""
     table = table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
-    row = connection.execute(select(table).where(table.c.id == row_id)).mappings().one()
+    row = dict(connection.execute(select(table).where(table.c.id == row_id)).mappings().one())
     team = team_of(connection, table.name, row)
     seq, previous = lock_head(connection, team)
     content = link_content(team, seq + 1, table.name, row)
@@ -134,7 +140,7 @@ def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]
     cursor = connection.connection.cursor()
     try:
         cursor.execute(statement)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -146,8 +152,8 @@ def stored_rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]
     '%Y-%m-%d %H:%M:%S.%f') turned into the canonical form by string, booleans from 0/1.
     """
     if connection.dialect.name != "sqlite":
-        for row in connection.execute(select(table)).mappings():
-            yield row_fields(row)
+        for stored in connection.execute(select(table)).mappings():
+            yield row_fields(dict(stored))
         return
     names = [column.name for column in table.c]
     times = [column.name for column in table.c if isinstance(_stored_type(column.type), DateTime)]
@@ -165,7 +171,7 @@ def stored_rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]
 
 def _stored_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     """The type a TypeDecorator (e.g. the UTC datetime of the tables) stores as."""
-    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type  # type: ignore[return-value]
+    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
 
 
 def _canonical_sqlite_time(stored: str) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from dutydesk.domain.chain import ChainCheck
 from dutydesk.domain.signing import fingerprint
@@ -44,7 +44,9 @@ class Anchor:
 
 def key_fingerprints(db: Database) -> dict[str, str]:
     """Every supervisor's key fingerprint by name ("?" for a key that is not even hex)."""
-    query = select(Supervisor.name, SigningKey.public_key).join(Supervisor, SigningKey.supervisor_id == Supervisor.id)
+    query = select(col(Supervisor.name), col(SigningKey.public_key)).join(
+        Supervisor, col(SigningKey.supervisor_id) == col(Supervisor.id)
+    )
     with db.engine.connect() as connection:
         rows = connection.execute(query).all()
     found = {}
@@ -58,7 +60,9 @@ def key_fingerprints(db: Database) -> dict[str, str]:
 
 def anchor_of(db: Database, chain: ChainCheck) -> Anchor:
     """The anchor of the record as it stands: each chain's last link (as recomputed) and every key."""
-    heads = {team: (max(links), links[max(links)]) for team, links in chain.digests.items() if links}
+    heads: dict[str, tuple[int, str | None]] = {
+        team: (max(links), links[max(links)]) for team, links in chain.digests.items() if links
+    }
     return Anchor(heads, key_fingerprints(db))
 
 
@@ -89,7 +93,9 @@ def check_anchor(db: Database, anchor: Anchor, chain: ChainCheck) -> list[str]:
             )
     current = key_fingerprints(db)
     with db.engine.connect() as connection:
-        signed = connection.execute(select(HandoverSignature.supervisor_name, HandoverSignature.key_fingerprint)).all()
+        signed = connection.execute(
+            select(col(HandoverSignature.supervisor_name), col(HandoverSignature.key_fingerprint))
+        ).all()
     for name, key in sorted(anchor.keys.items()):
         used = {key_fingerprint for signer, key_fingerprint in signed if signer == name}
         if current.get(name) != key or used - {key}:
