@@ -247,6 +247,7 @@ class HandoverSettings(Strict):
     anomaly_lookback_days: Annotated[int, Field(gt=0)]
     pin_attempts: Annotated[int, Field(gt=0)]
     pin_lockout_s: Annotated[int, Field(ge=0)]
+    pin_min_length: Annotated[int, Field(ge=4, le=12)]
 
     @field_validator("sections")
     @classmethod

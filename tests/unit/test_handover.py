@@ -14,7 +14,7 @@ from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.errors import UserError
 
-INCOMING_PIN = "1357"
+INCOMING_PIN = "135790"
 SPECIAL = "客户 `rm *` | <b>#1</b> _urgent_ \\ 完成\nsecond line"
 
 
@@ -177,7 +177,7 @@ def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # t
         ),
         (
             "UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
-            "incoming signature of zhao: signer, role, time or content changed",
+            "incoming signature of zhao: signer, role, time, content or chain changed",
         ),
         ("UPDATE handover SET team = 'B'", "team changed after signing"),
         (
@@ -221,12 +221,12 @@ def test_chain_catches_a_deleted_record_in_the_middle(db, config, shift, incomin
         execute(db, f"DELETE FROM {table} WHERE handover_id = {middle}")
     execute(db, f"DELETE FROM handover WHERE id = {middle}")
     found = problems(db)
-    assert found == [
-        (
-            f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
-            "is missing, reordered or changed"
-        )
-    ]
+    assert (
+        f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
+        "is missing, reordered or changed"
+    ) in found
+    # The record chain names the first answer row of the deleted handover.
+    assert any(line.startswith("#None chain (team A, link ") and "the row was deleted" in line for line in found)
 
 
 def test_chain_catches_a_changed_earlier_record(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
@@ -289,11 +289,11 @@ def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, sh
     answer_all(db, abandoned.id)
     ho.sign_handover(db, config, abandoned.id, "outgoing", "li", INCOMING_PIN)
     shifts.close_shift(db, shifts.require_current_shift(db).id)  # closed by hand, never countersigned
-    supervisors.add_supervisor(db, "zhao", "赵", "8642")
+    supervisors.add_supervisor(db, "zhao", "赵", "864200")
     shifts.open_shift(db, config, "zhao")
     later = ho.start_handover(db, config)
     answer_all(db, later.id)
-    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "8642")
+    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "864200")
     assert ho.sign_handover(db, config, later.id, "incoming", "wang", TEST_PIN).status == "signed"
     assert problems(db) == []
 
@@ -308,3 +308,21 @@ def test_signing_just_before_the_end_opens_the_next_slot(db, config, supervisor,
     night = shifts.current_shift(db)
     assert night is not None and night.id != day.id and night.slot_key == "night"
     assert night.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)
+
+
+def test_the_signature_and_the_shift_switch_commit_together(db, config, shift, incoming, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    started = answer_all(db, ho.start_handover(db, config).id)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(shifts, "add_shift", broken)
+    with pytest.raises(RuntimeError):
+        ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)
+    assert ho.get_handover(db, started.id).status == "outgoing_signed"
+    assert shifts.get_shift(db, shift.id).status == "open"  # nothing of the switch is half done
+    monkeypatch.undo()
+    signed = ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)  # a retry simply works
+    assert signed.status == "signed" and signed.incoming_shift_id is not None
+    assert shifts.current_shift(db).supervisor == "li"

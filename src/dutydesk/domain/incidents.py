@@ -25,6 +25,7 @@ from dutydesk.domain.shifts import ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import both_languages
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor, columns_of
 
@@ -496,7 +497,8 @@ def _event(
     """One timeline row, signed with the name of whoever is on duty for the incident's team."""
     assert incident.id is not None
     author = _on_duty(session, incident)
-    session.add(
+    chain.seal(  # the timeline is part of the sealed record (issue 12)
+        session,
         IncidentEvent(
             incident_id=incident.id,
             at=at,
@@ -507,7 +509,7 @@ def _event(
             contact=contact,
             channel=channel,
             role=role,
-        )
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import person
-from dutydesk.store import sqlite
+from dutydesk.store import chain, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
 from dutydesk.textsearch import fts_query, match_spans, query_terms
@@ -115,8 +115,7 @@ def add_entry(
         supersedes_id=supersedes,
     )
     with db.session() as session:
-        session.add(row)
-        session.flush()
+        chain.seal(session, row)
         if db.is_sqlite:
             sqlite.index_log_entries(session.connection(), [(cast(int, row.id), text)])
         session.commit()

@@ -19,6 +19,7 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.queue.metrics import Figures
 from dutydesk.queue.rules import Alert
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueAlert, Supervisor
 
@@ -73,23 +74,27 @@ def insert_alert(
         "figures": json.dumps(alert.figures.as_json()),
         "simulated": simulated,
     }
-    return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0]), True  # type: ignore[index]
+    row_id = int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
+    chain.append(connection, QueueAlert, row_id)
+    return row_id, True
 
 
 def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> bool:
     """Once, and never before it fired: the stored history keeps fired ≤ cleared. True
-    when this cleared it."""
-    return bool(
-        connection.execute(
-            update(QueueAlert)
-            .where(ALERT.id == row_id, ALERT.cleared_at.is_(None), ALERT.fired_at <= cleared_at)
-            .values(cleared_at=cleared_at)
-        ).rowcount
-    )
+    when this cleared it (and so sealed the clearing in the chain)."""
+    cleared = connection.execute(
+        update(QueueAlert)
+        .where(ALERT.id == row_id, ALERT.cleared_at.is_(None), ALERT.fired_at <= cleared_at)
+        .values(cleared_at=cleared_at)
+    ).rowcount
+    if cleared:
+        chain.append(connection, QueueAlert, row_id)
+    return bool(cleared)
 
 
 def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: datetime) -> None:
     connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(acknowledged_by=who, acknowledged_at=at))
+    chain.append(connection, QueueAlert, row_id)
 
 
 def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:

@@ -22,10 +22,10 @@ from sqlmodel import Session, SQLModel, select
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.store import sqlite
+from dutydesk.store import chain, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -93,6 +93,17 @@ def _add_notification_outbox(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables["notification"]])
 
 
+VERSION_7_TABLES = ("chain_link", "chain_head")
+
+
+def _start_the_record_chain(connection: Connection) -> None:
+    """Issue 12: the chain tables, signatures that name the chain heads they cover, and every
+    row already stored chained (so what was written before the upgrade is sealed from now on)."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables[name] for name in VERSION_7_TABLES])
+    _add_missing_columns(connection, "handover_signature", ("chain_heads",))
+    chain.chain_all(connection)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
@@ -100,6 +111,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     4: _add_lease_and_interval_spans,
     5: _add_incident_review_columns,
     6: _add_notification_outbox,
+    7: _start_the_record_chain,
 }
 
 
