@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from conftest import TEST_PIN
 from dutydesk import clock
 from dutydesk.context import open_context
 from dutydesk.domain import incidents, shifts, supervisors
 from dutydesk.domain.playbooks import load_playbooks
+from dutydesk.store import chain
 from dutydesk.store.tables import QueueAlert
 from dutydesk.tui.app import make_app
 from receivers import webhook
@@ -25,7 +27,7 @@ async def test_the_console_sends_an_alert_and_reminds_of_a_due_status_update(
     config_file = tmp_path / "config.toml"
     config_file.write_text("[notify]\ntick_s = 0.1\n", encoding="utf-8")
     context = open_context(tmp_path / "desk.db", config_file, "en")
-    supervisors.add_supervisor(context.db, "wang", "王伟", "2468")
+    supervisors.add_supervisor(context.db, "wang", "王伟", TEST_PIN)
     shift = shifts.open_shift(context.db, context.config, "wang")
     now = clock.utcnow()
     level_one = next(p for p in load_playbooks().ordered() if p.level == 1)
@@ -33,7 +35,8 @@ async def test_the_console_sends_an_alert_and_reminds_of_a_due_status_update(
     rule = next(r for r in context.config.queue.rules if r.level == "critical")
     alert = {"shift_id": shift.id, "rule": rule.key, "queue": "", "level": "critical", "fired_at": now}
     with context.db.engine.begin() as connection:
-        connection.execute(insert(QueueAlert).values(alert | {"figures": json.dumps({"waiting": 17})}))
+        result = connection.execute(insert(QueueAlert).values(alert | {"figures": json.dumps({"waiting": 17})}))
+        chain.append(connection, QueueAlert, result.inserted_primary_key[0])
     with webhook() as hook:
         monkeypatch.setenv("DUTYDESK_NOTIFY_SUPERVISOR", hook.url())
         app = make_app(context)

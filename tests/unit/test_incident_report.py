@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from test_export import assert_valid_markdown, at, markdown_parser, plain_text, store_intervals
 
 from cli_runner import Cli
+from conftest import TEST_PIN
 from dutydesk.config import Config
 from dutydesk.domain import followups, incidents, playbooks, shifts, supervisors
 from dutydesk.domain.incident_stats import Spread, StoredAlertTimes, response_figures
@@ -41,7 +42,7 @@ def store_alert(db: Database, shift: ShiftInfo, rule: str, fired: datetime, ackn
 def run_incident(db: Database, config: Config) -> int:
     """A level-2 peak at 09:15 local: ticks, a hostile escalation and answer, an untick, a
     level change, a follow-up, closing with steps skipped, and lessons."""
-    supervisors.add_supervisor(db, "wang", "王伟", "2468")
+    supervisors.add_supervisor(db, "wang", "王伟", TEST_PIN)
     shift = shifts.open_shift(db, config, "wang", now=at(0, 3))
     store_intervals(db, shift)
     store_alert(db, shift, "waiting_16", at(1, 10), at(1, 13))
@@ -120,8 +121,8 @@ def test_the_report_has_every_part_and_its_markdown_holds(db, config, number) ->
 def test_the_report_in_chinese(db, config, number) -> None:  # type: ignore[no-untyped-def]
     text = render_report(gather_report(db, config, number, now=at(4, 0)), "zh")
     assert_valid_markdown(text)
-    assert text.startswith("# 事件 #1 — 话务高峰二级")
-    for title in ("总结", "级别变更", "步骤", "上报与联系人", "时间线", "事件前后的队列情况", "经验教训"):
+    assert text.startswith("# 突发事件 #1 — 话务高峰二级")
+    for title in ("总结", "级别变更", "步骤", "上报与联系人", "时间线", "突发事件前后的队列情况", "经验教训"):
         assert f"\n## {title}\n" in text
     assert "已完成 3/7，跳过 4。" in text and "已跳过：no overtime needed \\[/\\]" in text
 
@@ -140,7 +141,7 @@ def test_report_cli_writes_a_file_once(on_duty: Cli, tmp_path: Path) -> None:
     on_duty.ok("incident", "start", "crm_down")
     target = tmp_path / "review.md"
     assert "Wrote" in on_duty.ok("incident", "report", "1", "-o", str(target), "--lang", "zh")
-    assert target.read_text(encoding="utf-8").startswith("# 事件 #1 — CRM 系统中断")
+    assert target.read_text(encoding="utf-8").startswith("# 突发事件 #1 — CRM 系统中断")
     code, _out, err = on_duty("incident", "report", "1", "-o", str(target))
     assert code == 1 and "exists" in err and "Traceback" not in err
     code, _out, err = on_duty("incident", "report", "9")
@@ -157,7 +158,7 @@ def minutes(value: float | None) -> float | None:
 
 
 def test_figures_on_incidents_with_known_times_are_exact(db, config, frozen_clock) -> None:  # type: ignore[no-untyped-def]
-    supervisors.add_supervisor(db, "wang", "王伟", "2468")
+    supervisors.add_supervisor(db, "wang", "王伟", TEST_PIN)
     start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     frozen_clock.set(start)
     shift = shifts.open_shift(db, config, "wang")

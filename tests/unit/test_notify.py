@@ -19,6 +19,7 @@ from dutydesk.notify import outbox
 from dutydesk.notify.channels import redact
 from dutydesk.notify.sender import Notifier
 from dutydesk.queue.alerts import acknowledge_stored
+from dutydesk.store import chain
 from dutydesk.store.db import Database, open_database
 from dutydesk.store.tables import Notification, QueueAlert
 from receivers import Webhook, mailbox, webhook
@@ -50,7 +51,9 @@ def fire(db: Database, shift: ShiftInfo, at: datetime, *, rule: str = "surge_l2"
     values = {"shift_id": shift.id, "rule": rule, "queue": "", "level": "critical", "fired_at": at}
     values |= {"figures": json.dumps(figures), "simulated": simulated}
     with db.engine.begin() as connection:
-        return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])
+        row_id = int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])
+        chain.append(connection, QueueAlert, row_id)  # as the queue monitor's writer does
+        return row_id
 
 
 def critical_rule(config: Config) -> str:
