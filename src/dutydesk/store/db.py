@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,21 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+# Tables that came with schema version 4.
+VERSION_4_TABLES = ("log_link",)
+
+
+def _add_anomaly_threads(connection: Connection) -> None:
+    """Links between log entries: an anomaly is a thread from the entry raising it to the one resolving it."""
+    tables = [SQLModel.metadata.tables[name] for name in VERSION_4_TABLES]
+    SQLModel.metadata.create_all(connection, tables=tables)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _add_anomaly_threads,
 }
 
 
