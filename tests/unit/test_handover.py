@@ -307,3 +307,21 @@ def test_signing_just_before_the_end_opens_the_next_slot(db, config, supervisor,
     night = shifts.current_shift(db)
     assert night is not None and night.id != day.id and night.slot_key == "night"
     assert night.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)
+
+
+def test_the_signature_and_the_shift_switch_commit_together(db, config, shift, incoming, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    started = answer_all(db, ho.start_handover(db, config).id)
+    ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(shifts, "add_shift", broken)
+    with pytest.raises(RuntimeError):
+        ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)
+    assert ho.get_handover(db, started.id).status == "outgoing_signed"
+    assert shifts.get_shift(db, shift.id).status == "open"  # nothing of the switch is half done
+    monkeypatch.undo()
+    signed = ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)  # a retry simply works
+    assert signed.status == "signed" and signed.incoming_shift_id is not None
+    assert shifts.current_shift(db).supervisor == "li"

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -85,26 +85,35 @@ def open_shift(
     if not team:
         raise UserError(_("the team name is empty"))
     moment = now or clock.utcnow()
-    slot, planned_start, planned_end = config.slot_at(planned_for or moment)
     existing = current_shift(db, team)
     if existing:
         raise UserError(_already_open(existing))
-    shift = Shift(
-        team=team,
-        slot_key=slot.key,
-        supervisor_id=supervisor.id,
-        planned_start=planned_start,
-        planned_end=planned_end,
-        opened_at=moment,
-    )
     with db.session() as session:
-        session.add(shift)
+        shift = add_shift(session, config, supervisor.id, team, moment, planned_for or moment)
         try:
             session.commit()
         except IntegrityError:  # another console opened one a moment ago
             session.rollback()
             raise UserError(_already_open(current_shift(db, team))) from None
         return get_shift(db, shift.id)
+
+
+def add_shift(
+    session: Session, config: Config, supervisor_id: int, team: str, opened_at: datetime, planned_for: datetime
+) -> Shift:
+    """Add an open shift to the unit of work `session`, planned as the slot that holds `planned_for`."""
+    slot, planned_start, planned_end = config.slot_at(planned_for)
+    shift = Shift(
+        team=team,
+        slot_key=slot.key,
+        supervisor_id=supervisor_id,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        opened_at=opened_at,
+    )
+    session.add(shift)
+    session.flush()
+    return shift
 
 
 def _already_open(shift: ShiftInfo | None) -> str:
@@ -139,15 +148,22 @@ def require_current_shift(db: Database, team: str | None = None, *, home_team: s
 
 def close_shift(db: Database, shift_id: int, now: datetime | None = None) -> ShiftInfo:
     with db.session() as session:
-        shift = session.get(Shift, shift_id)
-        if shift is None:
-            raise UserError(_("no shift #{id}").format(id=shift_id))
-        if shift.status == CLOSED:
-            raise UserError(_("shift #{id} is already closed").format(id=shift_id))
-        shift.status = CLOSED
-        shift.closed_at = now or clock.utcnow()
+        close_in(session, shift_id, now or clock.utcnow())
         session.commit()
     return get_shift(db, shift_id)
+
+
+def close_in(session: Session, shift_id: int, now: datetime) -> None:
+    """Close shift `shift_id` in the unit of work `session` (committed by the caller)."""
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise UserError(_("no shift #{id}").format(id=shift_id))
+    if shift.status == CLOSED:
+        raise UserError(_("shift #{id} is already closed").format(id=shift_id))
+    shift.status = CLOSED
+    shift.closed_at = now
+    session.add(shift)
+    session.flush()
 
 
 def get_shift(db: Database, shift_id: int | None) -> ShiftInfo:

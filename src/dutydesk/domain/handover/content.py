@@ -1,0 +1,85 @@
+"""The signed bytes (format version 1, docs/handover-signing.md): content, signature message, record digest.
+
+Never change what a format version means: a new layout gets new format strings, and the
+verifier keeps this code for old records.
+"""
+
+from typing import Any
+
+from dutydesk.domain.handover.records import Rows
+from dutydesk.domain.signing import canonical_bytes, iso_utc, sha256_hex
+from dutydesk.store.tables import HandoverSignature
+
+CONTENT_FORMAT = "dutydesk.handover/1"
+SIGNATURE_FORMAT = "dutydesk.handover.signature/1"
+RECORD_FORMAT = "dutydesk.handover.record/1"
+
+
+def content_of(rows: Rows) -> dict[str, Any]:
+    handover = rows.handover
+    return {
+        "format": CONTENT_FORMAT,
+        "id": handover.id,
+        "team": handover.team,
+        "outgoing_shift_id": handover.outgoing_shift_id,
+        "outgoing_supervisor": rows.outgoing_supervisor,
+        "started_at": iso_utc(handover.started_at),
+        "previous_digest": handover.previous_digest,
+        "items": [
+            {
+                "key": a.key,
+                "section": a.section_key,
+                "section_en": a.section_en,
+                "section_zh": a.section_zh,
+                "label_en": a.label_en,
+                "label_zh": a.label_zh,
+                "kind": a.kind,
+                "required": a.required,
+                "status": a.status,
+                "note": a.note,
+                "answered_at": iso_utc(a.answered_at),
+            }
+            for a in rows.answers
+        ],
+        "carried": [
+            {
+                "number": number,
+                "item": c.item_key,
+                "source": c.source,
+                "ref": c.ref,
+                "text": c.text,
+                "at": iso_utc(c.at),
+                "confirmed_at": iso_utc(c.confirmed_at),
+            }
+            for number, c in enumerate(rows.carried, start=1)
+        ],
+    }
+
+
+def signature_fields(row: HandoverSignature) -> dict[str, Any]:
+    return {
+        "role": row.role,
+        "supervisor": row.supervisor_name,
+        "signed_at": iso_utc(row.signed_at),
+        "key": row.key_fingerprint,
+    }
+
+
+def signature_digest(signed_content: str, earlier: list[HandoverSignature], row: HandoverSignature) -> str:
+    message = {
+        "format": SIGNATURE_FORMAT,
+        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "earlier_signatures": [s.signature for s in earlier],
+        **signature_fields(row),
+    }
+    return sha256_hex(canonical_bytes(message))
+
+
+def record_digest(signed_content: str | None, signatures: list[HandoverSignature]) -> str:
+    assert signed_content is not None
+    record = {
+        "format": RECORD_FORMAT,
+        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "signatures": [{**signature_fields(s), "signature": s.signature} for s in signatures],
+    }
+    return sha256_hex(canonical_bytes(record))

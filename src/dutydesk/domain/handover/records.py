@@ -1,0 +1,146 @@
+"""Reading handovers: the stored rows of a record in bulk, and the views built from them."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from dutydesk.domain.handover.views import DRAFT, INCOMING, CarriedView, HandoverView, ItemView, SignatureView
+from dutydesk.domain.log import LogEntryView, LogFilter, list_entries
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
+from dutydesk.store.db import Database
+from dutydesk.store.tables import Handover, HandoverAnswer, HandoverCarried, HandoverSignature, Shift, Supervisor
+
+
+def get_handover(db: Database, handover_id: int) -> HandoverView:
+    views = load_views(db, [handover_id])
+    if not views:
+        raise UserError(_("no handover #{id}").format(id=handover_id))
+    return views[0]
+
+
+def handover_of_shift(db: Database, shift_id: int) -> HandoverView | None:
+    with db.engine.connect() as connection:
+        found = connection.execute(select(Handover.id).where(Handover.outgoing_shift_id == shift_id)).scalar()
+    return get_handover(db, found) if found is not None else None
+
+
+def latest_handover(db: Database, team: str | None = None) -> HandoverView | None:
+    query = select(Handover.id).order_by(col(Handover.id).desc()).limit(1)
+    if team is not None:
+        query = query.where(Handover.team == team)
+    with db.engine.connect() as connection:
+        found = connection.execute(query).scalar()
+    return get_handover(db, found) if found is not None else None
+
+
+def list_handovers(db: Database, limit: int = 50) -> list[HandoverView]:
+    with db.engine.connect() as connection:
+        ids = list(connection.execute(select(Handover.id).order_by(col(Handover.id).desc()).limit(limit)).scalars())
+    return load_views(db, ids)
+
+
+def load_views(db: Database, ids: list[int]) -> list[HandoverView]:
+    return [view_of(rows) for rows in load_rows(db, ids)]
+
+
+@dataclass
+class Rows:
+    """One handover as stored: plain tuples from Core selects (also what verification reads)."""
+
+    handover: Any
+    outgoing_supervisor: str
+    answers: list[Any]
+    carried: list[Any]
+    signatures: list[Any]
+
+
+def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
+    """The rows of the handovers `ids` (all signed ones when None), in id order, in bulk.
+
+    Core selects of plain rows (verification reads thousands of records); the columns keep
+    the names of the table classes' fields, so code reads `row.note` either way.
+    """
+    wanted = (
+        select(Handover.id).where(col(Handover.id).in_(ids))
+        if ids is not None
+        else select(Handover.id).where(Handover.status != DRAFT)
+    )
+    handovers = (
+        select(*Handover.__table__.c, Supervisor.name.label("outgoing_supervisor"))  # type: ignore[attr-defined]
+        .join(Shift, col(Handover.outgoing_shift_id) == Shift.id)
+        .join(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
+        .where(col(Handover.id).in_(wanted.scalar_subquery()))
+        .order_by(Handover.id)
+    )
+    children: dict[type, dict[int, list[Any]]] = {}
+    with db.engine.connect() as connection:
+        found = connection.execute(handovers).all()
+        for table in (HandoverAnswer, HandoverCarried, HandoverSignature):
+            columns = table.__table__.c  # type: ignore[attr-defined]
+            order = columns.id if table is HandoverSignature else columns.position
+            query = select(*columns).where(columns.handover_id.in_(wanted.scalar_subquery()))
+            grouped: dict[int, list[Any]] = defaultdict(list)
+            for row in connection.execute(query.order_by(columns.handover_id, order)):
+                grouped[row.handover_id].append(row)
+            children[table] = grouped
+    return [
+        Rows(
+            row,
+            row.outgoing_supervisor,
+            children[HandoverAnswer][row.id],
+            children[HandoverCarried][row.id],
+            children[HandoverSignature][row.id],
+        )
+        for row in found
+    ]
+
+
+def view_of(rows: Rows) -> HandoverView:
+    handover = rows.handover
+    return HandoverView(
+        id=handover.id,
+        team=handover.team,
+        outgoing_shift_id=handover.outgoing_shift_id,
+        outgoing_supervisor=rows.outgoing_supervisor,
+        incoming_shift_id=handover.incoming_shift_id,
+        started_at=handover.started_at,
+        status=handover.status,
+        items=[
+            ItemView(
+                a.key,
+                a.section_key,
+                a.section_en,
+                a.section_zh,
+                a.label_en,
+                a.label_zh,
+                a.kind,
+                a.required,
+                a.status,
+                a.note,
+                a.answered_at,
+            )
+            for a in rows.answers
+        ],
+        carried=[
+            CarriedView(number, c.item_key, c.source, c.ref, c.text, c.at, c.confirmed_at)
+            for number, c in enumerate(rows.carried, start=1)
+        ],
+        signatures=[SignatureView(s.role, s.supervisor_name, s.signed_at) for s in rows.signatures],
+    )
+
+
+def log_since_last_handover(db: Database, handover: HandoverView) -> list[LogEntryView]:
+    """The outgoing shift's log entries since the team's previous signed handover, oldest first."""
+    query = (
+        select(func.max(HandoverSignature.signed_at))
+        .join(Handover, col(HandoverSignature.handover_id) == Handover.id)
+        .where(Handover.team == handover.team, Handover.id < handover.id, HandoverSignature.role == INCOMING)
+    )
+    with db.engine.connect() as connection:
+        since = connection.execute(query).scalar()
+    entries = list_entries(db, LogFilter(shift_id=handover.outgoing_shift_id, since=since))
+    return list(reversed(entries))

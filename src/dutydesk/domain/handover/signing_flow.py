@@ -1,0 +1,159 @@
+"""Signing: outgoing first, incoming second; the incoming signature passes responsibility to the next shift."""
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from dutydesk import clock
+from dutydesk.config import Config
+from dutydesk.domain import shifts
+from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
+from dutydesk.domain.handover.records import get_handover, load_rows
+from dutydesk.domain.handover.views import INCOMING, OUTGOING, OUTGOING_SIGNED, ROLES, SIGNED, HandoverView, role_label
+from dutydesk.domain.signing import Signer, canonical_bytes, unlock_signer
+from dutydesk.errors import UserError
+from dutydesk.i18n import _
+from dutydesk.store.db import Database
+from dutydesk.store.tables import Handover, HandoverSignature, Shift
+
+
+def sign_handover(
+    db: Database,
+    config: Config,
+    handover_id: int,
+    role: str,
+    supervisor: str,
+    pin: str,
+    now: datetime | None = None,
+) -> HandoverView:
+    """Sign as `role`. The incoming signature also closes the outgoing shift and opens the next."""
+    if role not in ROLES:
+        raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
+    handover = get_handover(db, handover_id)
+    _check_can_sign(handover, role, supervisor)
+    if role == INCOMING:
+        _check_next_shift(db, handover, supervisor)
+    now = now or clock.utcnow()
+    signer = unlock_signer(db, config, supervisor, pin, now)
+    rows = load_rows(db, [handover_id])[0]
+    with db.session() as session:
+        stored = session.get(Handover, handover_id)
+        assert stored is not None
+        if role == OUTGOING:
+            stored.previous_digest = _chain_head(db, handover.team)
+            rows.handover = stored
+            stored.signed_content = canonical_bytes(content_of(rows)).decode("utf-8")
+        signature = _signature_row(stored, rows.signatures, signer, role, now)
+        session.add(signature)
+        stored.status = OUTGOING_SIGNED if role == OUTGOING else SIGNED
+        if role == INCOMING:
+            stored.digest = record_digest(stored.signed_content, [*rows.signatures, signature])
+            stored.incoming_shift_id = _switch_shifts(session, config, handover, signer, now)
+        try:
+            session.commit()
+        except IntegrityError:  # signed a moment ago at another console
+            raise UserError(_("handover #{id} was just signed at another console").format(id=handover_id)) from None
+    return get_handover(db, handover_id)
+
+
+def check_ready(handover: HandoverView, role: str) -> None:
+    """Refuse signing as `role` now, whoever signs: what is missing or who must sign first."""
+    if handover.signature(role) is not None:
+        raise UserError(
+            _("handover #{id} is already signed by the {role} supervisor").format(id=handover.id, role=role_label(role))
+        )
+    if role == OUTGOING:
+        missing = handover.missing_required()
+        if missing:
+            raise UserError(
+                _("cannot sign: required items not answered: {items}").format(
+                    items=", ".join(item.key for item in missing)
+                )
+            )
+        unconfirmed = handover.unconfirmed()
+        if unconfirmed:
+            raise UserError(
+                _("cannot sign: the incoming supervisor has not confirmed carried-over items {numbers}").format(
+                    numbers=", ".join(str(c.number) for c in unconfirmed)
+                )
+            )
+    elif handover.signature(OUTGOING) is None:
+        raise UserError(_("the outgoing supervisor signs first"))
+
+
+def _check_can_sign(handover: HandoverView, role: str, supervisor: str) -> None:
+    check_ready(handover, role)
+    outgoing = handover.signature(OUTGOING)
+    if role == OUTGOING and supervisor != handover.outgoing_supervisor:
+        raise UserError(
+            _("the outgoing supervisor of shift #{shift} is {name}, not {other}").format(
+                shift=handover.outgoing_shift_id, name=handover.outgoing_supervisor, other=supervisor
+            )
+        )
+    if role == INCOMING and outgoing is not None and outgoing.supervisor == supervisor:
+        raise UserError(
+            _("{name} signed as outgoing supervisor: the incoming one must be someone else").format(name=supervisor)
+        )
+
+
+def _chain_head(db: Database, team: str) -> str | None:
+    """The digest of the team's last fully signed handover: the next one links to it."""
+    query = (
+        select(Handover.digest)
+        .where(Handover.team == team, Handover.status == SIGNED)
+        .order_by(col(Handover.id).desc())
+        .limit(1)
+    )
+    with db.engine.connect() as connection:
+        return connection.execute(query).scalar()
+
+
+def _signature_row(
+    handover: Handover, earlier: list[HandoverSignature], signer: Signer, role: str, now: datetime
+) -> HandoverSignature:
+    row = HandoverSignature(
+        handover_id=handover.id,
+        role=role,
+        supervisor_id=signer.supervisor.id,
+        supervisor_name=signer.supervisor.name,
+        signed_at=now,
+        key_fingerprint=signer.key_fingerprint,
+        digest="",
+        signature="",
+    )
+    assert handover.signed_content is not None
+    row.digest = signature_digest(handover.signed_content, earlier, row)
+    row.signature = signer.sign(row.digest)
+    return row
+
+
+def _check_next_shift(db: Database, handover: HandoverView, incoming: str) -> None:
+    """Refuse before signing what `_switch_shifts` could not do after it."""
+    current = shifts.current_shift(db, handover.team)
+    if current is not None and current.id != handover.outgoing_shift_id and current.supervisor != incoming:
+        raise UserError(
+            _("shift #{shift} is open for {name}: close it before {incoming} takes over").format(
+                shift=current.id, name=current.supervisor, incoming=incoming
+            )
+        )
+
+
+def _switch_shifts(session: Session, config: Config, handover: HandoverView, incoming: Signer, now: datetime) -> int:
+    """Responsibility passes at the signature: close the outgoing shift, open (or keep) the next.
+
+    Done in the signature's own unit of work, so the signature and the switch commit together
+    (or neither does, and signing can simply be tried again). Returns the incoming shift's id.
+    """
+    outgoing = session.get(Shift, handover.outgoing_shift_id)
+    assert outgoing is not None
+    if outgoing.status == shifts.OPEN:
+        shifts.close_in(session, outgoing.id, now)  # type: ignore[arg-type]
+    current = session.exec(select(Shift).where(Shift.team == handover.team, Shift.status == shifts.OPEN)).first()
+    if current is None:
+        # Signed a little before the outgoing shift's planned end, it is still the next
+        # slot that starts: plan the new shift from that end, not from the signing time.
+        planned_for = max(now, outgoing.planned_end)
+        current = shifts.add_shift(session, config, incoming.supervisor.id, handover.team, now, planned_for)
+    assert current.id is not None
+    return current.id
