@@ -212,7 +212,7 @@ class ChecklistItem(Strict):
     key: Annotated[str, Field(pattern=KEY_PATTERN)]
     label: Label
     required: bool = True
-    kind: Literal["check", "floor_status", "list", "anomalies", "follow_ups", "log_read"] = "check"
+    kind: Literal["check", "floor_status", "list", "actions", "anomalies", "follow_ups", "log_read"] = "check"
 
 
 class ChecklistSection(Strict):

@@ -51,7 +51,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
                 await pilot.press("e", "down")  # the dialog opens on "stable": choose "watch"
                 app.screen.query_one(TextArea).insert(NOTE)
                 await pilot.press("ctrl+s")
-            elif item.kind == "list":
+            elif item.kind in ("list", "actions"):
                 await pilot.press("o", *"li: call back VIP by 22:00", "ctrl+s")
             else:
                 await pilot.press("o")
@@ -61,10 +61,11 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await pilot.press("s")  # the read-back is not done yet
         await pilot.pause()
         assert notes.errors()[-1].startswith("cannot sign: the incoming supervisor has not confirmed")
-        await go_to(pilot, "carried:1")
-        await pilot.press("c")
-        await pilot.pause()
-        assert "1 of 1 carried-over confirmed" in screen_static(app, "#handover-status")
+        for number in (1, 2):  # the open problem, and the follow-up the action line became
+            await go_to(pilot, f"carried:{number}")
+            await pilot.press("c")
+            await pilot.pause()
+        assert "2 of 2 carried-over confirmed" in screen_static(app, "#handover-status")
 
         await pilot.press("s")
         await pilot.pause()
@@ -107,7 +108,7 @@ async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
         await go_to(pilot, "item:crm")
         await pilot.press("i", "ctrl+s")  # no note yet
         await pilot.pause()
-        assert notes.errors()[-1] == "crm: write a note for issue"
+        assert notes.errors()[-1] == "CRM logged in and working: write a note for issue"
         app.screen.query_one(TextArea).insert("CRM 登录慢 | `login` *")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -122,6 +123,7 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
     started = ho.start_handover(context.db, context.config)
     for item in started.items:
         ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
+    ho.refresh_carried(context.db, context.config, started.id)  # the read-back notes join the list
     ho.confirm_carried(context.db, started.id)
     ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "2468")
     ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "1357")

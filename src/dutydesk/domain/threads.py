@@ -88,9 +88,9 @@ class Thread:
         }
 
     def summary(self) -> str:
-        """The latest state in one line, with how many times it was logged."""
-        text = self.latest.text.splitlines()[0] if self.latest.text else ""
+        """The latest state, with how many times it was logged."""
         count = len(self.current)
+        text = self.latest.text
         return _("{text} (logged {count} times)").format(text=text, count=count) if count > 1 else text
 
 

@@ -14,6 +14,7 @@ Where things are:
 - `carry`: what a new handover carries over (unresolved anomalies, open follow-ups);
 - `records`: reading handovers (rows in bulk, views);
 - `answering`: starting a handover, answering items, confirming carried-over items;
+- `review`: the draft kept up to date until the outgoing signature, action lines made follow-ups;
 - `content`: the signed bytes of each format version;
 - `signing_flow`: signing, and the shift switch the incoming signature causes;
 - `verify`: checking signatures, digests and chains.
@@ -28,6 +29,7 @@ from dutydesk.domain.handover.records import (
     list_handovers,
     log_since_last_handover,
 )
+from dutydesk.domain.handover.review import answer, confirm, confirmable_together, refresh_carried
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
 from dutydesk.domain.handover.verify import Problem, VerifyReport, verify_handovers
 from dutydesk.domain.handover.views import (
@@ -68,9 +70,12 @@ __all__ = [
     "Problem",
     "SignatureView",
     "VerifyReport",
+    "answer",
     "answer_item",
     "check_ready",
+    "confirm",
     "confirm_carried",
+    "confirmable_together",
     "get_handover",
     "handover_of_shift",
     "latest_handover",
@@ -78,6 +83,7 @@ __all__ = [
     "log_since_last_handover",
     "note_required",
     "open_follow_ups",
+    "refresh_carried",
     "role_label",
     "sign_handover",
     "start_handover",

@@ -99,11 +99,13 @@ def answer_item(
     allowed = statuses_for(item.kind)
     if status not in allowed:
         raise UserError(
-            _("{key} takes {choices}, not {status!r}").format(key=key, choices=" / ".join(allowed), status=status)
+            _("{item} takes {choices}, not {status!r}").format(
+                item=item.label, choices=" / ".join(allowed), status=status
+            )
         )
     note = require_text(note, _("the note")).strip() if note.strip() else ""
     if note_required(item.kind, status) and not note:
-        raise UserError(_("{key}: write a note for {status}").format(key=key, status=status_label(status)))
+        raise UserError(_("{item}: write a note for {status}").format(item=item.label, status=status_label(status)))
     with db.session() as session:
         row = session.execute(
             select(HandoverAnswer).where(HandoverAnswer.handover_id == handover_id, HandoverAnswer.key == key)

@@ -10,6 +10,7 @@ from dutydesk.config import Config
 from dutydesk.domain import shifts
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import get_handover, load_rows
+from dutydesk.domain.handover.review import refresh_carried
 from dutydesk.domain.handover.views import INCOMING, OUTGOING, OUTGOING_SIGNED, ROLES, SIGNED, HandoverView, role_label
 from dutydesk.domain.signing import Signer, canonical_bytes, unlock_signer
 from dutydesk.errors import UserError
@@ -30,7 +31,8 @@ def sign_handover(
     """Sign as `role`. The incoming signature also closes the outgoing shift and opens the next."""
     if role not in ROLES:
         raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
-    handover = get_handover(db, handover_id)
+    # What is signed is what is open now: a problem logged since the last look must be read back.
+    handover = refresh_carried(db, config, handover_id, now) if role == OUTGOING else get_handover(db, handover_id)
     _check_can_sign(handover, role, supervisor)
     if role == INCOMING:
         _check_next_shift(db, handover, supervisor)
@@ -68,7 +70,7 @@ def check_ready(handover: HandoverView, role: str) -> None:
         if missing:
             raise UserError(
                 _("cannot sign: required items not answered: {items}").format(
-                    items=", ".join(item.key for item in missing)
+                    items=_("; ").join(item.label for item in missing)
                 )
             )
         unconfirmed = handover.unconfirmed()

@@ -113,8 +113,13 @@ class HandoverScreen(DeskScreen):
             found = attempt(self, lambda: ho.get_handover(self.context.db, self.handover.id))  # type: ignore[union-attr]
         else:
             shift = self.shift
-            found = attempt(self, lambda: ho.handover_of_shift(self.context.db, shift.id)) if shift else None
+            found = attempt(self, lambda: self._current_draft(shift)) if shift else None
         self.show_view(found)
+
+    def _current_draft(self, shift: ShiftInfo) -> HandoverView | None:
+        """The open shift's handover, its carried-over list brought up to date while unsigned."""
+        found = ho.handover_of_shift(self.context.db, shift.id)
+        return ho.refresh_carried(self.context.db, self.context.config, found.id) if found else None
 
     def show_view(self, view: HandoverView | None) -> None:
         self.handover = view
@@ -320,9 +325,12 @@ class HandoverScreen(DeskScreen):
     # -- answering -----------------------------------------------------------------------
 
     def action_start(self) -> None:
+        context, team = self.context, self.shift.team if self.shift else None
         started = attempt(
             self,
-            lambda: ho.start_handover(self.context.db, self.context.config, self.shift.team if self.shift else None),
+            lambda: ho.refresh_carried(
+                context.db, context.config, ho.start_handover(context.db, context.config, team).id
+            ),
         )
         if started is not None:
             self.show_view(started)
@@ -344,7 +352,10 @@ class HandoverScreen(DeskScreen):
             self.action_answer(status if status in ho.statuses_for(item.kind) else None)
             return
         handover_id = self.handover.id
-        self._changed(attempt(self, lambda: ho.answer_item(self.context.db, handover_id, item.key, status, item.note)))
+        context = self.context
+        self._changed(
+            attempt(self, lambda: ho.answer(context.db, context.config, handover_id, item.key, status, item.note))
+        )
 
     def action_confirm(self) -> None:
         carried = self.selected_carried()
@@ -352,7 +363,8 @@ class HandoverScreen(DeskScreen):
             self.notify(_("select a carried-over item (under its checklist item) first"), severity="warning")
             return
         handover_id = self.handover.id
-        self._changed(attempt(self, lambda: ho.confirm_carried(self.context.db, handover_id, carried.number)))
+        context = self.context
+        self._changed(attempt(self, lambda: ho.confirm(context.db, context.config, handover_id, [carried.number])))
 
     def _changed(self, view: HandoverView | None) -> None:
         if view is not None:
@@ -429,6 +441,8 @@ def _carried_cells(carried: CarriedView, context: Context) -> tuple[Text, Text, 
 def _answer_hint(item: ItemView) -> str:
     if item.kind == "floor_status":
         return _("Enter: stable / watch / unstable, with one line why")
+    if item.kind == "actions":
+        return _("Enter: one action per line, e.g. Call back TS-5026 @IT by 09:00 (each becomes a follow-up)")
     if item.kind == "list":
         return _("Enter: write the list (one per line), or x: nothing to list")
     return _("o: ok · i: issue (with a note) · x: not applicable · Enter: answer with a note")
@@ -477,7 +491,10 @@ class AnswerDialog(Dialog[HandoverView]):
         status = choices.get_option_at_index(choices.highlighted).id
         note = self.query_one("#answer-note", TextArea).text
         assert status is not None
-        saved = attempt(self, lambda: ho.answer_item(self.context.db, self.handover_id, self.item.key, status, note))
+        context = self.context
+        saved = attempt(
+            self, lambda: ho.answer(context.db, context.config, self.handover_id, self.item.key, status, note)
+        )
         if saved is not None:
             self.dismiss(saved)
 
