@@ -29,7 +29,7 @@ from dutydesk.domain.handover.records import (
     list_handovers,
     log_since_last_handover,
 )
-from dutydesk.domain.handover.review import answer, confirm, confirmable_together, refresh_carried
+from dutydesk.domain.handover.review import answer, confirm, confirmable_together, prefill_note, refresh_carried
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
 from dutydesk.domain.handover.verify import Problem, VerifyReport, verify_handovers
 from dutydesk.domain.handover.views import (
@@ -83,6 +83,7 @@ __all__ = [
     "log_since_last_handover",
     "note_required",
     "open_follow_ups",
+    "prefill_note",
     "refresh_carried",
     "role_label",
     "sign_handover",

@@ -22,7 +22,7 @@ from dutydesk.domain.handover.views import HandoverView
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
-from dutydesk.store.tables import HandoverCarried
+from dutydesk.store.tables import HandoverAnswer, HandoverCarried
 
 READBACK_SOURCE = "item"
 
@@ -107,6 +107,17 @@ def confirm(
     for number in numbers:
         confirm_carried(db, handover_id, number, now)
     return refresh_carried(db, config, handover_id, now)
+
+
+def prefill_note(db: Database, handover_id: int, key: str, note: str) -> None:
+    """A draft's suggested note for an item nobody has answered or written in yet; no answer is given."""
+    with db.session() as session:
+        row = session.execute(
+            select(HandoverAnswer).where(HandoverAnswer.handover_id == handover_id, HandoverAnswer.key == key)
+        ).scalar_one()
+        if row.status is None and not row.note:
+            row.note = note
+            session.commit()
 
 
 def confirmable_together(view: HandoverView, numbers: list[int]) -> tuple[list[int], int]:

@@ -24,6 +24,7 @@ from dutydesk.domain.handover import CarriedView, HandoverView, ItemView, Verify
 from dutydesk.domain.log import LogEntryView
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
+from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, _
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
@@ -117,7 +118,9 @@ class HandoverScreen(DeskScreen):
         self.show_view(found)
 
     def _current_draft(self, shift: ShiftInfo) -> HandoverView | None:
-        """The open shift's handover, its carried-over list brought up to date while unsigned."""
+        """The open shift's handover (drafted by now if the shift ends within the hour), its
+        carried-over list brought up to date while unsigned."""
+        draft_if_due(self.context.db, self.context.config, shift.team)
         found = ho.handover_of_shift(self.context.db, shift.id)
         return ho.refresh_carried(self.context.db, self.context.config, found.id) if found else None
 
