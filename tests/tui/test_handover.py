@@ -1,8 +1,11 @@
 """The Handover screen: a whole handover answered and signed by two supervisors, with the keys."""
 
+from datetime import timedelta
+
 import pytest
 from textual.widgets import Input, TextArea
 
+from conftest import FrozenClock
 from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.domain import handover as ho
@@ -34,8 +37,9 @@ async def go_to(pilot, row_key: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_a_full_handover_signed_by_two_supervisors(
-    app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
+    frozen_clock: FrozenClock, app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
 ) -> None:
+    frozen_clock.set(ready.planned_end - timedelta(hours=2))  # before the draft is due
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause()
@@ -139,3 +143,43 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
         banner = screen_static(app, "#handover-signatures")
         assert "Signatures: INVALID" in banner and "items[crm].status changed after signing" in banner
         assert "read-only" in screen_static(app, "#handover-status")
+
+
+async def test_fast_review_confirms_a_section_and_handles_problems_from_the_checklist(
+    frozen_clock: FrozenClock, app: DutydeskApp, context: Context, ready: ShiftInfo
+) -> None:
+    from dutydesk.domain import threads
+    from dutydesk.tui.screens.handover import ConfirmSectionDialog
+
+    frozen_clock.set(ready.planned_end - timedelta(hours=2))  # before the draft is due
+    ivr = log.add_entry(context.db, context.config, ready, "IVR drops calls", category="defect", severity="critical")
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await go_to(pilot, "section:readiness")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmSectionDialog)
+        summary = screen_static(app, "#section-summary")
+        assert "Answer ok (7):" in summary and "Own equipment works" in summary
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HandoverScreen)
+        assert app.screen.selected_key() == "item:briefing"  # moved on to the next row still waiting
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.screen.selected_key() == "item:floor_status"
+
+        await go_to(pilot, "carried:1")  # CRM slow, from the fixture
+        await pilot.press("k", *"restart planned 14:00", "enter")
+        await pilot.pause()
+        await go_to(pilot, "carried:2")
+        await pilot.press("r", *"vendor fixed it", "enter")
+        await pilot.pause()
+    view = ho.get_handover(context.db, started.id)
+    assert [item.status for item in view.items[:8]] == ["ok"] * 8
+    [crm] = view.carried
+    assert crm.text == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
+    assert [t.id for t in threads.open_threads(context.db, context.config, ready.team)] == [crm.ref]
+    assert ivr.id != crm.ref

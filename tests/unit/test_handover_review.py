@@ -120,3 +120,40 @@ def test_a_changed_notice_must_be_read_back_again(db, config, shift) -> None:  #
     assert view.unconfirmed() == []
     view = ho.answer(db, config, started.id, "notices", "ok", "Refund rule changes at 14:00")
     assert [c.text for c in view.unconfirmed()] == ["Refund rule changes at 14:00"]
+
+
+def test_a_section_is_confirmed_at_once_except_what_is_read_back_one_by_one(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "CRM slow", category="system_status", severity="warning")
+    followups.add_followup(db, config, "Call back TS-5026", "ticket", owner="IT")
+    started = ho.refresh_carried(db, config, ho.start_handover(db, config).id)
+    readiness = ho.section_review(started, "readiness")
+    assert [item.key for item in readiness.items][:2] == ["equipment", "telephony"] and len(readiness.items) == 7
+    situation = ho.section_review(started, "situation")
+    assert [item.key for item in situation.items] == ["unfinished", "special_customers", "anomalies", "notices"]
+    assert [c.source for c in situation.carried] == ["follow_up"] and [c.source for c in situation.flagged] == [
+        "log_thread"
+    ]
+    view = ho.confirm_section(db, config, started.id, "situation")
+    floor = next(item for item in view.items if item.key == "floor_status")
+    assert floor.status is None  # needs a status and a note: never answered in bulk
+    assert [c.source for c in view.unconfirmed()] == ["log_thread"]
+    assert ho.section_review(view, "situation").empty
+
+
+def test_a_carried_problem_is_resolved_or_kept_open_from_the_checklist(db, config, shift, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "CRM slow", category="system_status", severity="warning")
+    ivr = log.add_entry(db, config, shift, "IVR drops calls", category="defect", severity="critical")
+    started = ho.start_handover(db, config)
+    frozen_clock.advance(timedelta(minutes=5))
+    view = ho.resolve_carried(db, config, started.id, 1, "CRM back after restart")
+    assert [c.ref for c in view.carried] == [ivr.id]
+    assert threads.team_threads(db, config, shift.team)[0].resolution.text == "CRM back after restart"  # type: ignore[union-attr]
+    view = ho.still_open(db, config, started.id, 1, "IVR vendor on site, fix expected 14:00")
+    [carried] = view.carried
+    assert carried.text == "IVR vendor on site, fix expected 14:00 (logged 2 times)" and carried.confirmed_at
+    with pytest.raises(UserError, match="the note is empty"):
+        ho.still_open(db, config, started.id, 1, "  ")
+    followups.add_followup(db, config, "Call back", "ticket")
+    view = ho.refresh_carried(db, config, started.id)
+    with pytest.raises(UserError, match="item 2 is not a problem from the duty log"):
+        ho.resolve_carried(db, config, started.id, 2, "done")

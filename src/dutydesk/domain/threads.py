@@ -121,6 +121,18 @@ def resolve(
     return entry
 
 
+def update(
+    db: Database, config: Config, shift: ShiftInfo, entry_id: int, note: str, now: datetime | None = None
+) -> LogEntryView:
+    """Log the problem's current state ("still open: …"): a new entry of its thread."""
+    thread = thread_of(db, config, log.get_entry(db, entry_id))
+    if thread is None or not thread.is_open:
+        raise UserError(_("entry #{id} raises no open problem").format(id=entry_id))
+    entry = log.add_entry(db, config, shift, note, category=thread.category, severity=thread.latest.severity, now=now)
+    _link(db, entry.id, thread.id, SAME_PROBLEM, now)
+    return entry
+
+
 def link_same_problem(db: Database, entry_id: int, same_as: int, now: datetime | None = None) -> None:
     """The supervisor says entry `entry_id` is the same problem as `same_as`: one thread."""
     if entry_id == same_as:

@@ -29,7 +29,18 @@ from dutydesk.domain.handover.records import (
     list_handovers,
     log_since_last_handover,
 )
-from dutydesk.domain.handover.review import answer, confirm, confirmable_together, prefill_note, refresh_carried
+from dutydesk.domain.handover.review import (
+    SectionReview,
+    answer,
+    confirm,
+    confirm_section,
+    confirmable_together,
+    prefill_note,
+    refresh_carried,
+    resolve_carried,
+    section_review,
+    still_open,
+)
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
 from dutydesk.domain.handover.verify import Problem, VerifyReport, verify_handovers
 from dutydesk.domain.handover.views import (
@@ -42,6 +53,7 @@ from dutydesk.domain.handover.views import (
     OUTGOING_SIGNED,
     ROLES,
     SIGNED,
+    THREAD_SOURCE,
     CarriedView,
     HandoverView,
     ItemView,
@@ -63,11 +75,13 @@ __all__ = [
     "OUTGOING_SIGNED",
     "ROLES",
     "SIGNED",
+    "THREAD_SOURCE",
     "CarriedView",
     "CarryOver",
     "HandoverView",
     "ItemView",
     "Problem",
+    "SectionReview",
     "SignatureView",
     "VerifyReport",
     "answer",
@@ -75,6 +89,7 @@ __all__ = [
     "check_ready",
     "confirm",
     "confirm_carried",
+    "confirm_section",
     "confirmable_together",
     "get_handover",
     "handover_of_shift",
@@ -85,11 +100,14 @@ __all__ = [
     "open_follow_ups",
     "prefill_note",
     "refresh_carried",
+    "resolve_carried",
+    "section_review",
     "role_label",
     "sign_handover",
     "start_handover",
     "status_label",
     "statuses_for",
+    "still_open",
     "unresolved_anomalies",
     "verify_handovers",
 ]

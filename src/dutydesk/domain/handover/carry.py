@@ -7,6 +7,7 @@ from datetime import datetime
 from dutydesk.config import Config
 from dutydesk.domain import followups, threads
 from dutydesk.domain.followups import FollowUpView
+from dutydesk.domain.handover.views import THREAD_SOURCE
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
 
@@ -29,7 +30,7 @@ def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime)
     if item_key is None or not config.handover.anomaly_categories:
         return []
     return [
-        CarryOver(item_key, "log_thread", thread.id, thread.summary(), thread.opened_at)
+        CarryOver(item_key, THREAD_SOURCE, thread.id, thread.summary(), thread.opened_at)
         for thread in threads.open_threads(db, config, team, now)
     ]
 

@@ -8,23 +8,32 @@ supervisor acknowledged is exactly what is signed. Answering the action list mak
 line a follow-up (`actions`), which the list then carries.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from dutydesk import clock
 from dutydesk.config import Config
-from dutydesk.domain import actions
+from dutydesk.domain import actions, shifts, threads
+from dutydesk.domain.freetext import require_text
 from dutydesk.domain.handover.answering import answer_item, confirm_carried
 from dutydesk.domain.handover.carry import CARRY_OVER_SOURCES, CarryOver
 from dutydesk.domain.handover.records import get_handover
-from dutydesk.domain.handover.views import HandoverView
+from dutydesk.domain.handover.views import (
+    READBACK_SOURCE,
+    THREAD_SOURCE,
+    CarriedView,
+    HandoverView,
+    ItemView,
+    note_required,
+    statuses_for,
+)
+from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import HandoverAnswer, HandoverCarried
-
-READBACK_SOURCE = "item"
 
 
 def refresh_carried(db: Database, config: Config, handover_id: int, now: datetime | None = None) -> HandoverView:
@@ -118,6 +127,77 @@ def prefill_note(db: Database, handover_id: int, key: str, note: str) -> None:
         if row.status is None and not row.note:
             row.note = note
             session.commit()
+
+
+@dataclass(frozen=True)
+class SectionReview:
+    """What confirming a section at once would do, to show before it is done."""
+
+    items: list[ItemView]  # unanswered items "ok" answers without a note
+    carried: list[CarriedView]  # carried rows confirmed together
+    flagged: list[CarriedView]  # carried rows still read back one by one
+
+    @property
+    def empty(self) -> bool:
+        return not self.items and not self.carried
+
+
+def section_review(view: HandoverView, section: str) -> SectionReview:
+    items = [item for item in view.items if item.section == section]
+    keys = {item.key for item in items}
+    waiting = [c for c in view.unconfirmed() if c.item_key in keys]
+    return SectionReview(
+        items=[item for item in items if item.status is None and _ok_needs_no_note(item)],
+        carried=[c for c in waiting if not c.flagged],
+        flagged=[c for c in waiting if c.flagged],
+    )
+
+
+def _ok_needs_no_note(item: ItemView) -> bool:
+    return "ok" in statuses_for(item.kind) and not note_required(item.kind, "ok")
+
+
+def confirm_section(
+    db: Database, config: Config, handover_id: int, section: str, now: datetime | None = None
+) -> HandoverView:
+    """Answer "ok" to every unanswered item of the section that needs no note and confirm its
+    unflagged carried rows; flagged rows are left for the read-back one by one."""
+    now = now or clock.utcnow()
+    review = section_review(get_handover(db, handover_id), section)
+    for item in review.items:
+        answer_item(db, handover_id, item.key, "ok", item.note, now)
+    return confirm(db, config, handover_id, [c.number for c in review.carried], now)
+
+
+def resolve_carried(
+    db: Database, config: Config, handover_id: int, number: int, note: str, now: datetime | None = None
+) -> HandoverView:
+    """From the checklist: the carried problem `number` is over (logged in the outgoing shift)."""
+    carried, shift = _carried_problem(db, handover_id, number)
+    threads.resolve(db, config, shift, carried.ref, note, now)
+    return refresh_carried(db, config, handover_id, now)
+
+
+def still_open(
+    db: Database, config: Config, handover_id: int, number: int, note: str, now: datetime | None = None
+) -> HandoverView:
+    """From the checklist: the carried problem `number` goes on; the note is logged as its latest
+    state and the incoming supervisor's read-back of it is recorded."""
+    carried, shift = _carried_problem(db, handover_id, number)
+    threads.update(db, config, shift, carried.ref, require_text(note, _("the note")), now)
+    view = refresh_carried(db, config, handover_id, now)
+    updated = next(c for c in view.carried if (c.source, c.ref) == (carried.source, carried.ref))
+    return confirm(db, config, handover_id, [updated.number], now)
+
+
+def _carried_problem(db: Database, handover_id: int, number: int) -> tuple[CarriedView, ShiftInfo]:
+    view = get_handover(db, handover_id)
+    if view.frozen:
+        raise UserError(_("handover #{id} is signed: it can no longer change").format(id=handover_id))
+    carried = next((c for c in view.carried if c.number == number), None)
+    if carried is None or carried.source != THREAD_SOURCE:
+        raise UserError(_("carried-over item {number} is not a problem from the duty log").format(number=number))
+    return carried, shifts.get_shift(db, view.outgoing_shift_id)
 
 
 def confirmable_together(view: HandoverView, numbers: list[int]) -> tuple[list[int], int]:

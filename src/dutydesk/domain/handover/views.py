@@ -16,7 +16,8 @@ AUTO_FILLED_KINDS = ("anomalies", "follow_ups")
 LIST_KINDS = ("list", "actions")  # the note holds the list, one per line; each action line is a follow-up
 # Carried rows the incoming supervisor acknowledges one by one (read-back): open problems
 # and the notes of the read-back items; follow-ups can be confirmed all at once.
-FLAGGED_SOURCES = ("log_thread", "item")
+THREAD_SOURCE, READBACK_SOURCE = "log_thread", "item"
+FLAGGED_SOURCES = (THREAD_SOURCE, READBACK_SOURCE)
 
 
 def statuses_for(kind: str) -> dict[str, str]:
