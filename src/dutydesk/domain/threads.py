@@ -13,6 +13,7 @@ entries at most), so they can never disagree with the log itself.
 """
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -107,13 +108,20 @@ def resolve(
 ) -> LogEntryView:
     """Log that the problem entry `entry_id` raised (or updated) is over; returns the new entry."""
     target = log.get_entry(db, entry_id)
-    thread = thread_of(db, config, target)
+    thread = thread_of(db, config, target, now)
     if thread is None:
         raise UserError(_("entry #{id} raises no anomaly: nothing to resolve").format(id=entry_id))
+    return resolve_thread(db, config, shift, thread, note, now)
+
+
+def resolve_thread(
+    db: Database, config: Config, shift: ShiftInfo, thread: Thread, note: str = "", now: datetime | None = None
+) -> LogEntryView:
+    """`resolve` for a thread already at hand."""
     if not thread.is_open:
         assert thread.resolution is not None
         raise UserError(
-            _("the problem of entry #{id} was already resolved by #{by}").format(id=entry_id, by=thread.resolution.id)
+            _("the problem of entry #{id} was already resolved by #{by}").format(id=thread.id, by=thread.resolution.id)
         )
     text = note.strip() or _("Resolved: {text}").format(text=thread.latest.text.splitlines()[0])
     entry = log.add_entry(db, config, shift, text, category=thread.category, severity="info", now=now)
@@ -125,7 +133,7 @@ def update(
     db: Database, config: Config, shift: ShiftInfo, entry_id: int, note: str, now: datetime | None = None
 ) -> LogEntryView:
     """Log the problem's current state ("still open: …"): a new entry of its thread."""
-    thread = thread_of(db, config, log.get_entry(db, entry_id))
+    thread = thread_of(db, config, log.get_entry(db, entry_id), now)
     if thread is None or not thread.is_open:
         raise UserError(_("entry #{id} raises no open problem").format(id=entry_id))
     entry = log.add_entry(db, config, shift, note, category=thread.category, severity=thread.latest.severity, now=now)
@@ -159,19 +167,27 @@ def team_threads(db: Database, config: Config, team: str, now: datetime | None =
     now = now or clock.utcnow()
     entries = _anomaly_entries(db, config, team, now)
     links = _links_of([entry.id for entry in entries], db)
-    resolutions = {link.entry_id: log.get_entry(db, link.entry_id) for link in links if link.kind == RESOLVES}
+    resolutions = _entries_by_id(db, [link.entry_id for link in links if link.kind == RESOLVES])
     return _group(entries, links, resolutions, config)
+
+
+def _entries_by_id(db: Database, ids: list[int]) -> dict[int, LogEntryView]:
+    if not ids:
+        return {}
+    with db.engine.connect() as connection:
+        rows = connection.execute(log.entries_query().where(col(LogEntry.id).in_(ids)))
+        return {view.id: view for view in map(log.entry_view, rows)}
 
 
 def open_threads(db: Database, config: Config, team: str, now: datetime | None = None) -> list[Thread]:
     return [thread for thread in team_threads(db, config, team, now) if thread.is_open]
 
 
-def thread_of(db: Database, config: Config, entry: LogEntryView) -> Thread | None:
+def thread_of(db: Database, config: Config, entry: LogEntryView, now: datetime | None = None) -> Thread | None:
     """The thread an entry belongs to, if it is an anomaly (resolving it works for any of its entries)."""
     with db.engine.connect() as connection:
         team = connection.execute(select(Shift.team).where(Shift.id == entry.shift_id)).scalar_one()
-    for thread in team_threads(db, config, team):
+    for thread in team_threads(db, config, team, now):
         if any(member.id == entry.id for member in thread.entries):
             return thread
     return None
@@ -244,11 +260,12 @@ def _group(
 def _similar_open_thread(
     threads: list[Thread], entry: LogEntryView, resolving: list[tuple[LogEntryView, int]], threshold: float
 ) -> Thread | None:
-    text = _comparable(entry.text)
+    # One matcher per new entry: difflib indexes its second sequence once, then compares cheaply.
+    matcher = difflib.SequenceMatcher(None, b=_comparable(entry.text))
     for thread in reversed(threads):  # the most recent problem first
         if thread.category != entry.category or _resolution(thread, resolving, before=entry.at):
             continue
-        if any(_alike(text, _comparable(member.text), threshold) for member in thread.current[-3:]):
+        if any(_alike(matcher, _comparable(member.text), threshold) for member in thread.current[-3:]):
             return thread
     return None
 
@@ -267,10 +284,15 @@ def _resolution(
     return min(found, key=lambda resolution: resolution.at) if found else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _comparable(text: str) -> str:
     """Figures change from line to line of one problem ("12 waiting", "30 waiting"): ignore them."""
     return FIGURES.sub("#", text.casefold().strip())
 
 
-def _alike(one: str, other: str, threshold: float) -> bool:
-    return difflib.SequenceMatcher(None, one, other).ratio() >= threshold
+def _alike(matcher: difflib.SequenceMatcher[str], other: str, threshold: float) -> bool:
+    matcher.set_seq1(other)
+    # The cheap upper bounds first: most pairs of different problems stop there.
+    return (
+        matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    )
