@@ -375,7 +375,9 @@ class HandoverScreen(DeskScreen):
     def action_confirm(self) -> None:
         carried = self.selected_carried()
         if self.handover is None or carried is None:
-            self.notify(_("select a carried-over item (under its checklist item) first"), severity="warning")
+            # Off a carried row, c goes to the next one waiting for its read-back.
+            if not self._advance(carried_only=True):
+                self.notify(_("every carried-over item is confirmed"), severity="information")
             return
         handover_id = self.handover.id
         context = self.context
@@ -428,19 +430,21 @@ class HandoverScreen(DeskScreen):
             self.show_view(view)
             self._advance()
 
-    def _advance(self) -> None:
+    def _advance(self, carried_only: bool = False) -> bool:
         """One key answers and moves on: to the next row still waiting, wrapping once."""
         view, table = self.handover, self.table
         if view is None or view.frozen:
-            return
+            return False
         keys = [str(row.key.value) for row in table.ordered_rows]
-        waiting = {f"item:{i.key}" for i in view.items if i.status is None}
-        waiting |= {f"carried:{c.number}" for c in view.unconfirmed()}
+        waiting = {f"carried:{c.number}" for c in view.unconfirmed()}
+        if not carried_only:
+            waiting |= {f"item:{i.key}" for i in view.items if i.status is None}
         here = table.cursor_row
         for index in [*range(here + 1, len(keys)), *range(0, here + 1)]:
             if keys[index] in waiting:
                 table.move_cursor(row=index, animate=False)
-                return
+                return True
+        return False
 
     def selected_section(self) -> str | None:
         key, item = self.selected_key() or "", self.selected_item()
@@ -590,7 +594,9 @@ class AnswerDialog(Dialog[HandoverView]):
             yield Label(_("Note"), markup=False)
             yield TextArea(self.item.note, id="answer-note", soft_wrap=True, show_line_numbers=False)
             yield Static(
-                _("↑↓ status · Tab: note · Ctrl+S: save · Escape: cancel"), classes="dialog-keys", markup=False
+                _("↑↓ status · Enter: save the note shown · Tab: note · Ctrl+S: save · Escape: cancel"),
+                classes="dialog-keys",
+                markup=False,
             )
 
     def on_mount(self) -> None:
@@ -602,8 +608,13 @@ class AnswerDialog(Dialog[HandoverView]):
 
     @on(OptionList.OptionSelected, "#answer-status")
     def to_note(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a status: with the note already written (or drafted), that answers; else write it."""
         event.stop()
-        self.query_one("#answer-note", TextArea).focus()
+        note = self.query_one("#answer-note", TextArea)
+        if note.text.strip():
+            self.action_save()
+        else:
+            note.focus()
 
     def action_save(self) -> None:
         choices = self.query_one("#answer-status", OptionList)
@@ -653,6 +664,14 @@ class SignDialog(Dialog[HandoverView]):
             choices.highlighted = 0
         if choices.option_count == 1:
             self.query_one("#pin", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing the PIN on the list signs as the supervisor highlighted: no Enter needed to choose."""
+        pin = self.query_one("#pin", Input)
+        if isinstance(self.focused, OptionList) and event.character is not None and event.character.isdigit():
+            event.stop()
+            pin.insert_text_at_cursor(event.character)
+            pin.focus()
 
     @on(OptionList.OptionSelected, "#signer")
     def to_pin(self, event: OptionList.OptionSelected) -> None:
