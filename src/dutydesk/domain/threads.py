@@ -186,7 +186,7 @@ def open_threads(db: Database, config: Config, team: str, now: datetime | None =
 def thread_of(db: Database, config: Config, entry: LogEntryView, now: datetime | None = None) -> Thread | None:
     """The thread an entry belongs to, if it is an anomaly (resolving it works for any of its entries)."""
     with db.engine.connect() as connection:
-        team = connection.execute(select(Shift.team).where(Shift.id == entry.shift_id)).scalar_one()
+        team = connection.execute(select(col(Shift.team)).where(col(Shift.id) == entry.shift_id)).scalar_one()
     for thread in team_threads(db, config, team, now):
         if any(member.id == entry.id for member in thread.entries):
             return thread
@@ -207,12 +207,12 @@ def _anomaly_entries(db: Database, config: Config, team: str, now: datetime) -> 
         log.entries_query()
         .join(Shift, col(LogEntry.shift_id) == Shift.id)
         .where(
-            Shift.team == team,
+            col(Shift.team) == team,
             col(LogEntry.category).in_(settings.anomaly_categories),
             col(LogEntry.severity).in_(serious),
             col(LogEntry.at) >= since,
         )
-        .order_by(LogEntry.at, LogEntry.id)
+        .order_by(col(LogEntry.at), col(LogEntry.id))
     )
     with db.engine.connect() as connection:
         entries = [log.entry_view(row) for row in connection.execute(query)]
@@ -225,7 +225,7 @@ def _links_of(entry_ids: list[int], db: Database) -> list[LogLink]:
     table = LogLink.__table__.c  # type: ignore[attr-defined]
     query = select(LogLink).where(or_(col(table.target_id).in_(entry_ids), col(table.entry_id).in_(entry_ids)))
     with db.session() as session:
-        return list(session.execute(query.order_by(LogLink.id)).scalars())
+        return list(session.execute(query.order_by(col(LogLink.id))).scalars())
 
 
 def _group(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -45,7 +46,7 @@ def refresh_carried(db: Database, config: Config, handover_id: int, now: datetim
     wanted = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, view.team, now)]
     wanted += _readback_notes(view, config)
     with db.session() as session:
-        rows = session.execute(select(HandoverCarried).where(HandoverCarried.handover_id == handover_id)).scalars()
+        rows = session.execute(select(HandoverCarried).where(col(HandoverCarried.handover_id) == handover_id)).scalars()
         existing = {(row.source, row.ref): row for row in rows}
         for position, entry in enumerate(wanted, start=1):
             row = existing.pop((entry.source, entry.ref), None)
@@ -122,7 +123,7 @@ def prefill_note(db: Database, handover_id: int, key: str, note: str) -> None:
     """A draft's suggested note for an item nobody has answered or written in yet; no answer is given."""
     with db.session() as session:
         row = session.execute(
-            select(HandoverAnswer).where(HandoverAnswer.handover_id == handover_id, HandoverAnswer.key == key)
+            select(HandoverAnswer).where(col(HandoverAnswer.handover_id) == handover_id, col(HandoverAnswer.key) == key)
         ).scalar_one()
         if row.status is None and not row.note:
             row.note = note
