@@ -25,7 +25,7 @@ from benchmarks.measure import repeat, timed
 from benchmarks.run import RESULTS, Suite, as_json, table
 
 COUNT = 1000
-PINS = {"wang": "2468", "li": "1357"}
+PINS = {"wang": "246810", "li": "135790"}
 NOTES = ["queue 8 waiting, CRM slow since 09:10 | *watch*", "坐席 3 人示忙超过 15 分钟，已提醒", "—"]
 RAW_ROWS = [
     "SELECT * FROM handover WHERE status != 'draft' ORDER BY id",
@@ -35,27 +35,34 @@ RAW_ROWS = [
 ]
 
 
-def generate_signed_handovers(db_path: Path, count: int) -> None:
-    """`count` handovers, each answered, read back and signed by both; shifts alternate."""
-    from sqlalchemy import text
+def generate_signed_handovers(db_path: Path, count: int, entries_per_shift: int = 0) -> None:
+    """`count` handovers, each answered, read back and signed by both; shifts alternate.
+    With `entries_per_shift`, each shift also logs that many entries first (chained as
+    `log.add_entry` chains them, in one transaction per shift to keep generation quick)."""
+    from sqlalchemy import insert, select, text
 
     from dutydesk import clock
     from dutydesk.config import load_config
     from dutydesk.domain import handover, shifts, signing, supervisors
+    from dutydesk.domain.handover import signing_flow
+    from dutydesk.store import chain
     from dutydesk.store.db import open_database
+    from dutydesk.store.tables import HandoverAnswer, LogEntry
 
     config = load_config(None)
     db = open_database(db_path)
     for name, pin in PINS.items():
         supervisors.add_supervisor(db, name, name, pin)
     unlock = cache(lambda name, pin: signing.unlock_signer(db, config, name, pin))
-    handover.unlock_signer = lambda _db, _config, name, pin, _now=None: unlock(name, pin)  # type: ignore[assignment]
+    signing_flow.unlock_signer = lambda _db, _config, name, pin, _now=None: unlock(name, pin)  # type: ignore[assignment]
     moment = clock.utcnow() - timedelta(hours=12 * (count + 1))
     shifts.open_shift(db, config, "wang", now=moment)
     names = list(PINS)
     for index in range(count):
         moment += timedelta(hours=12)
         outgoing, incoming = names[index % 2], names[(index + 1) % 2]
+        if entries_per_shift:
+            _log_entries(db, shifts.require_current_shift(db), moment, entries_per_shift, insert(LogEntry), chain)
         started = handover.start_handover(db, config, now=moment - timedelta(minutes=20))
         with db.engine.begin() as connection:  # the answers, in one statement instead of 15
             connection.execute(
@@ -69,6 +76,9 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
                     "id": started.id,
                 },
             )
+            answers = select(HandoverAnswer.id).where(HandoverAnswer.handover_id == started.id)
+            for answer_id in connection.execute(answers).scalars().all():  # chained as answer_item chains
+                chain.append(connection, HandoverAnswer, answer_id)
         handover.sign_handover(db, config, started.id, "outgoing", outgoing, PINS[outgoing], now=moment)
         handover.sign_handover(
             db, config, started.id, "incoming", incoming, PINS[incoming], now=moment + timedelta(minutes=1)
@@ -76,11 +86,28 @@ def generate_signed_handovers(db_path: Path, count: int) -> None:
     db.close()
 
 
+def _log_entries(db, shift, moment, count, statement, chain) -> None:  # type: ignore[no-untyped-def]
+    with db.engine.begin() as connection:
+        for n in range(count):
+            at = moment - timedelta(hours=12) + timedelta(minutes=10 * n)
+            values = {
+                "shift_id": shift.id,
+                "at": at,
+                "recorded_at": at,
+                "category": "event",
+                "severity": "info",
+                "text": f"{NOTES[n % len(NOTES)]} #{n}",
+                "author_id": 1,
+            }
+            row_id = connection.execute(statement.values(values)).inserted_primary_key[0]
+            chain.append(connection, chain.CHAINED["log_entry"], row_id)
+
+
 def measure_handover_verify(suite: Suite, db_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from dutydesk.canonical import sha256_hex
     from dutydesk.domain.handover import verify_handovers
-    from dutydesk.domain.signing import sha256_hex
     from dutydesk.store.db import open_database
 
     db = open_database(db_path)

@@ -51,7 +51,7 @@ def _context(scratch: Path, queues: int, agents_per_queue: int):  # type: ignore
     )
     queue = context.config.queue.model_copy(update={"simulator": simulator})
     context.config = context.config.model_copy(update={"queue": queue})
-    supervisors.add_supervisor(context.db, "bench", "Bench", "2468")
+    supervisors.add_supervisor(context.db, "bench", "Bench", "246810")
     shifts.open_shift(context.db, context.config, "bench")
     return context
 

@@ -45,6 +45,7 @@ app.add_typer(followup.app, name="followup")
 app.add_typer(queue.app, name="queue")
 app.command("export")(export.export)  # single commands, not groups
 app.command("verify")(handover.verify_all)  # = handover verify --all
+app.command("anchor")(handover.write_anchor)
 app.command("staffing")(queue.staffing)
 
 
@@ -113,6 +114,7 @@ def supervisor_add(
     pin_stdin: Annotated[bool, typer.Option("--pin-stdin", help=_("Read the PIN from standard input."))] = False,
 ) -> None:
     """Register a supervisor; asks for the PIN twice."""
+    from dutydesk.domain.signing import create_key
     from dutydesk.domain.supervisors import add_supervisor, check_new_pin
 
     context = command_context(ctx)
@@ -120,9 +122,11 @@ def supervisor_add(
         pin = sys.stdin.readline().strip()
     else:
         pin = typer.prompt(_("PIN"), hide_input=True, confirmation_prompt=_("PIN again"))
-    check_new_pin(pin)
-    added = add_supervisor(context.db, name, display_name or name, pin)
+    min_length = context.config.handover.pin_min_length
+    check_new_pin(pin, min_length)
+    added = add_supervisor(context.db, name, display_name or name, pin, min_length=min_length)
     typer.echo(_("Added supervisor {name} ({display}).").format(name=added.name, display=added.display_name))
+    handover.print_fingerprint(added.name, create_key(context.db, added.name, pin))
 
 
 @supervisor_app.command("list")

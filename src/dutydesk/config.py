@@ -235,6 +235,7 @@ class HandoverSettings(Strict):
     readback_items: list[str] = ["special_customers", "notices"]  # the incoming supervisor acknowledges each
     pin_attempts: Annotated[int, Field(gt=0)]
     pin_lockout_s: Annotated[int, Field(ge=0)]
+    pin_min_length: Annotated[int, Field(ge=4, le=12)]
 
     @field_validator("sections")
     @classmethod

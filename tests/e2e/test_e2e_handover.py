@@ -30,8 +30,8 @@ def prepare(dutydesk: Path, env: dict[str, str], db: Path) -> None:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    ok("supervisor", "add", "wang", "--pin-stdin", stdin="2468\n")
-    ok("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin="1357\n")
+    ok("supervisor", "add", "wang", "--pin-stdin", stdin="246810\n")
+    ok("supervisor", "add", "li", "--display-name", "李娜", "--pin-stdin", stdin="135790\n")
     ok("shift", "open", "--supervisor", "wang")
     ok("log", "add", "CRM slow since 09:10", "--category", "system_status", "--severity", "warning")
     ok("handover", "start")
@@ -61,18 +61,18 @@ def test_two_supervisors_sign_a_handover_in_the_terminal(
 
     term.send("s")
     term.wait_for("Sign as outgoing supervisor")
-    term.type("2468")
+    term.type("246810")
     term.wait_for("••••")  # masked
     term.send("Enter")
     term.wait_until(lambda s: "outgoing: ✔ wang" in s and "Sign as" not in s, "the outgoing signature")
     term.send("s")
     term.wait_for("Sign as incoming supervisor")
-    term.type("1357")
+    term.type("135790")
     term.wait_for("••••")  # masked
     term.send("Enter")
     screen = term.wait_until(lambda s: "incoming: ✔ li" in s and "Signatures: valid" in s, "both signatures")
     assert "On duty: 李娜" in screen
-    assert "2468" not in screen and "1357" not in screen
+    assert "246810" not in screen and "135790" not in screen
     term.send("C-q")
     assert term.wait_for_exit() == 0
 

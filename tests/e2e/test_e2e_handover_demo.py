@@ -15,7 +15,7 @@ from pathlib import Path
 from e2e.terminal import TmuxTerminal
 
 DEMO_INSTANT = "2026-11-26T19:15:00+08:00"  # 45 min before the day shift ends at 20:00
-DEMO_PIN = "1234"
+DEMO_PIN = "123456"  # sample_data/demo.toml
 MAX_KEYS = 40
 
 

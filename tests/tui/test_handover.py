@@ -21,7 +21,7 @@ NOTE = "排队 12 人 | *watch* _x_ #1 <b>"
 
 @pytest.fixture
 def ready(context: Context, config: Config, shift: ShiftInfo) -> ShiftInfo:
-    supervisors.add_supervisor(context.db, "li", "李娜", "1357")
+    supervisors.add_supervisor(context.db, "li", "李娜", "135790")
     log.add_entry(context.db, config, shift, "CRM slow since 09:10", category="system_status", severity="warning")
     return shift
 
@@ -77,7 +77,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await pilot.press(*"9999", "enter")  # wrong PIN: refused, the field is emptied
         await pilot.pause()
         assert notes.errors()[-1] == "wrong PIN for wang" and app.screen.query_one("#pin", Input).value == ""
-        await pilot.press(*"2468", "enter")
+        await pilot.press(*"246810", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HandoverScreen)
         assert ho.get_handover(context.db, started.id).status == "outgoing_signed"
@@ -86,7 +86,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, SignDialog)
-        await pilot.press(*"1357", "enter")
+        await pilot.press(*"135790", "enter")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -129,8 +129,8 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
         ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
     ho.refresh_carried(context.db, context.config, started.id)  # the read-back notes join the list
     ho.confirm_carried(context.db, started.id)
-    ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "2468")
-    ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "1357")
+    ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "246810")
+    ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "135790")
     with context.db.engine.begin() as connection:
         connection.execute(text("UPDATE handover_answer SET status = 'na' WHERE key = 'crm'"))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -18,8 +18,8 @@ async def test_first_run_adds_supervisor_then_opens_shift(app: DutydeskApp, cont
         assert isinstance(app.screen, AddSupervisorScreen)
         await pilot.press(*"li.na", "enter")
         await pilot.press(*"李娜", "enter")
-        await pilot.press(*"1357", "enter")
-        await pilot.press(*"1357", "enter")
+        await pilot.press(*"135790", "enter")
+        await pilot.press(*"135790", "enter")
         await pilot.pause()
         assert isinstance(app.screen, OpenShiftScreen)
         assert app.screen.query_one("#team", Input).value == context.config.center.team
@@ -42,7 +42,7 @@ async def test_pins_that_differ_keep_the_dialog_and_add_nobody(
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press(*"zhao", "enter", *"Zhao", "enter", *"1234", "enter", *"4321", "enter")
+        await pilot.press(*"zhao", "enter", *"Zhao", "enter", *"123456", "enter", *"654321", "enter")
         await pilot.pause()
         assert isinstance(app.screen, AddSupervisorScreen)
         assert app.screen.query_one("#name", Input).value == "zhao"
@@ -56,7 +56,7 @@ async def test_a_short_pin_is_refused_by_the_domain(app: DutydeskApp, context: C
         await pilot.press(*"zhao", "enter", "enter", *"12", "enter", *"12", "enter")
         await pilot.pause()
         assert isinstance(app.screen, AddSupervisorScreen)
-        assert notes.errors() == ["a PIN is 4 to 12 digits"]
+        assert notes.errors() == ["a PIN is 6 to 12 digits"]
     assert supervisors.list_supervisors(context.db) == []
 
 

@@ -71,7 +71,7 @@ def test_text_from_stdin_must_be_utf8(on_duty: Cli) -> None:
 
 def test_pin_prompt_refuses_a_short_pin(cli: Cli) -> None:
     code, _, err = cli("supervisor", "add", "li", "--pin-stdin", stdin=b"12\n")
-    assert code == 1 and "4 to 12 digits" in err
+    assert code == 1 and "6 to 12 digits" in err
     assert cli.json("supervisor", "list") == []
 
 

@@ -13,7 +13,7 @@ from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors, threads
 from dutydesk.errors import UserError
 
-INCOMING_PIN = "1357"
+INCOMING_PIN = "135790"
 SPECIAL = "客户 `rm *` | <b>#1</b> _urgent_ \\ 完成\nsecond line"
 
 
@@ -186,7 +186,7 @@ def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # t
         ),
         (
             "UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
-            "incoming signature of zhao: signer, role, time or content changed",
+            "incoming signature of zhao: signer, role, time, content or chain changed",
         ),
         ("UPDATE handover SET team = 'B'", "team changed after signing"),
         (
@@ -230,12 +230,12 @@ def test_chain_catches_a_deleted_record_in_the_middle(db, config, shift, incomin
         execute(db, f"DELETE FROM {table} WHERE handover_id = {middle}")
     execute(db, f"DELETE FROM handover WHERE id = {middle}")
     found = problems(db)
-    assert found == [
-        (
-            f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
-            "is missing, reordered or changed"
-        )
-    ]
+    assert (
+        f"#{last} the chain is broken: the previous signed handover of team A (#{first}) "
+        "is missing, reordered or changed"
+    ) in found
+    # The record chain names the first answer row of the deleted handover.
+    assert any(line.startswith("#None chain (team A, link ") and "the row was deleted" in line for line in found)
 
 
 def test_chain_catches_a_changed_earlier_record(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
@@ -298,11 +298,11 @@ def test_an_abandoned_outgoing_signature_does_not_break_the_chain(db, config, sh
     answer_all(db, abandoned.id)
     ho.sign_handover(db, config, abandoned.id, "outgoing", "li", INCOMING_PIN)
     shifts.close_shift(db, shifts.require_current_shift(db).id)  # closed by hand, never countersigned
-    supervisors.add_supervisor(db, "zhao", "赵", "8642")
+    supervisors.add_supervisor(db, "zhao", "赵", "864200")
     shifts.open_shift(db, config, "zhao")
     later = ho.start_handover(db, config)
     answer_all(db, later.id)
-    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "8642")
+    ho.sign_handover(db, config, later.id, "outgoing", "zhao", "864200")
     assert ho.sign_handover(db, config, later.id, "incoming", "wang", TEST_PIN).status == "signed"
     assert problems(db) == []
 

@@ -7,7 +7,7 @@ import pytest
 from cli_runner import Cli
 from conftest import TEST_PIN
 
-INCOMING_PIN = "1357"
+INCOMING_PIN = "135790"
 NOTE = "客户 `rm *` | <b>#1</b> _urgent_ 完成"
 
 

@@ -10,7 +10,7 @@ from dutydesk.domain import followups, log, supervisors, threads
 from dutydesk.domain import handover as ho
 from dutydesk.errors import UserError
 
-INCOMING_PIN = "1357"
+INCOMING_PIN = "135790"
 
 
 @pytest.fixture

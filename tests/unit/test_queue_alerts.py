@@ -73,7 +73,7 @@ def test_an_alert_acknowledged_before_it_was_saved_is_stored_once(context: Conte
 
 
 def test_a_restarted_panel_shows_the_active_alerts_and_clears_them_later(context: Context, shift: ShiftInfo) -> None:
-    supervisors.add_supervisor(context.db, "li", "李*四_|<b>", "1234")
+    supervisors.add_supervisor(context.db, "li", "李*四_|<b>", "123456")
     config = waiting_only(context.config)
     monitor = QueueMonitor(config, context.db, lambda: shift)
     feed(monitor, range(31), 9)

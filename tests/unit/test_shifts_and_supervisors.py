@@ -11,21 +11,21 @@ from dutydesk.errors import UserError
 
 
 def test_pin_is_stored_only_as_a_salted_scrypt_hash(db) -> None:  # type: ignore[no-untyped-def]
-    supervisors.add_supervisor(db, "li", "李娜", "1357")
-    supervisors.add_supervisor(db, "chen", "陈静", "1357")
+    supervisors.add_supervisor(db, "li", "李娜", "135790")
+    supervisors.add_supervisor(db, "chen", "陈静", "135790")
     with db.engine.connect() as connection:
         hashes = [row[0] for row in connection.execute(text("SELECT pin_hash FROM supervisor"))]
-    assert all(h.startswith("scrypt$") and "1357" not in h for h in hashes)
+    assert all(h.startswith("scrypt$") and "135790" not in h for h in hashes)
     assert hashes[0] != hashes[1]  # salted
-    assert supervisors.pin_matches("1357", hashes[0]) and not supervisors.pin_matches("1358", hashes[0])
+    assert supervisors.pin_matches("135790", hashes[0]) and not supervisors.pin_matches("1358", hashes[0])
 
 
 @pytest.mark.parametrize(
     ("name", "pin", "message"),
     [
-        ("li", "12", "4 to 12 digits"),
-        ("li", "abcd", "4 to 12 digits"),
-        ("li na", "1234", "no spaces"),
+        ("li", "12", "6 to 12 digits"),
+        ("li", "abcdef", "6 to 12 digits"),
+        ("li na", "123456", "no spaces"),
     ],
 )
 def test_bad_supervisor_input_is_refused(db, name, pin, message) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +36,7 @@ def test_bad_supervisor_input_is_refused(db, name, pin, message) -> None:  # typ
 
 def test_duplicate_supervisor_is_refused(db, supervisor) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserError, match="already exists"):
-        supervisors.add_supervisor(db, supervisor.name, "Other", "9999")
+        supervisors.add_supervisor(db, supervisor.name, "Other", "999999")
 
 
 def test_shift_is_planned_from_the_pattern(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,9 @@ def export(
     directory: Annotated[
         Path | None, typer.Option("--dir", help=_("With --all: where to write (default: the export dir in config)."))
     ] = None,
+    allow_invalid: Annotated[
+        bool, typer.Option("--allow-invalid", help=_("Export even when the record does not verify (it says so)."))
+    ] = False,
 ) -> None:
     """Export a shift summary as Markdown."""
     if lang is not None and lang not in LANGUAGES:
@@ -38,18 +41,31 @@ def export(
     if every_shift:
         if shift_id is not None or output is not None:
             fail(_("--all writes one file per shift: give --dir, not a shift number or -o"))
-        _export_all(ctx, since, directory, lang, force)
+        _export_all(ctx, since, directory, lang, force, allow_invalid)
         return
     if since is not None or directory is not None:
         fail(_("--since and --dir go with --all"))
-    _export_one(ctx, shift_id, output, lang, force)
+    _export_one(ctx, shift_id, output, lang, force, allow_invalid)
 
 
-def _export_one(ctx: typer.Context, shift_id: int | None, output: Path | None, lang: str | None, force: bool) -> None:
+def _refuse_invalid(problems: list[str], allow_invalid: bool) -> None:
+    if problems and not allow_invalid:
+        fail(
+            _(
+                "the record does not verify ({problem}): see `dutydesk verify`; export anyway with --allow-invalid"
+            ).format(problem=problems[0])
+        )
+
+
+def _export_one(
+    ctx: typer.Context, shift_id: int | None, output: Path | None, lang: str | None, force: bool, allow_invalid: bool
+) -> None:
     from dutydesk.export import gather_summary, render_summary, write_atomically
 
     context = command_context(ctx)
-    text = render_summary(gather_summary(context.db, context.config, shift_id), lang)
+    summary = gather_summary(context.db, context.config, shift_id)
+    _refuse_invalid(summary.seal_problems, allow_invalid)
+    text = render_summary(summary, lang)
     if output is None:
         typer.echo(text, nl=False)
         return
@@ -57,7 +73,10 @@ def _export_one(ctx: typer.Context, shift_id: int | None, output: Path | None, l
     typer.echo(_("Wrote {path}.").format(path=output))
 
 
-def _export_all(ctx: typer.Context, since: str | None, directory: Path | None, lang: str | None, force: bool) -> None:
+def _export_all(
+    ctx: typer.Context, since: str | None, directory: Path | None, lang: str | None, force: bool, allow_invalid: bool
+) -> None:
+    from dutydesk.domain.handover import seal_of_record
     from dutydesk.export import export_all
 
     first_day = None
@@ -67,6 +86,7 @@ def _export_all(ctx: typer.Context, since: str | None, directory: Path | None, l
         except ValueError:
             fail(_("bad date {value!r}: use YYYY-MM-DD").format(value=since))
     context = command_context(ctx)
+    _refuse_invalid([p.what for p in seal_of_record(context.db).report.problems], allow_invalid)
     target = directory or context.config.export.directory()
     written = export_all(context.db, context.config, first_day, target, force=force, language=lang)
     for path in written:

@@ -1,6 +1,7 @@
 """`dutydesk handover …`: answer the checklist, sign it as two supervisors, verify signed records."""
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,10 +20,14 @@ from dutydesk.i18n import _
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
-    from dutydesk.domain.handover import HandoverView, VerifyReport
+    from dutydesk.domain.handover import Anchor, HandoverView, VerifyReport
 
 app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
 
+AnchorOption = Annotated[
+    Path | None,
+    typer.Option("--anchor", help=_("An anchor file or an exported summary: the record must extend it.")),
+]
 HandoverOption = Annotated[
     int | None, typer.Option("--handover", help=_("Handover number (default: the open shift's)."))
 ]
@@ -178,14 +183,18 @@ def sign(
 ) -> None:
     """Sign the handover with your PIN; the incoming signature hands the shift over."""
     from dutydesk.domain.handover import INCOMING, role_label, sign_handover
+    from dutydesk.domain.handover.anchor import key_fingerprints
 
     context = command_context(ctx)
     handover = _target(context, handover_id, team)
     pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
+    had_key = supervisor in key_fingerprints(context.db)
     signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)
     typer.echo(
         _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role))
     )
+    if not had_key:  # the key was made at this first signature
+        print_fingerprint(supervisor, key_fingerprints(context.db)[supervisor])
     if role == INCOMING and signed.incoming_shift_id is not None:
         typer.echo(
             _("Shift #{old} is closed; shift #{new} is open for {name}.").format(
@@ -201,13 +210,15 @@ def verify(
         int | None, typer.Argument(help=_("Handover number (default: the last signed one)."))
     ] = None,
     every: Annotated[bool, typer.Option("--all", help=_("Verify every signed handover and the whole chain."))] = False,
+    anchor_file: AnchorOption = None,
 ) -> None:
     """Check signatures and the hash chain; exits 1 when something no longer matches."""
     from dutydesk.domain.handover import verify_handovers
 
     context = command_context(ctx)
-    report = verify_handovers(context.db)
-    if not every:
+    anchor = _read_anchor(anchor_file)
+    report = verify_handovers(context.db, anchor=anchor)
+    if not every and anchor is None:
         target = handover_id if handover_id is not None else (report.checked[-1] if report.checked else None)
         if target is None:
             typer.echo(_("No signed handovers to verify."))
@@ -216,14 +227,53 @@ def verify(
     _print_report(report)
 
 
-def verify_all(ctx: typer.Context) -> None:
+def verify_all(ctx: typer.Context, anchor_file: AnchorOption = None) -> None:
     """Verify every signed handover and the hash chain (same as `handover verify --all`)."""
-    verify(ctx, None, every=True)
+    verify(ctx, None, every=True, anchor_file=anchor_file)
+
+
+def write_anchor(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help=_("Where to write the anchor file."))],
+) -> None:
+    """Write the chain heads and key fingerprints to a file kept outside the database."""
+    from dutydesk.domain.handover import seal_of_record
+    from dutydesk.export import write_atomically
+
+    seal = seal_of_record(command_context(ctx).db)
+    if seal.anchor is None or not seal.report.ok:
+        _print_report(seal.report)  # exits 1: an anchor of a record that does not verify proves nothing
+        return
+    write_atomically(output, seal.anchor.to_text(), force=True)
+    typer.echo(_("Wrote {path}: keep it where the database's writers cannot change it.").format(path=output))
+
+
+def print_fingerprint(name: str, fingerprint: str) -> None:
+    typer.echo(
+        _(
+            "Signing key fingerprint of {name}: {fingerprint} (keep it outside dutydesk to check signatures later)"
+        ).format(name=name, fingerprint=fingerprint)
+    )
+
+
+def _read_anchor(path: Path | None) -> "Anchor | None":
+    from dutydesk.domain.handover import read_anchor
+
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(_("cannot read {path}: {reason}").format(path=path, reason=getattr(error, "strerror", None) or error))
+    return read_anchor(text, str(path))
 
 
 def _print_report(report: "VerifyReport") -> None:
     for problem in report.problems:
-        typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
+        if problem.handover_id is None:
+            typer.echo(_("INVALID: {what}").format(what=problem.what), err=True)
+        else:
+            typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
     if not report.ok:
         raise typer.Exit(1)
     typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))

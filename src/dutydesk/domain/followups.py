@@ -20,6 +20,7 @@ from dutydesk.config import Config
 from dutydesk.domain.freetext import require_text
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import FollowUp, FollowUpEvent
 
@@ -221,7 +222,7 @@ def _insert(db: Database, config: Config, row: FollowUp, now: datetime) -> int:
                 row = FollowUp.model_validate(row.model_dump(exclude={"id"}))
                 continue
             assert row.id is not None
-            session.add(FollowUpEvent(follow_up_id=row.id, at=now, kind="created"))
+            chain.seal(session, FollowUpEvent(follow_up_id=row.id, at=now, kind="created"))
             session.commit()
             return row.id
     raise UserError(_("could not give the complaint a number; try again"))
@@ -268,7 +269,7 @@ def change_due(
         old = row.due_at
         row.due_at = due
         text = f"{_clock_text(old, config)} → {_clock_text(due, config)}: {reason}"
-        session.add(FollowUpEvent(follow_up_id=followup_id, at=now, kind="due", text=text))
+        chain.seal(session, FollowUpEvent(follow_up_id=followup_id, at=now, kind="due", text=text))
         session.commit()
     return get_followup(db, followup_id)
 
@@ -283,7 +284,9 @@ def set_status(db: Database, followup_id: int, status: str, now: datetime | None
                 _("follow-up #{id} is already {status}").format(id=followup_id, status=label(STATUSES, status))
             )
         row.status = status
-        session.add(FollowUpEvent(follow_up_id=followup_id, at=now or clock.utcnow(), kind="status", text=status))
+        chain.seal(
+            session, FollowUpEvent(follow_up_id=followup_id, at=now or clock.utcnow(), kind="status", text=status)
+        )
         session.commit()
     return get_followup(db, followup_id)
 
@@ -294,7 +297,7 @@ def close_followup(db: Database, followup_id: int, resolution: str, now: datetim
     with db.session() as session:
         row = _open_row(session, followup_id)
         row.status, row.closed_at, row.resolution = CLOSED, now, resolution
-        session.add(FollowUpEvent(follow_up_id=followup_id, at=now, kind="close", text=resolution))
+        chain.seal(session, FollowUpEvent(follow_up_id=followup_id, at=now, kind="close", text=resolution))
         session.commit()
     return get_followup(db, followup_id)
 
@@ -302,7 +305,7 @@ def close_followup(db: Database, followup_id: int, resolution: str, now: datetim
 def _add_event(db: Database, followup_id: int, kind: str, text: str, now: datetime | None) -> FollowUpView:
     with db.session() as session:
         _open_row(session, followup_id)
-        session.add(FollowUpEvent(follow_up_id=followup_id, at=now or clock.utcnow(), kind=kind, text=text))
+        chain.seal(session, FollowUpEvent(follow_up_id=followup_id, at=now or clock.utcnow(), kind=kind, text=text))
         session.commit()
     return get_followup(db, followup_id)
 

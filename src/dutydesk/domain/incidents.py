@@ -24,6 +24,7 @@ from dutydesk.domain.playbooks import Contact, Playbook
 from dutydesk.domain.shifts import ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep
 
@@ -178,7 +179,7 @@ def start_incident(
                     due_at=now + step.within if step.within else None,
                 )
             )
-        session.add(IncidentEvent(incident_id=incident.id, at=now, kind="start", text=note))
+        chain.seal(session, IncidentEvent(incident_id=incident.id, at=now, kind="start", text=note))
         session.commit()
     line = _("Incident #{number} started: {title} (level {level})").format(
         number=incident.id, title=str(playbook.title), level=playbook.level
@@ -207,7 +208,7 @@ def tick_step(
         if step.done_at is not None:
             raise UserError(_("step {n} of incident #{number} is already done").format(n=n, number=number))
         step.done_at = now
-        session.add(IncidentEvent(incident_id=number, at=now, kind="step", text=note, step_n=n))
+        chain.seal(session, IncidentEvent(incident_id=number, at=now, kind="step", text=note, step_n=n))
         session.commit()
     return get_incident(db, number)
 
@@ -241,7 +242,7 @@ def change_level(
             raise UserError(_("incident #{number} is already at level {level}").format(number=number, level=level))
         change = f"{incident.level} → {level}"
         incident.level = level
-        session.add(IncidentEvent(incident_id=number, at=now, kind="level", text=f"{change} {reason}".strip()))
+        chain.seal(session, IncidentEvent(incident_id=number, at=now, kind="level", text=f"{change} {reason}".strip()))
         session.commit()
     line = _("Incident #{number}: level {change}").format(number=number, change=change)
     _log(db, config, shift, line + (f" — {reason}" if reason else ""), "warning", now)
@@ -262,7 +263,7 @@ def close_incident(
     with db.session() as session:
         incident = _open_incident(session, number)
         incident.status, incident.closed_at, incident.summary = CLOSED, now, summary
-        session.add(IncidentEvent(incident_id=number, at=now, kind="close", text=summary))
+        chain.seal(session, IncidentEvent(incident_id=number, at=now, kind="close", text=summary))
         session.commit()
         title = _label(incident.title_en, incident.title_zh)
     line = _("Incident #{number} closed: {title} — {summary}").format(number=number, title=title, summary=summary)
@@ -291,7 +292,7 @@ def _add_event(
     with db.session() as session:
         if open_only:
             _open_incident(session, number)
-        session.add(IncidentEvent(incident_id=number, at=now or clock.utcnow(), kind=kind, text=text))
+        chain.seal(session, IncidentEvent(incident_id=number, at=now or clock.utcnow(), kind=kind, text=text))
         session.commit()
     return get_incident(db, number)
 

@@ -18,7 +18,7 @@ from dutydesk.config import Config
 from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.store import sqlite
+from dutydesk.store import chain, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
 from dutydesk.textsearch import fts_query, match_spans, query_terms
@@ -113,8 +113,7 @@ def add_entry(
         supersedes_id=supersedes,
     )
     with db.session() as session:
-        session.add(row)
-        session.flush()
+        chain.seal(session, row)
         if db.is_sqlite:
             sqlite.index_log_entries(session.connection(), [(row.id, text)])
         session.commit()

@@ -7,12 +7,9 @@ The canonical serialisation is defined in docs/handover-signing.md: change it on
 adding a new format version, never by editing version 1, or old records stop verifying.
 """
 
-import hashlib
-import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -20,40 +17,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlmodel import select
+from sqlalchemy import case, update
+from sqlmodel import Session, select
 
 from dutydesk import clock
+from dutydesk.canonical import sha256_hex
 from dutydesk.config import Config
+from dutydesk.domain import supervisors
 from dutydesk.domain.supervisors import SupervisorInfo, get_supervisor, pin_matches
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import PinGuard, SigningKey, Supervisor
+from dutydesk.store.upsert import insert_missing
 
-# scrypt cost for sealing the private key: the same as the PIN hash (~50 ms).
-SEAL_N, SEAL_R, SEAL_P = 2**14, 8, 1
 SEAL_SCHEME = "scrypt-aesgcm"
-
-
-# --- canonical serialisation (format version 1) ------------------------------------------
-
-
-def canonical_bytes(value: Any) -> bytes:
-    """JSON with sorted keys, no whitespace, non-ASCII as raw UTF-8; only str, int, bool, None."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """ISO-8601 in UTC with microseconds and 'Z': 2026-11-26T09:40:00.000000Z."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -64,21 +43,18 @@ def fingerprint(public_key_hex: str) -> str:
     return sha256_hex(bytes.fromhex(public_key_hex))
 
 
-def _derive(pin: str, salt: bytes) -> bytes:
-    return Scrypt(salt=salt, length=32, n=SEAL_N, r=SEAL_R, p=SEAL_P).derive(pin.encode())
-
-
 def seal_private_key(private_key: Ed25519PrivateKey, pin: str, name: str) -> str:
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    """Sealed at the current PIN cost (the sealed key is as good as a PIN hash to a guesser)."""
+    salt, nonce, cost = secrets.token_bytes(16), secrets.token_bytes(12), supervisors.PIN_COST
     raw = private_key.private_bytes_raw()
-    sealed = AESGCM(_derive(pin, salt)).encrypt(nonce, raw, name.encode())
-    return "$".join([SEAL_SCHEME, str(SEAL_N), str(SEAL_R), str(SEAL_P), salt.hex(), nonce.hex(), sealed.hex()])
+    sealed = AESGCM(supervisors.scrypt(pin, salt, cost, 32)).encrypt(nonce, raw, name.encode())
+    return "$".join([SEAL_SCHEME, str(cost.n), str(cost.r), str(cost.p), salt.hex(), nonce.hex(), sealed.hex()])
 
 
 def unseal_private_key(sealed: str, pin: str, name: str) -> Ed25519PrivateKey | None:
     """The private key, or None when the PIN does not open it."""
-    _scheme, n, r, p, salt, nonce, data = sealed.split("$")
-    key = Scrypt(salt=bytes.fromhex(salt), length=32, n=int(n), r=int(r), p=int(p)).derive(pin.encode())
+    *_params, salt, nonce, data = sealed.split("$")
+    key = supervisors.scrypt(pin, bytes.fromhex(salt), supervisors.stored_cost(sealed), 32)
     try:
         raw = AESGCM(key).decrypt(bytes.fromhex(nonce), bytes.fromhex(data), name.encode())
     except InvalidTag:
@@ -120,52 +96,88 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
     with db.session() as session:
         stored = session.get(SigningKey, supervisor.id)
         if stored is None:
-            private_key = Ed25519PrivateKey.generate()
-            stored = SigningKey(
-                supervisor_id=supervisor.id,
-                public_key=public_key_hex(private_key),
-                sealed_private_key=seal_private_key(private_key, pin, supervisor.name),
-                created_at=now,
-            )
-            session.add(stored)
+            private_key = _new_key(session, supervisor, pin, now)
             session.commit()
-            return Signer(supervisor, private_key, fingerprint(stored.public_key))
+            return Signer(supervisor, private_key, fingerprint(public_key_hex(private_key)))
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
         raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))
+    if supervisors.stored_cost(stored.sealed_private_key) != supervisors.PIN_COST:  # sealed when guessing was cheaper
+        with db.session() as session:
+            stored.sealed_private_key = seal_private_key(unsealed, pin, supervisor.name)
+            session.add(stored)
+            session.commit()
     return Signer(supervisor, unsealed, fingerprint(stored.public_key))
 
 
-def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: str, now: datetime) -> None:
-    """Refuse a locked supervisor or a wrong PIN; count wrong PINs in a row, in the database."""
-    settings = config.handover
+def create_key(db: Database, name: str, pin: str, now: datetime | None = None) -> str:
+    """Give a newly registered supervisor their key pair now (the PIN is at hand); its fingerprint."""
+    supervisor = get_supervisor(db, name)
     with db.session() as session:
-        guard = session.get(PinGuard, supervisor.id) or PinGuard(supervisor_id=supervisor.id)
-        if guard.locked_until is not None and guard.locked_until > now:
-            seconds = int((guard.locked_until - now).total_seconds()) + 1
-            raise UserError(
-                _("too many wrong PINs for {name}: signing is locked for {seconds} s").format(
-                    name=supervisor.name, seconds=seconds
-                )
-            )
-        pin_hash = session.exec(select(Supervisor.pin_hash).where(Supervisor.id == supervisor.id)).one()
-        if pin_matches(pin, pin_hash):
-            if guard.failures or guard.locked_until:
-                guard.failures, guard.locked_until = 0, None
-                session.add(guard)
-                session.commit()
-            return
-        guard.failures += 1
-        locked = guard.failures >= settings.pin_attempts
-        if locked:
-            guard.failures = 0
-            guard.locked_until = now + timedelta(seconds=settings.pin_lockout_s)
-        session.add(guard)
+        private_key = _new_key(session, supervisor, pin, now or clock.utcnow())
         session.commit()
-    if locked:
+    return fingerprint(public_key_hex(private_key))
+
+
+def _new_key(session: Session, supervisor: SupervisorInfo, pin: str, now: datetime) -> Ed25519PrivateKey:
+    private_key = Ed25519PrivateKey.generate()
+    session.add(
+        SigningKey(
+            supervisor_id=supervisor.id,
+            public_key=public_key_hex(private_key),
+            sealed_private_key=seal_private_key(private_key, pin, supervisor.name),
+            created_at=now,
+        )
+    )
+    return private_key
+
+
+def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: str, now: datetime) -> None:
+    """Refuse a locked supervisor or a wrong PIN. Wrong PINs in a row are counted by one atomic
+    UPDATE, so guesses at several consoles at once each count; from `pin_attempts` on, each
+    wrong PIN locks signing for `pin_lockout_s` (a correct PIN resets the count)."""
+    settings = config.handover
+    guard = PinGuard.__table__  # type: ignore[attr-defined]
+    with db.engine.connect() as connection:
+        locked_until = connection.execute(
+            select(guard.c.locked_until).where(guard.c.supervisor_id == supervisor.id)
+        ).scalar()
+        pin_hash = connection.execute(select(Supervisor.pin_hash).where(Supervisor.id == supervisor.id)).scalar_one()
+    if locked_until is not None and locked_until > now:
+        seconds = int((locked_until - now).total_seconds()) + 1
+        raise UserError(
+            _("too many wrong PINs for {name}: signing is locked for {seconds} s").format(
+                name=supervisor.name, seconds=seconds
+            )
+        )
+    if pin_matches(pin, pin_hash):
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(guard)
+                .where(guard.c.supervisor_id == supervisor.id, guard.c.failures > 0)
+                .values(failures=0, locked_until=None)
+            )
+            if supervisors.stored_cost(pin_hash) != supervisors.PIN_COST:  # hashed when guessing was cheaper
+                connection.execute(
+                    update(Supervisor).where(Supervisor.id == supervisor.id).values(pin_hash=supervisors.hash_pin(pin))
+                )
+        return
+    until = now + timedelta(seconds=settings.pin_lockout_s)
+    with db.engine.begin() as connection:
+        insert_missing(connection, guard, supervisor_id=supervisor.id, failures=0)
+        failures = connection.execute(
+            update(guard)
+            .where(guard.c.supervisor_id == supervisor.id)
+            .values(
+                failures=guard.c.failures + 1,
+                locked_until=case((guard.c.failures + 1 >= settings.pin_attempts, until), else_=guard.c.locked_until),
+            )
+            .returning(guard.c.failures)
+        ).scalar_one()
+    if failures >= settings.pin_attempts:
         raise UserError(
             _("wrong PIN for {name}: {count} wrong in a row, signing is locked for {seconds} s").format(
-                name=supervisor.name, count=settings.pin_attempts, seconds=settings.pin_lockout_s
+                name=supervisor.name, count=failures, seconds=settings.pin_lockout_s
             )
         )
     raise UserError(_("wrong PIN for {name}").format(name=supervisor.name))

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import distinct, func, select
 
 from dutydesk.config import Config
+from dutydesk.domain.handover import seal_of_record
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.export.sections import render_summary
@@ -81,7 +82,10 @@ def export_all(
 ) -> list[Path]:
     """One summary file per shift since `since` (None: all); nothing is written if a file exists (no `force`)."""
     with_team = several_teams(db)
-    summaries = [gather_summary(db, config, shift_id, now=now) for shift_id in shifts_since(db, config, since)]
+    seal = seal_of_record(db)  # once: it verifies the whole record
+    summaries = [
+        gather_summary(db, config, shift_id, now=now, seal=seal) for shift_id in shifts_since(db, config, since)
+    ]
     paths: list[Path] = []
     for summary in summaries:
         name = summary_file_name(summary.shift, config, with_team=with_team)

@@ -14,6 +14,7 @@ from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
 from dutydesk.domain.followups import KINDS, PRIORITIES, FollowUpView, label, late_text
 from dutydesk.domain.handover import role_label, status_label
+from dutydesk.domain.handover.anchor import FENCE
 from dutydesk.domain.incidents import IncidentView, TimelineEntry
 from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
@@ -531,15 +532,52 @@ def signatures_section(summary: ShiftSummary) -> list[str]:
     return lines
 
 
+def seal_warning_section(summary: ShiftSummary) -> list[str]:
+    """First thing a reader sees when the record was changed behind dutydesk's back."""
+    problems = summary.seal_problems
+    if not problems:
+        return []
+    lines = line(md("> **⚠ " + _("This shift's record does NOT verify: it was changed after it was written.") + "**"))
+    return (
+        lines
+        + bullets(problems[:10])
+        + (line(_("… and {count} more.").format(count=len(problems) - 10)) if len(problems) > 10 else [])
+    )
+
+
 def footer_section(summary: ShiftSummary) -> list[str]:
-    return [
+    lines = [
         "---",
         "",
         md("*" + _("Exported with dutydesk on {time}.") + "*", time=full_time(summary, summary.exported_at)),
+        "",
     ]
+    anchor = summary.seal.anchor
+    if anchor is None:
+        return lines
+    lines += line(
+        md(
+            _(
+                "Anchor: the chain heads and key fingerprints at export. Keep this file; "
+                "`dutydesk verify --anchor FILE` checks that the record still extends it."
+            )
+        )
+    )
+    heads = [
+        md(_("chain {team}: link {seq}, `{digest}`"), team=team or "—", seq=seq, digest=digest)
+        for team, (seq, digest) in sorted(anchor.heads.items())
+    ]
+    keys = [
+        md(_("key of {name}: `{fingerprint}`"), name=name, fingerprint=fingerprint)
+        for name, fingerprint in sorted(anchor.keys.items())
+    ]
+    if heads or keys:
+        lines += bullets([*heads, *keys])
+    return [*lines, f"```{FENCE}", anchor.to_text().rstrip("\n"), "```"]
 
 
 SECTIONS: list[Section] = [
+    seal_warning_section,
     title_section,
     supervisors_section,
     figures_section,

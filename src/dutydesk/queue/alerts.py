@@ -13,6 +13,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from dutydesk.queue.metrics import Figures
 from dutydesk.queue.rules import Alert
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueAlert, Supervisor
 
@@ -54,15 +55,19 @@ def insert_alert(
         "figures": json.dumps(alert.figures.as_json()),
         "simulated": simulated,
     }
-    return int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
+    row_id = int(connection.execute(insert(QueueAlert).values(values)).inserted_primary_key[0])  # type: ignore[index]
+    chain.append(connection, QueueAlert, row_id)
+    return row_id
 
 
 def mark_cleared(connection: Connection, row_id: int, cleared_at: datetime) -> None:
     connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(cleared_at=cleared_at))
+    chain.append(connection, QueueAlert, row_id)
 
 
 def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: datetime) -> None:
     connection.execute(update(QueueAlert).where(ALERT.id == row_id).values(acknowledged_by=who, acknowledged_at=at))
+    chain.append(connection, QueueAlert, row_id)
 
 
 def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:

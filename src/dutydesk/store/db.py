@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
@@ -22,10 +22,10 @@ from sqlmodel import Session, SQLModel
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.store import sqlite
+from dutydesk.store import chain, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,13 +56,26 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
-# Tables that came with schema version 4.
-VERSION_4_TABLES = ("log_link",)
+VERSION_4_TABLES = ("chain_link", "chain_head")
+
+
+def _start_the_record_chain(connection: Connection) -> None:
+    """Issue 12: the chain tables, signatures that name the chain heads they cover, and every
+    row already stored chained (so what was written before the upgrade is sealed from now on)."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables[name] for name in VERSION_4_TABLES])
+    # Migration 3 creates handover_signature from today's model, which has the column already.
+    if "chain_heads" not in {column["name"] for column in inspect(connection).get_columns("handover_signature")}:
+        connection.execute(text("ALTER TABLE handover_signature ADD COLUMN chain_heads TEXT"))
+    chain.chain_all(connection)
+
+
+# Tables that came with schema version 5.
+VERSION_5_TABLES = ("log_link",)
 
 
 def _add_anomaly_threads(connection: Connection) -> None:
     """Links between log entries: an anomaly is a thread from the entry raising it to the one resolving it."""
-    tables = [SQLModel.metadata.tables[name] for name in VERSION_4_TABLES]
+    tables = [SQLModel.metadata.tables[name] for name in VERSION_5_TABLES]
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
@@ -70,7 +83,8 @@ def _add_anomaly_threads(connection: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
-    4: _add_anomaly_threads,
+    4: _start_the_record_chain,
+    5: _add_anomaly_threads,
 }
 
 

@@ -141,6 +141,8 @@ class HandoverSignature(SQLModel, table=True):
     key_fingerprint: str
     digest: str  # SHA-256 (hex) of the signed message
     signature: str  # Ed25519 signature (hex) over the digest
+    # From signature format 2 on: canonical JSON {team: {"seq", "digest"}} of the chains signed.
+    chain_heads: str | None = None
 
 
 class SigningKey(SQLModel, table=True):
@@ -290,3 +292,33 @@ class QueueAlert(SQLModel, table=True):
     acknowledged_at: datetime | None = None
     figures: str  # JSON: the figures that fired it
     simulated: bool = False
+
+
+# --- The shift's record as a hash chain (issue 12, docs/handover-signing.md) ------------------
+
+
+class ChainLink(SQLModel, table=True):
+    """One written row of a chained table, as written, linked to the link before it in its team's chain."""
+
+    __tablename__ = "chain_link"
+    __table_args__ = (
+        Index("ix_chain_link_team_seq", "team", "seq", unique=True),
+        Index("ix_chain_link_row", "row_table", "row_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team: str  # "" for rows of no team (follow-ups, alerts and incidents outside a shift)
+    seq: int  # 1, 2, ... per team
+    row_table: str
+    row_id: int
+    content: str  # canonical bytes of the link (format, team, seq, table, row id, the row's fields)
+    prev_digest: str | None = None
+    digest: str  # sha256(content ‖ previous digest's 32 bytes), hex
+
+
+class ChainHead(SQLModel, table=True):
+    """The last link of each team's chain: the row appends lock, so one chain stays one chain."""
+
+    __tablename__ = "chain_head"
+    team: str = Field(primary_key=True)
+    seq: int = 0
+    digest: str | None = None

@@ -20,6 +20,7 @@ Where things are:
 - `verify`: checking signatures, digests and chains.
 """
 
+from dutydesk.domain.handover.anchor import Anchor, read_anchor
 from dutydesk.domain.handover.answering import answer_item, confirm_carried, start_handover
 from dutydesk.domain.handover.carry import CARRY_OVER_SOURCES, CarryOver, open_follow_ups, unresolved_anomalies
 from dutydesk.domain.handover.records import (
@@ -42,7 +43,7 @@ from dutydesk.domain.handover.review import (
     still_open,
 )
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
-from dutydesk.domain.handover.verify import Problem, VerifyReport, verify_handovers
+from dutydesk.domain.handover.verify import Problem, RecordSeal, VerifyReport, seal_of_record, verify_handovers
 from dutydesk.domain.handover.views import (
     AUTO_FILLED_KINDS,
     CHECK_STATUSES,
@@ -66,6 +67,10 @@ from dutydesk.domain.handover.views import (
 
 __all__ = [
     "AUTO_FILLED_KINDS",
+    "Anchor",
+    "RecordSeal",
+    "read_anchor",
+    "seal_of_record",
     "CARRY_OVER_SOURCES",
     "CHECK_STATUSES",
     "DRAFT",

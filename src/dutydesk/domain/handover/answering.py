@@ -15,6 +15,7 @@ from dutydesk.domain.handover.records import get_handover, handover_of_shift
 from dutydesk.domain.handover.views import HandoverView, note_required, status_label, statuses_for
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Handover, HandoverAnswer, HandoverCarried
 
@@ -36,7 +37,8 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
             found = handover_of_shift(db, shift.id)
             assert found is not None
             return found
-        session.add_all(_answers_from_template(config, handover.id))
+        for answer in _answers_from_template(config, handover.id):
+            chain.seal(session, answer)
         carried = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, shift.team, now)]
         session.add_all(
             HandoverCarried(
@@ -111,6 +113,7 @@ def answer_item(
             select(HandoverAnswer).where(HandoverAnswer.handover_id == handover_id, HandoverAnswer.key == key)
         ).scalar_one()
         row.status, row.note, row.answered_at = status, note, now or clock.utcnow()
+        chain.seal(session, row)
         session.commit()
     return get_handover(db, handover_id)
 

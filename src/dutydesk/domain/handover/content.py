@@ -1,24 +1,30 @@
-"""The signed bytes (format version 1, docs/handover-signing.md): content, signature message, record digest.
+"""The signed bytes (docs/handover-signing.md): content, signature message, record digest.
+
+Version 2 adds the chain heads the signature covers (and, in the incoming signature, the
+incoming shift); version 1 records (no heads) keep verifying with the version 1 layout.
 
 Never change what a format version means: a new layout gets new format strings, and the
 verifier keeps this code for old records.
 """
 
+import json
 from typing import Any
 
+from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
 from dutydesk.domain.handover.records import Rows
-from dutydesk.domain.signing import canonical_bytes, iso_utc, sha256_hex
 from dutydesk.store.tables import HandoverSignature
 
-CONTENT_FORMAT = "dutydesk.handover/1"
-SIGNATURE_FORMAT = "dutydesk.handover.signature/1"
+CONTENT_FORMATS = {1: "dutydesk.handover/1", 2: "dutydesk.handover/2"}
+SIGNATURE_FORMATS = {1: "dutydesk.handover.signature/1", 2: "dutydesk.handover.signature/2"}
 RECORD_FORMAT = "dutydesk.handover.record/1"
 
 
-def content_of(rows: Rows) -> dict[str, Any]:
+def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
+    """The content as signed; with the chain `heads` of the outgoing signature from version 2 on."""
     handover = rows.handover
+    versioned = {"format": CONTENT_FORMATS[1]} if heads is None else {"format": CONTENT_FORMATS[2], "chain": heads}
     return {
-        "format": CONTENT_FORMAT,
+        **versioned,
         "id": handover.id,
         "team": handover.team,
         "outgoing_shift_id": handover.outgoing_shift_id,
@@ -65,13 +71,21 @@ def signature_fields(row: HandoverSignature) -> dict[str, Any]:
     }
 
 
-def signature_digest(signed_content: str, earlier: list[HandoverSignature], row: HandoverSignature) -> str:
+def signature_digest(
+    signed_content: str, earlier: list[HandoverSignature], row: HandoverSignature, incoming_shift_id: int | None
+) -> str:
+    """The digest signed; version 2 (a signature that names chain heads) also covers those heads and,
+    for the incoming signature, the shift it opens."""
     message = {
-        "format": SIGNATURE_FORMAT,
+        "format": SIGNATURE_FORMATS[1],
         "content_digest": sha256_hex(signed_content.encode("utf-8")),
         "earlier_signatures": [s.signature for s in earlier],
         **signature_fields(row),
     }
+    if row.chain_heads is not None:
+        message["format"] = SIGNATURE_FORMATS[2]
+        message["chain"] = json.loads(row.chain_heads)
+        message["incoming_shift_id"] = incoming_shift_id if row.role == "incoming" else None
     return sha256_hex(canonical_bytes(message))
 
 

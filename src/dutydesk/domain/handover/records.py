@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import col
 
 from dutydesk.domain.handover.views import DRAFT, INCOMING, CarriedView, HandoverView, ItemView, SignatureView
@@ -52,14 +52,15 @@ class Rows:
     """One handover as stored: plain tuples from Core selects (also what verification reads)."""
 
     handover: Any
-    outgoing_supervisor: str
+    outgoing_supervisor: str | None  # None when the outgoing shift or its supervisor is missing
     answers: list[Any]
     carried: list[Any]
     signatures: list[Any]
 
 
 def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
-    """The rows of the handovers `ids` (all signed ones when None), in id order, in bulk.
+    """The rows of the handovers `ids` (when None: every one that is, says or looks signed), in id
+    order, in bulk. Outer joins: a record whose shift or supervisor is missing is still read.
 
     Core selects of plain rows (verification reads thousands of records); the columns keep
     the names of the table classes' fields, so code reads `row.note` either way.
@@ -67,12 +68,19 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
     wanted = (
         select(Handover.id).where(col(Handover.id).in_(ids))
         if ids is not None
-        else select(Handover.id).where(Handover.status != DRAFT)
+        else select(Handover.id).where(
+            or_(
+                Handover.status != DRAFT,
+                col(Handover.signed_content).is_not(None),
+                col(Handover.digest).is_not(None),
+                col(Handover.id).in_(select(HandoverSignature.handover_id)),
+            )
+        )
     )
     handovers = (
         select(*Handover.__table__.c, Supervisor.name.label("outgoing_supervisor"))  # type: ignore[attr-defined]
-        .join(Shift, col(Handover.outgoing_shift_id) == Shift.id)
-        .join(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
+        .outerjoin(Shift, col(Handover.outgoing_shift_id) == Shift.id)
+        .outerjoin(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
         .where(col(Handover.id).in_(wanted.scalar_subquery()))
         .order_by(Handover.id)
     )
@@ -105,7 +113,7 @@ def view_of(rows: Rows) -> HandoverView:
         id=handover.id,
         team=handover.team,
         outgoing_shift_id=handover.outgoing_shift_id,
-        outgoing_supervisor=rows.outgoing_supervisor,
+        outgoing_supervisor=rows.outgoing_supervisor or "?",
         incoming_shift_id=handover.incoming_shift_id,
         started_at=handover.started_at,
         status=handover.status,

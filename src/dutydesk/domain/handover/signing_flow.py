@@ -1,20 +1,23 @@
 """Signing: outgoing first, incoming second; the incoming signature passes responsibility to the next shift."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dutydesk import clock
+from dutydesk.canonical import canonical_bytes
 from dutydesk.config import Config
 from dutydesk.domain import shifts
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import get_handover, load_rows
 from dutydesk.domain.handover.review import refresh_carried
 from dutydesk.domain.handover.views import INCOMING, OUTGOING, OUTGOING_SIGNED, ROLES, SIGNED, HandoverView, role_label
-from dutydesk.domain.signing import Signer, canonical_bytes, unlock_signer
+from dutydesk.domain.signing import Signer, unlock_signer
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Handover, HandoverSignature, Shift
 
@@ -40,18 +43,22 @@ def sign_handover(
     signer = unlock_signer(db, config, supervisor, pin, now)
     rows = load_rows(db, [handover_id])[0]
     with db.session() as session:
+        # Locking the heads first holds every append of the team until this commits: the heads
+        # signed are the true ends of the chains.
+        heads = chain_heads(session, handover.team)
         stored = session.get(Handover, handover_id)
         assert stored is not None
         if role == OUTGOING:
             stored.previous_digest = _chain_head(db, handover.team)
             rows.handover = stored
-            stored.signed_content = canonical_bytes(content_of(rows)).decode("utf-8")
-        signature = _signature_row(stored, rows.signatures, signer, role, now)
+            stored.signed_content = canonical_bytes(content_of(rows, heads)).decode("utf-8")
+        else:
+            stored.incoming_shift_id = _switch_shifts(session, config, handover, signer, now)
+        signature = _signature_row(stored, rows.signatures, signer, role, heads, now)
         session.add(signature)
         stored.status = OUTGOING_SIGNED if role == OUTGOING else SIGNED
         if role == INCOMING:
             stored.digest = record_digest(stored.signed_content, [*rows.signatures, signature])
-            stored.incoming_shift_id = _switch_shifts(session, config, handover, signer, now)
         try:
             session.commit()
         except IntegrityError:  # signed a moment ago at another console
@@ -111,8 +118,20 @@ def _chain_head(db: Database, team: str) -> str | None:
         return connection.execute(query).scalar()
 
 
+def chain_heads(session: Session, team: str) -> dict[str, dict[str, Any]]:
+    """The heads of the team's chain and of the chain of rows of no team, locked until commit."""
+    connection = session.connection()
+    heads = {name: chain.lock_head(connection, name) for name in dict.fromkeys((team, chain.CENTER))}
+    return {name: {"seq": seq, "digest": digest} for name, (seq, digest) in heads.items()}
+
+
 def _signature_row(
-    handover: Handover, earlier: list[HandoverSignature], signer: Signer, role: str, now: datetime
+    handover: Handover,
+    earlier: list[HandoverSignature],
+    signer: Signer,
+    role: str,
+    heads: dict[str, Any],
+    now: datetime,
 ) -> HandoverSignature:
     row = HandoverSignature(
         handover_id=handover.id,
@@ -123,9 +142,10 @@ def _signature_row(
         key_fingerprint=signer.key_fingerprint,
         digest="",
         signature="",
+        chain_heads=canonical_bytes(heads).decode("utf-8"),
     )
     assert handover.signed_content is not None
-    row.digest = signature_digest(handover.signed_content, earlier, row)
+    row.digest = signature_digest(handover.signed_content, earlier, row, handover.incoming_shift_id)
     row.signature = signer.sign(row.digest)
     return row
 

@@ -5,10 +5,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from dutydesk.canonical import canonical_bytes
+from dutydesk.domain.chain import ChainCheck, check_chain
+from dutydesk.domain.handover.anchor import Anchor, anchor_of, check_anchor
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import Rows, load_rows
-from dutydesk.domain.handover.views import INCOMING, OUTGOING, SIGNED, role_label
-from dutydesk.domain.signing import canonical_bytes, public_keys, sha256_hex, verify_digest
+from dutydesk.domain.handover.views import DRAFT, INCOMING, OUTGOING, OUTGOING_SIGNED, SIGNED, role_label
+from dutydesk.domain.signing import fingerprint, public_keys, verify_digest
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
@@ -17,8 +22,8 @@ from dutydesk.store.tables import HandoverSignature
 
 @dataclass(frozen=True)
 class Problem:
-    handover_id: int
-    what: str  # translated, names what no longer matches
+    handover_id: int | None  # None: the record chain, not one handover
+    what: str  # translated, names what no longer matches and where
 
 
 @dataclass(frozen=True)
@@ -31,17 +36,41 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_handovers(db: Database, handover_id: int | None = None) -> VerifyReport:
-    """Check every signed handover (or one, with its link to the one before): content, signatures,
-    the record digest and the chain. Needs no PIN."""
-    keys = public_keys(db)
-    records = load_rows(db, None)
-    problems: list[Problem] = []
-    digests: dict[int, str | None] = {}
-    for rows in records:
-        digests[rows.handover.id] = _check_record(rows, keys, problems)
-    problems.extend(_check_chains(records, digests))
-    checked = [rows.handover.id for rows in records]
+# What a stored value that is not what it claims (bad hex, JSON, key bytes) raises while checked.
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
+
+
+@dataclass(frozen=True)
+class RecordSeal:
+    """The verdict on the whole record and its anchor, computed once (an export of many shifts reuses it)."""
+
+    report: VerifyReport
+    anchor: Anchor | None  # None when the record cannot even be read
+
+    def problems_of(self, handover_id: int | None) -> list[str]:
+        """What concerns one shift's handover (None: no handover yet): its own problems and the chain's."""
+        return [p.what for p in self.report.problems if p.handover_id in (None, handover_id)]
+
+
+def seal_of_record(db: Database, anchor: Anchor | None = None) -> RecordSeal:
+    """Verify everything (against `anchor` when given) and take the record's anchor as it stands.
+    Needs no PIN; never raises for what it finds stored, however malformed: that is a problem."""
+    try:
+        checked, problems, chain = _verify_all(db)
+        if anchor is not None:
+            problems.extend(Problem(None, what) for what in check_anchor(db, anchor, chain))
+        return RecordSeal(VerifyReport(checked, problems), anchor_of(db, chain))
+    except (SQLAlchemyError, *MALFORMED) as error:  # a stored value the database driver cannot even read
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        problem = Problem(None, _("the stored record cannot be read: {reason}").format(reason=reason))
+        return RecordSeal(VerifyReport([], [problem]), None)
+
+
+def verify_handovers(db: Database, handover_id: int | None = None, anchor: Anchor | None = None) -> VerifyReport:
+    """Check every handover that is, says or looks signed (or one), its signatures, the chain of
+    handovers, the record chain its signatures cover and, given an anchor, that the record extends it."""
+    report = seal_of_record(db, anchor).report
+    checked, problems = report.checked, report.problems
     if handover_id is not None:
         if handover_id not in checked:
             raise UserError(_("handover #{id} is not signed (or does not exist)").format(id=handover_id))
@@ -49,26 +78,59 @@ def verify_handovers(db: Database, handover_id: int | None = None) -> VerifyRepo
     return VerifyReport(checked, problems)
 
 
-def _check_record(rows: Rows, keys: dict[int, str], problems: list[Problem]) -> str | None:
-    """Append what no longer matches in one record; return its recomputed digest (if complete)."""
+def _verify_all(db: Database) -> tuple[list[int], list[Problem], ChainCheck]:
+    keys = public_keys(db)
+    records = load_rows(db, None)
+    chain = check_chain(db)
+    problems: list[Problem] = []
+    digests: dict[int, str | None] = {}
+    for rows in records:
+        try:
+            digests[rows.handover.id] = _check_record(rows, keys, chain, problems)
+        except MALFORMED as error:
+            problems.append(Problem(rows.handover.id, _("a stored value is malformed: {error}").format(error=error)))
+            digests[rows.handover.id] = None
+    problems.extend(_check_chains(records, digests))
+    problems.extend(Problem(None, link.describe()) for link in chain.breaks)
+    return [rows.handover.id for rows in records], problems, chain
+
+
+def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems: list[Problem]) -> str | None:
+    """Append what no longer matches in one record; return its recomputed digest when both signed it."""
     handover = rows.handover
+    if rows.outgoing_supervisor is None:
+        problems.append(
+            Problem(
+                handover.id,
+                _("the outgoing shift #{shift} or its supervisor is missing").format(shift=handover.outgoing_shift_id),
+            )
+        )
+    roles = [s.role for s in rows.signatures]
+    signed_status = {(): DRAFT, (OUTGOING,): OUTGOING_SIGNED, (OUTGOING, INCOMING): SIGNED}.get(tuple(roles))
+    if signed_status is None:
+        what = _("signatures are missing or out of order: {roles}").format(roles=", ".join(roles) or "—")
+        problems.append(Problem(handover.id, what))
+    elif handover.status != signed_status:
+        what = _("the status says {status!r} but the signatures say {signed!r}").format(
+            status=handover.status, signed=signed_status
+        )
+        problems.append(Problem(handover.id, what))
     snapshot = handover.signed_content
     if snapshot is None:
         problems.append(Problem(handover.id, _("the signed copy of the content is missing")))
         return None
-    for field in _changed_fields(snapshot, content_of(rows)):
+    outgoing = rows.signatures[0] if roles[:1] == [OUTGOING] else None
+    heads = json.loads(outgoing.chain_heads) if outgoing is not None and outgoing.chain_heads is not None else None
+    for field in _changed_fields(snapshot, content_of(rows, heads)):
         problems.append(Problem(handover.id, _("{field} changed after signing").format(field=field)))
     for index, signature in enumerate(rows.signatures):
-        _check_signature(handover.id, snapshot, rows.signatures[:index], signature, keys, problems)
-    roles = [s.role for s in rows.signatures]
-    expected_roles = [OUTGOING, INCOMING] if handover.status == SIGNED else [OUTGOING]
-    if roles != expected_roles:
-        problems.append(
-            Problem(
-                handover.id, _("signatures are missing or out of order: {roles}").format(roles=", ".join(roles) or "—")
-            )
-        )
-    if handover.status != SIGNED:
+        who = _("{role} signature of {name}").format(role=role_label(signature.role), name=signature.supervisor_name)
+        earlier = rows.signatures[:index]
+        for what in _check_signature(snapshot, earlier, signature, handover.incoming_shift_id, keys):
+            problems.append(Problem(handover.id, f"{who}: {what}"))
+        for what in _check_heads(signature, chain):
+            problems.append(Problem(handover.id, f"{who}: {what}"))
+    if signed_status != SIGNED:
         return None
     digest = record_digest(snapshot, rows.signatures)
     if handover.digest != digest:
@@ -77,24 +139,44 @@ def _check_record(rows: Rows, keys: dict[int, str], problems: list[Problem]) -> 
 
 
 def _check_signature(
-    handover_id: int,
     snapshot: str,
     earlier: list[HandoverSignature],
     signature: HandoverSignature,
+    incoming_shift_id: int | None,
     keys: dict[int, str],
-    problems: list[Problem],
-) -> None:
-    who = _("{role} signature of {name}").format(role=role_label(signature.role), name=signature.supervisor_name)
+) -> list[str]:
     public_key = keys.get(signature.supervisor_id)
-    digest = signature_digest(snapshot, earlier, signature)
-    if public_key is None or sha256_hex(bytes.fromhex(public_key)) != signature.key_fingerprint:
-        problems.append(Problem(handover_id, _("{who}: the signer's public key is missing or changed").format(who=who)))
-    elif digest != signature.digest:
-        problems.append(
-            Problem(handover_id, _("{who}: signer, role, time or content changed after signing").format(who=who))
-        )
-    elif not verify_digest(public_key, digest, signature.signature):
-        problems.append(Problem(handover_id, _("{who}: the signature is not valid").format(who=who)))
+    try:
+        digest = signature_digest(snapshot, earlier, signature, incoming_shift_id)
+        key_matches = public_key is not None and fingerprint(public_key) == signature.key_fingerprint
+    except MALFORMED:
+        return [_("the signature row or the signer's key is malformed")]
+    if not key_matches:
+        return [_("the signer's public key is missing or changed")]
+    if digest != signature.digest:
+        return [_("signer, role, time, content or chain changed after signing")]
+    if not verify_digest(public_key, digest, signature.signature):  # type: ignore[arg-type]
+        return [_("the signature is not valid")]
+    return []
+
+
+def _check_heads(signature: HandoverSignature, chain: ChainCheck) -> list[str]:
+    """The record chain up to each head the signature names must be intact and end in the signed digest."""
+    if signature.chain_heads is None:  # format version 1: signed before the record chain existed
+        return []
+    found = []
+    for team, head in json.loads(signature.chain_heads).items():
+        seq, digest = int(head["seq"]), head["digest"]
+        broken = chain.first_break(team, seq)
+        if broken is not None:
+            found.append(_("covers a broken record chain: {where}").format(where=broken.describe()))
+        elif chain.digests[team].get(seq) != digest:
+            found.append(
+                _("covers link {seq} of the record chain of team {team}, which no longer matches").format(
+                    seq=seq, team=team or _("(no team)")
+                )
+            )
+    return found
 
 
 def _changed_fields(snapshot: str, current: dict[str, Any]) -> list[str]:
@@ -141,8 +223,7 @@ def _check_chains(records: list[Rows], digests: dict[int, str | None]) -> list[P
     last_by_team: dict[str, tuple[int, str | None]] = {}
     for rows in records:
         handover = rows.handover
-        snapshot = handover.signed_content
-        linked = json.loads(snapshot).get("previous_digest") if snapshot else None
+        linked = _linked_digest(handover.signed_content)
         previous = last_by_team.get(handover.team)
         if linked != (previous[1] if previous else None):
             problems.append(
@@ -154,6 +235,13 @@ def _check_chains(records: list[Rows], digests: dict[int, str | None]) -> list[P
                     ).format(team=handover.team, before=f"#{previous[0]}" if previous else "—"),
                 )
             )
-        if handover.status == SIGNED:
-            last_by_team[handover.team] = (handover.id, digests.get(handover.id))
+        if digests.get(handover.id) is not None:
+            last_by_team[handover.team] = (handover.id, digests[handover.id])
     return problems
+
+
+def _linked_digest(snapshot: str | None) -> str | None:
+    try:
+        return json.loads(snapshot).get("previous_digest") if snapshot else None
+    except MALFORMED:
+        return None

@@ -78,7 +78,11 @@ class AddSupervisorScreen(Dialog[SupervisorInfo]):
         added = attempt(
             self,
             lambda: supervisors.add_supervisor(
-                self.context.db, values["name"].strip(), values["display"], values["pin"]
+                self.context.db,
+                values["name"].strip(),
+                values["display"],
+                values["pin"],
+                min_length=self.context.config.handover.pin_min_length,
             ),
         )
         if added is not None:

@@ -1,0 +1,189 @@
+"""The shift's record as a hash chain: every written row of a chained table becomes one link.
+
+Per team, links are numbered 1, 2, ... and each one's digest covers the row as written and
+the digest before it (format in docs/handover-signing.md), so a signature over the chain's
+head covers every row written before it. Writers call `append` once, in the transaction
+that writes the row; the team's `chain_head` row serialises appends, so consoles writing at
+the same time still make one chain (SQLite: the write lock the first INSERT takes;
+PostgreSQL: the head row locked FOR UPDATE until commit).
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Boolean, Connection, DateTime, Table, TypeDecorator, select
+from sqlalchemy.types import TypeEngine
+from sqlmodel import Session, SQLModel
+
+from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
+from dutydesk.store.tables import (
+    ChainHead,
+    ChainLink,
+    FollowUpEvent,
+    Handover,
+    HandoverAnswer,
+    Incident,
+    IncidentEvent,
+    LogEntry,
+    QueueAlert,
+    Shift,
+)
+from dutydesk.store.upsert import insert_missing
+
+LINK_FORMAT = "dutydesk.chain/1"
+CENTER = ""  # the chain of rows that belong to no team
+LINK = ChainLink.__table__  # type: ignore[attr-defined]
+HEAD = ChainHead.__table__  # type: ignore[attr-defined]
+SHIFT = Shift.__table__  # type: ignore[attr-defined]
+INCIDENT = Incident.__table__  # type: ignore[attr-defined]
+HANDOVER = Handover.__table__  # type: ignore[attr-defined]
+
+CHAINED: dict[str, Table] = {
+    model.__tablename__: model.__table__  # type: ignore[attr-defined, misc]
+    for model in (LogEntry, QueueAlert, FollowUpEvent, IncidentEvent, HandoverAnswer)
+}
+
+
+def append(connection: Connection, table: Table | type[SQLModel], row_id: int) -> None:
+    """Chain row `row_id` of `table` as it now stands in this transaction (after its INSERT or UPDATE)."""
+    table = table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
+    row = connection.execute(select(table).where(table.c.id == row_id)).mappings().one()
+    team = team_of(connection, table.name, row)
+    seq, previous = lock_head(connection, team)
+    content = link_content(team, seq + 1, table.name, row)
+    digest = link_digest(content, previous)
+    connection.execute(
+        LINK.insert().values(
+            team=team,
+            seq=seq + 1,
+            row_table=table.name,
+            row_id=row_id,
+            content=content,
+            prev_digest=previous,
+            digest=digest,
+        )
+    )
+    connection.execute(HEAD.update().where(HEAD.c.team == team).values(seq=seq + 1, digest=digest))
+
+
+def seal(session: Session, row: SQLModel) -> None:
+    """Add (or update) an ORM row in `session` and `append` it: the one call a writer makes."""
+    session.add(row)
+    session.flush()
+    append(session.connection(), type(row), row.id)  # type: ignore[attr-defined]
+
+
+def lock_head(connection: Connection, team: str) -> tuple[int, str | None]:
+    """The team's head, locked until this transaction ends: the INSERT takes SQLite's write lock
+    (appends are then one at a time), FOR UPDATE the PostgreSQL row lock."""
+    insert_missing(connection, HEAD, team=team, seq=0, digest=None)
+    head = connection.execute(select(HEAD.c.seq, HEAD.c.digest).where(HEAD.c.team == team).with_for_update()).one()
+    return head.seq, head.digest
+
+
+def team_of(connection: Connection, table: str, row: Mapping[str, Any]) -> str:
+    """Whose chain a row joins: the team of its shift, incident or handover; CENTER when it has none."""
+    if table in ("log_entry", "queue_alert"):
+        query = select(SHIFT.c.team).where(SHIFT.c.id == row["shift_id"])
+    elif table == "incident_event":
+        query = select(SHIFT.c.team).join(INCIDENT, INCIDENT.c.shift_id == SHIFT.c.id)
+        query = query.where(INCIDENT.c.id == row["incident_id"])
+    elif table == "handover_answer":
+        query = select(HANDOVER.c.team).where(HANDOVER.c.id == row["handover_id"])
+    else:
+        return CENTER
+    return connection.execute(query).scalar() or CENTER
+
+
+def row_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's columns as canonical values (times in the canonical UTC form)."""
+    return {name: iso_utc(value) if isinstance(value, datetime) else value for name, value in row.items()}
+
+
+def link_content(team: str, seq: int, table: str, row: Mapping[str, Any]) -> str:
+    return content_of_fields(team, seq, table, row_fields(row))
+
+
+def content_of_fields(team: str, seq: int, table: str, fields: dict[str, Any]) -> str:
+    """The link's canonical content, from a row's fields already in canonical form."""
+    link = {"format": LINK_FORMAT, "team": team, "seq": seq, "table": table, "row_id": fields["id"], "row": fields}
+    return canonical_bytes(link).decode("utf-8")
+
+
+class StoredLink(NamedTuple):
+    id: int
+    team: str
+    seq: int
+    row_table: str
+    row_id: int
+    content: str
+    prev_digest: str | None
+    digest: str
+
+
+def stored_links(connection: Connection) -> Iterator[StoredLink]:
+    """Every link, per team in sequence order (plain driver rows: verification reads them all)."""
+    columns = ", ".join(StoredLink._fields)
+    for values in _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id"):
+        yield StoredLink(*values)
+
+
+def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
+    """All rows of a parameterless SELECT as the database driver returns them (no per-row processing)."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def stored_rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
+    """Every row of a chained table, its fields in canonical form, read fast.
+
+    On SQLite straight from the driver: times as stored (SQLAlchemy writes UTC as
+    '%Y-%m-%d %H:%M:%S.%f') turned into the canonical form by string, booleans from 0/1.
+    """
+    if connection.dialect.name != "sqlite":
+        for row in connection.execute(select(table)).mappings():
+            yield row_fields(row)
+        return
+    names = [column.name for column in table.c]
+    times = [column.name for column in table.c if isinstance(_stored_type(column.type), DateTime)]
+    flags = [column.name for column in table.c if isinstance(_stored_type(column.type), Boolean)]
+    for values in _driver_rows(connection, f"SELECT {', '.join(names)} FROM {table.name}"):
+        row = dict(zip(names, values, strict=True))
+        for name in times:
+            if isinstance(row[name], str):
+                row[name] = _canonical_sqlite_time(row[name])
+        for name in flags:
+            if isinstance(row[name], int):
+                row[name] = bool(row[name])
+        yield row
+
+
+def _stored_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The type a TypeDecorator (e.g. the UTC datetime of the tables) stores as."""
+    return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type  # type: ignore[return-value]
+
+
+def _canonical_sqlite_time(stored: str) -> str:
+    if len(stored) == 26 and stored[10] == " ":  # the form SQLAlchemy writes: the fast path
+        return f"{stored[:10]}T{stored[11:]}Z"
+    try:
+        return iso_utc(datetime.fromisoformat(stored)) or stored
+    except ValueError:  # not a time at all: compared as it is, so the change is named
+        return stored
+
+
+def link_digest(content: str, previous: str | None) -> str:
+    """sha256(content ‖ the previous digest's 32 bytes); nothing after the first link's content."""
+    return sha256_hex(content.encode("utf-8") + (bytes.fromhex(previous) if previous else b""))
+
+
+def chain_all(connection: Connection) -> None:
+    """Chain every row already stored, oldest first per table (the migration that starts the chain)."""
+    for table in CHAINED.values():
+        for row_id in connection.execute(select(table.c.id).order_by(table.c.id)).scalars():
+            append(connection, table, row_id)
