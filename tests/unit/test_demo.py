@@ -224,3 +224,4 @@ def test_the_current_shift_is_drafted_in_its_last_hour(db: Database, config: Con
     draft = ho.handover_of_shift(db, current.id)
     assert draft is not None and draft.status == ho.DRAFT and draft.progress()[0] == 0
     assert any(c.source == ho.THREAD_SOURCE for c in draft.carried)
+    assert ho.verify_handovers(db).ok  # the whole record, drafted note included, is sealed

@@ -27,6 +27,7 @@ def test_the_draft_appears_sixty_minutes_before_the_end(db, config, shift, froze
         "Incidents: none.",
     ]
     assert [c.ref for c in draft.carried] == [problem.id]
+    assert ho.verify_handovers(db).ok  # the drafted note is sealed like any answer
 
     frozen_clock.advance(timedelta(minutes=30))
     again = draft_if_due(db, config)

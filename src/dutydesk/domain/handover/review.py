@@ -33,6 +33,7 @@ from dutydesk.domain.handover.views import (
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.store import chain
 from dutydesk.store.db import Database
 from dutydesk.store.tables import HandoverAnswer, HandoverCarried
 
@@ -127,6 +128,7 @@ def prefill_note(db: Database, handover_id: int, key: str, note: str) -> None:
         ).scalar_one()
         if row.status is None and not row.note:
             row.note = note
+            chain.seal(session, row)  # an answer row is part of the sealed record, drafted or not
             session.commit()
 
 
