@@ -313,6 +313,64 @@ def log_correct(
     typer.echo(_("Logged #{id}, correcting #{old}.").format(id=entry.id, old=entry_id))
 
 
+@log_app.command("resolve")
+def log_resolve(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help=_("An entry of the problem that is over."))],
+    note: Annotated[str, typer.Option("--note", help=_("What put it right (default: 'Resolved: ...')."))] = "",
+    team: TeamOption = None,
+) -> None:
+    """Log that an anomaly is resolved: the next handover no longer carries it."""
+    from dutydesk.domain.threads import resolve
+
+    context = command_context(ctx)
+    entry = resolve(context.db, context.config, open_shift_of(context, team), entry_id, note)
+    typer.echo(_("Logged #{id}, resolving the problem of #{old}.").format(id=entry.id, old=entry_id))
+
+
+@log_app.command("link")
+def log_link(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help=_("An entry."))],
+    same_as: Annotated[int, typer.Argument(help=_("An earlier entry of the same problem."))],
+) -> None:
+    """Say two entries are the same problem: the handover carries them as one."""
+    from dutydesk.domain.threads import link_same_problem
+
+    context = command_context(ctx)
+    link_same_problem(context.db, entry_id, same_as)
+    typer.echo(_("#{id} and #{other} are now one problem.").format(id=entry_id, other=same_as))
+
+
+@log_app.command("threads")
+def log_threads(
+    ctx: typer.Context,
+    show_all: Annotated[bool, typer.Option("--all", help=_("Resolved problems too."))] = False,
+    team: TeamOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The anomalies as problems: one row per thread, latest state and age, oldest first."""
+    from dutydesk.domain.threads import team_threads
+
+    context = command_context(ctx)
+    team = team or context.config.center.team
+    found = [thread for thread in team_threads(context.db, context.config, team) if show_all or thread.is_open]
+    if as_json:
+        print_json([thread.as_json(context.config) for thread in found])
+        return
+    if not found:
+        typer.echo(_("No open problems."))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(_("#"), _("Since"), _("Status"), _("Latest"))
+    for thread in found:
+        status = _("open") if thread.is_open else _("resolved by #{id}").format(id=thread.resolution.id)  # type: ignore[union-attr]
+        table.add_row(str(thread.id), local_text(context, thread.opened_at), status, Text(thread.summary()))
+    console().print(table)
+
+
 @log_app.command("list")
 def log_list(
     ctx: typer.Context,

@@ -229,7 +229,7 @@ class ChecklistItem(Strict):
     key: Annotated[str, Field(pattern=KEY_PATTERN)]
     label: Label
     required: bool = True
-    kind: Literal["check", "floor_status", "list", "anomalies", "follow_ups", "log_read"] = "check"
+    kind: Literal["check", "floor_status", "list", "actions", "anomalies", "follow_ups", "log_read"] = "check"
 
 
 class ChecklistSection(Strict):
@@ -245,6 +245,11 @@ class HandoverSettings(Strict):
     anomaly_categories: list[str]
     anomaly_min_severity: Literal["info", "warning", "critical"]
     anomaly_lookback_days: Annotated[int, Field(gt=0)]
+    # Entries of one category this alike (difflib ratio, digits ignored) are one problem.
+    thread_similarity: Annotated[float, Field(gt=0, le=1)] = 0.6
+    carry_drill_alerts: bool = False  # simulator ([SIM]) alerts are a drill, not a live problem
+    draft_before_end_min: Annotated[int, Field(gt=0)] = 60  # the console drafts the handover this early
+    readback_items: list[str] = ["special_customers", "notices"]  # the incoming supervisor acknowledges each
     pin_attempts: Annotated[int, Field(gt=0)]
     pin_lockout_s: Annotated[int, Field(ge=0)]
     pin_min_length: Annotated[int, Field(ge=4, le=12)]

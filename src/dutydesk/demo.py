@@ -13,13 +13,16 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
 from dutydesk import clock, paths
 from dutydesk.config import Config, load_config
-from dutydesk.domain import log, shifts, supervisors
+from dutydesk.domain import followups, log, shifts, supervisors, threads
+from dutydesk.domain import handover as handovers
 from dutydesk.errors import UserError
+from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import _
 from dutydesk.store.db import Database, open_database
 from dutydesk.store.tables import Shift, Supervisor
@@ -57,14 +60,49 @@ class EntryTemplate:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A problem told as a thread: raised `shifts_ago` shifts before the current one, then updated."""
+
+    category: str
+    severity: str
+    shifts_ago: int
+    lines: list[str]
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class DemoFollowUp:
+    title: str
+    kind: str
+    owner: str
+    customer: str
+    priority: str
+    opened_h: float
+    due_h: float
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class HandoverSamples:
+    signed: int = 0  # how many of the last shift changes are signed handovers
+    actions: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    resolve_chance: float = 0.0
+    resolutions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SampleData:
     pin: str
     teams: list[str]
     supervisors: list[DemoSupervisor]
     placeholders: dict[str, tuple[int, int]]
     entries: list[EntryTemplate]
+    handover: HandoverSamples = HandoverSamples()
+    problems: tuple[Problem, ...] = ()
+    followups: tuple[DemoFollowUp, ...] = ()
 
-    def render(self, template: EntryTemplate, rng: random.Random) -> str:
+    def render(self, template: EntryTemplate | str, rng: random.Random) -> str:
         """The template's text with each known placeholder replaced by a drawn number.
 
         A placeholder used twice in one text gets the same number both times.
@@ -80,7 +118,7 @@ class SampleData:
                 drawn[key] = str(rng.randint(low, high))
             return drawn[key]
 
-        return PLACEHOLDER.sub(value, template.text)
+        return PLACEHOLDER.sub(value, template if isinstance(template, str) else template.text)
 
 
 def load_sample_data(directory: Path | None = None) -> SampleData:
@@ -93,11 +131,39 @@ def load_sample_data(directory: Path | None = None) -> SampleData:
             supervisors=[DemoSupervisor(s["name"], s["display"]) for s in raw["supervisors"]],
             placeholders={key: (int(low), int(high)) for key, (low, high) in raw.get("placeholders", {}).items()},
             entries=[EntryTemplate(e["lang"], e["category"], e["severity"], e["text"]) for e in raw["entries"]],
+            handover=_handover_samples(raw.get("handover", {})),
+            problems=tuple(
+                Problem(p["category"], p["severity"], int(p["shifts_ago"]), list(p["lines"]), p.get("resolution"))
+                for p in raw.get("problems", [])
+            ),
+            followups=tuple(
+                DemoFollowUp(
+                    f["title"],
+                    f["kind"],
+                    f.get("owner", ""),
+                    f.get("customer", ""),
+                    f.get("priority", "normal"),
+                    float(f["opened_h"]),
+                    float(f["due_h"]),
+                    f.get("resolution"),
+                )
+                for f in raw.get("followups", [])
+            ),
         )
     except FileNotFoundError:
         raise UserError(_("the demo data {path} is missing").format(path=path)) from None
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
         raise UserError(_("the demo data {path} cannot be used: {reason}").format(path=path, reason=error)) from None
+
+
+def _handover_samples(raw: dict[str, Any]) -> HandoverSamples:
+    return HandoverSamples(
+        signed=int(raw.get("signed", 0)),
+        actions=tuple(raw.get("actions", ())),
+        notices=tuple(raw.get("notices", ())),
+        resolve_chance=float(raw.get("resolve_chance", 0.0)),
+        resolutions=tuple(raw.get("resolutions", ())),
+    )
 
 
 def shift_spans(config: Config, now: datetime, count: int = SHIFT_COUNT) -> list[tuple[datetime, datetime]]:
@@ -128,15 +194,142 @@ def build_demo(
     for supervisor in samples.supervisors:
         supervisors.add_supervisor(db, supervisor.name, supervisor.display, samples.pin)
     spans = shift_spans(config, now)
+    first_handover = len(spans) - 1 - samples.handover.signed
+    handed_over: shifts.ShiftInfo | None = None  # opened by the last incoming signature
+    raised: dict[int, int] = {}  # told problem (index) -> the entry that raised it
     for index, (start, end) in enumerate(spans):
         is_current = index == len(spans) - 1
         supervisor = samples.supervisors[index % len(samples.supervisors)]
-        opened = min(start + timedelta(minutes=rng.randint(0, 6), seconds=rng.randint(0, 59)), now)
-        shift = shifts.open_shift(db, config, supervisor.name, config.center.team, now=opened)
+        if handed_over is None:
+            opened = min(start + timedelta(minutes=rng.randint(0, 6), seconds=rng.randint(0, 59)), now)
+            shift = shifts.open_shift(db, config, supervisor.name, config.center.team, now=opened)
+        else:
+            shift, opened = handed_over, handed_over.opened_at
         last = now if is_current else end - timedelta(minutes=rng.randint(2, 10))
         _fill_shift(db, config, shift, samples, templates, supervisor, rng, opened, last)
-        if not is_current:
+        _tell_problems(db, config, shift, samples, rng, len(spans) - 1 - index, opened, last, raised)
+        handed_over = None
+        if is_current:
+            break
+        if index >= first_handover - 1:  # before the handovers: problems put right or carried
+            _resolve_some(db, config, shift, samples, rng, last, set(raised.values()))
+        if index >= first_handover:
+            successor = samples.supervisors[(index + 1) % len(samples.supervisors)]
+            handed_over = _hand_over(db, config, shift, samples, successor, rng, last, end)
+        else:
             shifts.close_shift(db, shift.id, now=last + timedelta(minutes=1))
+    _add_followups(db, config, samples, rng, now)
+    # Ready before the change: the console drafts the current shift's handover in its last hour.
+    draft_if_due(db, config, config.center.team, now)
+
+
+def _tell_problems(
+    db: Database,
+    config: Config,
+    shift: shifts.ShiftInfo,
+    samples: SampleData,
+    rng: random.Random,
+    shifts_ago: int,
+    opened: datetime,
+    last: datetime,
+    raised: dict[int, int],
+) -> None:
+    """The told problems' lines that fall in this shift, one per shift from where it was raised;
+    each update is linked to the first line, as the supervisor would."""
+    for number, problem in enumerate(samples.problems):
+        step = problem.shifts_ago - shifts_ago
+        if not 0 <= step < len(problem.lines):
+            continue
+        at = opened + (last - opened) * (0.3 + 0.1 * step)
+        entry = log.add_entry(
+            db,
+            config,
+            shift,
+            samples.render(problem.lines[step], rng),
+            category=problem.category,
+            severity=problem.severity,
+            at=at,
+            now=at,
+        )
+        if number in raised:
+            threads.link_same_problem(db, entry.id, raised[number], now=at)
+        raised.setdefault(number, entry.id)
+        if step == len(problem.lines) - 1 and problem.resolution and shifts_ago > 0:
+            resolved_at = at + (last - at) / 2
+            threads.resolve(db, config, shift, entry.id, problem.resolution, now=resolved_at)
+
+
+def _resolve_some(
+    db: Database,
+    config: Config,
+    shift: shifts.ShiftInfo,
+    samples: SampleData,
+    rng: random.Random,
+    last: datetime,
+    told: set[int],
+) -> None:
+    """Most problems are put right before the end of the shift; the rest are carried over."""
+    for thread in threads.open_threads(db, config, shift.team, last):
+        if thread.id not in told and samples.handover.resolutions and rng.random() < samples.handover.resolve_chance:
+            note = rng.choice(samples.handover.resolutions)
+            threads.resolve_thread(db, config, shift, thread, note, now=max(last, thread.latest.recorded_at))
+
+
+def _hand_over(
+    db: Database,
+    config: Config,
+    shift: shifts.ShiftInfo,
+    samples: SampleData,
+    successor: DemoSupervisor,
+    rng: random.Random,
+    last: datetime,
+    end: datetime,
+) -> shifts.ShiftInfo:
+    """A signed handover at the end of the shift, as two supervisors would do it; returns the next shift."""
+    started = handovers.start_handover(db, config, shift.team, now=last)
+    notes = {
+        "floor_status": rng.choice(("Calm at the end of the shift.", "交班时现场平稳。")),
+        "actions": samples.render(rng.choice(samples.handover.actions), rng) if samples.handover.actions else "",
+        "notices": rng.choice(samples.handover.notices) if samples.handover.notices else "",
+    }
+    for item in started.items:
+        statuses = list(handovers.statuses_for(item.kind))
+        note = notes.get(item.key, "")
+        status = statuses[0] if note or not handovers.note_required(item.kind, statuses[0]) else "na"
+        answer = handovers.answer if item.kind == "actions" else _answer_only
+        answer(db, config, started.id, item.key, status, note, now=last)
+    view = handovers.refresh_carried(db, config, started.id, now=last)
+    handovers.confirm(db, config, started.id, [c.number for c in view.carried], now=last)
+    handovers.sign_handover(db, config, started.id, "outgoing", shift.supervisor, samples.pin, now=end)
+    handovers.sign_handover(db, config, started.id, "incoming", successor.name, samples.pin, now=end)
+    opened = shifts.current_shift(db, shift.team)
+    assert opened is not None
+    return opened
+
+
+def _answer_only(
+    db: Database, config: Config, handover_id: int, key: str, status: str, note: str, now: datetime
+) -> handovers.HandoverView:
+    """Answer without refreshing the carried list (done once, after the last answer)."""
+    return handovers.answer_item(db, handover_id, key, status, note, now)
+
+
+def _add_followups(db: Database, config: Config, samples: SampleData, rng: random.Random, now: datetime) -> None:
+    for sample in samples.followups:
+        opened = now - timedelta(hours=sample.opened_h)
+        created = followups.add_followup(
+            db,
+            config,
+            samples.render(sample.title, rng),
+            sample.kind,
+            owner=sample.owner,
+            customer=sample.customer,
+            priority=sample.priority,
+            due=now + timedelta(hours=sample.due_h),
+            now=opened,
+        )
+        if sample.resolution:
+            followups.close_followup(db, created.id, sample.resolution, now=now - timedelta(hours=1))
 
 
 def _usable_templates(samples: SampleData, config: Config) -> dict[str, list[EntryTemplate]]:

@@ -50,6 +50,13 @@ def _p(context: str, message: str) -> str:
     return _catalog.pgettext(context, message)
 
 
+def translated_in(message: str, language: str) -> str:
+    """`message` in `language`, whatever the current language (e.g. to recognise text logged in either)."""
+    if language == "en":
+        return message
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[_GETTEXT_LANGUAGE[language]]).gettext(message)
+
+
 def N_(message: str) -> str:
     """Mark a string for translation without translating it yet."""
     return message

@@ -1,8 +1,11 @@
 """The Handover screen: a whole handover answered and signed by two supervisors, with the keys."""
 
+from datetime import timedelta
+
 import pytest
 from textual.widgets import Input, TextArea
 
+from conftest import FrozenClock
 from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.domain import handover as ho
@@ -34,8 +37,9 @@ async def go_to(pilot, row_key: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_a_full_handover_signed_by_two_supervisors(
-    app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
+    frozen_clock: FrozenClock, app: DutydeskApp, context: Context, ready: ShiftInfo, notes: Notes
 ) -> None:
+    frozen_clock.set(ready.planned_end - timedelta(hours=2))  # before the draft is due
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")
         await pilot.pause()
@@ -51,7 +55,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
                 await pilot.press("e", "down")  # the dialog opens on "stable": choose "watch"
                 app.screen.query_one(TextArea).insert(NOTE)
                 await pilot.press("ctrl+s")
-            elif item.kind == "list":
+            elif item.kind in ("list", "actions"):
                 await pilot.press("o", *"li: call back VIP by 22:00", "ctrl+s")
             else:
                 await pilot.press("o")
@@ -61,10 +65,11 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await pilot.press("s")  # the read-back is not done yet
         await pilot.pause()
         assert notes.errors()[-1].startswith("cannot sign: the incoming supervisor has not confirmed")
-        await go_to(pilot, "carried:1")
-        await pilot.press("c")
-        await pilot.pause()
-        assert "1 of 1 carried-over confirmed" in screen_static(app, "#handover-status")
+        for number in (1, 2):  # the open problem, and the follow-up the action line became
+            await go_to(pilot, f"carried:{number}")
+            await pilot.press("c")
+            await pilot.pause()
+        assert "2 of 2 carried-over confirmed" in screen_static(app, "#handover-status")
 
         await pilot.press("s")
         await pilot.pause()
@@ -107,7 +112,7 @@ async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
         await go_to(pilot, "item:crm")
         await pilot.press("i", "ctrl+s")  # no note yet
         await pilot.pause()
-        assert notes.errors()[-1] == "crm: write a note for issue"
+        assert notes.errors()[-1] == "CRM logged in and working: write a note for issue"
         app.screen.query_one(TextArea).insert("CRM 登录慢 | `login` *")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -122,6 +127,7 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
     started = ho.start_handover(context.db, context.config)
     for item in started.items:
         ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
+    ho.refresh_carried(context.db, context.config, started.id)  # the read-back notes join the list
     ho.confirm_carried(context.db, started.id)
     ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "246810")
     ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "135790")
@@ -161,3 +167,43 @@ async def test_space_ticks_in_place_and_on_an_answered_item_opens_it_to_change(
         await pilot.pause()
         assert app.screen is screen and screen.selected_key() == "item:crm"
     assert notes.errors() == []
+
+
+async def test_fast_review_confirms_a_section_and_handles_problems_from_the_checklist(
+    frozen_clock: FrozenClock, app: DutydeskApp, context: Context, ready: ShiftInfo
+) -> None:
+    from dutydesk.domain import threads
+    from dutydesk.tui.screens.handover import ConfirmSectionDialog
+
+    frozen_clock.set(ready.planned_end - timedelta(hours=2))  # before the draft is due
+    ivr = log.add_entry(context.db, context.config, ready, "IVR drops calls", category="defect", severity="critical")
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await go_to(pilot, "section:readiness")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmSectionDialog)
+        summary = screen_static(app, "#section-summary")
+        assert "Answer ok (7):" in summary and "Own equipment works" in summary
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HandoverScreen)
+        assert app.screen.selected_key() == "item:briefing"  # moved on to the next row still waiting
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.screen.selected_key() == "item:floor_status"
+
+        await go_to(pilot, "carried:1")  # CRM slow, from the fixture
+        await pilot.press("k", *"restart planned 14:00", "enter")
+        await pilot.pause()
+        await go_to(pilot, "carried:2")
+        await pilot.press("r", *"vendor fixed it", "enter")
+        await pilot.pause()
+    view = ho.get_handover(context.db, started.id)
+    assert [item.status for item in view.items[:8]] == ["ok"] * 8
+    [crm] = view.carried
+    assert crm.text == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
+    assert [t.id for t in threads.open_threads(context.db, context.config, ready.team)] == [crm.ref]
+    assert ivr.id != crm.ref

@@ -140,3 +140,22 @@ async def test_ctrl_j_adds_a_line_break_to_the_correction(
         assert isinstance(app.screen, LogScreen)
     newest_text = entries[-1].text
     assert [e.text for e in log.list_entries(context.db)][0] == newest_text + "\nIT ticket 4411"
+
+
+async def test_r_resolves_the_selected_problem_with_a_note(
+    app: DutydeskApp, context: Context, config: Config, shift: ShiftInfo
+) -> None:
+    from dutydesk.domain import threads
+
+    problem = log.add_entry(context.db, config, shift, "CRM slow", category="system_status", severity="warning")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"CRM back", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LogScreen)
+        assert [row[-1] for row in table_rows(app)][0] == "CRM back"
+    assert threads.open_threads(context.db, config, shift.team) == []
+    [thread] = threads.team_threads(context.db, config, shift.team)
+    assert thread.id == problem.id and thread.resolution is not None

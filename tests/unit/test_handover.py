@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from conftest import TEST_PIN
+from conftest import TEST_PIN, default_config
 from dutydesk import clock
 from dutydesk.domain import handover as ho
-from dutydesk.domain import log, shifts, supervisors
+from dutydesk.domain import log, shifts, supervisors, threads
 from dutydesk.errors import UserError
 
 INCOMING_PIN = "135790"
@@ -28,6 +28,7 @@ def answer_all(db, handover_id: int, note: str = "") -> ho.HandoverView:  # type
     for item in view.items:
         status = "stable" if item.kind == "floor_status" else "ok"
         view = ho.answer_item(db, handover_id, item.key, status, note or f"note for {item.key}")
+    ho.refresh_carried(db, default_config(), handover_id)  # the read-back items' notes join the list
     return ho.confirm_carried(db, handover_id)
 
 
@@ -66,7 +67,7 @@ def test_answers_are_checked(db, config, shift) -> None:  # type: ignore[no-unty
         ho.answer_item(db, started.id, "crm", "issue")
     with pytest.raises(UserError, match="no checklist item 'nope'"):
         ho.answer_item(db, started.id, "nope", "ok")
-    with pytest.raises(UserError, match="floor_status takes stable / watch / unstable"):
+    with pytest.raises(UserError, match="Floor status, and one line why takes stable / watch / unstable"):
         ho.answer_item(db, started.id, "floor_status", "ok")
     with pytest.raises(UserError, match="not UTF-8"):
         ho.answer_item(db, started.id, "crm", "issue", b"CRM \xff down".decode("utf-8", "surrogateescape"))
@@ -76,26 +77,35 @@ def test_answers_are_checked(db, config, shift) -> None:  # type: ignore[no-unty
     assert view.progress() == (1, 15)
 
 
-def test_unresolved_anomalies_are_carried_and_corrected_ones_are_not(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+def test_open_problems_are_carried_corrected_too_resolved_not(db, config, shift) -> None:  # type: ignore[no-untyped-def]
     open_one = log.add_entry(db, config, shift, "CRM slow since 09:10", category="system_status", severity="warning")
-    fixed = log.add_entry(db, config, shift, "IVR down", category="defect", severity="critical")
-    log.add_entry(db, config, shift, "CRM back to normal", category="system_status")  # info: no anomaly
-    log.correct_entry(db, config, fixed.id, "IVR down 09:00-09:30, recovered")
+    typo = log.add_entry(db, config, shift, "IVR donw", category="defect", severity="critical")
+    log.correct_entry(db, config, typo.id, "IVR down since 09:00")
+    fixed = log.add_entry(db, config, shift, "Wallboard frozen", category="defect", severity="warning")
+    threads.resolve(db, config, shift, fixed.id, "Wallboard restarted")
     log.add_entry(db, config, shift, "Busy morning", category="event")
     started = ho.start_handover(db, config)
-    assert [(c.source, c.ref, c.item_key) for c in started.carried] == [("log_entry", open_one.id, "anomalies")]
+    carried = [(c.source, c.ref, c.item_key, c.text) for c in started.carried]
+    assert carried == [
+        ("log_thread", open_one.id, "anomalies", "CRM slow since 09:10"),
+        ("log_thread", typo.id, "anomalies", "IVR down since 09:00"),
+    ]
     entries = ho.log_since_last_handover(db, started)
-    assert entries[0].text == "CRM slow since 09:10" and len(entries) == 5
+    assert entries[0].text == "CRM slow since 09:10" and len(entries) == 6
 
 
 def test_signing_refuses_unanswered_items_and_unconfirmed_read_back(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
     log.add_entry(db, config, shift, "CRM slow", category="system_status", severity="warning")
     started = ho.start_handover(db, config)
     ho.answer_item(db, started.id, "crm", "ok")
-    with pytest.raises(UserError, match="required items not answered: equipment, telephony, wallboard"):
+    with pytest.raises(
+        UserError,
+        match="required items not answered: Own equipment works: PC, headset, network, phone; Telephony / CTI logged in and working; Wallboard",
+    ):
         ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
     for item in started.items:
-        ho.answer_item(db, started.id, item.key, "stable" if item.kind == "floor_status" else "na", "why")
+        floor = item.kind == "floor_status"
+        ho.answer_item(db, started.id, item.key, "stable" if floor else "na", "why" if floor else "")
     with pytest.raises(UserError, match="not confirmed carried-over items 1"):
         ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
     with pytest.raises(UserError, match="no carried-over item 2"):

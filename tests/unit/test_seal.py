@@ -75,6 +75,7 @@ def build_signed_record(context: Context, now: datetime) -> None:
     for item in started.items:
         status = "stable" if item.kind == "floor_status" else "ok"
         ho.answer_item(db, started.id, item.key, status, f"note for {item.key}", now=now)
+    ho.refresh_carried(db, config, started.id, now=now)  # the read-back items' notes join the carried rows
     ho.confirm_carried(db, started.id, now=now)
     ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN, now=now)
     ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN, now=now)

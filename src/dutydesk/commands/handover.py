@@ -48,10 +48,11 @@ def _target(context: "Context", handover_id: int | None, team: str | None) -> "H
 @app.command("start")
 def start(ctx: typer.Context, team: TeamOption = None) -> None:
     """Start the handover of the open shift (or show the one already started)."""
-    from dutydesk.domain.handover import start_handover
+    from dutydesk.domain.handover import refresh_carried, start_handover
 
     context = command_context(ctx)
-    _print_handover(context, start_handover(context.db, context.config, team))
+    started = start_handover(context.db, context.config, team)
+    _print_handover(context, refresh_carried(context.db, context.config, started.id))
 
 
 @app.command("show")
@@ -69,6 +70,7 @@ def show(
         get_handover,
         handover_of_shift,
         latest_handover,
+        refresh_carried,
         verify_handovers,
     )
     from dutydesk.domain.shifts import current_shift
@@ -82,6 +84,7 @@ def show(
         found = (handover_of_shift(context.db, shift.id) if shift else None) or latest_handover(context.db, team)
     if found is None:
         fail(_("no handover yet: start one with `dutydesk handover start`"))
+    found = refresh_carried(context.db, context.config, found.id)  # a draft shows what it would carry now
     report = verify_handovers(context.db, found.id) if found.frozen else None
     if as_json:
         data = found.as_json(context.config)
@@ -128,15 +131,18 @@ def check(
     team: TeamOption = None,
 ) -> None:
     """Answer one checklist item."""
-    from dutydesk.domain.handover import answer_item, status_label
+    from dutydesk.domain.handover import answer, status_label
 
     context = command_context(ctx)
     handover = _target(context, handover_id, team)
-    updated = answer_item(context.db, handover.id, item_key, status, note)
+    updated = answer(context.db, context.config, handover.id, item_key, status, note)
     answered, required = updated.progress()
     typer.echo(
-        _("{key}: {status} · {answered} of {required} required answered").format(
-            key=item_key, status=status_label(status), answered=answered, required=required
+        _("{item}: {status} · {answered} of {required} required answered").format(
+            item=next(i.label for i in updated.items if i.key == item_key),
+            status=status_label(status),
+            answered=answered,
+            required=required,
         )
     )
 
@@ -145,19 +151,27 @@ def check(
 def confirm(
     ctx: typer.Context,
     number: Annotated[int | None, typer.Argument(help=_("Carried-over item number (see `handover show`)."))] = None,
-    every: Annotated[bool, typer.Option("--all", help=_("Confirm every carried-over item."))] = False,
+    every: Annotated[
+        bool, typer.Option("--all", help=_("Confirm every carried-over item not flagged for read-back one by one."))
+    ] = False,
     handover_id: HandoverOption = None,
     team: TeamOption = None,
 ) -> None:
     """Read-back: the incoming supervisor confirms a carried-over item."""
-    from dutydesk.domain.handover import confirm_carried
+    from dutydesk.domain.handover import confirm, confirmable_together
 
     if (number is None) == (not every):
         fail(_("give an item number or --all"))
     context = command_context(ctx)
     handover = _target(context, handover_id, team)
-    updated = confirm_carried(context.db, handover.id, number)
+    numbers = (
+        [number] if number is not None else confirmable_together(handover, [c.number for c in handover.carried])[0]
+    )
+    updated = confirm(context.db, context.config, handover.id, numbers)
     typer.echo(_("Confirmed; {open} carried-over items left to confirm.").format(open=len(updated.unconfirmed())))
+    flagged = [str(c.number) for c in updated.unconfirmed() if c.flagged]
+    if flagged:
+        typer.echo(_("Read back one by one: {numbers}").format(numbers=", ".join(flagged)))
 
 
 @app.command("sign")

@@ -28,6 +28,7 @@ KINDS = {
     "complaint": N_("complaint"),
     "special_customer": N_("special customer"),
     "system_issue": N_("system issue"),
+    "action": N_("action"),  # a line of a handover's action list
 }
 PRIORITIES = {"low": N_("low"), "normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")}
 STATUSES = {"open": N_("open"), "waiting": NP_("follow-up status", "waiting"), "closed": N_("closed")}

@@ -185,7 +185,7 @@ def correct_entry(
     )
 
 
-def _entries_query() -> Select:  # type: ignore[type-arg]
+def entries_query() -> Select:  # type: ignore[type-arg]
     later = aliased(LogEntry)
     return (
         select(
@@ -206,7 +206,7 @@ def _entries_query() -> Select:  # type: ignore[type-arg]
     )
 
 
-def _view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
+def entry_view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
     (entry_id, at, recorded_at, category, severity, text, author, display, shift_id, supersedes, superseded_by) = row
     return LogEntryView(
         entry_id,
@@ -225,10 +225,10 @@ def _view(row: tuple) -> LogEntryView:  # type: ignore[type-arg]
 
 def get_entry(db: Database, entry_id: int | None) -> LogEntryView:
     with db.engine.connect() as connection:
-        row = connection.execute(_entries_query().where(col(LogEntry.id) == entry_id)).first()
+        row = connection.execute(entries_query().where(col(LogEntry.id) == entry_id)).first()
     if row is None:
         raise UserError(_("no log entry #{id}").format(id=entry_id))
-    return _view(row)
+    return entry_view(row)
 
 
 @dataclass(frozen=True)
@@ -262,12 +262,12 @@ def list_entries(
     offset: int = 0,
 ) -> list[LogEntryView]:
     """Entries newest first; `limit`/`offset` page through long shifts."""
-    query = log_filter.apply(_entries_query())
+    query = log_filter.apply(entries_query())
     query = query.order_by(col(LogEntry.at).desc(), col(LogEntry.id).desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     with db.engine.connect() as connection:
-        return [_view(row) for row in connection.execute(query)]
+        return [entry_view(row) for row in connection.execute(query)]
 
 
 def count_entries(db: Database, log_filter: LogFilter = LogFilter()) -> int:
@@ -285,7 +285,7 @@ def search(
 ) -> list[SearchHit]:
     """Entries holding every word of the query, best match first, across all shifts."""
     match = fts_query(query_text)  # refuses an empty query for both backends
-    query = log_filter.apply(_entries_query())
+    query = log_filter.apply(entries_query())
     if db.is_sqlite:
         matches = sqlite.search_matches(match).subquery()
         query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(matches.c.rank, col(LogEntry.at).desc())
@@ -294,4 +294,4 @@ def search(
         query = query.where(and_(*terms)).order_by(col(LogEntry.at).desc())
     with db.engine.connect() as connection:
         rows = connection.execute(query.limit(limit)).all()
-    return [SearchHit(_view(row), match_spans(row[5], query_text)) for row in rows]
+    return [SearchHit(entry_view(row), match_spans(row[5], query_text)) for row in rows]

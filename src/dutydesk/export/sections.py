@@ -124,7 +124,7 @@ def supervisors_section(summary: ShiftSummary) -> list[str]:
 # -- figures against targets -------------------------------------------------------------
 
 
-def _targets(summary: ShiftSummary) -> dict[str, tuple[str, float]]:
+def targets_of(summary: ShiftSummary) -> dict[str, tuple[str, float]]:
     """The target each figure is held to, as (comparison shown, target value)."""
     targets = summary.config.targets
     return {
@@ -136,12 +136,12 @@ def _targets(summary: ShiftSummary) -> dict[str, tuple[str, float]]:
     }
 
 
-def _met(summary: ShiftSummary, metric: str, value: float | None) -> str:
+def met_mark(summary: ShiftSummary, metric: str, value: float | None) -> str:
     verdict = status(metric, value, summary.config.targets, summary.config.queue.amber_band)
     return "—" if verdict is None else "✔" if verdict == GREEN else "✘"
 
 
-def _metric_name(metric: str) -> str:
+def metric_title(metric: str) -> str:
     name = metric_label(metric)
     return name[:1].upper() + name[1:]
 
@@ -153,14 +153,14 @@ def figures_section(summary: ShiftSummary) -> list[str]:
         return [*lines, *line(_("No queue figures were stored for this shift."))]
     total = found.total
     rows = []
-    for metric, (comparison, target) in _targets(summary).items():
+    for metric, (comparison, target) in targets_of(summary).items():
         value = total.value(metric)
         rows.append(
             [
-                _metric_name(metric),
+                metric_title(metric),
                 value_text(metric, value),
                 f"{comparison} {value_text(metric, target)}",
-                _met(summary, metric, value),
+                met_mark(summary, metric, value),
             ]
         )
     rows += [
@@ -196,7 +196,7 @@ def figures_section(summary: ShiftSummary) -> list[str]:
     if len(found.queues) > 1:
         metrics = ["answer_rate", "abandon_rate", "service_level", "asa_s", "aht_s"]
         lines += table(
-            [_("Queue"), _("Offered"), _("Answered"), _("Abandoned"), *(_metric_name(m) for m in metrics)],
+            [_("Queue"), _("Offered"), _("Answered"), _("Abandoned"), *(metric_title(m) for m in metrics)],
             (
                 [name, str(f.offered), str(f.answered), str(f.abandoned), *(value_text(m, f.value(m)) for m in metrics)]
                 for name, f in found.queues

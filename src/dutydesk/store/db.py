@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import chain, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -104,6 +104,16 @@ def _start_the_record_chain(connection: Connection) -> None:
     chain.chain_all(connection)
 
 
+# Tables that came with schema version 8.
+VERSION_8_TABLES = ("log_link",)
+
+
+def _add_anomaly_threads(connection: Connection) -> None:
+    """Links between log entries: an anomaly is a thread from the entry raising it to the one resolving it."""
+    tables = [SQLModel.metadata.tables[name] for name in VERSION_8_TABLES]
+    SQLModel.metadata.create_all(connection, tables=tables)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
@@ -112,6 +122,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     5: _add_incident_review_columns,
     6: _add_notification_outbox,
     7: _start_the_record_chain,
+    8: _add_anomaly_threads,
 }
 
 

@@ -74,6 +74,19 @@ class LogEntry(SQLModel, table=True):
     supersedes_id: int | None = Field(default=None, foreign_key="log_entry.id", unique=True)
 
 
+class LogLink(SQLModel, table=True):
+    """What a supervisor said about two entries: `entry` resolves the problem `target` raised,
+    or is the same problem. Entries stay append-only; the link is a fact of its own."""
+
+    __tablename__ = "log_link"
+    __table_args__ = (Index("ix_log_link_pair", "entry_id", "target_id", "kind", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="log_entry.id")
+    target_id: int = Field(foreign_key="log_entry.id", index=True)
+    kind: str  # resolves | same_problem
+    created_at: datetime
+
+
 # --- Handover (issue 3): the checklist both supervisors sign ------------------------------
 
 

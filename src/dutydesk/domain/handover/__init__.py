@@ -14,6 +14,7 @@ Where things are:
 - `carry`: what a new handover carries over (unresolved anomalies, open follow-ups);
 - `records`: reading handovers (rows in bulk, views);
 - `answering`: starting a handover, answering items, confirming carried-over items;
+- `review`: the draft kept up to date until the outgoing signature, action lines made follow-ups;
 - `content`: the signed bytes of each format version;
 - `signing_flow`: signing, and the shift switch the incoming signature causes;
 - `verify`: checking signatures, digests and chains.
@@ -29,6 +30,18 @@ from dutydesk.domain.handover.records import (
     list_handovers,
     log_since_last_handover,
 )
+from dutydesk.domain.handover.review import (
+    SectionReview,
+    answer,
+    confirm,
+    confirm_section,
+    confirmable_together,
+    prefill_note,
+    refresh_carried,
+    resolve_carried,
+    section_review,
+    still_open,
+)
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
 from dutydesk.domain.handover.verify import Problem, RecordSeal, VerifyReport, seal_of_record, verify_handovers
 from dutydesk.domain.handover.views import (
@@ -41,6 +54,7 @@ from dutydesk.domain.handover.views import (
     OUTGOING_SIGNED,
     ROLES,
     SIGNED,
+    THREAD_SOURCE,
     CarriedView,
     HandoverView,
     ItemView,
@@ -66,16 +80,22 @@ __all__ = [
     "OUTGOING_SIGNED",
     "ROLES",
     "SIGNED",
+    "THREAD_SOURCE",
     "CarriedView",
     "CarryOver",
     "HandoverView",
     "ItemView",
     "Problem",
+    "SectionReview",
     "SignatureView",
     "VerifyReport",
+    "answer",
     "answer_item",
     "check_ready",
+    "confirm",
     "confirm_carried",
+    "confirm_section",
+    "confirmable_together",
     "get_handover",
     "handover_of_shift",
     "latest_handover",
@@ -83,11 +103,16 @@ __all__ = [
     "log_since_last_handover",
     "note_required",
     "open_follow_ups",
+    "prefill_note",
+    "refresh_carried",
+    "resolve_carried",
+    "section_review",
     "role_label",
     "sign_handover",
     "start_handover",
     "status_label",
     "statuses_for",
+    "still_open",
     "unresolved_anomalies",
     "verify_handovers",
 ]

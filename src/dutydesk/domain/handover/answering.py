@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -37,6 +38,7 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
             found = handover_of_shift(db, shift.id)
             assert found is not None
             return found
+        assert handover.id is not None  # assigned by the flush
         for answer in _answers_from_template(config, handover.id):
             chain.seal(session, answer)
         carried = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, shift.team, now)]
@@ -56,7 +58,7 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
     return get_handover(db, handover.id)
 
 
-def _answers_from_template(config: Config, handover_id: int | None) -> Iterable[HandoverAnswer]:
+def _answers_from_template(config: Config, handover_id: int) -> Iterable[HandoverAnswer]:
     position = 0
     for section in config.handover.sections:
         for item in section.items:
@@ -101,14 +103,16 @@ def answer_item(
     allowed = statuses_for(item.kind)
     if status not in allowed:
         raise UserError(
-            _("{key} takes {choices}, not {status!r}").format(key=key, choices=" / ".join(allowed), status=status)
+            _("{item} takes {choices}, not {status!r}").format(
+                item=item.label, choices=" / ".join(allowed), status=status
+            )
         )
     note = require_text(note, _("the note")).strip() if note.strip() else ""
     if note_required(item.kind, status) and not note:
-        raise UserError(_("{key}: write a note for {status}").format(key=key, status=status_label(status)))
+        raise UserError(_("{item}: write a note for {status}").format(item=item.label, status=status_label(status)))
     with db.session() as session:
         row = session.execute(
-            select(HandoverAnswer).where(HandoverAnswer.handover_id == handover_id, HandoverAnswer.key == key)
+            select(HandoverAnswer).where(col(HandoverAnswer.handover_id) == handover_id, col(HandoverAnswer.key) == key)
         ).scalar_one()
         row.status, row.note, row.answered_at = status, note, now or clock.utcnow()
         chain.seal(session, row)
@@ -128,9 +132,9 @@ def confirm_carried(
             )
         )
     with db.session() as session:
-        query = select(HandoverCarried).where(HandoverCarried.handover_id == handover_id)
+        query = select(HandoverCarried).where(col(HandoverCarried.handover_id) == handover_id)
         if number is not None:
-            query = query.where(HandoverCarried.position == number)
+            query = query.where(col(HandoverCarried.position) == number)
         for row in session.execute(query).scalars():
             if row.confirmed_at is None:
                 row.confirmed_at = now or clock.utcnow()

@@ -2,17 +2,14 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import select
-from sqlmodel import col
+from datetime import datetime
 
 from dutydesk.config import Config
-from dutydesk.domain import followups, log
+from dutydesk.domain import followups, threads
 from dutydesk.domain.followups import FollowUpView
+from dutydesk.domain.handover.views import THREAD_SOURCE
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
-from dutydesk.store.tables import LogEntry, Shift
 
 
 @dataclass(frozen=True)
@@ -25,36 +22,17 @@ class CarryOver:
 
 
 def unresolved_anomalies(db: Database, config: Config, team: str, now: datetime) -> list[CarryOver]:
-    """Anomaly-category log entries of the team, from the configured severity up, that no
-    correction has resolved yet.
+    """The team's open problems (`threads`), one row each: latest state, opened when.
 
-    Correcting an anomaly's log entry (e.g. "CRM back at 10:40") is what resolves it, so an
-    entry counts while it is neither corrected nor itself a correction.
-    """
+    Only a resolution closes a problem; a correction keeps it open, and its repeated lines
+    are one row."""
     item_key = _item_of_kind(config, "anomalies")
-    categories = config.handover.anomaly_categories
-    if item_key is None or not categories:
+    if item_key is None or not config.handover.anomaly_categories:
         return []
-    corrected = select(LogEntry.supersedes_id).where(col(LogEntry.supersedes_id).is_not(None))
-    severities = list(log.SEVERITIES)
-    serious = severities[severities.index(config.handover.anomaly_min_severity) :]
-    query = (
-        select(LogEntry.id, LogEntry.text, LogEntry.at)
-        .join(Shift, col(LogEntry.shift_id) == Shift.id)
-        .where(
-            Shift.team == team,
-            col(LogEntry.category).in_(categories),
-            col(LogEntry.severity).in_(serious),
-            col(LogEntry.supersedes_id).is_(None),
-            col(LogEntry.id).not_in(corrected),
-            col(LogEntry.at) >= now - timedelta(days=config.handover.anomaly_lookback_days),
-        )
-        .order_by(LogEntry.at, LogEntry.id)
-    )
-    with db.engine.connect() as connection:
-        return [
-            CarryOver(item_key, "log_entry", entry_id, text, at) for entry_id, text, at in connection.execute(query)
-        ]
+    return [
+        CarryOver(item_key, THREAD_SOURCE, thread.id, thread.summary(), thread.opened_at)
+        for thread in threads.open_threads(db, config, team, now)
+    ]
 
 
 def open_follow_ups(db: Database, config: Config, team: str, now: datetime) -> list[CarryOver]:

@@ -12,7 +12,15 @@ from dutydesk.domain.log import LogEntryView, LogFilter, list_entries
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Handover, HandoverAnswer, HandoverCarried, HandoverSignature, Shift, Supervisor
+from dutydesk.store.tables import (
+    Handover,
+    HandoverAnswer,
+    HandoverCarried,
+    HandoverSignature,
+    Shift,
+    Supervisor,
+    columns_of,
+)
 
 
 def get_handover(db: Database, handover_id: int) -> HandoverView:
@@ -24,14 +32,14 @@ def get_handover(db: Database, handover_id: int) -> HandoverView:
 
 def handover_of_shift(db: Database, shift_id: int) -> HandoverView | None:
     with db.engine.connect() as connection:
-        found = connection.execute(select(Handover.id).where(Handover.outgoing_shift_id == shift_id)).scalar()
+        found = connection.execute(select(col(Handover.id)).where(col(Handover.outgoing_shift_id) == shift_id)).scalar()
     return get_handover(db, found) if found is not None else None
 
 
 def latest_handover(db: Database, team: str | None = None) -> HandoverView | None:
-    query = select(Handover.id).order_by(col(Handover.id).desc()).limit(1)
+    query = select(col(Handover.id)).order_by(col(Handover.id).desc()).limit(1)
     if team is not None:
-        query = query.where(Handover.team == team)
+        query = query.where(col(Handover.team) == team)
     with db.engine.connect() as connection:
         found = connection.execute(query).scalar()
     return get_handover(db, found) if found is not None else None
@@ -39,7 +47,8 @@ def latest_handover(db: Database, team: str | None = None) -> HandoverView | Non
 
 def list_handovers(db: Database, limit: int = 50) -> list[HandoverView]:
     with db.engine.connect() as connection:
-        ids = list(connection.execute(select(Handover.id).order_by(col(Handover.id).desc()).limit(limit)).scalars())
+        query = select(col(Handover.id)).order_by(col(Handover.id).desc()).limit(limit)
+        ids = [handover_id for handover_id in connection.execute(query).scalars() if handover_id is not None]
     return load_views(db, ids)
 
 
@@ -66,29 +75,29 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
     the names of the table classes' fields, so code reads `row.note` either way.
     """
     wanted = (
-        select(Handover.id).where(col(Handover.id).in_(ids))
+        select(col(Handover.id)).where(col(Handover.id).in_(ids))
         if ids is not None
-        else select(Handover.id).where(
+        else select(col(Handover.id)).where(
             or_(
-                Handover.status != DRAFT,
+                col(Handover.status) != DRAFT,
                 col(Handover.signed_content).is_not(None),
                 col(Handover.digest).is_not(None),
-                col(Handover.id).in_(select(HandoverSignature.handover_id)),
+                col(Handover.id).in_(select(col(HandoverSignature.handover_id))),
             )
         )
     )
     handovers = (
-        select(*Handover.__table__.c, Supervisor.name.label("outgoing_supervisor"))  # type: ignore[attr-defined]
+        select(*columns_of(Handover), col(Supervisor.name).label("outgoing_supervisor"))
         .outerjoin(Shift, col(Handover.outgoing_shift_id) == Shift.id)
         .outerjoin(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
         .where(col(Handover.id).in_(wanted.scalar_subquery()))
-        .order_by(Handover.id)
+        .order_by(col(Handover.id))
     )
     children: dict[type, dict[int, list[Any]]] = {}
     with db.engine.connect() as connection:
         found = connection.execute(handovers).all()
         for table in (HandoverAnswer, HandoverCarried, HandoverSignature):
-            columns = table.__table__.c  # type: ignore[attr-defined]
+            columns = columns_of(table)
             order = columns.id if table is HandoverSignature else columns.position
             query = select(*columns).where(columns.handover_id.in_(wanted.scalar_subquery()))
             grouped: dict[int, list[Any]] = defaultdict(list)
@@ -146,7 +155,9 @@ def log_since_last_handover(db: Database, handover: HandoverView) -> list[LogEnt
     query = (
         select(func.max(HandoverSignature.signed_at))
         .join(Handover, col(HandoverSignature.handover_id) == Handover.id)
-        .where(Handover.team == handover.team, Handover.id < handover.id, HandoverSignature.role == INCOMING)
+        .where(
+            col(Handover.team) == handover.team, col(Handover.id) < handover.id, col(HandoverSignature.role) == INCOMING
+        )
     )
     with db.engine.connect() as connection:
         since = connection.execute(query).scalar()

@@ -12,6 +12,7 @@ from dutydesk.config import Config
 from dutydesk.domain import shifts
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import get_handover, load_rows
+from dutydesk.domain.handover.review import refresh_carried
 from dutydesk.domain.handover.views import INCOMING, OUTGOING, OUTGOING_SIGNED, ROLES, SIGNED, HandoverView, role_label
 from dutydesk.domain.signing import Signer, unlock_signer
 from dutydesk.errors import UserError
@@ -33,7 +34,8 @@ def sign_handover(
     """Sign as `role`. The incoming signature also closes the outgoing shift and opens the next."""
     if role not in ROLES:
         raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
-    handover = get_handover(db, handover_id)
+    # What is signed is what is open now: a problem logged since the last look must be read back.
+    handover = refresh_carried(db, config, handover_id, now) if role == OUTGOING else get_handover(db, handover_id)
     _check_can_sign(handover, role, supervisor)
     if role == INCOMING:
         _check_next_shift(db, handover, supervisor)
@@ -75,7 +77,7 @@ def check_ready(handover: HandoverView, role: str) -> None:
         if missing:
             raise UserError(
                 _("cannot sign: required items not answered: {items}").format(
-                    items=", ".join(item.key for item in missing)
+                    items=_("; ").join(item.label for item in missing)
                 )
             )
         unconfirmed = handover.unconfirmed()
@@ -131,6 +133,7 @@ def _signature_row(
     heads: dict[str, Any],
     now: datetime,
 ) -> HandoverSignature:
+    assert handover.id is not None  # a stored handover
     row = HandoverSignature(
         handover_id=handover.id,
         role=role,

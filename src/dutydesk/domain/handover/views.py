@@ -13,6 +13,11 @@ ROLES = {OUTGOING: N_("outgoing"), INCOMING: N_("incoming")}
 CHECK_STATUSES = {"ok": N_("ok"), "issue": N_("issue"), "na": N_("n.a.")}
 FLOOR_STATUSES = {"stable": N_("stable"), "watch": N_("watch"), "unstable": N_("unstable")}
 AUTO_FILLED_KINDS = ("anomalies", "follow_ups")
+LIST_KINDS = ("list", "actions")  # the note holds the list, one per line; each action line is a follow-up
+# Carried rows the incoming supervisor acknowledges one by one (read-back): open problems
+# and the notes of the read-back items; follow-ups can be confirmed all at once.
+THREAD_SOURCE, READBACK_SOURCE = "log_thread", "item"
+FLAGGED_SOURCES = (THREAD_SOURCE, READBACK_SOURCE)
 
 
 def statuses_for(kind: str) -> dict[str, str]:
@@ -22,7 +27,7 @@ def statuses_for(kind: str) -> dict[str, str]:
 
 def note_required(kind: str, status: str) -> bool:
     """A floor status always says why; a list item answered "ok" holds the list; an issue says what."""
-    return kind == "floor_status" or status == "issue" or (kind == "list" and status == "ok")
+    return kind == "floor_status" or status == "issue" or (kind in LIST_KINDS and status == "ok")
 
 
 def status_label(status: str | None) -> str:
@@ -71,6 +76,10 @@ class CarriedView:
     text: str
     at: datetime
     confirmed_at: datetime | None
+
+    @property
+    def flagged(self) -> bool:
+        return self.source in FLAGGED_SOURCES
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,7 @@ class HandoverView:
                     "text": c.text,
                     "at": local(c.at),
                     "confirmed_at": local(c.confirmed_at),
+                    "flagged": c.flagged,
                 }
                 for c in self.carried
             ],

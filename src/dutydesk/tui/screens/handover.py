@@ -6,6 +6,7 @@ worker; writes are synchronous. A past handover opens read-only (h), with its si
 status on top.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -24,17 +25,20 @@ from dutydesk.domain.handover import CarriedView, HandoverView, ItemView, Verify
 from dutydesk.domain.log import LogEntryView
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
+from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, NP_, _, labelled
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.checklist import ChecklistTable
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
 STATUS_WIDTH = 10
+ProblemWrite = Callable[[Context, int, int, str], HandoverView]  # handover, carried number, note
 MIN_NOTE_WIDTH = 24
 STATUS_STYLE = {
     "ok": "green",
@@ -63,6 +67,9 @@ class HandoverScreen(DeskScreen):
         Binding("i", "quick('issue')", N_("Issue")),
         Binding("x", "quick('na')", N_("N/A")),
         Binding("c", "confirm", N_("Confirm")),
+        Binding("a", "confirm_section", N_("Confirm all shown")),
+        Binding("r", "resolve", N_("Resolved")),
+        Binding("k", "still_open", N_("Still open")),
         Binding("s", "sign", N_("Sign")),
         Binding("h", "history", N_("Past")),
         Binding("escape", "back", N_("Back"), show=False),
@@ -114,8 +121,15 @@ class HandoverScreen(DeskScreen):
             found = attempt(self, lambda: ho.get_handover(self.context.db, self.handover.id))  # type: ignore[union-attr]
         else:
             shift = self.shift
-            found = attempt(self, lambda: ho.handover_of_shift(self.context.db, shift.id)) if shift else None
+            found = attempt(self, lambda: self._current_draft(shift)) if shift else None
         self.show_view(found)
+
+    def _current_draft(self, shift: ShiftInfo) -> HandoverView | None:
+        """The open shift's handover (drafted by now if the shift ends within the hour), its
+        carried-over list brought up to date while unsigned."""
+        draft_if_due(self.context.db, self.context.config, shift.team)
+        found = ho.handover_of_shift(self.context.db, shift.id)
+        return ho.refresh_carried(self.context.db, self.context.config, found.id) if found else None
 
     def show_view(self, view: HandoverView | None) -> None:
         self.handover = view
@@ -326,8 +340,11 @@ class HandoverScreen(DeskScreen):
         editable = view is not None and not view.frozen and not self.viewing_past
         if action == "start":
             return view is None and self.shift is not None and not self.viewing_past
-        if action in ("answer", "quick", "confirm"):
+        if action in ("answer", "quick", "confirm", "confirm_section"):
             return editable
+        if action in ("resolve", "still_open"):
+            carried = self.selected_carried()
+            return editable and carried is not None and carried.source == ho.THREAD_SOURCE
         if action == "sign":
             return view is not None and view.status != ho.SIGNED and not self.viewing_past
         return True
@@ -335,9 +352,12 @@ class HandoverScreen(DeskScreen):
     # -- answering -----------------------------------------------------------------------
 
     def action_start(self) -> None:
+        context, team = self.context, self.shift.team if self.shift else None
         started = attempt(
             self,
-            lambda: ho.start_handover(self.context.db, self.context.config, self.shift.team if self.shift else None),
+            lambda: ho.refresh_carried(
+                context.db, context.config, ho.start_handover(context.db, context.config, team).id
+            ),
         )
         if started is not None:
             self.show_view(started)
@@ -351,6 +371,9 @@ class HandoverScreen(DeskScreen):
         self.app.push_screen(AnswerDialog(self.handover.id, item, status), self._changed)
 
     def action_quick(self, status: str) -> None:
+        if status == "ok" and self.selected_carried() is not None:
+            self.action_confirm()  # on a carried row, "ok" is its read-back
+            return
         item = self.selected_item()
         if self.handover is None or item is None:
             self.notify(_("select a checklist item first"), severity="warning")
@@ -359,19 +382,90 @@ class HandoverScreen(DeskScreen):
             self.action_answer(status if status in ho.statuses_for(item.kind) else None)
             return
         handover_id = self.handover.id
-        self._changed(attempt(self, lambda: ho.answer_item(self.context.db, handover_id, item.key, status, item.note)))
+        context = self.context
+        self._changed(
+            attempt(self, lambda: ho.answer(context.db, context.config, handover_id, item.key, status, item.note))
+        )
 
     def action_confirm(self) -> None:
         carried = self.selected_carried()
         if self.handover is None or carried is None:
-            self.notify(_("select a carried-over item (under its checklist item) first"), severity="warning")
+            # Off a carried row, c goes to the next one waiting for its read-back.
+            if not self._advance(carried_only=True):
+                self.notify(_("every carried-over item is confirmed"), severity="information")
             return
         handover_id = self.handover.id
-        self._changed(attempt(self, lambda: ho.confirm_carried(self.context.db, handover_id, carried.number)))
+        context = self.context
+        self._changed(attempt(self, lambda: ho.confirm(context.db, context.config, handover_id, [carried.number])))
+
+    def action_confirm_section(self) -> None:
+        """a: everything shown in the cursor's section that can be confirmed at once, after a summary."""
+        view, section = self.handover, self.selected_section()
+        if view is None or section is None:
+            return
+        review = ho.section_review(view, section)
+        if review.empty:
+            self.notify(_("nothing in this section to confirm at once"), severity="warning")
+            self._advance()
+            return
+        self.app.push_screen(ConfirmSectionDialog(view, section, review), self._changed)
+
+    def action_resolve(self) -> None:
+        self._note_on_problem(
+            _("Resolved: carried-over item {number}"),
+            _("what put it right"),
+            lambda context, handover_id, number, note: ho.resolve_carried(
+                context.db, context.config, handover_id, number, note
+            ),
+        )
+
+    def action_still_open(self) -> None:
+        self._note_on_problem(
+            _("Still open: carried-over item {number}"),
+            _("where it stands now"),
+            lambda context, handover_id, number, note: ho.still_open(
+                context.db, context.config, handover_id, number, note
+            ),
+        )
+
+    def _note_on_problem(self, title: str, placeholder: str, write: ProblemWrite) -> None:
+        """r / k on a carried problem: a note, logged in the outgoing shift's duty log."""
+        carried, view = self.selected_carried(), self.handover
+        if carried is None or view is None:
+            return
+
+        def save(context: Context, note: str) -> HandoverView:
+            return write(context, view.id, carried.number, note)
+
+        dialog = NoteDialog(title.format(number=carried.number), Text(carried.text), save, placeholder)
+        self.app.push_screen(dialog, self._changed)
 
     def _changed(self, view: HandoverView | None) -> None:
         if view is not None:
             self.show_view(view)
+            self._advance()
+
+    def _advance(self, carried_only: bool = False) -> bool:
+        """One key answers and moves on: to the next row still waiting, wrapping once."""
+        view, table = self.handover, self.table
+        if view is None or view.frozen:
+            return False
+        keys = [str(row.key.value) for row in table.ordered_rows]
+        waiting = {f"carried:{c.number}" for c in view.unconfirmed()}
+        if not carried_only:
+            waiting |= {f"item:{i.key}" for i in view.items if i.status is None}
+        here = table.cursor_row
+        for index in [*range(here + 1, len(keys)), *range(0, here + 1)]:
+            if keys[index] in waiting:
+                table.move_cursor(row=index, animate=False)
+                return True
+        return False
+
+    def selected_section(self) -> str | None:
+        key, item = self.selected_key() or "", self.selected_item()
+        if key.startswith("section:"):
+            return key.split(":", 1)[1]
+        return item.section if item else None
 
     # -- signing -------------------------------------------------------------------------
 
@@ -436,17 +530,62 @@ def _item_cells(item: ItemView) -> tuple[Text, Text, Text]:
 
 def _carried_cells(carried: CarriedView, context: Context) -> tuple[Text, Text, Text]:
     confirmed = carried.confirmed_at is not None
-    status = Text(_("confirmed") if confirmed else _("to confirm"), style="green" if confirmed else "bold #ffaf00")
-    text = f"     {carried.number}. {local_time(carried.at, context.config)} {carried.text.splitlines()[0]}"
+    waiting = _("read back") if carried.flagged else _("to confirm")
+    status = Text(_("confirmed") if confirmed else waiting, style="green" if confirmed else "bold #ffaf00")
+    flag = "⚑" if carried.flagged else " "
+    since = local_time(carried.at, context.config, "%m-%d %H:%M")
+    text = f"   {flag} {carried.number}. {since} {carried.text.splitlines()[0] if carried.text else ''}"
     return Text(text, no_wrap=True, overflow="ellipsis"), status, Text("")
 
 
 def _answer_hint(item: ItemView) -> str:
     if item.kind == "floor_status":
         return _("Enter: stable / watch / unstable, with one line why")
+    if item.kind == "actions":
+        return _("Enter: one action per line, e.g. Call back TS-5026 @IT by 09:00 (each becomes a follow-up)")
     if item.kind == "list":
         return _("Enter: write the list (one per line), or x: nothing to list")
     return _("o: ok · i: issue (with a note) · x: not applicable · Enter: answer with a note")
+
+
+class ConfirmSectionDialog(Dialog[HandoverView]):
+    """What "confirm all shown" will do in one section; Enter does it, Escape does nothing."""
+
+    BINDINGS = [Binding("enter,y", "save", N_("Confirm"), priority=True)]
+
+    def __init__(self, view: HandoverView, section: str, review: ho.SectionReview) -> None:
+        super().__init__()
+        self.view, self.section, self.review = view, section, review
+
+    def compose(self) -> ComposeResult:
+        label = next(item.section_label for item in self.view.items if item.section == self.section)
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Confirm all shown: {section}").format(section=label)
+            yield Static(_section_summary(self.review), id="section-summary")
+            yield Static(_("Enter: confirm · Escape: cancel"), classes="dialog-keys", markup=False)
+
+    def action_save(self) -> None:
+        context = self.context
+        saved = attempt(self, lambda: ho.confirm_section(context.db, context.config, self.view.id, self.section))
+        if saved is not None:
+            self.dismiss(saved)
+
+
+def _section_summary(review: ho.SectionReview) -> Text:
+    text = Text()
+    if review.items:
+        text.append(_("Answer ok ({count}):").format(count=len(review.items)) + "\n", style="bold")
+        text.append("".join(f"  • {item.label}\n" for item in review.items))
+    if review.carried:
+        text.append(_("Confirm carried-over ({count}):").format(count=len(review.carried)) + "\n", style="bold")
+        text.append("".join(f"  • {c.number}. {c.text.splitlines()[0]}\n" for c in review.carried))
+    if review.flagged:
+        text.append(
+            _("Read back one by one afterwards ({count}):").format(count=len(review.flagged)) + "\n",
+            style="bold #ffaf00",
+        )
+        text.append("".join(f"  • {c.number}. {c.text.splitlines()[0]}\n" for c in review.flagged))
+    return text
 
 
 class AnswerDialog(Dialog[HandoverView]):
@@ -470,7 +609,9 @@ class AnswerDialog(Dialog[HandoverView]):
             yield Label(_("Note"), markup=False)
             yield TextArea(self.item.note, id="answer-note", soft_wrap=True, show_line_numbers=False)
             yield Static(
-                _("↑↓ status · Tab: note · Ctrl+S: save · Escape: cancel"), classes="dialog-keys", markup=False
+                _("↑↓ status · Enter: save the note shown · Tab: note · Ctrl+S: save · Escape: cancel"),
+                classes="dialog-keys",
+                markup=False,
             )
 
     def on_mount(self) -> None:
@@ -482,8 +623,13 @@ class AnswerDialog(Dialog[HandoverView]):
 
     @on(OptionList.OptionSelected, "#answer-status")
     def to_note(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a status: with the note already written (or drafted), that answers; else write it."""
         event.stop()
-        self.query_one("#answer-note", TextArea).focus()
+        note = self.query_one("#answer-note", TextArea)
+        if note.text.strip():
+            self.action_save()
+        else:
+            note.focus()
 
     def action_save(self) -> None:
         choices = self.query_one("#answer-status", OptionList)
@@ -492,7 +638,10 @@ class AnswerDialog(Dialog[HandoverView]):
         status = choices.get_option_at_index(choices.highlighted).id
         note = self.query_one("#answer-note", TextArea).text
         assert status is not None
-        saved = attempt(self, lambda: ho.answer_item(self.context.db, self.handover_id, self.item.key, status, note))
+        context = self.context
+        saved = attempt(
+            self, lambda: ho.answer(context.db, context.config, self.handover_id, self.item.key, status, note)
+        )
         if saved is not None:
             self.dismiss(saved)
 
@@ -530,6 +679,14 @@ class SignDialog(Dialog[HandoverView]):
             choices.highlighted = 0
         if choices.option_count == 1:
             self.query_one("#pin", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing the PIN on the list signs as the supervisor highlighted: no Enter needed to choose."""
+        pin = self.query_one("#pin", Input)
+        if isinstance(self.focused, OptionList) and event.character is not None and event.character.isdigit():
+            event.stop()
+            pin.insert_text_at_cursor(event.character)
+            pin.focus()
 
     @on(OptionList.OptionSelected, "#signer")
     def to_pin(self, event: OptionList.OptionSelected) -> None:

@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
-from dutydesk.domain import log, shifts
+from dutydesk.context import Context
+from dutydesk.domain import log, shifts, threads
 from dutydesk.domain.log import LogEntryView, LogFilter, SearchHit
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import N_, _
@@ -21,6 +22,7 @@ from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -49,6 +51,7 @@ class LogScreen(DeskScreen):
         Binding("a", "add", N_("Add")),
         Binding("slash", "search", N_("Search"), key_display="/"),
         Binding("c", "correct", N_("Correct")),
+        Binding("r", "resolve", N_("Resolve")),
         Binding("m", "older", N_("Older")),
         Binding("o", "open_shift", N_("Open shift")),
         Binding("f2", "cycle_category", N_("Category"), show=False),
@@ -276,6 +279,8 @@ class LogScreen(DeskScreen):
             return self.shift is not None
         if action == "correct":
             return self.table.row_count > 0
+        if action == "resolve":
+            return self.table.row_count > 0 and self.shift is not None
         return True
 
     # -- adding ------------------------------------------------------------------------
@@ -379,6 +384,28 @@ class LogScreen(DeskScreen):
         self.reload(keep=len(self.entries) + 1)
         self.show_rows(select=saved.id)
         self.notify(_("entry #{id} corrected by #{new}").format(id=saved.supersedes, new=saved.id))
+
+    def action_resolve(self) -> None:
+        """r: the selected entry's problem is over; the resolving note becomes a new entry."""
+        entry, shift = self.selected(), self.shift
+        if entry is None or shift is None:
+            self.notify(_("select an entry first"), severity="warning")
+            return
+
+        def save(context: Context, note: str) -> LogEntryView:
+            return threads.resolve(context.db, context.config, shift, entry.id, note)
+
+        about = Text(entry.text)
+        self.app.push_screen(
+            NoteDialog(_("Resolve the problem of #{id}").format(id=entry.id), about, save, _("what put it right")),
+            self._resolved,
+        )
+
+    def _resolved(self, saved: LogEntryView | None) -> None:
+        if saved is not None:
+            self.reload(keep=len(self.entries) + 1)
+            self.show_rows(select=saved.id)
+            self.notify(_("resolved: logged #{id}").format(id=saved.id))
 
     # -- shift -------------------------------------------------------------------------
 
