@@ -18,6 +18,9 @@ from dutydesk.store.db import Database
 
 TEST_PIN = "2468"
 
+# The `database_target` fixture: SQLite, or PostgreSQL when DUTYDESK_TEST_DB is set.
+pytest_plugins = ["backends"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -80,8 +83,8 @@ def frozen_clock(request: pytest.FixtureRequest) -> Iterator[FrozenClock]:
 
 
 @pytest.fixture
-def context(tmp_path: Path) -> Iterator[Context]:
-    ctx = open_context(tmp_path / "dutydesk.db", None, "en")
+def context(database_target: str | Path) -> Iterator[Context]:
+    ctx = open_context(database_target, None, "en")
     yield ctx
     ctx.db.close()
 
@@ -111,9 +114,9 @@ def default_config() -> Config:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(database_target: str | Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     """`dutydesk` run in-process on a throw-away database, as a script would run it."""
-    return Cli(tmp_path / "cli.db", monkeypatch, capsys)
+    return Cli(database_target, monkeypatch, capsys)
 
 
 @pytest.fixture

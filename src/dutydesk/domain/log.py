@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -114,7 +115,17 @@ def add_entry(
     )
     with db.session() as session:
         session.add(row)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            if supersedes is None:
+                raise
+            # supersedes_id is unique: another console corrected the same entry a moment ago.
+            raise UserError(
+                _("entry #{id} was corrected a moment ago at another console: correct the newer entry").format(
+                    id=supersedes
+                )
+            ) from None
         if db.is_sqlite:
             sqlite.index_log_entries(session.connection(), [(row.id, text)])
         session.commit()

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from dutydesk import clock
@@ -128,8 +129,13 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
                 created_at=now,
             )
             session.add(stored)
-            session.commit()
-            return Signer(supervisor, private_key, fingerprint(stored.public_key))
+            try:
+                session.commit()
+                return Signer(supervisor, private_key, fingerprint(stored.public_key))
+            except IntegrityError:  # made a moment ago at another console: use that one
+                session.rollback()
+                stored = session.get(SigningKey, supervisor.id)
+                assert stored is not None
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
         raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))

@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.store import sqlite
+from dutydesk.store import postgres, sqlite
 from dutydesk.store.tables import Meta
 
 SCHEMA_VERSION = 3
@@ -79,22 +79,34 @@ class Database:
         self.engine.dispose()
 
 
-def database_url(target: str | Path) -> tuple[str, Path | None]:
-    """A plain path becomes an SQLite URL; anything with '://' is used as an SQLAlchemy URL."""
-    if "://" in str(target):
+def database_url(target: str | Path) -> tuple[URL, Path | None]:
+    """A plain path becomes an SQLite URL; anything with '://' is used as an SQLAlchemy URL,
+    with postgres:// and postgresql:// meaning the psycopg driver."""
+    if "://" not in str(target):
+        path = Path(target).expanduser().resolve()
+        return make_url(f"sqlite:///{path}"), path
+    if postgres.is_server_url(str(target)):
+        return postgres.engine_url(str(target)), None
+    try:
         url = make_url(str(target))
-        path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
-        return str(target), path
-    path = Path(target).expanduser().resolve()
-    return f"sqlite:///{path}", path
+    except ArgumentError:
+        raise _unusable_url(str(target)) from None
+    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    return url, path
+
+
+def _unusable_url(target: str) -> DatabaseRefused:
+    return DatabaseRefused(
+        _("dutydesk cannot use the database {target}: give a file path or postgresql://user@host/database").format(
+            target=target
+        )
+    )
 
 
 def open_database(target: str | Path) -> Database:
     url, path = database_url(target)
     version = _prepare_sqlite_file(path) if path else None
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", sqlite.configure_connection)
+    engine = _create_engine(url)
     database = Database(engine, path)
     try:
         if path is None:
@@ -108,7 +120,29 @@ def open_database(target: str | Path) -> Database:
                 reason=str(error.orig).splitlines()[0],
             )
         ) from None
+    except DatabaseRefused:
+        engine.dispose()
+        raise
     return database
+
+
+def _create_engine(url: URL) -> Engine:
+    try:
+        if url.get_backend_name() == "sqlite":
+            engine = create_engine(url)
+            event.listen(engine, "connect", sqlite.configure_connection)
+            return engine
+        # pool_pre_ping: a connection the server dropped (a restart) is replaced, not failed.
+        engine = create_engine(url, pool_pre_ping=True)
+    except ImportError:
+        if url.get_backend_name() == "postgresql":
+            raise postgres.driver_missing() from None
+        raise _unusable_url(url.render_as_string(hide_password=True)) from None
+    except (NoSuchModuleError, ArgumentError):
+        raise _unusable_url(url.render_as_string(hide_password=True)) from None
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "handle_error", postgres.explain_connection_failure)
+    return engine
 
 
 def _prepare_sqlite_file(path: Path) -> int | None:

@@ -1,0 +1,120 @@
+"""PostgreSQL as a backend: URLs, one-line connection errors, races between consoles, restarts.
+
+The tests marked server_only need the server of DUTYDESK_TEST_DB (scripts/pg_test_server.py);
+the race tests use the `db` fixture and so run on whichever backend the session uses.
+"""
+
+import socket
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from backends import Server
+from cli_runner import Cli
+from conftest import TEST_PIN
+from dutydesk.domain import log, signing
+from dutydesk.errors import DatabaseUnavailable, UserError
+from dutydesk.store.db import database_url, open_database
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_every_postgresql_scheme_means_the_psycopg_driver(scheme: str) -> None:
+    url, path = database_url(f"{scheme}://desk:secret@db.example:5433/center")
+    assert (url.drivername, url.host, url.port, url.database, path) == (
+        "postgresql+psycopg",
+        "db.example",
+        5433,
+        "center",
+        None,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once the probe is closed
+
+
+def test_a_missing_driver_says_what_to_install(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails
+    cli.db_path = f"postgres://desk@127.0.0.1:{closed_port()}/center"
+    code, out, err = cli("log", "list")
+    assert (code, out) == (1, "")
+    assert (
+        err
+        == "error: PostgreSQL support is not installed: pip install 'dutydesk[postgres]' (it adds the psycopg driver)\n"
+    )
+
+
+def test_a_server_that_is_not_running_is_one_line(cli: Cli) -> None:
+    port = closed_port()
+    cli.db_path = f"postgresql://desk:secret@127.0.0.1:{port}/center"
+    code, out, err = cli("log", "list")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: cannot reach the database server 127.0.0.1:{port}: is it running, and are the host and port right?\n"
+    )
+
+
+def test_an_unknown_url_scheme_is_one_line(cli: Cli) -> None:
+    cli.db_path = "mongodb://desk@127.0.0.1/center"
+    code, _out, err = cli("log", "list")
+    assert code == 1 and err.startswith("error: dutydesk cannot use the database mongodb://") and err.count("\n") == 1
+
+
+@pytest.mark.server_only
+def test_a_wrong_password_is_one_line(server: Server) -> None:
+    url = server.url.set(password="not-the-password")
+    with pytest.raises(DatabaseUnavailable, match=f"refused the password of {url.username}: check the password"):
+        open_database(url.render_as_string(hide_password=False))
+
+
+@pytest.mark.server_only
+def test_a_missing_database_says_how_to_create_it(server: Server) -> None:
+    with pytest.raises(DatabaseUnavailable, match="there is no database no_such_center on .*createdb no_such_center"):
+        open_database(server.database_url("no_such_center"))
+
+
+@pytest.mark.server_only
+def test_a_server_restart_costs_no_user_action(db, config, shift, server: Server) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "before the restart")
+    # What a restart does to every open connection: "terminating connection due to administrator command".
+    with server.admin.connect() as connection:
+        killed = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": db.engine.url.database},
+        ).scalar_one()
+    assert killed >= 1
+    log.add_entry(db, config, shift, "after the restart")
+    assert [entry.text for entry in log.list_entries(db)] == ["after the restart", "before the restart"]
+
+
+def test_correcting_an_entry_another_console_just_corrected_is_one_line(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    original = log.add_entry(db, config, shift, "CRM slow")
+    log.correct_entry(db, config, original.id, "CRM slow since 09:10")
+    # The second console checked before the first one's correction was saved, then writes.
+    with pytest.raises(UserError, match=f"entry #{original.id} was corrected a moment ago at another console"):
+        log.add_entry(db, config, shift, "CRM slow since 09:05", supersedes=original.id)
+    assert [entry.text for entry in log.list_entries(db)] == ["CRM slow since 09:10", "CRM slow"]
+
+
+def test_two_consoles_making_the_same_signing_key_end_with_one_key(  # type: ignore[no-untyped-def]
+    db, config, supervisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seal = signing.seal_private_key
+    other_console: list[signing.Signer] = []
+
+    def seal_while_the_other_console_saves_first(*args: object) -> str:
+        if not other_console:
+            monkeypatch.setattr(signing, "seal_private_key", seal)
+            other_console.append(signing.unlock_signer(db, config, supervisor.name, TEST_PIN))
+        return seal(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signing, "seal_private_key", seal_while_the_other_console_saves_first)
+    this_console = signing.unlock_signer(db, config, supervisor.name, TEST_PIN)
+    assert this_console.key_fingerprint == other_console[0].key_fingerprint
+    assert list(signing.public_keys(db)) == [supervisor.id]
