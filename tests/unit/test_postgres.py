@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from backends import Server
 from cli_runner import Cli
@@ -118,3 +119,23 @@ def test_two_consoles_making_the_same_signing_key_end_with_one_key(  # type: ign
     this_console = signing.unlock_signer(db, config, supervisor.name, TEST_PIN)
     assert this_console.key_fingerprint == other_console[0].key_fingerprint
     assert list(signing.public_keys(db)) == [supervisor.id]
+
+
+@pytest.mark.server_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE log_entry SET text = 'forged'",
+        "DELETE FROM log_entry",
+        "TRUNCATE log_entry CASCADE",
+        "UPDATE log_search SET tokens = '{}'",
+        "DELETE FROM log_search",
+        "TRUNCATE log_search",
+    ],
+)
+def test_the_server_refuses_changing_the_log_or_its_search_terms(db, config, shift, statement: str) -> None:  # type: ignore[no-untyped-def]
+    entry = log.add_entry(db, config, shift, "original 原文")
+    with pytest.raises(IntegrityError, match="the duty log is append-only"), db.engine.begin() as connection:
+        connection.execute(text(statement))
+    assert log.get_entry(db, entry.id).text == "original 原文"
+    assert [hit.entry.id for hit in log.search(db, "原文")] == [entry.id]

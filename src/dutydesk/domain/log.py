@@ -19,10 +19,10 @@ from dutydesk.config import Config
 from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.store import sqlite
+from dutydesk.store import postgres, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
-from dutydesk.textsearch import fts_query, match_spans, query_terms
+from dutydesk.textsearch import fts_query, match_spans, query_phrases
 
 SEVERITIES = {"info": N_("info"), "warning": N_("warning"), "critical": N_("critical")}
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -126,8 +126,7 @@ def add_entry(
                     id=supersedes
                 )
             ) from None
-        if db.is_sqlite:
-            sqlite.index_log_entries(session.connection(), [(row.id, text)])
+        (sqlite if db.is_sqlite else postgres).index_log_entries(session.connection(), [(row.id, text)])
         session.commit()
     return get_entry(db, row.id)
 
@@ -293,14 +292,16 @@ def search(
     limit: int = SEARCH_LIMIT,
 ) -> list[SearchHit]:
     """Entries holding every word of the query, best match first, across all shifts."""
-    match = fts_query(query_text)  # refuses an empty query for both backends
-    query = log_filter.apply(_entries_query())
+    phrases = query_phrases(query_text)  # refuses an empty query
+    if not all(phrase.tokens for phrase in phrases):
+        return []  # a term of only separators, e.g. "_", is in no entry
     if db.is_sqlite:
-        matches = sqlite.search_matches(match).subquery()
-        query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(matches.c.rank, col(LogEntry.at).desc())
+        matches = sqlite.search_matches(fts_query(phrases)).subquery()
     else:
-        terms = [col(LogEntry.text).ilike(f"%{term}%") for term in query_terms(query_text)]
-        query = query.where(and_(*terms)).order_by(col(LogEntry.at).desc())
+        matches = postgres.search_matches(phrases).subquery()
+    query = log_filter.apply(_entries_query()).join(matches, matches.c.entry_id == LogEntry.id)
+    # Both backends rank alike (BM25); equal ranks list the newest first, then the latest written.
+    query = query.order_by(matches.c.rank, col(LogEntry.at).desc(), col(LogEntry.id).desc())
     with db.engine.connect() as connection:
         rows = connection.execute(query.limit(limit)).all()
     return [SearchHit(_view(row), match_spans(row[5], query_text)) for row in rows]

@@ -25,7 +25,7 @@ from dutydesk.i18n import _
 from dutydesk.store import postgres, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -56,10 +56,17 @@ def _add_handover_incident_and_queue_tables(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+def _add_server_search_and_guards(connection: Connection) -> None:
+    """PostgreSQL gets what SQLite got in version 2: the search index and the append-only log."""
+    if connection.dialect.name == "postgresql":
+        postgres.install_search_and_guards(connection)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
     3: _add_handover_incident_and_queue_tables,
+    4: _add_server_search_and_guards,
 }
 
 
@@ -177,6 +184,7 @@ def _bring_up_to_date(database: Database, version: int | None) -> None:
         with database.engine.begin() as connection:
             SQLModel.metadata.create_all(connection)
             _add_search_index(connection)
+            _add_server_search_and_guards(connection)
             _stamp(connection, SCHEMA_VERSION)
         return
     if version > SCHEMA_VERSION:

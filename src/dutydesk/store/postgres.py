@@ -5,12 +5,14 @@ an engine first connects, never by this module, so SQLite users do not need it.
 """
 
 import re
+from collections.abc import Sequence
 
-from sqlalchemy import URL
+from sqlalchemy import URL, Connection, Float, Integer, TextClause, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
 from dutydesk.errors import DatabaseUnavailable
 from dutydesk.i18n import _
+from dutydesk.textsearch import Phrase, index_tokens
 
 DIALECT = "postgresql+psycopg"
 # What other tools print (postgres://, postgresql://) means the same server to us.
@@ -86,3 +88,151 @@ def connection_failure(error: BaseException, url: URL) -> DatabaseUnavailable:
 
 def first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+# --- The append-only duty log --------------------------------------------------------------
+# The same promise as SQLite's triggers: the database itself refuses to change or delete a log
+# entry (or its search terms), whoever asks. Only the owner of the tables can drop the triggers;
+# consoles log in with a role that cannot (docs/postgresql.md).
+APPEND_ONLY_TABLES = ("log_entry", "log_search")
+
+GUARD_FUNCTION = """
+CREATE FUNCTION dutydesk_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the duty log is append-only (% on %)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';  -- an IntegrityError, as on SQLite
+END
+$$
+"""
+
+
+def _install_guards(connection: Connection) -> None:
+    connection.execute(text(GUARD_FUNCTION))
+    for table in APPEND_ONLY_TABLES:
+        for action in ("UPDATE", "DELETE"):
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION dutydesk_refuse_change()"
+                )
+            )
+        connection.execute(
+            text(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION dutydesk_refuse_change()"
+            )
+        )
+
+
+# --- Search: the same hits in the same order as SQLite's FTS5 index ------------------------
+# log_search holds each entry's tokens exactly as FTS5's unicode61 tokenizer makes them from the
+# bigram form of the text (dutydesk.textsearch), in order; a GIN index over them as a tsvector
+# finds the candidate entries, and the phrase counts and FTS5's own BM25 formula (same constants,
+# same statistics: entries, total tokens, entries per phrase) rank them, so both backends list
+# the same entries in the same order. log_search_stats keeps the two totals BM25 needs.
+SEARCH_SCHEMA = (
+    """
+    CREATE TABLE log_search (
+        entry_id integer PRIMARY KEY REFERENCES log_entry (id),
+        tokens text[] NOT NULL,
+        terms tsvector NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_log_search_terms ON log_search USING gin (terms)",
+    """
+    CREATE TABLE log_search_stats (
+        single boolean PRIMARY KEY DEFAULT true CHECK (single),
+        entries bigint NOT NULL,
+        tokens bigint NOT NULL
+    )
+    """,
+    "INSERT INTO log_search_stats VALUES (true, 0, 0)",
+    # How often a phrase occurs in a token list; with `prefix`, its last token is a prefix.
+    """
+    CREATE FUNCTION dutydesk_phrase_hits(tokens text[], phrase text[], prefix boolean) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        SELECT count(*)::integer
+        FROM generate_series(1, cardinality(tokens) - cardinality(phrase) + 1) AS start
+        WHERE tokens[start : start + cardinality(phrase) - 2] = phrase[1 : cardinality(phrase) - 1]
+          AND CASE WHEN prefix
+                   THEN starts_with(tokens[start + cardinality(phrase) - 1], phrase[cardinality(phrase)])
+                   ELSE tokens[start + cardinality(phrase) - 1] = phrase[cardinality(phrase)] END
+    $$
+    """,
+)
+# tsvector refuses lexemes of 2 KiB or more; such a token can still be found by its prefix.
+LONGEST_LEXEME_BYTES = 2046
+
+
+def install_search_and_guards(connection: Connection) -> None:
+    """The search tables and the append-only triggers; existing entries are indexed."""
+    for statement in SEARCH_SCHEMA:
+        connection.execute(text(statement))
+    rows = connection.execute(text("SELECT id, text FROM log_entry ORDER BY id")).all()
+    index_log_entries(connection, [(entry_id, body) for entry_id, body in rows])
+    _install_guards(connection)
+
+
+def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -> None:
+    parameters = [{"id": entry_id, "tokens": index_tokens(body)} for entry_id, body in rows]
+    if not parameters:
+        return
+    for row in parameters:
+        tokens = row["tokens"]
+        assert isinstance(tokens, list)
+        row["lexemes"] = sorted({token[: LONGEST_LEXEME_BYTES // 4] for token in tokens})
+    connection.execute(
+        text("INSERT INTO log_search (entry_id, tokens, terms) VALUES (:id, :tokens, array_to_tsvector(:lexemes))"),
+        parameters,
+    )
+    connection.execute(
+        text("UPDATE log_search_stats SET entries = entries + :entries, tokens = tokens + :tokens"),
+        {"entries": len(parameters), "tokens": sum(len(row["tokens"]) for row in parameters)},  # type: ignore[arg-type]
+    )
+
+
+def search_matches(phrases: Sequence[Phrase]) -> TextClause:
+    """(entry_id, rank) of every log entry holding every phrase; lower rank is better.
+
+    The rank is FTS5's bm25() computed the way fts5_aux.c does it, in double precision:
+    idf = ln((N - hits + 0.5) / (hits + 0.5)) (at least 1e-6), and per phrase
+    idf * f * (k1 + 1) / (f + k1 * (1 - b + b * size / avgdl)), summed and negated.
+    """
+    ctes = ["stats AS (SELECT entries::float8 AS entries, tokens::float8 / entries AS avgdl FROM log_search_stats)"]
+    parameters: dict[str, object] = {}
+    for n, phrase in enumerate(phrases):
+        parameters |= {f"phrase{n}": list(phrase.tokens), f"prefix{n}": phrase.prefix, f"query{n}": _tsquery(phrase)}
+        ctes.append(
+            f"""hits{n} AS MATERIALIZED (
+                SELECT entry_id, cardinality(tokens)::float8 AS size,
+                       dutydesk_phrase_hits(tokens, CAST(:phrase{n} AS text[]), :prefix{n})::float8 AS f
+                FROM log_search WHERE terms @@ CAST(:query{n} AS tsquery))"""
+        )
+        ctes.append(
+            f"""idf{n} AS (SELECT CASE WHEN raw > 0 THEN raw ELSE 1e-6::float8 END AS idf FROM (
+                SELECT ln((stats.entries - count(*) + 0.5::float8) / (count(*) + 0.5::float8)) AS raw
+                FROM hits{n}, stats WHERE f > 0 GROUP BY stats.entries) AS counted)"""
+        )
+    terms = " + ".join(
+        f"idf{n}.idf * ((hits{n}.f * (1.2::float8 + 1.0::float8))"
+        f" / (hits{n}.f + 1.2::float8 * (1::float8 - 0.75::float8 + 0.75::float8 * hits{n}.size / stats.avgdl)))"
+        for n in range(len(phrases))
+    )
+    joins = " ".join(f"JOIN hits{n} USING (entry_id)" for n in range(1, len(phrases)))
+    where = " AND ".join(f"hits{n}.f > 0" for n in range(len(phrases)))
+    sources = ", ".join(["stats"] + [f"idf{n}" for n in range(len(phrases))])
+    statement = (
+        f"WITH {', '.join(ctes)} "
+        f"SELECT entry_id, -1.0::float8 * (0.0::float8 + {terms}) AS rank FROM hits0 {joins}, {sources} WHERE {where}"
+    )
+    return text(statement).bindparams(**parameters).columns(entry_id=Integer, rank=Float)
+
+
+def _tsquery(phrase: Phrase) -> str:
+    """Every token of the phrase, for the index to find candidates; the phrase count decides."""
+    lexemes = []
+    for position, token in enumerate(phrase.tokens, start=1):
+        lexeme = token[: LONGEST_LEXEME_BYTES // 4]
+        prefix = lexeme != token or (phrase.prefix and position == len(phrase.tokens))
+        lexemes.append("'" + lexeme.replace("'", "''") + "'" + (":*" if prefix else ""))
+    return " & ".join(lexemes)
