@@ -22,6 +22,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
     options,
     print_json,
 )
+from dutydesk.commands import db as db_commands
 from dutydesk.commands import export, followup, handover, incident, playbook, queue
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
@@ -43,6 +44,7 @@ app.add_typer(playbook.app, name="playbook")
 app.add_typer(incident.app, name="incident")
 app.add_typer(followup.app, name="followup")
 app.add_typer(queue.app, name="queue")
+app.add_typer(db_commands.app, name="db")
 app.command("export")(export.export)  # single commands, not groups
 app.command("verify")(handover.verify_all)  # = handover verify --all
 app.command("staffing")(queue.staffing)

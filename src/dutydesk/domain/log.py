@@ -126,7 +126,7 @@ def add_entry(
                     id=supersedes
                 )
             ) from None
-        (sqlite if db.is_sqlite else postgres).index_log_entries(session.connection(), [(row.id, text)])
+        db.index_log_entries(session.connection(), [(row.id, text)])
         session.commit()
     return get_entry(db, row.id)
 

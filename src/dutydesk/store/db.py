@@ -10,7 +10,7 @@ transaction.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +74,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 class Database:
     engine: Engine
     path: Path | None  # None for a server database
+    schema_found: int | None = None  # a server database's schema version before it was opened
 
     @property
     def is_sqlite(self) -> bool:
@@ -81,6 +82,10 @@ class Database:
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    def index_log_entries(self, connection: Connection, rows: Sequence[tuple[int, str]]) -> None:
+        """Add log entries to the full-text index, in the writer's transaction."""
+        (sqlite if self.is_sqlite else postgres).index_log_entries(connection, rows)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -110,15 +115,20 @@ def _unusable_url(target: str) -> DatabaseRefused:
     )
 
 
-def open_database(target: str | Path) -> Database:
+def open_database(target: str | Path, *, migrate_server: bool = False) -> Database:
+    """Open (creating or migrating) a database. An SQLite file is migrated after a backup copy;
+    a server database only with `migrate_server` (`dutydesk db migrate`, run by its owner)."""
     url, path = database_url(target)
     version = _prepare_sqlite_file(path) if path else None
     engine = _create_engine(url)
     database = Database(engine, path)
     try:
         if path is None:
-            version = _server_schema_version(engine)
-        _bring_up_to_date(database, version)
+            with engine.connect() as connection:
+                version = _server_schema_version(connection)
+            database.schema_found = _bring_server_up_to_date(database, version, migrate_server)
+        else:
+            _bring_up_to_date(database, version)
     except DBAPIError as error:
         engine.dispose()
         raise DatabaseRefused(
@@ -166,41 +176,80 @@ def _prepare_sqlite_file(path: Path) -> int | None:
     return sqlite.stored_schema_version(path)
 
 
-def _server_schema_version(engine: Engine) -> int | None:
-    with engine.connect() as connection:
-        tables = inspect(connection).get_table_names()
-        if not tables:
-            return None
-        if Meta.__tablename__ not in tables:
-            raise DatabaseRefused(_("this database is not a dutydesk database"))
-        value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar_one_or_none()
+def _server_schema_version(connection: Connection) -> int | None:
+    tables = inspect(connection).get_table_names()
+    if not tables:
+        return None
+    if Meta.__tablename__ not in tables:
+        raise DatabaseRefused(_("this database is not a dutydesk database"))
+    value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar_one_or_none()
     return int(value) if value and value.isdigit() else 0
 
 
 def _bring_up_to_date(database: Database, version: int | None) -> None:
     if version == SCHEMA_VERSION:
         return
+    _refuse_newer(version)
     if version is None:
         with database.engine.begin() as connection:
-            SQLModel.metadata.create_all(connection)
-            _add_search_index(connection)
-            _add_server_search_and_guards(connection)
-            _stamp(connection, SCHEMA_VERSION)
+            _create_schema(connection)
         return
-    if version > SCHEMA_VERSION:
+    assert database.path is not None  # a server database is migrated by migrate_server()
+    stamp = clock.utcnow().strftime("%Y%m%dT%H%M%SZ")
+    sqlite.backup(database.path, database.path.with_name(f"{database.path.name}.v{version}-{stamp}.bak"))
+    with database.engine.begin() as connection:
+        _migrate(connection, version)
+
+
+def _refuse_newer(version: int | None) -> None:
+    if version is not None and version > SCHEMA_VERSION:
         raise DatabaseRefused(
             _(
                 "the database was made by a newer dutydesk (schema {found}, this one knows "
                 "up to {known}): upgrade dutydesk to open it"
             ).format(found=version, known=SCHEMA_VERSION)
         )
-    if database.path is not None:
-        stamp = clock.utcnow().strftime("%Y%m%dT%H%M%SZ")
-        sqlite.backup(database.path, database.path.with_name(f"{database.path.name}.v{version}-{stamp}.bak"))
+
+
+def _create_schema(connection: Connection) -> None:
+    SQLModel.metadata.create_all(connection)
+    _add_search_index(connection)
+    _add_server_search_and_guards(connection)
+    _stamp(connection, SCHEMA_VERSION)
+
+
+def _migrate(connection: Connection, version: int) -> None:
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](connection)
+    _stamp(connection, SCHEMA_VERSION)
+
+
+def _bring_server_up_to_date(database: Database, version: int | None, migrate: bool) -> int | None:
+    """Create or migrate a server database in one transaction; the schema version it had.
+
+    No backup file can be made of a server database, so the safety step is this: every console
+    takes the same lock first and reads the version again under it, so one of them migrates and
+    the others find the work done; a failure anywhere rolls the whole migration back.
+    """
+    if version == SCHEMA_VERSION:
+        return version
+    _refuse_newer(version)
+    if version is not None and not migrate:
+        raise DatabaseRefused(
+            _(
+                "the server database is at schema {found} and this dutydesk needs {known}: its owner runs "
+                "`dutydesk --db URL db migrate` first (docs/postgresql.md)"
+            ).format(found=version, known=SCHEMA_VERSION)
+        )
     with database.engine.begin() as connection:
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[step](connection)
-        _stamp(connection, SCHEMA_VERSION)
+        postgres.lock_schema(connection)
+        version = _server_schema_version(connection)
+        _refuse_newer(version)
+        if version is None:
+            _create_schema(connection)
+        elif version < SCHEMA_VERSION:
+            _migrate(connection, version)
+    return version
 
 
 def _stamp(connection: Connection, version: int) -> None:

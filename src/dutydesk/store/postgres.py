@@ -7,7 +7,7 @@ an engine first connects, never by this module, so SQLite users do not need it.
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import URL, Connection, Float, Integer, TextClause, text
+from sqlalchemy import URL, Connection, Float, Integer, Table, TextClause, text
 from sqlalchemy.engine import ExceptionContext, make_url
 
 from dutydesk.errors import DatabaseUnavailable
@@ -88,6 +88,15 @@ def connection_failure(error: BaseException, url: URL) -> DatabaseUnavailable:
 
 def first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+# Any constant: the key of the transaction-level advisory lock every console takes to create or
+# migrate the schema, so that only one of them does it.
+SCHEMA_LOCK = 0x64757479  # "duty"
+
+
+def lock_schema(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
 
 
 # --- The append-only duty log --------------------------------------------------------------
@@ -236,3 +245,15 @@ def _tsquery(phrase: Phrase) -> str:
         prefix = lexeme != token or (phrase.prefix and position == len(phrase.tokens))
         lexemes.append("'" + lexeme.replace("'", "''") + "'" + (":*" if prefix else ""))
     return " & ".join(lexemes)
+
+
+def continue_ids_after_copy(connection: Connection, tables: Sequence[Table]) -> None:
+    """Rows copied with their ids leave the id sequences behind; move each past its largest id."""
+    for table in tables:
+        if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), coalesce(max(id), 0) + 1, false) "
+                    f"FROM {table.name}"
+                )
+            )
