@@ -6,15 +6,16 @@ the race tests use the `db` fixture and so run on whichever backend the session 
 
 import socket
 import sys
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from backends import Server
 from cli_runner import Cli
-from conftest import TEST_PIN
-from dutydesk.domain import log, signing
+from conftest import TEST_PIN, default_config
+from dutydesk.domain import log, shifts, signing, supervisors
 from dutydesk.errors import DatabaseUnavailable, UserError
 from dutydesk.store.db import database_url, open_database
 
@@ -139,3 +140,62 @@ def test_the_server_refuses_changing_the_log_or_its_search_terms(db, config, shi
         connection.execute(text(statement))
     assert log.get_entry(db, entry.id).text == "original 原文"
     assert [hit.entry.id for hit in log.search(db, "原文")] == [entry.id]
+
+
+@pytest.fixture
+def center_roles(server: Server) -> Iterator[tuple[str, str]]:
+    """docs/postgresql.md's set-up on a new database: the owner's URL and a console login's URL."""
+    suffix = server.create(template=None).removeprefix("dutydesk_t_")
+    database, owner, group, login = (f"dutydesk_t_{suffix}", f"owner_{suffix}", f"app_{suffix}", f"desk_{suffix}")
+    with server.admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {owner} LOGIN PASSWORD 'owner-pw'"))
+        connection.execute(text(f"CREATE ROLE {group} NOLOGIN"))
+        connection.execute(text(f"CREATE ROLE {login} LOGIN PASSWORD 'desk-pw' IN ROLE {group}"))
+        connection.execute(text(f"ALTER DATABASE {database} OWNER TO {owner}"))
+    inside = create_engine(server.database_url(database), isolation_level="AUTOCOMMIT")
+    with inside.connect() as connection:
+        for statement in (
+            f"REVOKE ALL ON DATABASE {database} FROM PUBLIC",
+            "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+            f"GRANT CONNECT ON DATABASE {database} TO {group}",
+            f"GRANT USAGE ON SCHEMA public TO {group}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {group}",
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {group}",
+        ):
+            connection.execute(text(statement))
+    inside.dispose()
+    url = server.url.set(database=database)
+    yield (
+        url.set(username=owner, password="owner-pw").render_as_string(hide_password=False),
+        url.set(username=login, password="desk-pw").render_as_string(hide_password=False),
+    )
+    server.drop(database)
+    with server.admin.connect() as connection:
+        for role in (login, group, owner):
+            connection.execute(text(f"DROP ROLE {role}"))
+
+
+@pytest.mark.server_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DROP TRIGGER log_entry_no_update ON log_entry",
+        "ALTER TABLE log_entry DISABLE TRIGGER ALL",
+        "ALTER TABLE log_entry ADD COLUMN forged text",
+        "TRUNCATE log_entry CASCADE",
+        "DROP FUNCTION dutydesk_refuse_change CASCADE",
+    ],
+)
+def test_a_console_login_cannot_undo_the_guards(center_roles: tuple[str, str], statement: str) -> None:
+    owner_url, console_url = center_roles
+    open_database(owner_url, migrate_server=True).close()  # the owner creates the schema
+    desk = open_database(console_url)
+    config = default_config()
+    supervisors.add_supervisor(desk, "wang", "王伟", TEST_PIN)
+    shift = shifts.open_shift(desk, config, "wang")
+    entry = log.add_entry(desk, config, shift, "CRM 登录缓慢")
+    assert [hit.entry.id for hit in log.search(desk, "登录")] == [entry.id]
+    with pytest.raises(ProgrammingError, match="must be owner|permission denied"), desk.engine.begin() as connection:
+        connection.execute(text(statement))
+    desk.close()
