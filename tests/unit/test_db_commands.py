@@ -71,7 +71,7 @@ def test_an_older_server_database_is_migrated_only_by_db_migrate(cli: Cli, serve
     old = open_database(cli.db_path)
     with old.engine.begin() as connection:
         connection.execute(text("DROP TABLE log_search, log_search_stats"))
-        connection.execute(text("DROP FUNCTION dutydesk_phrase_hits, dutydesk_refuse_change CASCADE"))
+        connection.execute(text("DROP FUNCTION dutydesk_refuse_change CASCADE"))
         connection.execute(text("UPDATE dutydesk_meta SET value = '3' WHERE key = 'schema_version'"))
     old.close()
     code, _out, err = cli("log", "list")

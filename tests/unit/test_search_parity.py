@@ -15,7 +15,8 @@ from conftest import TEST_PIN
 from dutydesk.context import Context, open_context
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.errors import UserError
-from dutydesk.textsearch import index_tokens
+from dutydesk.store import postgres, sqlite
+from dutydesk.textsearch import fts_query, index_tokens, query_phrases, query_terms
 
 ENTRIES = [
     "CRM 登录缓慢，已报 IT 处理",
@@ -38,6 +39,8 @@ ENTRIES = [
     "CRM outage outage outage — all agents on paper forms",
     "short",
     "回访 callback list exported for 组长 review",
+    "慢慢慢慢，还是慢慢慢",  # a phrase overlapping itself counts twice in FTS5
+    "系统慢慢慢，已恢复",
 ]
 
 QUERIES = [
@@ -47,6 +50,8 @@ QUERIES = [
     "登录",
     "缓慢",
     "登录缓慢",  # three and more: a phrase
+    "慢慢慢",
+    "慢慢",
     "系统故障",
     "网关超时",
     "crm",  # English words and prefixes
@@ -108,6 +113,22 @@ def test_every_query_lists_the_same_entries_in_the_same_order_on_both_backends(
     assert fill(on_sqlite) == fill(on_server)
     for query in QUERIES:
         assert outcome(on_server, query) == outcome(on_sqlite, query), query
+
+
+@pytest.mark.server_only
+def test_the_ranks_themselves_are_fts5s_bm25(both_backends: tuple[Context, Context]) -> None:
+    on_sqlite, on_server = both_backends
+    fill(on_sqlite), fill(on_server)
+    for query in QUERIES:
+        phrases = query_phrases(query) if query_terms(query) else []
+        if not phrases or not all(phrase.tokens for phrase in phrases):
+            continue
+        with on_sqlite.db.engine.connect() as connection:
+            fts5 = dict(connection.execute(sqlite.search_matches(fts_query(phrases))).all())
+        with on_server.db.engine.connect() as connection:
+            server = dict(connection.execute(postgres.search_matches(phrases)).all())
+        assert server.keys() == fts5.keys(), query
+        assert all(server[key] == pytest.approx(fts5[key], rel=1e-12) for key in fts5), query
 
 
 def test_wildcards_and_word_middles_are_not_matches(context: Context, frozen_clock) -> None:  # type: ignore[no-untyped-def]

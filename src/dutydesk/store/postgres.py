@@ -134,16 +134,19 @@ def _install_guards(connection: Connection) -> None:
 
 
 # --- Search: the same hits in the same order as SQLite's FTS5 index ------------------------
-# log_search holds each entry's tokens exactly as FTS5's unicode61 tokenizer makes them from the
-# bigram form of the text (dutydesk.textsearch), in order; a GIN index over them as a tsvector
-# finds the candidate entries, and the phrase counts and FTS5's own BM25 formula (same constants,
-# same statistics: entries, total tokens, entries per phrase) rank them, so both backends list
-# the same entries in the same order. log_search_stats keeps the two totals BM25 needs.
+# log_search holds, for each entry, the tokens FTS5's unicode61 tokenizer makes of its CJK-bigram
+# form (dutydesk.textsearch), as a tsvector for a GIN index that finds the candidate entries, and
+# as text with every token between its own spaces (' crm  登录  录缓 '), so that how often a
+# token or a phrase occurs is a string count done by built-in functions. Those counts and FTS5's
+# own BM25 formula over the same statistics (entries, total tokens, entries per phrase) rank the
+# candidates, so both backends list the same entries in the same order. log_search_stats keeps
+# the two totals BM25 needs, so a query never counts the whole table.
 SEARCH_SCHEMA = (
     """
     CREATE TABLE log_search (
         entry_id integer PRIMARY KEY REFERENCES log_entry (id),
-        tokens text[] NOT NULL,
+        size integer NOT NULL,
+        body text NOT NULL,
         terms tsvector NOT NULL
     )
     """,
@@ -156,21 +159,9 @@ SEARCH_SCHEMA = (
     )
     """,
     "INSERT INTO log_search_stats VALUES (true, 0, 0)",
-    # How often a phrase occurs in a token list; with `prefix`, its last token is a prefix.
-    """
-    CREATE FUNCTION dutydesk_phrase_hits(tokens text[], phrase text[], prefix boolean) RETURNS integer
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT count(*)::integer
-        FROM generate_series(1, cardinality(tokens) - cardinality(phrase) + 1) AS start
-        WHERE tokens[start : start + cardinality(phrase) - 2] = phrase[1 : cardinality(phrase) - 1]
-          AND CASE WHEN prefix
-                   THEN starts_with(tokens[start + cardinality(phrase) - 1], phrase[cardinality(phrase)])
-                   ELSE tokens[start + cardinality(phrase) - 1] = phrase[cardinality(phrase)] END
-    $$
-    """,
 )
-# tsvector refuses lexemes of 2 KiB or more; such a token can still be found by its prefix.
-LONGEST_LEXEME_BYTES = 2046
+# tsvector refuses lexemes of 2 KiB or more; such a token is still found by its prefix.
+LONGEST_LEXEME_CHARS = 2046 // 4
 
 
 def install_search_and_guards(connection: Connection) -> None:
@@ -183,20 +174,29 @@ def install_search_and_guards(connection: Connection) -> None:
 
 
 def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -> None:
-    parameters = [{"id": entry_id, "tokens": index_tokens(body)} for entry_id, body in rows]
+    parameters = []
+    for entry_id, body in rows:
+        tokens = index_tokens(body)
+        parameters.append(
+            {
+                "id": entry_id,
+                "size": len(tokens),
+                "body": "".join(f" {token} " for token in tokens),
+                "lexemes": sorted({token[:LONGEST_LEXEME_CHARS] for token in tokens}),
+            }
+        )
     if not parameters:
         return
-    for row in parameters:
-        tokens = row["tokens"]
-        assert isinstance(tokens, list)
-        row["lexemes"] = sorted({token[: LONGEST_LEXEME_BYTES // 4] for token in tokens})
     connection.execute(
-        text("INSERT INTO log_search (entry_id, tokens, terms) VALUES (:id, :tokens, array_to_tsvector(:lexemes))"),
+        text(
+            "INSERT INTO log_search (entry_id, size, body, terms) "
+            "VALUES (:id, :size, :body, array_to_tsvector(CAST(:lexemes AS text[])))"
+        ),
         parameters,
     )
     connection.execute(
         text("UPDATE log_search_stats SET entries = entries + :entries, tokens = tokens + :tokens"),
-        {"entries": len(parameters), "tokens": sum(len(row["tokens"]) for row in parameters)},  # type: ignore[arg-type]
+        {"entries": len(parameters), "tokens": sum(int(row["size"]) for row in parameters)},  # type: ignore[call-overload]
     )
 
 
@@ -204,17 +204,17 @@ def search_matches(phrases: Sequence[Phrase]) -> TextClause:
     """(entry_id, rank) of every log entry holding every phrase; lower rank is better.
 
     The rank is FTS5's bm25() computed the way fts5_aux.c does it, in double precision:
-    idf = ln((N - hits + 0.5) / (hits + 0.5)) (at least 1e-6), and per phrase
+    idf = ln((N - hits + 0.5) / (hits + 0.5)) (1e-6 if not above 0), and per phrase
     idf * f * (k1 + 1) / (f + k1 * (1 - b + b * size / avgdl)), summed and negated.
     """
     ctes = ["stats AS (SELECT entries::float8 AS entries, tokens::float8 / entries AS avgdl FROM log_search_stats)"]
     parameters: dict[str, object] = {}
     for n, phrase in enumerate(phrases):
-        parameters |= {f"phrase{n}": list(phrase.tokens), f"prefix{n}": phrase.prefix, f"query{n}": _tsquery(phrase)}
+        count, needle = _occurrences(phrase, n)
+        parameters |= {f"needle{n}": needle, f"query{n}": _tsquery(phrase)}
         ctes.append(
             f"""hits{n} AS MATERIALIZED (
-                SELECT entry_id, cardinality(tokens)::float8 AS size,
-                       dutydesk_phrase_hits(tokens, CAST(:phrase{n} AS text[]), :prefix{n})::float8 AS f
+                SELECT entry_id, size::float8 AS size, ({count})::float8 AS f
                 FROM log_search WHERE terms @@ CAST(:query{n} AS tsquery))"""
         )
         ctes.append(
@@ -237,13 +237,26 @@ def search_matches(phrases: Sequence[Phrase]) -> TextClause:
     return text(statement).bindparams(**parameters).columns(entry_id=Integer, rank=Float)
 
 
+def _occurrences(phrase: Phrase, n: int) -> tuple[str, str]:
+    """SQL counting the phrase in log_search.body, and the string it looks for.
+
+    One token: how often ' token ' (or ' prefix') occurs, by what replace() removes. A longer
+    phrase can overlap itself (慢慢 慢慢 in 慢慢慢慢), as FTS5 counts it, so the regular expression
+    matches only the space before each start and looks ahead for the rest.
+    """
+    joined = "  ".join(phrase.tokens) + ("" if phrase.prefix else " ")
+    if len(phrase.tokens) == 1:
+        return f"(length(body) - length(replace(body, :needle{n}, ''))) / length(:needle{n})", " " + joined
+    return f"regexp_count(body, :needle{n})", " (?=" + joined + ")"
+
+
 def _tsquery(phrase: Phrase) -> str:
     """Every token of the phrase, for the index to find candidates; the phrase count decides."""
     lexemes = []
     for position, token in enumerate(phrase.tokens, start=1):
-        lexeme = token[: LONGEST_LEXEME_BYTES // 4]
+        lexeme = token[:LONGEST_LEXEME_CHARS]
         prefix = lexeme != token or (phrase.prefix and position == len(phrase.tokens))
-        lexemes.append("'" + lexeme.replace("'", "''") + "'" + (":*" if prefix else ""))
+        lexemes.append("'" + lexeme + "'" + (":*" if prefix else ""))
     return " & ".join(lexemes)
 
 
