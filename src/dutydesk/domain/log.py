@@ -298,7 +298,9 @@ def search(
     if db.is_sqlite:
         matches = sqlite.search_matches(fts_query(phrases)).subquery()
     else:
-        matches = postgres.search_matches(phrases).subquery()
+        # Unfiltered, the server picks the best `limit` itself instead of joining every match.
+        best = limit if log_filter == LogFilter() else None
+        matches = postgres.search_matches(phrases, best).subquery()
     query = log_filter.apply(_entries_query()).join(matches, matches.c.entry_id == LogEntry.id)
     # Both backends rank alike (BM25); equal ranks list the newest first, then the latest written.
     query = query.order_by(matches.c.rank, col(LogEntry.at).desc(), col(LogEntry.id).desc())

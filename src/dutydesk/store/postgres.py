@@ -140,11 +140,13 @@ def _install_guards(connection: Connection) -> None:
 # token or a phrase occurs is a string count done by built-in functions. Those counts and FTS5's
 # own BM25 formula over the same statistics (entries, total tokens, entries per phrase) rank the
 # candidates, so both backends list the same entries in the same order. log_search_stats keeps
-# the two totals BM25 needs, so a query never counts the whole table.
+# the two totals BM25 needs, so a query never counts the whole table, and each entry's time (it
+# never changes) so the best matches can be picked without reading every matching entry.
 SEARCH_SCHEMA = (
     """
     CREATE TABLE log_search (
         entry_id integer PRIMARY KEY REFERENCES log_entry (id),
+        at timestamp NOT NULL,
         size integer NOT NULL,
         body text NOT NULL,
         terms tsvector NOT NULL
@@ -189,8 +191,8 @@ def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -
         return
     connection.execute(
         text(
-            "INSERT INTO log_search (entry_id, size, body, terms) "
-            "VALUES (:id, :size, :body, array_to_tsvector(CAST(:lexemes AS text[])))"
+            "INSERT INTO log_search (entry_id, at, size, body, terms) "
+            "SELECT id, at, :size, :body, array_to_tsvector(CAST(:lexemes AS text[])) FROM log_entry WHERE id = :id"
         ),
         parameters,
     )
@@ -200,8 +202,9 @@ def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -
     )
 
 
-def search_matches(phrases: Sequence[Phrase]) -> TextClause:
-    """(entry_id, rank) of every log entry holding every phrase; lower rank is better.
+def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> TextClause:
+    """(entry_id, rank) of every log entry holding every phrase, or of the `best` ones only
+    (by rank, then time, newest first, then id); lower rank is better.
 
     The rank is FTS5's bm25() computed the way fts5_aux.c does it, in double precision:
     idf = ln((N - hits + 0.5) / (hits + 0.5)) (1e-6 if not above 0), and per phrase
@@ -214,7 +217,7 @@ def search_matches(phrases: Sequence[Phrase]) -> TextClause:
         parameters |= {f"needle{n}": needle, f"query{n}": _tsquery(phrase)}
         ctes.append(
             f"""hits{n} AS MATERIALIZED (
-                SELECT entry_id, size::float8 AS size, ({count})::float8 AS f
+                SELECT entry_id, at, size::float8 AS size, ({count})::float8 AS f
                 FROM log_search WHERE terms @@ CAST(:query{n} AS tsquery))"""
         )
         ctes.append(
@@ -234,6 +237,8 @@ def search_matches(phrases: Sequence[Phrase]) -> TextClause:
         f"WITH {', '.join(ctes)} "
         f"SELECT entry_id, -1.0::float8 * (0.0::float8 + {terms}) AS rank FROM hits0 {joins}, {sources} WHERE {where}"
     )
+    if best is not None:
+        statement += f" ORDER BY rank, hits0.at DESC, entry_id DESC LIMIT {int(best)}"
     return text(statement).bindparams(**parameters).columns(entry_id=Integer, rank=Float)
 
 
@@ -260,8 +265,9 @@ def _tsquery(phrase: Phrase) -> str:
     return " & ".join(lexemes)
 
 
-def continue_ids_after_copy(connection: Connection, tables: Sequence[Table]) -> None:
-    """Rows copied with their ids leave the id sequences behind; move each past its largest id."""
+def finish_copy(connection: Connection, tables: Sequence[Table]) -> None:
+    """Rows copied with their ids leave the id sequences behind: move each past its largest id.
+    Then gather the planner's statistics, which a bulk copy leaves empty until autovacuum runs."""
     for table in tables:
         if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
             connection.execute(
@@ -270,3 +276,4 @@ def continue_ids_after_copy(connection: Connection, tables: Sequence[Table]) -> 
                     f"FROM {table.name}"
                 )
             )
+    connection.execute(text("ANALYZE"))

@@ -30,7 +30,7 @@ def copy_database(source: Database, target: Database) -> dict[str, int]:
         for table in copied_tables():
             copied[table.name] = _copy_table(reader, writer, table, target)
         if not target.is_sqlite:
-            postgres.continue_ids_after_copy(writer, copied_tables())
+            postgres.finish_copy(writer, copied_tables())
     return copied
 
 
