@@ -144,3 +144,7 @@ def test_wildcards_and_word_middles_are_not_matches(context: Context, frozen_clo
 def test_index_tokens_are_what_fts5_unicode61_makes_of_the_bigram_form() -> None:
     assert index_tokens("CRM 登录缓慢，已报 IT") == ["crm", "登录", "录缓", "缓慢", "慢", "已报", "报", "it"]
     assert index_tokens("50%_OFF Café") == ["50", "off", "cafe"]
+
+
+def test_an_empty_log_finds_nothing(db) -> None:  # type: ignore[no-untyped-def]
+    assert log.search(db, "登录") == log.search(db, "crm") == []

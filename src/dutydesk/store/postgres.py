@@ -210,7 +210,9 @@ def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> TextCl
     idf = ln((N - hits + 0.5) / (hits + 0.5)) (1e-6 if not above 0), and per phrase
     idf * f * (k1 + 1) / (f + k1 * (1 - b + b * size / avgdl)), summed and negated.
     """
-    ctes = ["stats AS (SELECT entries::float8 AS entries, tokens::float8 / entries AS avgdl FROM log_search_stats)"]
+    ctes = [
+        "stats AS (SELECT entries::float8 AS entries, tokens::float8 / nullif(entries, 0) AS avgdl FROM log_search_stats)"
+    ]
     parameters: dict[str, object] = {}
     for n, phrase in enumerate(phrases):
         count, needle = _occurrences(phrase, n)
