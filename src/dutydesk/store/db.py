@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
@@ -103,8 +103,7 @@ def database_url(target: str | Path) -> tuple[URL, Path | None]:
         url = make_url(str(target))
     except ArgumentError:
         raise _unusable_url(str(target)) from None
-    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
-    return url, path
+    return url, Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
 
 
 def _unusable_url(target: str) -> DatabaseRefused:
@@ -182,7 +181,7 @@ def _server_schema_version(connection: Connection) -> int | None:
         return None
     if Meta.__tablename__ not in tables:
         raise DatabaseRefused(_("this database is not a dutydesk database"))
-    value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar_one_or_none()
+    value = connection.execute(select(col(Meta.value)).where(col(Meta.key) == "schema_version")).scalar_one_or_none()
     return int(value) if value and value.isdigit() else 0
 
 
@@ -253,6 +252,6 @@ def _bring_server_up_to_date(database: Database, version: int | None, migrate: b
 
 
 def _stamp(connection: Connection, version: int) -> None:
-    table = Meta.__table__
+    table = SQLModel.metadata.tables[Meta.__tablename__]
     connection.execute(table.delete().where(table.c.key == "schema_version"))
     connection.execute(table.insert().values(key="schema_version", value=str(version)))

@@ -7,8 +7,9 @@ an engine first connects, never by this module, so SQLite users do not need it.
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import URL, Connection, Float, Integer, Table, TextClause, text
+from sqlalchemy import URL, Connection, Float, Integer, Table, text
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.sql.selectable import TextualSelect
 
 from dutydesk.errors import DatabaseUnavailable
 from dutydesk.i18n import _
@@ -202,7 +203,7 @@ def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -
     )
 
 
-def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> TextClause:
+def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> TextualSelect:
     """(entry_id, rank) of every log entry holding every phrase, or of the `best` ones only
     (by rank, then time, newest first, then id); lower rank is better.
 

@@ -7,7 +7,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import Connection, Float, Integer, TextClause, text
+from sqlalchemy import Connection, Float, Integer, text
+from sqlalchemy.sql.selectable import TextualSelect
 
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
@@ -96,7 +97,7 @@ def index_log_entries(connection: Connection, rows: Iterable[tuple[int, str]]) -
         connection.execute(text("INSERT INTO log_search (rowid, body) VALUES (:id, :body)"), parameters)
 
 
-def search_matches(match_expression: str) -> TextClause:
+def search_matches(match_expression: str) -> TextualSelect:
     """(entry_id, rank) of every log entry matching an FTS5 expression; lower rank is better."""
     return (
         text("SELECT rowid AS entry_id, rank FROM log_search WHERE log_search MATCH :match")
