@@ -7,6 +7,7 @@ the race tests use the `db` fixture and so run on whichever backend the session 
 import socket
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -199,3 +200,12 @@ def test_a_console_login_cannot_undo_the_guards(center_roles: tuple[str, str], s
     with pytest.raises(ProgrammingError, match="must be owner|permission denied"), desk.engine.begin() as connection:
         connection.execute(text(statement))
     desk.close()
+
+
+@pytest.mark.server_only
+def test_consoles_opening_a_new_server_database_at_once_create_the_schema_once(empty_server_database: str) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        opened = list(pool.map(lambda _n: open_database(empty_server_database), range(4)))
+    assert sorted(db.schema_found is None for db in opened) == [False, False, False, True]
+    for db in opened:
+        db.close()
