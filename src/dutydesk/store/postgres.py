@@ -190,16 +190,15 @@ def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -
         )
     if not parameters:
         return
+    # One statement (one round trip) per entry: the terms, and the totals BM25 needs.
     connection.execute(
         text(
-            "INSERT INTO log_search (entry_id, at, size, body, terms) "
-            "SELECT id, at, :size, :body, array_to_tsvector(CAST(:lexemes AS text[])) FROM log_entry WHERE id = :id"
+            "WITH added AS (INSERT INTO log_search (entry_id, at, size, body, terms) "
+            "SELECT id, at, :size, :body, array_to_tsvector(CAST(:lexemes AS text[])) FROM log_entry WHERE id = :id "
+            "RETURNING size) "
+            "UPDATE log_search_stats SET entries = entries + 1, tokens = tokens + (SELECT size FROM added)"
         ),
         parameters,
-    )
-    connection.execute(
-        text("UPDATE log_search_stats SET entries = entries + :entries, tokens = tokens + :tokens"),
-        {"entries": len(parameters), "tokens": sum(int(row["size"]) for row in parameters)},  # type: ignore[call-overload]
     )
 
 
