@@ -167,7 +167,7 @@ def measure_imports(suite: Suite) -> None:
 def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
     from dutydesk.domain import log
     from dutydesk.store.db import open_database
-    from dutydesk.textsearch import fts_query
+    from dutydesk.textsearch import fts_query, query_phrases
 
     db = open_database(db_path)
     raw = sqlite3.connect(db_path)
@@ -178,7 +178,7 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
     try:
         for words in SEARCH_WORDS.values():
             for word in words:
-                expression = fts_query(word)
+                expression = fts_query(query_phrases(word))
                 run_domain = lambda word=word: log.search(db, word)  # noqa: E731
                 run_raw = lambda e=expression: raw.execute(RAW_SEARCH, (e,)).fetchall()  # noqa: E731
                 hits[word] = len(run_domain())  # also the warm-up

@@ -11,7 +11,9 @@ from dutydesk.cli import main
 
 
 class Cli:
-    def __init__(self, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(
+        self, db_path: str | Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         self.db_path, self.monkeypatch, self.capsys = db_path, monkeypatch, capsys
 
     def __call__(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:

@@ -25,6 +25,9 @@ CHEAP_PIN_COST = supervisors.ScryptCost(2**10, 8, 1)
 def cheap_pin_cost(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(supervisors, "PIN_COST", CHEAP_PIN_COST)
 
+# The `database_target` fixture: SQLite, or PostgreSQL when DUTYDESK_TEST_DB is set.
+pytest_plugins = ["backends"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -114,8 +117,8 @@ def frozen_clock(instant_clock: None) -> FrozenClock:
 
 
 @pytest.fixture
-def context(tmp_path: Path) -> Iterator[Context]:
-    ctx = open_context(tmp_path / "dutydesk.db", None, "en")
+def context(database_target: str | Path) -> Iterator[Context]:
+    ctx = open_context(database_target, None, "en")
     yield ctx
     ctx.db.close()
 
@@ -145,9 +148,9 @@ def default_config() -> Config:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(database_target: str | Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     """`dutydesk` run in-process on a throw-away database, as a script would run it."""
-    return Cli(tmp_path / "cli.db", monkeypatch, capsys)
+    return Cli(database_target, monkeypatch, capsys)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
     print_json,
     wrapping_table,
 )
+from dutydesk.commands import db as db_commands
 from dutydesk.commands import export, followup, handover, incident, notify, playbook, queue
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, _p, choose_language, set_language
@@ -46,6 +47,7 @@ app.add_typer(followup.app, name="followup")
 app.add_typer(queue.app, name="queue")
 app.add_typer(notify.app, name="notify")
 app.add_typer(notify.alert_app, name="alert")
+app.add_typer(db_commands.app, name="db")
 app.command("export")(export.export)  # single commands, not groups
 app.command("verify")(handover.verify_all)  # = handover verify --all
 app.command("anchor")(handover.write_anchor)

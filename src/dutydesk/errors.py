@@ -17,3 +17,7 @@ class ConfigError(UserError):
 
 class DatabaseRefused(UserError):
     """The database file is not one dutydesk can open safely."""
+
+
+class DatabaseUnavailable(DatabaseRefused):
+    """The database server cannot be reached, refuses this login, or the driver is missing."""

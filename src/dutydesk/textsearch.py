@@ -14,12 +14,16 @@ word segmenter is needed, and it works the same for Japanese kana and Korean han
 """
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 
 CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 WORD = re.compile(r"\w+")
+# What FTS5's unicode61 tokenizer keeps as token characters: letters and numbers (not "_").
+TOKEN = re.compile(r"[^\W_]+")
 # A Latin query word matches at the start of a word; CJK before it is a boundary too.
 LATIN_WORD_START = r"(?<![0-9A-Za-z\u00c0-\u024f])"
 
@@ -45,18 +49,47 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
-def fts_query(query: str) -> str:
-    """An FTS5 MATCH expression that finds entries holding every term of `query`."""
+@dataclass(frozen=True)
+class Phrase:
+    """Index tokens that must occur consecutively; with `prefix`, the last one is a prefix."""
+
+    tokens: tuple[str, ...]
+    prefix: bool
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of `text` as FTS5's `unicode61 remove_diacritics 2` makes them: folded case, no accents."""
+    return [_fold(token) for token in TOKEN.findall(text)]
+
+
+def _fold(token: str) -> str:
+    if token.isascii():
+        return token.lower()
+    decomposed = unicodedata.normalize("NFD", token.lower())
+    return unicodedata.normalize("NFC", "".join(char for char in decomposed if unicodedata.category(char) != "Mn"))
+
+
+def index_tokens(text: str) -> list[str]:
+    """The tokens the full-text index holds for `text`, in order."""
+    return tokens(index_text(text))
+
+
+def query_phrases(query: str) -> list[Phrase]:
+    """The phrases an entry must hold to match `query`, one per term (see the module doc)."""
     terms = query_terms(query)
     if not terms:
         raise UserError(_("the search has no words to look for"))
-    parts = []
-    for term in terms:
-        if CJK_RUN.fullmatch(term) and len(term) > 1:
-            parts.append('"' + " ".join(_bigrams(term)[:-1]) + '"')
-        else:
-            parts.append(f'"{term}"*')
-    return " AND ".join(parts)
+    return [
+        Phrase(tuple(_bigrams(term)[:-1]), prefix=False)
+        if CJK_RUN.fullmatch(term) and len(term) > 1
+        else Phrase(tuple(tokens(term)), prefix=True)
+        for term in terms
+    ]
+
+
+def fts_query(phrases: list[Phrase]) -> str:
+    """The FTS5 MATCH expression for entries holding every phrase."""
+    return " AND ".join('"' + " ".join(phrase.tokens) + '"' + ("*" if phrase.prefix else "") for phrase in phrases)
 
 
 def match_spans(text: str, query: str) -> list[tuple[int, int]]:

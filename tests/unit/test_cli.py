@@ -83,6 +83,7 @@ def test_pin_prompt_refuses_a_short_pin(cli: Cli) -> None:
     assert cli.json("supervisor", "list") == []
 
 
+@pytest.mark.sqlite_only("a file lock held by another SQLite connection")
 def test_locked_database_is_reported_in_one_line(on_duty: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_MS", 100)
     holder = sqlite3.connect(on_duty.db_path)
@@ -96,6 +97,7 @@ def test_locked_database_is_reported_in_one_line(on_duty: Cli, monkeypatch: pyte
     assert on_duty.json("log", "list") == []
 
 
+@pytest.mark.sqlite_only("the database is a file on disk")
 def test_foreign_file_is_refused_without_traceback(tmp_path: Path, cli: Cli) -> None:
     cli.db_path.write_text("not a database", encoding="utf-8")
     code, _, err = cli("shift", "list")

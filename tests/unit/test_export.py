@@ -580,7 +580,8 @@ def test_the_export_dir_defaults_to_the_documents_folder(tmp_path: Path, monkeyp
 
 class Cli:
     def __init__(self, context: Context, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db_path, self.monkeypatch, self.capsys = context.db.path, monkeypatch, capsys
+        self.monkeypatch, self.capsys = monkeypatch, capsys
+        self.db_path = context.db.engine.url.render_as_string(hide_password=False)
 
     def __call__(self, *args: str) -> tuple[int, str, str]:
         self.monkeypatch.setattr(sys, "argv", ["dutydesk", "--db", str(self.db_path), *args])

@@ -1,11 +1,11 @@
 """`dutydesk handover …` and `dutydesk verify` as scripts and people use them."""
 
-import sqlite3
-
 import pytest
+from sqlalchemy import text
 
 from cli_runner import Cli
 from conftest import TEST_PIN
+from dutydesk.store.db import open_database
 
 INCOMING_PIN = "135790"
 NOTE = "客户 `rm *` | <b>#1</b> _urgent_ 完成"
@@ -91,9 +91,10 @@ def test_wrong_pin_is_refused_without_echoing_it(cli: Cli) -> None:
 def test_tampering_in_the_file_fails_verify(cli: Cli) -> None:
     answer_everything(cli)
     sign_both(cli)
-    with sqlite3.connect(cli.db_path) as connection:
-        connection.execute("UPDATE handover_answer SET note = 'all fine' WHERE key = 'anomalies'")
-    connection.close()
+    tampered = open_database(cli.db_path)  # behind dutydesk's back, on either backend
+    with tampered.engine.begin() as connection:
+        connection.execute(text("UPDATE handover_answer SET note = 'all fine' WHERE key = 'anomalies'"))
+    tampered.close()
     code, out, err = cli("handover", "verify", "--all")
     assert code == 1 and "INVALID handover #1: items[anomalies].note changed after signing" in err
     code, _out, err = cli("verify")

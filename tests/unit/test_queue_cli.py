@@ -5,7 +5,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import text
+
 from cli_runner import Cli
+from dutydesk.store.db import open_database
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -69,17 +72,17 @@ def test_replay_fires_the_rules_logs_them_and_stores_intervals(on_duty: Cli, tmp
     texts = [entry["text"] for entry in entries]
     assert sum(text.startswith("Queue alert (all queues): waiting 9 >= 8") for text in texts) == 1
     assert any(text.startswith("Queue alert cleared (all queues)") for text in texts)
-    import sqlite3
-
-    with sqlite3.connect(on_duty.db_path) as connection:
+    stored_db = open_database(on_duty.db_path)
+    with stored_db.engine.connect() as connection:
         rows = connection.execute(
-            "select queue, count(*), sum(offered) from queue_interval group by queue order by queue"
-        ).fetchall()
-    assert rows == [("vip", 3, 120), ("咨询 | *x*", 3, 120)]
-    with sqlite3.connect(on_duty.db_path) as connection:  # what the JSON says is what is stored
+            text("select queue, count(*), sum(offered) from queue_interval group by queue order by queue")
+        ).all()
+        # what the JSON says is what is stored
         stored = connection.execute(
-            "select rule, queue, cleared_at is null, figures from queue_alert order by id"
-        ).fetchall()
+            text("select rule, queue, cleared_at is null, figures from queue_alert order by id")
+        ).all()
+    stored_db.close()
+    assert [tuple(row) for row in rows] == [("vip", 3, 120), ("咨询 | *x*", 3, 120)]
     assert [(rule, queue, json.loads(figures)) for rule, queue, _active, figures in stored] == [
         (alert["rule"], alert["queue"] or "", alert["figures"]) for alert in result["alerts"]
     ]

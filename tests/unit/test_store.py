@@ -26,6 +26,7 @@ def test_new_database_is_created_private_in_a_missing_directory(tmp_path: Path) 
     assert _schema_version(path) == SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only("SQLite pragmas")
 def test_connections_use_wal_foreign_keys_and_a_busy_timeout(db) -> None:  # type: ignore[no-untyped-def]
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -20,10 +21,10 @@ from dutydesk.domain.shifts import OPEN, ShiftInfo, get_shift
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import person
-from dutydesk.store import chain, sqlite
+from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
-from dutydesk.textsearch import fts_query, match_spans, query_terms
+from dutydesk.textsearch import fts_query, match_spans, query_phrases
 
 SEVERITIES = {"info": N_("info"), "warning": N_("warning"), "critical": N_("critical")}
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -115,9 +116,18 @@ def add_entry(
         supersedes_id=supersedes,
     )
     with db.session() as session:
-        chain.seal(session, row)
-        if db.is_sqlite:
-            sqlite.index_log_entries(session.connection(), [(cast(int, row.id), text)])
+        try:
+            chain.seal(session, row)
+        except IntegrityError:
+            if supersedes is None:
+                raise
+            # supersedes_id is unique: another console corrected the same entry a moment ago.
+            raise UserError(
+                _("entry #{id} was corrected a moment ago at another console: correct the newer entry").format(
+                    id=supersedes
+                )
+            ) from None
+        db.index_log_entries(session.connection(), [(cast(int, row.id), text)])
         session.commit()
     return get_entry(db, row.id)
 
@@ -284,14 +294,18 @@ def search(
     limit: int = SEARCH_LIMIT,
 ) -> list[SearchHit]:
     """Entries holding every word of the query, best match first, across all shifts."""
-    match = fts_query(query_text)  # refuses an empty query for both backends
-    query = log_filter.apply(entries_query())
+    phrases = query_phrases(query_text)  # refuses an empty query
+    if not all(phrase.tokens for phrase in phrases):
+        return []  # a term of only separators, e.g. "_", is in no entry
     if db.is_sqlite:
-        matches = sqlite.search_matches(match).subquery()
-        query = query.join(matches, matches.c.entry_id == LogEntry.id).order_by(matches.c.rank, col(LogEntry.at).desc())
+        matches = sqlite.search_matches(fts_query(phrases)).subquery()
     else:
-        terms = [col(LogEntry.text).ilike(f"%{term}%") for term in query_terms(query_text)]
-        query = query.where(and_(*terms)).order_by(col(LogEntry.at).desc())
+        # Unfiltered, the server picks the best `limit` itself instead of joining every match.
+        best = limit if log_filter == LogFilter() else None
+        matches = postgres.search_matches(phrases, best).subquery()
+    query = log_filter.apply(entries_query()).join(matches, matches.c.entry_id == LogEntry.id)
+    # Both backends rank alike (BM25); equal ranks list the newest first, then the latest written.
+    query = query.order_by(matches.c.rank, col(LogEntry.at).desc(), col(LogEntry.id).desc())
     with db.engine.connect() as connection:
         rows = connection.execute(query.limit(limit)).all()
     return [SearchHit(entry_view(row), match_spans(row[5], query_text)) for row in rows]

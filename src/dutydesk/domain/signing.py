@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import case, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from dutydesk import clock
@@ -97,8 +98,13 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
         stored = session.get(SigningKey, supervisor.id)
         if stored is None:
             private_key = _new_key(session, supervisor, pin, now)
-            session.commit()
-            return Signer(supervisor, private_key, fingerprint(public_key_hex(private_key)))
+            try:
+                session.commit()
+                return Signer(supervisor, private_key, fingerprint(public_key_hex(private_key)))
+            except IntegrityError:  # made a moment ago at another console: use that one
+                session.rollback()
+                stored = session.get(SigningKey, supervisor.id)
+                assert stored is not None
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
         raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))

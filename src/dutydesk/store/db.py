@@ -10,22 +10,22 @@ transaction.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlmodel import Session, SQLModel, col
 
 from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.store import chain, sqlite
+from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -114,6 +114,12 @@ def _add_anomaly_threads(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=tables)
 
 
+def _add_server_search_and_guards(connection: Connection) -> None:
+    """PostgreSQL gets what SQLite got in version 2: the search index and the append-only log."""
+    if connection.dialect.name == "postgresql":
+        postgres.install_search_and_guards(connection)
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
@@ -123,6 +129,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     6: _add_notification_outbox,
     7: _start_the_record_chain,
     8: _add_anomaly_threads,
+    9: _add_server_search_and_guards,
 }
 
 
@@ -130,6 +137,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
 class Database:
     engine: Engine
     path: Path | None  # None for a server database
+    schema_found: int | None = None  # a server database's schema version before it was opened
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,31 +146,51 @@ class Database:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def index_log_entries(self, connection: Connection, rows: Sequence[tuple[int, str]]) -> None:
+        """Add log entries to the full-text index, in the writer's transaction."""
+        (sqlite if self.is_sqlite else postgres).index_log_entries(connection, rows)
+
     def close(self) -> None:
         self.engine.dispose()
 
 
-def database_url(target: str | Path) -> tuple[str, Path | None]:
-    """A plain path becomes an SQLite URL; anything with '://' is used as an SQLAlchemy URL."""
-    if "://" in str(target):
+def database_url(target: str | Path) -> tuple[URL, Path | None]:
+    """A plain path becomes an SQLite URL; anything with '://' is used as an SQLAlchemy URL,
+    with postgres:// and postgresql:// meaning the psycopg driver."""
+    if "://" not in str(target):
+        path = Path(target).expanduser().resolve()
+        return make_url(f"sqlite:///{path}"), path
+    if postgres.is_server_url(str(target)):
+        return postgres.engine_url(str(target)), None
+    try:
         url = make_url(str(target))
-        path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
-        return str(target), path
-    path = Path(target).expanduser().resolve()
-    return f"sqlite:///{path}", path
+    except ArgumentError:
+        raise _unusable_url(str(target)) from None
+    return url, Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
 
 
-def open_database(target: str | Path) -> Database:
+def _unusable_url(target: str) -> DatabaseRefused:
+    return DatabaseRefused(
+        _("dutydesk cannot use the database {target}: give a file path or postgresql://user@host/database").format(
+            target=target
+        )
+    )
+
+
+def open_database(target: str | Path, *, migrate_server: bool = False) -> Database:
+    """Open (creating or migrating) a database. An SQLite file is migrated after a backup copy;
+    a server database only with `migrate_server` (`dutydesk db migrate`, run by its owner)."""
     url, path = database_url(target)
     version = _prepare_sqlite_file(path) if path else None
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", sqlite.configure_connection)
+    engine = _create_engine(url)
     database = Database(engine, path)
     try:
         if path is None:
-            version = _server_schema_version(engine)
-        _bring_up_to_date(database, version)
+            with engine.connect() as connection:
+                version = _server_schema_version(connection)
+            database.schema_found = _bring_server_up_to_date(database, version, migrate_server)
+        else:
+            _bring_up_to_date(database, version)
     except DBAPIError as error:
         engine.dispose()
         raise DatabaseRefused(
@@ -171,7 +199,29 @@ def open_database(target: str | Path) -> Database:
                 reason=str(error.orig).splitlines()[0],
             )
         ) from None
+    except DatabaseRefused:
+        engine.dispose()
+        raise
     return database
+
+
+def _create_engine(url: URL) -> Engine:
+    try:
+        if url.get_backend_name() == "sqlite":
+            engine = create_engine(url)
+            event.listen(engine, "connect", sqlite.configure_connection)
+            return engine
+        # pool_pre_ping: a connection the server dropped (a restart) is replaced, not failed.
+        engine = create_engine(url, pool_pre_ping=True)
+    except ImportError:
+        if url.get_backend_name() == "postgresql":
+            raise postgres.driver_missing() from None
+        raise _unusable_url(url.render_as_string(hide_password=True)) from None
+    except (NoSuchModuleError, ArgumentError):
+        raise _unusable_url(url.render_as_string(hide_password=True)) from None
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "handle_error", postgres.explain_connection_failure)
+    return engine
 
 
 def _prepare_sqlite_file(path: Path) -> int | None:
@@ -188,43 +238,83 @@ def _prepare_sqlite_file(path: Path) -> int | None:
     return sqlite.stored_schema_version(path)
 
 
-def _server_schema_version(engine: Engine) -> int | None:
-    with engine.connect() as connection:
-        tables = inspect(connection).get_table_names()
-        if not tables:
-            return None
-        if Meta.__tablename__ not in tables:
-            raise DatabaseRefused(_("this database is not a dutydesk database"))
-        value = connection.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar_one_or_none()
+def _server_schema_version(connection: Connection) -> int | None:
+    tables = inspect(connection).get_table_names()
+    if not tables:
+        return None
+    if Meta.__tablename__ not in tables:
+        raise DatabaseRefused(_("this database is not a dutydesk database"))
+    value = connection.execute(select(col(Meta.value)).where(col(Meta.key) == "schema_version")).scalar_one_or_none()
     return int(value) if value and value.isdigit() else 0
 
 
 def _bring_up_to_date(database: Database, version: int | None) -> None:
     if version == SCHEMA_VERSION:
         return
+    _refuse_newer(version)
     if version is None:
         with database.engine.begin() as connection:
-            SQLModel.metadata.create_all(connection)
-            _add_search_index(connection)
-            _stamp(connection, SCHEMA_VERSION)
+            _create_schema(connection)
         return
-    if version > SCHEMA_VERSION:
+    assert database.path is not None  # a server database is migrated by migrate_server()
+    stamp = clock.utcnow().strftime("%Y%m%dT%H%M%SZ")
+    sqlite.backup(database.path, database.path.with_name(f"{database.path.name}.v{version}-{stamp}.bak"))
+    with database.engine.begin() as connection:
+        _migrate(connection, version)
+
+
+def _refuse_newer(version: int | None) -> None:
+    if version is not None and version > SCHEMA_VERSION:
         raise DatabaseRefused(
             _(
                 "the database was made by a newer dutydesk (schema {found}, this one knows "
                 "up to {known}): upgrade dutydesk to open it"
             ).format(found=version, known=SCHEMA_VERSION)
         )
-    if database.path is not None:
-        stamp = clock.utcnow().strftime("%Y%m%dT%H%M%SZ")
-        sqlite.backup(database.path, database.path.with_name(f"{database.path.name}.v{version}-{stamp}.bak"))
+
+
+def _create_schema(connection: Connection) -> None:
+    SQLModel.metadata.create_all(connection)
+    _add_search_index(connection)
+    _add_server_search_and_guards(connection)
+    _stamp(connection, SCHEMA_VERSION)
+
+
+def _migrate(connection: Connection, version: int) -> None:
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](connection)
+    _stamp(connection, SCHEMA_VERSION)
+
+
+def _bring_server_up_to_date(database: Database, version: int | None, migrate: bool) -> int | None:
+    """Create or migrate a server database in one transaction; the schema version it had.
+
+    No backup file can be made of a server database, so the safety step is this: every console
+    takes the same lock first and reads the version again under it, so one of them migrates and
+    the others find the work done; a failure anywhere rolls the whole migration back.
+    """
+    if version == SCHEMA_VERSION:
+        return version
+    _refuse_newer(version)
+    if version is not None and not migrate:
+        raise DatabaseRefused(
+            _(
+                "the server database is at schema {found} and this dutydesk needs {known}: its owner runs "
+                "`dutydesk --db URL db migrate` first (docs/postgresql.md)"
+            ).format(found=version, known=SCHEMA_VERSION)
+        )
     with database.engine.begin() as connection:
-        for step in range(version + 1, SCHEMA_VERSION + 1):
-            MIGRATIONS[step](connection)
-        _stamp(connection, SCHEMA_VERSION)
+        postgres.lock_schema(connection)
+        version = _server_schema_version(connection)
+        _refuse_newer(version)
+        if version is None:
+            _create_schema(connection)
+        elif version < SCHEMA_VERSION:
+            _migrate(connection, version)
+    return version
 
 
 def _stamp(connection: Connection, version: int) -> None:
-    table = Meta.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
+    table = SQLModel.metadata.tables[Meta.__tablename__]
     connection.execute(table.delete().where(table.c.key == "schema_version"))
     connection.execute(table.insert().values(key="schema_version", value=str(version)))
