@@ -8,7 +8,8 @@ to reorder. Every list may be empty: the section then says so in one line.
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy import or_, select
 from sqlmodel import col
@@ -75,6 +76,11 @@ class ShiftSummary:
     followups: FollowUpLists
     handover: HandoverRecord | None  # the handover this shift gave (None: not started)
     display_names: dict[str, str]  # supervisor name -> display name
+
+    @cached_property
+    def first_day(self) -> date:
+        """The day the shift was planned to start, in the center's zone."""
+        return self.shift.planned_start.astimezone(self.config.zone).date()
 
     @property
     def ends_at(self) -> datetime:
