@@ -21,8 +21,8 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-from benchmarks.measure import repeat, timed
-from benchmarks.run import RESULTS, Suite, as_json, table
+from benchmarks.measure import timed
+from benchmarks.run import RESULTS, Measured, Suite, as_json, table
 
 COUNT = 1000
 PINS = {"wang": "246810", "li": "135790"}
@@ -133,26 +133,31 @@ def measure_handover_verify(suite: Suite, db_path: Path) -> None:
             for key, signature, digest in signatures:
                 key.verify(signature, digest)
 
-        suite.add(
-            "handover.raw_select",
-            f"handover floor: raw sqlite3 SELECT of {count:,} records' rows",
-            repeat(lambda: timed(read_rows), suite.runs),
-        )
-        suite.add(
-            "handover.sha256",
-            f"handover floor: hashlib SHA-256 of {count:,} signed contents",
-            repeat(lambda: timed(lambda: [sha256_hex(content) for content in contents]), suite.runs),
-        )
-        suite.add(
-            "handover.ed25519",
-            f"handover floor: {len(signatures):,} bare Ed25519 verifications",
-            repeat(lambda: timed(verify_signatures), suite.runs),
-        )
-        suite.add(
-            "handover.verify",
-            f"dutydesk verify: {count:,} signed handovers + chain",
-            repeat(lambda: timed(lambda: verify_handovers(db)), suite.runs),
-            ["handover.raw_select", "handover.ed25519", "handover.sha256"],
+        suite.add_round(
+            "handover",
+            [
+                Measured(
+                    "handover.raw_select",
+                    f"handover floor: raw sqlite3 SELECT of {count:,} records' rows",
+                    lambda: timed(read_rows),
+                ),
+                Measured(
+                    "handover.sha256",
+                    f"handover floor: hashlib SHA-256 of {count:,} signed contents",
+                    lambda: timed(lambda: [sha256_hex(content) for content in contents]),
+                ),
+                Measured(
+                    "handover.ed25519",
+                    f"handover floor: {len(signatures):,} bare Ed25519 verifications",
+                    lambda: timed(verify_signatures),
+                ),
+                Measured(
+                    "handover.verify",
+                    f"dutydesk verify: {count:,} signed handovers + chain",
+                    lambda: timed(lambda: verify_handovers(db)),
+                    ["handover.raw_select", "handover.ed25519", "handover.sha256"],
+                ),
+            ],
         )
     finally:
         raw.close()

@@ -65,6 +65,20 @@ def repeat(action: Callable[[], float], runs: int, warmup: int = 1) -> Sample:
     return Sample([action() for _index in range(runs)])
 
 
+def alternate(actions: Mapping[str, Callable[[], float]], runs: int, warmup: int = 1) -> dict[str, Sample]:
+    """Each action in turn, round after round (A B C A B C …), so that a change in the
+    machine's load falls on every figure alike and value i of each sample is one pair (or
+    triple) measured side by side. The warm-up rounds are thrown away."""
+    for _index in range(warmup):
+        for action in actions.values():
+            action()
+    samples = {key: Sample() for key in actions}
+    for _index in range(runs):
+        for key, action in actions.items():
+            samples[key].values.append(action())
+    return samples
+
+
 def time_command(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> float:
     """Wall time from starting the process to its exit; it must succeed."""
     started = time.perf_counter()

@@ -7,7 +7,8 @@ The real app (`make_app`, headless `run_test` at 120×40: layout and rendering h
 the terminal writes do not) on a throw-away database with an open shift, fed by the
 simulator at real-time pace (`--feed sim`, one step per second, every queue a snapshot
 with its agents), showing the Queue screen. The simulator's 30-minute warm-up is let in
-first (untimed), so the spans are full. Then for `--seconds`:
+first (untimed), so the spans are full. The clock starts at the simulator profile's busiest
+hour (`busy_hour`), so the traffic is the same whenever the benchmark runs. Then for `--seconds`:
 
 - CPU: process CPU time (every thread: feed, refresh worker, UI) per minute of wall time,
   over the first half with no key pressed (the panel's own cost), and over the second half;
@@ -30,12 +31,24 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from benchmarks.run import RESULTS
+from dutydesk import clock
+from dutydesk.config import Config
 
 KEY_EVERY_S = 0.25
+BENCH_DAY = date(2026, 11, 26)  # a Thursday
+
+
+def busy_hour(config: Config) -> datetime:
+    """The start of the simulator profile's busiest hour: the panel is measured at the
+    same traffic whatever the hour the benchmark runs at."""
+    profile = config.queue.simulator.profile
+    hour = max(range(24), key=profile.__getitem__)
+    return datetime.combine(BENCH_DAY, datetime.min.time().replace(hour=hour), tzinfo=config.zone)
 
 
 def _context(scratch: Path, queues: int, agents_per_queue: int):  # type: ignore[no-untyped-def]
@@ -51,6 +64,7 @@ def _context(scratch: Path, queues: int, agents_per_queue: int):  # type: ignore
     )
     queue = context.config.queue.model_copy(update={"simulator": simulator})
     context.config = context.config.model_copy(update={"queue": queue})
+    clock.freeze(busy_hour(context.config), ticking=True)  # the simulator's traffic follows the hour
     supervisors.add_supervisor(context.db, "bench", "Bench", "246810")
     shifts.open_shift(context.db, context.config, "bench")
     return context

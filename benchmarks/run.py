@@ -27,6 +27,7 @@ from typing import Any
 from benchmarks.generate import DEFAULT_DAYS, DEFAULT_SEED, generate
 from benchmarks.measure import (
     Sample,
+    alternate,
     python_import_time,
     repeat,
     run_in_pty,
@@ -41,6 +42,19 @@ DUTYDESK = Path(sys.executable).parent / "dutydesk"
 GROUPS = ("startup", "cli", "imports", "search", "export", "verify", "panel")
 PANEL_SECONDS = 20.0
 BIG_DB_GROUPS = {"startup", "cli", "search", "verify"}  # the others make their own data
+README = Path(__file__).resolve().parent / "README.md"
+REPORT_START, REPORT_END = "<!-- results:start -->", "<!-- results:end -->"
+# Issue 18's goals: (figure, baseline) -> the ratio it must not exceed.
+GOALS = {
+    ("startup.dutydesk", "startup.minimal_sqlmodel"): 1.3,
+    ("startup.dutydesk", "startup.minimal"): 2.0,
+    ("cli.help", "cli.python_typer"): 1.5,
+    ("cli.log_add", "cli.python_typer_sqlmodel"): 1.3,
+    ("export.total", "export.raw_select"): 3.0,
+    ("search.domain.all", "search.raw.all"): 1.2,
+    ("handover.verify", "handover.ed25519"): 2.0,
+    ("panel.live.key_to_update", "panel.idle.key_to_update"): 1.5,
+}
 
 # 20 search words: English, and Chinese of 1, 2 and 3 characters (all occur in the data).
 SEARCH_WORDS = {
@@ -70,6 +84,18 @@ class Figure:
     baselines: list[str] = field(default_factory=list)
     show_p95: bool = False
     unit: str = "s"  # seconds unless a figure says otherwise ("%" of a core, "MiB")
+    round: str | None = None  # measured in turn with the other figures of this round
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One figure of a round: what `Suite.add_round` measures in turn with the others."""
+
+    key: str
+    label: str
+    action: Callable[[], float]
+    baselines: list[str] = field(default_factory=list)
+    show_p95: bool = False
 
 
 @dataclass
@@ -86,13 +112,32 @@ class Suite:
         baselines: list[str] | None = None,
         show_p95: bool = False,
         unit: str = "s",
+        round: str | None = None,
     ) -> None:
-        self.figures[key] = Figure(key, label, sample, baselines or [], show_p95, unit)
+        self.figures[key] = Figure(key, label, sample, baselines or [], show_p95, unit, round)
         print(f"  {label}: median {_value(sample.median, unit)}", file=sys.stderr, flush=True)
 
-    def ratio(self, figure: Figure, baseline: str) -> float | None:
+    def add_round(self, name: str, figures: list[Measured]) -> None:
+        """Measure the figures in turn (A B C A B C …): each ratio between them is then the
+        median of ratios of runs made side by side, under the same load."""
+        samples = alternate({figure.key: figure.action for figure in figures}, self.runs)
+        for figure in figures:
+            self.add(figure.key, figure.label, samples[figure.key], figure.baselines, figure.show_p95, round=name)
+
+    def ratios(self, figure: Figure, baseline: str) -> Sample | None:
+        """The figure over its baseline: run by run when they were measured in one round,
+        else (figures measured apart) the ratio of their medians."""
         base = self.figures.get(baseline)
-        return figure.sample.median / base.sample.median if base and base.sample.median else None
+        if base is None or not base.sample.median:
+            return None
+        if figure.round is not None and figure.round == base.round:
+            pairs = zip(figure.sample.values, base.sample.values, strict=True)
+            return Sample([value / base_value for value, base_value in pairs if base_value])
+        return Sample([figure.sample.median / base.sample.median])
+
+    def ratio(self, figure: Figure, baseline: str) -> float | None:
+        found = self.ratios(figure, baseline)
+        return found.median if found else None
 
 
 def _ms(seconds: float) -> str:
@@ -110,18 +155,23 @@ def measure_startup(suite: Suite, db_path: Path) -> None:
     def driver(*args: str) -> Callable[[], float]:
         return lambda: run_in_pty([sys.executable, str(STARTUP_DRIVER), *args], suite.env)[0]
 
-    suite.add("startup.minimal", "start-up: Textual app, one Static", repeat(driver("minimal"), suite.runs))
-    suite.add(
-        "startup.minimal_sqlmodel",
-        "start-up: Textual app, one Static, + import sqlmodel",
-        repeat(driver("minimal-sqlmodel"), suite.runs),
-        ["startup.minimal"],
-    )
-    suite.add(
-        "startup.dutydesk",
-        "start-up: dutydesk on the big DB, Log screen idle",
-        repeat(driver("dutydesk", "--db", str(db_path)), suite.runs),
-        ["startup.minimal", "startup.minimal_sqlmodel"],
+    suite.add_round(
+        "startup",
+        [
+            Measured("startup.minimal", "start-up: Textual app, one Static", driver("minimal")),
+            Measured(
+                "startup.minimal_sqlmodel",
+                "start-up: Textual app, one Static, + import sqlmodel",
+                driver("minimal-sqlmodel"),
+                ["startup.minimal"],
+            ),
+            Measured(
+                "startup.dutydesk",
+                "start-up: dutydesk on the big DB, Log screen idle",
+                driver("dutydesk", "--db", str(db_path)),
+                ["startup.minimal", "startup.minimal_sqlmodel"],
+            ),
+        ],
     )
 
 
@@ -130,29 +180,28 @@ def measure_cli(suite: Suite, db_path: Path) -> None:
         return lambda: time_command(argv, suite.env)
 
     python = sys.executable
-    suite.add(
-        "cli.python_sqlite3", 'python -c "import sqlite3"', repeat(command(python, "-c", "import sqlite3"), suite.runs)
-    )
-    suite.add(
-        "cli.python_typer_sqlmodel",
-        'python -c "import typer, sqlmodel"',
-        repeat(command(python, "-c", "import typer, sqlmodel"), suite.runs),
-    )
     counter = iter(range(1_000_000))
-    suite.add(
-        "cli.log_add",
-        "dutydesk log add (big DB)",
-        repeat(
-            lambda: time_command(
-                [str(DUTYDESK), "--db", str(db_path), "log", "add", "--team", "A", f"benchmark entry {next(counter)}"],
-                suite.env,
+
+    def log_add() -> float:
+        entry = f"benchmark entry {next(counter)}"
+        return time_command([str(DUTYDESK), "--db", str(db_path), "log", "add", "--team", "A", entry], suite.env)
+
+    suite.add_round(
+        "cli",
+        [
+            Measured("cli.python_sqlite3", 'python -c "import sqlite3"', command(python, "-c", "import sqlite3")),
+            Measured(
+                "cli.python_typer_sqlmodel",
+                'python -c "import typer, sqlmodel"',
+                command(python, "-c", "import typer, sqlmodel"),
             ),
-            suite.runs,
-        ),
-        ["cli.python_sqlite3", "cli.python_typer_sqlmodel"],
+            Measured(
+                "cli.log_add", "dutydesk log add (big DB)", log_add, ["cli.python_sqlite3", "cli.python_typer_sqlmodel"]
+            ),
+            Measured("cli.python_typer", 'python -c "import typer"', command(python, "-c", "import typer")),
+            Measured("cli.help", "dutydesk --help", command(str(DUTYDESK), "--help"), ["cli.python_typer"]),
+        ],
     )
-    suite.add("cli.python_typer", 'python -c "import typer"', repeat(command(python, "-c", "import typer"), suite.runs))
-    suite.add("cli.help", "dutydesk --help", repeat(command(str(DUTYDESK), "--help"), suite.runs), ["cli.python_typer"])
 
 
 def measure_imports(suite: Suite) -> None:
@@ -196,8 +245,13 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
 
     every = [word for words in SEARCH_WORDS.values() for word in words]
     names = {"en": "English words", "zh1": "Chinese, 1 char", "zh2": "Chinese, 2 chars", "zh3": "Chinese, 3 chars"}
+    # Each domain search ran right after its raw twin: run i of one pairs with run i of the other.
     suite.add(
-        "search.raw.all", f"search, raw sqlite3 FTS5 ({len(every)} words)", pooled(raw_times, every), show_p95=True
+        "search.raw.all",
+        f"search, raw sqlite3 FTS5 ({len(every)} words)",
+        pooled(raw_times, every),
+        show_p95=True,
+        round="search.all",
     )
     suite.add(
         "search.domain.all",
@@ -205,15 +259,23 @@ def measure_search(suite: Suite, db_path: Path) -> dict[str, Any]:
         pooled(domain_times, every),
         ["search.raw.all"],
         show_p95=True,
+        round="search.all",
     )
     for group, words in SEARCH_WORDS.items():
-        suite.add(f"search.raw.{group}", f"search, raw: {names[group]}", pooled(raw_times, words), show_p95=True)
+        suite.add(
+            f"search.raw.{group}",
+            f"search, raw: {names[group]}",
+            pooled(raw_times, words),
+            show_p95=True,
+            round=f"search.{group}",
+        )
         suite.add(
             f"search.domain.{group}",
             f"search, domain: {names[group]}",
             pooled(domain_times, words),
             [f"search.raw.{group}"],
             show_p95=True,
+            round=f"search.{group}",
         )
     return {
         word: {
@@ -316,9 +378,10 @@ def table(suite: Suite) -> str:
         p95 = _value(s.p95, figure.unit) if figure.show_p95 else ""
         ratios = []
         for baseline in figure.baselines:
-            value = suite.ratio(figure, baseline)
-            if value is not None:
-                ratios.append(f"{value:.2f}x vs {baseline}")
+            found = suite.ratios(figure, baseline)
+            if found is not None:
+                spread = f" ({found.low:.2f}–{found.high:.2f})" if len(found.values) > 1 else ""
+                ratios.append(f"{found.median:.2f}x{spread} vs {baseline}")
         lines.append(
             f"{figure.label:<58} {_value(s.median, figure.unit):>10} {span:>21} {p95:>10}  "
             + (ratios[0] if ratios else "")
@@ -336,8 +399,58 @@ def as_json(suite: Suite, meta: dict[str, Any], extra: dict[str, Any]) -> dict[s
             **figure.sample.summary(),
             "values_s": figure.sample.values,
             "ratios": {b: suite.ratio(figure, b) for b in figure.baselines},
+            "ratio_ranges": {b: _range(suite.ratios(figure, b)) for b in figure.baselines},
+            "round": figure.round,
         }
     return {"meta": meta, **extra, "figures": figures}
+
+
+def markdown_report(suite: Suite, meta: dict[str, Any]) -> str:
+    """The figures as a Markdown table for benchmarks/README.md, goals marked met or not."""
+    lines = [
+        f"Measured {meta['date']} at {meta['commit']} · Python {meta['python']} · {meta['cpus']} CPUs · "
+        f"{meta['runs']} runs after a warm-up · load average {meta['load_start']} at the start, "
+        f"{meta['load_end']} at the end.",
+        "",
+        "| figure | median | min – max | ratio (min – max) | goal |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
+    for figure in suite.figures.values():
+        s = figure.sample
+        ratios, goals = [], []
+        for baseline in figure.baselines:
+            found = suite.ratios(figure, baseline)
+            if found is None:
+                continue
+            spread = f" ({found.low:.2f}–{found.high:.2f})" if len(found.values) > 1 else ""
+            ratios.append(f"{found.median:.2f}×{spread} vs `{baseline}`")
+            goal = GOALS.get((figure.key, baseline))
+            if goal is not None:
+                goals.append(f"≤ {goal:g}× {'met' if found.median <= goal else '**not met**'}")
+        span = f"{_value(s.low, figure.unit)} – {_value(s.high, figure.unit)}"
+        row = [figure.label, _value(s.median, figure.unit), span, "<br>".join(ratios), "<br>".join(goals)]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def write_report(text: str, readme: Path = README) -> None:
+    """Replace the results between the markers in the README (appended the first time)."""
+    current = readme.read_text(encoding="utf-8")
+    block = f"{REPORT_START}\n{text}\n{REPORT_END}"
+    if REPORT_START in current and REPORT_END in current:
+        before, rest = current.split(REPORT_START, 1)
+        current = before + block + rest.split(REPORT_END, 1)[1]
+    else:
+        current = current.rstrip("\n") + "\n\n## Latest results\n\n" + block + "\n"
+    readme.write_text(current, encoding="utf-8")
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _range(found: Sample | None) -> list[float] | None:
+    return [found.low, found.high] if found else None
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -433,6 +546,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-db", action="store_true", help="keep the generated database in results/")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON to compare with")
+    parser.add_argument("--report", action="store_true", help="also write the table into benchmarks/README.md")
     args = parser.parse_args(argv)
     groups = [group.strip() for group in args.only.split(",") if group.strip()]
     unknown = set(groups) - set(GROUPS)
@@ -441,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     if not DUTYDESK.exists():
         parser.error(f"the dutydesk console script is not installed beside {sys.executable}")
 
-    started = time.perf_counter()
+    started, load_start = time.perf_counter(), load_average()
     with tempfile.TemporaryDirectory(prefix="dutydesk-bench-") as scratch:
         suite = Suite(args.runs, isolated_env(Path(scratch) / "home"))
         extra: dict[str, Any] = {}
@@ -470,12 +584,17 @@ def main(argv: list[str] | None = None) -> None:
             elif group == "panel":
                 extra["panel"] = measure_panel(suite, args.panel_seconds, Path(scratch))
 
-    meta = metadata(args) | {"seconds": round(time.perf_counter() - started, 1)}
+    meta = metadata(args) | {
+        "seconds": round(time.perf_counter() - started, 1),
+        "load_start": load_start,  # 1, 5 and 15 minutes: a busy machine shows here
+        "load_end": load_average(),
+    }
     result = as_json(suite, meta, extra)
     print()
     print(
         f"dutydesk benchmarks · {meta['commit']} · {meta['date']} · Python {meta['python']} · "
-        f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up"
+        f"{meta['cpus']} CPUs · {args.days} days · {args.runs} runs after 1 warm-up · "
+        f"load average {meta['load_start']} → {meta['load_end']}"
     )
     if "generate" in extra:
         g = extra["generate"]
@@ -494,6 +613,9 @@ def main(argv: list[str] | None = None) -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nsaved {args.output} (took {meta['seconds']} s)")
+    if args.report:
+        write_report(markdown_report(suite, meta))
+        print(f"wrote the table into {README}")
     if args.compare:
         print()
         print(compare(json.loads(args.compare.read_text(encoding="utf-8")), result))

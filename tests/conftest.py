@@ -25,6 +25,7 @@ CHEAP_PIN_COST = supervisors.ScryptCost(2**10, 8, 1)
 def cheap_pin_cost(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(supervisors, "PIN_COST", CHEAP_PIN_COST)
 
+
 # The `database_target` fixture: SQLite, or PostgreSQL when DUTYDESK_TEST_DB is set.
 pytest_plugins = ["backends"]
 

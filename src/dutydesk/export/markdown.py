@@ -48,6 +48,8 @@ def escape_lines(text: str, *, starting_lines: bool = False) -> list[str]:
 
 def escape(text: str) -> str:
     """User text for a table cell or one line: newlines become a visible ⏎."""
+    if not NEEDS_WORK.search(text):  # most cells: plain words and numbers, one line
+        return text if isinstance(text, Markup) else text.strip()
     return NEWLINE_IN_CELL.join(escape_lines(text))
 
 

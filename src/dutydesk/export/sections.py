@@ -8,7 +8,9 @@ of user text through `markdown.escape()` (directly, via `table`/`bullets`, or vi
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
@@ -51,11 +53,15 @@ def clock_time(summary: ShiftSummary, moment: datetime | None) -> str:
     """HH:MM, with the date in front when it is not the day the shift started (night shifts)."""
     if moment is None:
         return "—"
-    zone = summary.config.zone
-    local = moment.astimezone(zone)
-    if local.date() != summary.shift.planned_start.astimezone(zone).date():
-        return local.strftime("%m-%d %H:%M")
-    return local.strftime("%H:%M")
+    return _minute_text(int(moment.timestamp()) // 60, summary.config.center.timezone, summary.first_day)
+
+
+@lru_cache(maxsize=4096)
+def _minute_text(minute: int, zone: str, first_day: date) -> str:
+    """One minute as `clock_time` shows it: a shift's thousands of entries share a few
+    hundred minutes, so each is converted and formatted once."""
+    local = datetime.fromtimestamp(minute * 60, ZoneInfo(zone))
+    return local.strftime("%m-%d %H:%M" if local.date() != first_day else "%H:%M")
 
 
 def _person(summary: ShiftSummary, name: str) -> str:

@@ -8,7 +8,8 @@ to reorder. Every list may be empty: the section then says so in one line.
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
+from functools import cached_property
 from typing import cast
 
 from sqlalchemy import or_, select
@@ -82,6 +83,11 @@ class ShiftSummary:
     def seal_problems(self) -> list[str]:
         """Why this shift's record does not verify (empty: it does)."""
         return self.seal.problems_of(self.handover.view.id if self.handover else None)
+
+    @cached_property
+    def first_day(self) -> date:
+        """The day the shift was planned to start, in the center's zone."""
+        return self.shift.planned_start.astimezone(self.config.zone).date()
 
     @property
     def ends_at(self) -> datetime:
