@@ -21,7 +21,7 @@ from dutydesk.errors import UserError
 from dutydesk.i18n import N_, NP_, _
 from dutydesk.store import chain
 from dutydesk.store.db import Database
-from dutydesk.store.tables import FollowUp, FollowUpEvent
+from dutydesk.store.tables import FollowUp, FollowUpEvent, columns_of
 
 KINDS = {
     "ticket": N_("ticket"),
@@ -336,7 +336,7 @@ def _clock_text(moment: datetime, config: Config) -> str:
 
 # -- reading --------------------------------------------------------------------------
 
-COLUMNS = [c for c in FollowUp.__table__.c]  # type: ignore[attr-defined]
+COLUMNS = [c for c in columns_of(FollowUp)]
 
 
 def _view(row, history: list[HistoryEntry] | None = None) -> FollowUpView:  # type: ignore[no-untyped-def]
@@ -363,7 +363,7 @@ def _view(row, history: list[HistoryEntry] | None = None) -> FollowUpView:  # ty
 
 def get_followup(db: Database, followup_id: int) -> FollowUpView:
     """One follow-up with its history."""
-    events = FollowUpEvent.__table__.c  # type: ignore[attr-defined]
+    events = columns_of(FollowUpEvent)
     with db.engine.connect() as connection:
         row = connection.execute(select(*COLUMNS).where(FollowUp.id == followup_id)).first()
         if row is None:

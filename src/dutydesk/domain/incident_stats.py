@@ -24,7 +24,7 @@ from sqlmodel import col
 from dutydesk.config import Config
 from dutydesk.domain.incidents import CLOSED, IncidentView, get_incidents
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Incident, QueueAlert
+from dutydesk.store.tables import Incident, QueueAlert, columns_of
 
 ALERT_LOOKBACK = timedelta(hours=1)  # an alert older than this before the start did not lead to it
 
@@ -179,7 +179,7 @@ def incidents_since(db: Database, since: datetime | None) -> list[IncidentView]:
 
 def alerts_since(db: Database, since: datetime | None) -> list[StoredAlertTimes]:
     """Every stored queue alert fired at or after `since` (None: all), oldest first."""
-    alert = QueueAlert.__table__.c  # type: ignore[attr-defined]
+    alert = columns_of(QueueAlert)
     query = select(alert.rule, alert.fired_at, alert.acknowledged_at).order_by(alert.fired_at, alert.id)
     if since is not None:
         query = query.where(alert.fired_at >= since)

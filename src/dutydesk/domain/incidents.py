@@ -27,7 +27,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.jsonshape import both_languages
 from dutydesk.store import chain
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor, columns_of
+from dutydesk.store.tables import Incident, IncidentEvent, IncidentStep, Shift, Supervisor, columns_of, table_of
 
 OPEN, CLOSED = "open", "closed"
 SKIP_ALL = "all"  # the key of `close_incident`'s skips that gives one reason for every open step
@@ -607,7 +607,7 @@ def _read(db: Database, numbers: Iterable[int]) -> list[IncidentView]:
     numbers = list(numbers)
     if not numbers:
         return []
-    incidents, steps, events = Incident.__table__, IncidentStep.__table__, IncidentEvent.__table__  # type: ignore[attr-defined]
+    incidents, steps, events = table_of(Incident), table_of(IncidentStep), table_of(IncidentEvent)
     steps_of: dict[int, list[StepView]] = defaultdict(list)
     events_of: dict[int, list[TimelineEntry]] = defaultdict(list)
     with db.engine.connect() as connection:

@@ -17,9 +17,9 @@ from sqlalchemy import case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dutydesk.store.db import Database
-from dutydesk.store.tables import Lease
+from dutydesk.store.tables import Lease, columns_of
 
-LEASE = Lease.__table__.c  # type: ignore[attr-defined]
+LEASE = columns_of(Lease)
 
 
 def hold(db: Database, team: str, role: str, holder: str, ttl: timedelta, now: datetime) -> bool:

@@ -30,7 +30,7 @@ from dutydesk.domain.supervisors import SupervisorInfo, get_supervisor, pin_matc
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
-from dutydesk.store.tables import PinGuard, SigningKey, Supervisor
+from dutydesk.store.tables import PinGuard, SigningKey, Supervisor, table_of
 from dutydesk.store.upsert import insert_missing
 
 SEAL_SCHEME = "scrypt-aesgcm"
@@ -143,7 +143,7 @@ def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: st
     UPDATE, so guesses at several consoles at once each count; from `pin_attempts` on, each
     wrong PIN locks signing for `pin_lockout_s` (a correct PIN resets the count)."""
     settings = config.handover
-    guard = PinGuard.__table__  # type: ignore[attr-defined]
+    guard = table_of(PinGuard)
     with db.engine.connect() as connection:
         locked_until = connection.execute(
             select(guard.c.locked_until).where(guard.c.supervisor_id == supervisor.id)

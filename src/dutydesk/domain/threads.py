@@ -31,7 +31,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _, translated_in
 from dutydesk.store.db import Database
-from dutydesk.store.tables import LogEntry, LogLink, Shift
+from dutydesk.store.tables import LogEntry, LogLink, Shift, columns_of
 
 RESOLVES, SAME_PROBLEM = "resolves", "same_problem"
 FLAGGED_SEVERITIES = ("warning", "critical")  # read back one by one at the handover
@@ -222,7 +222,7 @@ def _anomaly_entries(db: Database, config: Config, team: str, now: datetime) -> 
 def _links_of(entry_ids: list[int], db: Database) -> list[LogLink]:
     if not entry_ids:
         return []
-    table = LogLink.__table__.c  # type: ignore[attr-defined]
+    table = columns_of(LogLink)
     query = select(LogLink).where(or_(col(table.target_id).in_(entry_ids), col(table.entry_id).in_(entry_ids)))
     with db.session() as session:
         return list(session.execute(query.order_by(col(LogLink.id))).scalars())

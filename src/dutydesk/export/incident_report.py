@@ -31,7 +31,7 @@ from dutydesk.i18n import _
 from dutydesk.queue.metrics import Figures, duration_text, figures, value_text
 from dutydesk.queue.model import COUNTER_FIELDS, Counters
 from dutydesk.store.db import Database
-from dutydesk.store.tables import QueueAlert, QueueInterval
+from dutydesk.store.tables import QueueAlert, QueueInterval, columns_of
 
 QUEUE_MARGIN = timedelta(minutes=30)  # queue figures from this long before the start to after the end
 
@@ -89,7 +89,7 @@ def _intervals(
     db: Database, config: Config, start: datetime, stop: datetime
 ) -> tuple[list[tuple[datetime, Figures]], bool]:
     """The stored intervals starting in [start, stop), all queues summed per interval start."""
-    column = QueueInterval.__table__.c  # type: ignore[attr-defined]
+    column = columns_of(QueueInterval)
     query = (
         select(column.start, column.simulated, *(column[name] for name in COUNTER_FIELDS))
         .where(column.start >= start, column.start < stop)
@@ -105,7 +105,7 @@ def _intervals(
 
 
 def _alerts(db: Database, start: datetime, stop: datetime) -> list[AlertRow]:
-    column = QueueAlert.__table__.c  # type: ignore[attr-defined]
+    column = columns_of(QueueAlert)
     fields = [column[name] for name in AlertRow.__dataclass_fields__]
     query = select(*fields).where(column.fired_at >= start, column.fired_at < stop).order_by(column.fired_at)
     with db.engine.connect() as connection:

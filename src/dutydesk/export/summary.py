@@ -36,6 +36,7 @@ from dutydesk.store.tables import (
     Incident,
     QueueInterval,
     Shift,
+    columns_of,
 )
 
 
@@ -130,7 +131,7 @@ def gather_summary(
 
 def queue_figures(db: Database, config: Config, shift_id: int) -> QueueFigures | None:
     """The shift's stored intervals summed per queue, per interval start and in total."""
-    table = QueueInterval.__table__.c  # type: ignore[attr-defined]
+    table = columns_of(QueueInterval)
     query = select(table.queue, table.start, *(table[name] for name in COUNTER_FIELDS), table.simulated).where(
         table.shift_id == shift_id
     )
@@ -183,7 +184,7 @@ FOLLOW_UP_FIELDS = [f.name for f in fields(FollowUpView) if f.name != "history"]
 
 def followups_during(db: Database, start: datetime, end: datetime) -> FollowUpLists:
     """Follow-ups opened or closed in [start, end], and those still open at `end`."""
-    table = FollowUp.__table__.c  # type: ignore[attr-defined]
+    table = columns_of(FollowUp)
     query = (
         select(*(table[name] for name in FOLLOW_UP_FIELDS))
         .where(table.created_at <= end)

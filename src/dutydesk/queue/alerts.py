@@ -21,9 +21,9 @@ from dutydesk.queue.metrics import Figures
 from dutydesk.queue.rules import Alert
 from dutydesk.store import chain
 from dutydesk.store.db import Database
-from dutydesk.store.tables import QueueAlert, Supervisor
+from dutydesk.store.tables import QueueAlert, Supervisor, columns_of
 
-ALERT = QueueAlert.__table__.c  # type: ignore[attr-defined]
+ALERT = columns_of(QueueAlert)
 
 
 @dataclass(frozen=True)

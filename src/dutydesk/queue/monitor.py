@@ -42,7 +42,7 @@ from dutydesk.store.tables import QueueInterval, columns_of
 COMPARISON_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 WRITER_ROLE = "queue_writer"
 WRITER_LEASE = timedelta(seconds=20)  # renewed at every save (every 5 s while the feed delivers)
-INTERVAL = QueueInterval.__table__.c  # type: ignore[attr-defined]
+INTERVAL = columns_of(QueueInterval)
 KEPT_ALERTS = 100
 HISTORY_MINUTES = 60
 NOT_READY = ("busy", "break", "offline")  # listed before the agents who take calls

@@ -28,32 +28,33 @@ from dutydesk.store.tables import (
     LogEntry,
     QueueAlert,
     Shift,
+    table_of,
 )
 from dutydesk.store.upsert import insert_missing
 
 LINK_FORMAT = "dutydesk.chain/1"
 CENTER = ""  # the chain of rows that belong to no team
-LINK = ChainLink.__table__  # type: ignore[attr-defined]
-HEAD = ChainHead.__table__  # type: ignore[attr-defined]
-SHIFT = Shift.__table__  # type: ignore[attr-defined]
-INCIDENT = Incident.__table__  # type: ignore[attr-defined]
-HANDOVER = Handover.__table__  # type: ignore[attr-defined]
+LINK = table_of(ChainLink)
+HEAD = table_of(ChainHead)
+SHIFT = table_of(Shift)
+INCIDENT = table_of(Incident)
+HANDOVER = table_of(Handover)
 
 CHAINED: dict[str, Table] = {
     table.name: table
     for table in (
-        LogEntry.__table__,  # type: ignore[attr-defined]
-        QueueAlert.__table__,  # type: ignore[attr-defined]
-        FollowUpEvent.__table__,  # type: ignore[attr-defined]
-        IncidentEvent.__table__,  # type: ignore[attr-defined]
-        HandoverAnswer.__table__,  # type: ignore[attr-defined]
+        table_of(LogEntry),
+        table_of(QueueAlert),
+        table_of(FollowUpEvent),
+        table_of(IncidentEvent),
+        table_of(HandoverAnswer),
     )
 }
 
 
 def append(connection: Connection, table: Table | type[SQLModel], row_id: int) -> None:
     """Chain row `row_id` of `table` as it now stands in this transaction (after its INSERT or UPDATE)."""
-    table = table if isinstance(table, Table) else table.__table__  # type: ignore[attr-defined]
+    table = table if isinstance(table, Table) else table_of(table)
     row = dict(connection.execute(select(table).where(table.c.id == row_id)).mappings().one())
     team = team_of(connection, table.name, row)
     seq, previous = lock_head(connection, team)

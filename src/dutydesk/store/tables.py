@@ -12,10 +12,15 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Field, SQLModel
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table for Core statements: typed, unlike `Model.__table__` (set by SQLModel's metaclass)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def columns_of(model: type[SQLModel]) -> ReadOnlyColumnCollection[str, Column[Any]]:
     """A table's columns for Core statements: typed, unlike `Model.__table__.c`."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table.c
+    return table_of(model).c
 
 
 class Meta(SQLModel, table=True):
