@@ -4,7 +4,7 @@ letters that is not a proper name, key name, unit or code a user types or reads 
 import re
 
 # Product, programs, formats and standards; key names; type tags of help pages (<str>, <int range>).
-NAMES = "dutydesk Asterisk asterisk shell bash zsh fish Markdown JSON JSONL CSV SVG URL http https IVR CRM CTI ACD PIN Erlang SHA ISO UTF"
+NAMES = "dutydesk Asterisk asterisk PostgreSQL SQLite shell bash zsh fish Markdown JSON JSONL CSV SVG URL http https IVR CRM CTI ACD PIN Erlang SHA ISO UTF"
 KEYS = "Ctrl Enter Escape Esc Tab Space Shift Del home end pgup pgdn tab shift super"
 TYPE_TAGS = "str int path bool float range"
 # Codes the user types: severities, kinds, priorities, statuses, feeds, commands, a time pattern.

@@ -49,10 +49,8 @@ def test_copy_refuses_a_target_that_holds_data(source: Cli, cli: Cli) -> None:
     assert source("db", "copy", "--from", str(source.db_path), "--to", str(cli.db_path))[0] == 0
     code, _out, err = source("db", "copy", "--from", str(source.db_path), "--to", str(cli.db_path))
     assert code == 1
-    assert (
-        err
-        == "error: the target database already holds dutydesk data (table supervisor): copy only into an empty one\n"
-    )
+    assert err.startswith("error: the target database already holds dutydesk data (table ")
+    assert err.endswith("): copy only into an empty one\n") and err.count("\n") == 1
     assert len(cli.json("log", "list", "--shift", "1")) == 2  # type: ignore[arg-type]
 
 

@@ -37,6 +37,9 @@ SCHEMA_OF = {
     ("notify", "channels"): "notify-channels",
     ("notify", "list"): "notify-list",
     ("alert", "list"): "alert-list",
+    ("log", "threads"): "log-threads",
+    ("db", "copy"): "db-copy",
+    ("db", "migrate"): "db-migrate",
 }
 LISTS = [path for path, schema in SCHEMA_OF.items() if path[-1] == "list"]
 
@@ -78,6 +81,7 @@ def test_every_list_and_show_command_has_json_and_a_schema() -> None:
 def busy(on_duty: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, ...], tuple[str, ...]]:
     """A shift with a log, a complaint that was chased, an incident and a handover; the arguments per command."""
     on_duty.ok("log", "add", "客户重复扣款 | **提交**", "--category", "event", "--severity", "warning")
+    on_duty.ok("log", "add", "CRM 登录缓慢", "--category", "system_status", "--severity", "warning")  # a problem
     on_duty.ok("followup", "add", "回电", "--kind", "complaint", "--urgency", "urgent")
     on_duty.ok("followup", "chase", "1", "已催财务")
     on_duty.ok("incident", "start", "crm_down")
@@ -97,6 +101,7 @@ def busy(on_duty: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
     return {
         ("shift", "show"): ("1",),
         ("log", "search"): ("客户",),
+        ("db", "copy"): ("--from", str(on_duty.db_path), "--to", str(tmp_path / "copy.db")),
         ("followup", "show"): ("1",),
         ("playbook", "show"): ("crm_down",),
         ("incident", "show"): ("1",),
@@ -122,7 +127,7 @@ def test_an_empty_list_is_an_empty_array_with_exit_0(cli: Cli, path: tuple[str, 
 
 
 @pytest.mark.parametrize(
-    "path", [path for path in SCHEMA_OF if path[0] not in ("handover", "queue", "staffing")], ids=" ".join
+    "path", [path for path in SCHEMA_OF if path[0] not in ("handover", "queue", "staffing", "db")], ids=" ".join
 )
 def test_json_is_the_same_in_every_language(on_duty: Cli, busy: dict[tuple[str, ...], tuple[str, ...]], path) -> None:  # type: ignore[no-untyped-def]
     arguments = (*path, *busy.get(path, ()))
