@@ -328,12 +328,13 @@ class HandoverScreen(DeskScreen):
         item, key = self.selected_item(), self.selected_key() or ""
         if not self.check_action("answer", ()) or key.startswith("section:"):
             return
+        # Space ticks in place (the list behaviour of every checklist); the letter keys move on.
         if self.selected_carried():
-            self.action_confirm()
+            self.action_confirm(advance=False)
         elif item is not None and item.status is None:
-            self.action_quick("ok")
+            self.action_quick("ok", advance=False)
         else:
-            self.action_answer()
+            self.action_answer(advance=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         view = self.handover
@@ -363,31 +364,34 @@ class HandoverScreen(DeskScreen):
             self.show_view(started)
             self.table.focus()
 
-    def action_answer(self, status: str | None = None) -> None:
+    def action_answer(self, status: str | None = None, *, advance: bool = True) -> None:
         item = self.selected_item()
         if self.handover is None or item is None:
             self.notify(_("select a checklist item first"), severity="warning")
             return
-        self.app.push_screen(AnswerDialog(self.handover.id, item, status), self._changed)
+        self.app.push_screen(
+            AnswerDialog(self.handover.id, item, status), lambda view: self._changed(view, advance=advance)
+        )
 
-    def action_quick(self, status: str) -> None:
+    def action_quick(self, status: str, *, advance: bool = True) -> None:
         if status == "ok" and self.selected_carried() is not None:
-            self.action_confirm()  # on a carried row, "ok" is its read-back
+            self.action_confirm(advance=advance)  # on a carried row, "ok" is its read-back
             return
         item = self.selected_item()
         if self.handover is None or item is None:
             self.notify(_("select a checklist item first"), severity="warning")
             return
         if status not in ho.statuses_for(item.kind) or ho.note_required(item.kind, status):
-            self.action_answer(status if status in ho.statuses_for(item.kind) else None)
+            self.action_answer(status if status in ho.statuses_for(item.kind) else None, advance=advance)
             return
         handover_id = self.handover.id
         context = self.context
         self._changed(
-            attempt(self, lambda: ho.answer(context.db, context.config, handover_id, item.key, status, item.note))
+            attempt(self, lambda: ho.answer(context.db, context.config, handover_id, item.key, status, item.note)),
+            advance=advance,
         )
 
-    def action_confirm(self) -> None:
+    def action_confirm(self, *, advance: bool = True) -> None:
         carried = self.selected_carried()
         if self.handover is None or carried is None:
             # Off a carried row, c goes to the next one waiting for its read-back.
@@ -396,7 +400,10 @@ class HandoverScreen(DeskScreen):
             return
         handover_id = self.handover.id
         context = self.context
-        self._changed(attempt(self, lambda: ho.confirm(context.db, context.config, handover_id, [carried.number])))
+        self._changed(
+            attempt(self, lambda: ho.confirm(context.db, context.config, handover_id, [carried.number])),
+            advance=advance,
+        )
 
     def action_confirm_section(self) -> None:
         """a: everything shown in the cursor's section that can be confirmed at once, after a summary."""
@@ -440,10 +447,11 @@ class HandoverScreen(DeskScreen):
         dialog = NoteDialog(title.format(number=carried.number), Text(carried.text), save, placeholder)
         self.app.push_screen(dialog, self._changed)
 
-    def _changed(self, view: HandoverView | None) -> None:
+    def _changed(self, view: HandoverView | None, *, advance: bool = True) -> None:
         if view is not None:
             self.show_view(view)
-            self._advance()
+            if advance:
+                self._advance()
 
     def _advance(self, carried_only: bool = False) -> bool:
         """One key answers and moves on: to the next row still waiting, wrapping once."""
