@@ -80,7 +80,15 @@ def main_options(
 def _run_tui(context: "Context", feed: str | None = None) -> None:
     from dutydesk.tui.app import make_app
 
-    make_app(context, feed).run()
+    tui = make_app(context, feed)
+    tui.run()
+    if tui.crash_report is not None:
+        typer.echo(
+            _("error: dutydesk stopped on an unexpected error; the report is in {path}").format(path=tui.crash_report),
+            err=True,
+        )
+    if tui.return_code:
+        raise SystemExit(tui.return_code)
 
 
 # --- demo -------------------------------------------------------------------------------
@@ -402,23 +410,3 @@ def main() -> None:
     except UserError as error:
         typer.echo(_("error: {message}").format(message=error), err=True)
         raise SystemExit(error.exit_code) from None
-    except Exception as error:  # a database failure the user can act on (locked, disk full)
-        message = _database_failure(error)
-        if message is None:
-            raise
-        typer.echo(_("error: {message}").format(message=message), err=True)
-        raise SystemExit(1) from None
-
-
-def _database_failure(error: Exception) -> str | None:
-    """A one-line message for a database error, None for a programming error."""
-    if "sqlalchemy" not in sys.modules:
-        return None
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(error, DBAPIError):
-        return None
-    reason = str(error.orig).splitlines()[0]
-    if "locked" in reason:
-        return _("the database is busy (another console is writing to it); try again")
-    return _("database failure: {reason}").format(reason=reason)

@@ -17,3 +17,11 @@ class ConfigError(UserError):
 
 class DatabaseRefused(UserError):
     """The database file is not one dutydesk can open safely."""
+
+
+class StorageError(UserError):
+    """The database failed under a call (locked, full disk, lost server): one line, never a traceback.
+
+    Raised by `dutydesk.store` in place of SQLAlchemy's errors, so the CLI and the TUI report
+    it like any other `UserError` without importing SQLAlchemy themselves.
+    """

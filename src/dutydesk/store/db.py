@@ -23,6 +23,7 @@ from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
 from dutydesk.store import sqlite
+from dutydesk.store.errors import report_failures_as_storage_errors
 from dutydesk.store.tables import Meta
 
 SCHEMA_VERSION = 3
@@ -108,6 +109,7 @@ def open_database(target: str | Path) -> Database:
                 reason=str(error.orig).splitlines()[0],
             )
         ) from None
+    report_failures_as_storage_errors(engine)
     return database
 
 
