@@ -77,7 +77,7 @@ def print_json(value: Any) -> None:
 def console() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, markup=False)  # user text is never markup
 
 
 def fail(message: str) -> NoReturn:

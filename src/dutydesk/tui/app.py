@@ -53,6 +53,7 @@ MAIN_SCREENS = [
 
 
 CHANGE_POLL_S = 0.5  # how often the database is asked whether anyone committed
+PICKER_SHIFTS = 50  # the newest shifts offered for export
 
 
 class DatabaseChanged(Message):
@@ -229,15 +230,24 @@ class DutydeskApp(DeskIO, App[None]):
                 yield command
 
     def action_export(self) -> None:
-        """Pick the shift (the open one is highlighted; the one just handed over is next), then preview it."""
+        """Pick the shift (the open one highlighted, the one just handed over next to it), then preview it."""
         from dutydesk.tui.screens.export import ExportScreen, ShiftPicker  # on demand: Markdown is slow to import
+
+        if isinstance(self.screen, ExportScreen | ShiftPicker):
+            return
+        current, db = (self.shift.id if self.shift else None), self.context.db
 
         def chosen(shift: ShiftInfo | None) -> None:
             if shift is not None:
                 self.push_screen(ExportScreen(shift.id))
 
-        if not isinstance(self.screen, ExportScreen | ShiftPicker):
-            self.push_screen(ShiftPicker(self.shift.id if self.shift else None), chosen)
+        def pick(found: list[ShiftInfo]) -> None:
+            if not found:
+                self.notify(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"), severity="error")
+            else:
+                self.push_screen(ShiftPicker(found, current), chosen)
+
+        self.run_io(lambda: shifts.list_shifts(db, PICKER_SHIFTS), pick, group="export-pick")
 
     def _on_log(self, action: str) -> None:
         """Run a Log screen action from anywhere: switch to the Log screen first."""

@@ -15,7 +15,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, MarkdownViewer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from dutydesk.domain import shifts
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.export import gather_summary, render_summary, save_to_export_dir
 from dutydesk.export.markdown import shorten_tables
@@ -28,39 +27,30 @@ from dutydesk.tui.widgets.header import DutyHeader
 # Textual lays out a Markdown table at a few ms per row: a 5,000-entry shift would take
 # half a minute, so the preview shows each table's first rows and the file has them all.
 PREVIEW_ROWS = 25
-PICKER_SHIFTS = 50  # the newest shifts the picker offers
 
 
 class ShiftPicker(Dialog[ShiftInfo]):
-    """Which shift to export: newest first, the current one highlighted."""
+    """Which shift to export: newest first (the open one, then the one just handed over), the current one highlighted."""
 
     AUTO_FOCUS = "#past-shifts"
 
-    def __init__(self, current: int | None) -> None:
+    def __init__(self, shifts: list[ShiftInfo], current: int | None) -> None:
         super().__init__()
+        self.shifts = shifts
         self.current = current
-        self.shifts: list[ShiftInfo] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog dialog-wide") as box:
-            box.border_title = _("Export the summary of which shift?")
-            yield OptionList(id="past-shifts")
-            yield Static(_("↑↓ choose · Enter: preview · Escape: cancel"), classes="dialog-keys", markup=False)
-
-    def on_mount(self) -> None:
-        db = self.context.db
-        self.run_io(lambda: shifts.list_shifts(db, PICKER_SHIFTS), self._show)
-
-    def _show(self, found: list[ShiftInfo]) -> None:
-        self.shifts = found
-        choices = self.query_one("#past-shifts", OptionList)
-        for shift in found:
+        choices = OptionList(id="past-shifts")
+        for shift in self.shifts:
             line = Text(safe(shift_summary(shift, self.config)))
             line.append("  " + (_("open") if shift.closed_at is None else _("closed")), style="dim")
             choices.add_option(Option(line, id=str(shift.id)))
-        ids = [shift.id for shift in found]
-        if ids:
-            choices.highlighted = ids.index(self.current) if self.current in ids else 0
+        ids = [shift.id for shift in self.shifts]
+        choices.highlighted = ids.index(self.current) if self.current in ids else 0
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Export the summary of which shift?")
+            yield choices
+            yield Static(_("↑↓ choose · Enter: preview · Escape: cancel"), classes="dialog-keys", markup=False)
 
     @on(OptionList.OptionSelected, "#past-shifts")
     def chosen(self, event: OptionList.OptionSelected) -> None:
