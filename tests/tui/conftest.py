@@ -119,12 +119,11 @@ def screen_static(app: DutydeskApp, selector: str) -> str:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until the screens' database workers have finished and what they read is shown
-    (the one long-running worker, the database watch, aside)."""
+    """Wait until the screens' database workers have finished and what they read is shown."""
     app = pilot.app
     for _round in range(50):
         await pilot.pause()
-        busy = [worker for worker in app.workers if worker.group != "database-watch" and not worker.is_finished]
+        busy = [worker for worker in app.workers if not worker.is_finished]
         if not busy:
             return
         await asyncio.gather(*(worker.wait() for worker in busy), return_exceptions=True)

@@ -11,18 +11,17 @@ A worker that fails is reported here, in one place (`report_failure`); an except
 nothing handled writes a crash report file and the app exits non-zero.
 """
 
-import time
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import get_current_worker
 
 from dutydesk.context import Context
 from dutydesk.domain import shifts, supervisors
@@ -82,6 +81,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.desk_context = context
         self.queue_feed = QueueFeedService(self, feed)  # runs while the app runs, on any screen
         self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
+        self._watching = threading.Event()  # set: the database watch stops
 
     @property
     def context(self) -> Context:
@@ -107,6 +107,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.call_after_refresh(self.guided_start)
 
     def on_unmount(self) -> None:
+        self._watching.set()
         self.queue_feed.stop()
 
     # -- errors ------------------------------------------------------------------------
@@ -132,14 +133,23 @@ class DutydeskApp(DeskIO, App[None]):
 
     # -- following the database ----------------------------------------------------------
 
-    @work(thread=True, exit_on_error=False, group="database-watch")
     def watch_database(self) -> None:
-        worker = get_current_worker()
-        with ChangeWatch(self.context.db) as watch:
-            while not worker.is_cancelled:
-                if watch.changed():
-                    self.post_message(DatabaseChanged())
-                time.sleep(CHANGE_POLL_S)
+        """Start the thread that asks the database, twice a second, whether anyone committed.
+
+        A plain daemon thread, not a worker: it runs as long as the app, and workers are
+        what screens (and tests) wait for to finish.
+        """
+        self._watching.clear()
+        threading.Thread(target=self._watch, name="dutydesk-database-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        try:
+            with ChangeWatch(self.context.db) as watch:
+                while not self._watching.wait(CHANGE_POLL_S):
+                    if watch.changed():
+                        self.post_message(DatabaseChanged())
+        except UserError as error:  # the database went away: say so once, keep the console up
+            self.call_from_thread(self.report_failure, error)
 
     @on(DatabaseChanged)
     def database_changed(self) -> None:
