@@ -382,11 +382,13 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
     from rich.text import Text
 
     from dutydesk.domain.log import severity_label
+    from dutydesk.textsafe import safe_with_spans
 
     table = Table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
     for index, entry in enumerate(entries):
-        text = Text(entry.text)
-        for start, end in spans[index] if spans else []:
+        shown, marked = safe_with_spans(entry.text, spans[index] if spans else [])
+        text = Text(shown)
+        for start, end in marked:
             text.stylize("bold reverse", start, end)
         if entry.superseded_by:
             text.append("  " + _("(corrected by #{id})").format(id=entry.superseded_by), style="dim")

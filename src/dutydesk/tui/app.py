@@ -145,9 +145,10 @@ class DutydeskApp(DeskIO, App[None]):
     def _watch(self) -> None:
         try:
             with ChangeWatch(self.context.db) as watch:
+                watch.changed()  # the starting point: what the screens are about to read
                 while not self._watching.wait(CHANGE_POLL_S):
                     if watch.changed():
-                        self.post_message(DatabaseChanged())
+                        self.call_from_thread(self.post_message, DatabaseChanged())
         except UserError as error:  # the database went away: say so once, keep the console up
             self.call_from_thread(self.report_failure, error)
 

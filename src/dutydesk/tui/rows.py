@@ -15,7 +15,7 @@ from dutydesk.config import Config
 from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import _
-from dutydesk.textsafe import safe
+from dutydesk.textsafe import safe, safe_with_spans
 
 SEVERITY_SYMBOL = {"info": " ", "warning": "▲", "critical": "✖"}
 SEVERITY_STYLE = {"info": "", "warning": "bold #ffaf00", "critical": "bold #ff5f5f"}
@@ -63,15 +63,10 @@ def one_line(text: str) -> str:
 
 def highlighted(text: str, spans: list[tuple[int, int]] | None, style: str | Style = "") -> Text:
     """User text, safe to show (`textsafe.safe`), with the match spans (offsets in `text`) marked."""
-    result = Text(style=style)
-    done = 0
-    for start, end in sorted(spans or []):
-        if start < done:
-            continue
-        result.append(safe(text[done:start]))
-        result.append(safe(text[start:end]), style=HIGHLIGHT_STYLE)
-        done = end
-    result.append(safe(text[done:]))
+    shown, moved = safe_with_spans(text, spans or [])
+    result = Text(shown, style=style)
+    for start, end in moved:
+        result.stylize(HIGHLIGHT_STYLE, start, end)
     return result
 
 

@@ -95,9 +95,10 @@ class DeskScreen(DeskIO, Screen[None]):
 class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
     """A modal dialog that dismisses with its result, or `None` on Escape.
 
-    `TYPING_TARGET` is where typing goes (the field the hint names). It has focus when the
-    dialog opens, and a printable key that reaches the dialog itself (typed before the
-    focus landed) is put into that field, so no character is lost.
+    `TYPING_TARGET` is where typing goes (the field the hint names). It has the focus when
+    the dialog opens (unless the dialog names another `AUTO_FOCUS`, e.g. a list to choose
+    from), and a character that reaches the dialog itself (typed before the focus landed,
+    or while a list has it) is put into that field, so no character is lost.
     """
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
@@ -106,7 +107,7 @@ class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
-        if self.TYPING_TARGET is not None:
+        if self.TYPING_TARGET is not None and "AUTO_FOCUS" not in type(self).__dict__:
             self.AUTO_FOCUS = self.TYPING_TARGET
 
     def action_cancel(self) -> None:
@@ -118,7 +119,9 @@ class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
         if isinstance(self.focused, Input | TextArea):
             return  # the key was for that field, which did not want it (e.g. a letter in a PIN)
         target = self.query_one(self.TYPING_TARGET)
+        event.stop()
+        self.set_focus(target)
         if isinstance(target, Input):
-            event.stop()
-            self.set_focus(target)
             target.insert_text_at_cursor(event.character)
+        elif isinstance(target, TextArea):
+            target.insert(event.character)

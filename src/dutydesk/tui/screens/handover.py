@@ -25,11 +25,13 @@ from dutydesk.domain.log import LogEntryView
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
+from dutydesk.textsafe import safe
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
+from dutydesk.tui.widgets.fields import TextField
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -440,6 +442,8 @@ class AnswerDialog(Dialog[HandoverView]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), priority=True),
     ]
+    AUTO_FOCUS = "#answer-status"  # as the hint says: ↑↓ status, and typing goes to the note
+    TYPING_TARGET = "#answer-note"
 
     def __init__(self, handover_id: int, item: ItemView, status: str | None) -> None:
         super().__init__()
@@ -462,8 +466,6 @@ class AnswerDialog(Dialog[HandoverView]):
         choices = self.query_one("#answer-status", OptionList)
         keys = list(ho.statuses_for(self.item.kind))
         choices.highlighted = keys.index(self.initial) if self.initial in keys else 0
-        if self.initial is not None and ho.note_required(self.item.kind, self.initial):
-            self.query_one("#answer-note", TextArea).focus()
 
     @on(OptionList.OptionSelected, "#answer-status")
     def to_note(self, event: OptionList.OptionSelected) -> None:
@@ -485,6 +487,12 @@ class AnswerDialog(Dialog[HandoverView]):
 class SignDialog(Dialog[HandoverView]):
     """Pick who signs, type the PIN (masked); a wrong PIN clears the field and stays open."""
 
+    BINDINGS = [  # the PIN field has the focus; the arrows still choose who signs
+        Binding("up", "choose('cursor_up')", show=False),
+        Binding("down", "choose('cursor_down')", show=False),
+    ]
+    TYPING_TARGET = "#pin"
+
     def __init__(self, view: HandoverView, role: str) -> None:
         super().__init__()
         self.view, self.role = view, role
@@ -504,17 +512,20 @@ class SignDialog(Dialog[HandoverView]):
                 help_text = _("After this signature the checklist can no longer change.")
             yield Static(help_text, classes="dialog-help", markup=False)
             yield Label(_("Supervisor"), markup=False)
-            yield OptionList(*[Option(f"{p.display_name} ({p.name})", id=p.name) for p in people], id="signer")
+            yield OptionList(
+                *[Option(Text(safe(f"{p.display_name} ({p.name})")), id=p.name) for p in people], id="signer"
+            )
             yield Label(_("PIN"), markup=False)
-            yield Input(id="pin", compact=True, password=True, restrict=r"\d*", max_length=12)
+            yield TextField(id="pin", password=True, restrict=r"\d*", max_length=12)
             yield Static(_("↑↓ choose · Enter: sign · Escape: cancel"), classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         choices = self.query_one("#signer", OptionList)
         if choices.option_count:
             choices.highlighted = 0
-        if choices.option_count == 1:
-            self.query_one("#pin", Input).focus()
+
+    def action_choose(self, move: str) -> None:
+        self.query_one("#signer", OptionList).run_action(move)
 
     @on(OptionList.OptionSelected, "#signer")
     def to_pin(self, event: OptionList.OptionSelected) -> None:
