@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from dutydesk import clock
 from dutydesk.domain import followups, incidents
+from dutydesk.store.changes import ChangeWatch
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueAlert
 
@@ -68,3 +69,8 @@ def _incident_items(db: Database) -> list[StatusItem]:
             next_due = next_due.replace(tzinfo=UTC)
         items.append(StatusItem("incident", number=incident.number, due_at=next_due))
     return items
+
+
+def watch_changes(db: Database) -> ChangeWatch:
+    """What tells the console that someone committed (the TUI does not reach into `store` itself)."""
+    return ChangeWatch(db)

@@ -26,11 +26,10 @@ from textual.widgets import Input
 from dutydesk.context import Context
 from dutydesk.domain import shifts, supervisors
 from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.domain.status import DeskStatus, desk_status
+from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.store.changes import ChangeWatch
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.screens.base import DeskIO, DeskScreen
@@ -144,7 +143,7 @@ class DutydeskApp(DeskIO, App[None]):
 
     def _watch(self) -> None:
         try:
-            with ChangeWatch(self.context.db) as watch:
+            with watch_changes(self.context.db) as watch:
                 watch.changed()  # the starting point: what the screens are about to read
                 while not self._watching.wait(CHANGE_POLL_S):
                     if watch.changed():
