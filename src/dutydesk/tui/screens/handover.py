@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -110,13 +110,15 @@ class HandoverScreen(DeskScreen):
     # -- reading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """The open shift's handover (or the one being viewed), then the rest in a worker."""
-        if self.viewing_past and self.handover is not None:
-            found = attempt(self, lambda: ho.get_handover(self.context.db, self.handover.id))  # type: ignore[union-attr]
-        else:
-            shift = self.shift
-            found = attempt(self, lambda: ho.handover_of_shift(self.context.db, shift.id)) if shift else None
-        self.show_view(found)
+        """The open shift's handover (or the one being viewed), then the rest, each in a worker."""
+        db, viewed, shift = self.context.db, (self.handover if self.viewing_past else None), self.shift
+
+        def read() -> HandoverView | None:
+            if viewed is not None:
+                return ho.get_handover(db, viewed.id)
+            return ho.handover_of_shift(db, shift.id) if shift else None
+
+        self.run_io(read, self.show_view, group="handover", exclusive=True)
 
     def show_view(self, view: HandoverView | None) -> None:
         self.handover = view
@@ -126,16 +128,14 @@ class HandoverScreen(DeskScreen):
         if view is not None:
             self.load_details(view)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="handover")
     def load_details(self, view: HandoverView) -> None:
         db = self.context.db
-        try:
+
+        def read() -> Loaded:
             entries = ho.log_since_last_handover(db, view)
-            report = ho.verify_handovers(db, view.id) if view.frozen else None
-        except UserError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
-            return
-        self.app.call_from_thread(self._details_loaded, Loaded(view.id, entries, report))
+            return Loaded(view.id, entries, ho.verify_handovers(db, view.id) if view.frozen else None)
+
+        self.run_io(read, self._details_loaded, group="handover-details", exclusive=True)
 
     def _details_loaded(self, loaded: Loaded) -> None:
         if self.handover is not None and self.handover.id == loaded.handover_id:
