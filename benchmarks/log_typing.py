@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 MISSED_AFTER_S = 5.0  # a key not shown by then counts as this slow (and the run goes on)
 
 
