@@ -42,7 +42,7 @@ def desk_status(db: Database, now: datetime | None = None) -> DeskStatus:
 def _alert_items(db: Database) -> list[StatusItem]:
     """Alerts still firing that nobody acknowledged: how many, and the worst level."""
     query = (
-        select(QueueAlert.level, func.count())
+        select(col(QueueAlert.level), func.count())
         .where(col(QueueAlert.cleared_at).is_(None), col(QueueAlert.acknowledged_at).is_(None))
         .group_by(QueueAlert.level)
     )
