@@ -134,4 +134,7 @@ def test_small_terminal_keeps_title_and_quick_add(terminal: Terminal, dutydesk: 
     focus_quick_add(term)
     term.type("small screen note")
     term.wait_for("small screen note")
-    quit_app(term)
+    term.send("C-q")  # the note is not saved: ctrl+q asks first
+    term.wait_for("Please confirm")
+    term.send("y")
+    assert term.wait_for_exit() == 0
