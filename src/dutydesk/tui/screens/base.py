@@ -76,7 +76,8 @@ class DeskIO:
         return run_worker(job, thread=True, exit_on_error=False, group=group, exclusive=exclusive, name=group)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
+        # Only this node's own workers: a screen that is not a DeskIO reports its own.
+        if event.worker.node is self and event.state == WorkerState.ERROR and event.worker.error is not None:
             event.stop()
             self.desk.report_failure(event.worker.error)
 
