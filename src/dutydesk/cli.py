@@ -88,7 +88,15 @@ def main_options(
 def _run_tui(context: "Context", feed: str | None = None) -> None:
     from dutydesk.tui.app import make_app
 
-    make_app(context, feed).run()
+    tui = make_app(context, feed)
+    tui.run()
+    if tui.crash_report is not None:
+        typer.echo(
+            _("error: dutydesk stopped on an unexpected error; the report is in {path}").format(path=tui.crash_report),
+            err=True,
+        )
+    if tui.return_code:
+        raise SystemExit(tui.return_code)
 
 
 # --- demo -------------------------------------------------------------------------------
@@ -444,11 +452,13 @@ def _print_entries(context: "Context", entries: list[Any], as_json: bool, spans:
     from rich.text import Text
 
     from dutydesk.domain.log import severity_label
+    from dutydesk.textsafe import safe_with_spans
 
     table = wrapping_table(_("#"), _("Time"), _("Shift"), _("Category"), _("Severity"), _("Author"), _("Text"))
     for index, entry in enumerate(entries):
-        text = Text(entry.text)
-        for start, end in spans[index] if spans else []:
+        shown, marked = safe_with_spans(entry.text, spans[index] if spans else [])
+        text = Text(shown)
+        for start, end in marked:
             text.stylize("bold reverse", start, end)
         if entry.superseded_by:
             text.append("  " + _("(corrected by #{id})").format(id=entry.superseded_by), style="dim")
@@ -489,12 +499,6 @@ def main() -> None:
     except UserError as error:
         typer.echo(_("error: {message}").format(message=error), err=True)
         raise SystemExit(error.exit_code) from None
-    except Exception as error:  # a database failure the user can act on (locked, disk full)
-        message = _database_failure(error)
-        if message is None:
-            raise
-        typer.echo(_("error: {message}").format(message=message), err=True)
-        raise SystemExit(1) from None
     raise SystemExit(status if isinstance(status, int) else 0)
 
 
@@ -508,17 +512,3 @@ def _refuse_undecodable_arguments() -> None:
             shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             typer.echo(_("error: the argument {argument} is not valid UTF-8 text").format(argument=shown), err=True)
             raise SystemExit(2) from None
-
-
-def _database_failure(error: Exception) -> str | None:
-    """A one-line message for a database error, None for a programming error."""
-    if "sqlalchemy" not in sys.modules:
-        return None
-    from sqlalchemy.exc import DBAPIError
-
-    if not isinstance(error, DBAPIError):
-        return None
-    reason = str(error.orig).splitlines()[0]
-    if "locked" in reason:
-        return _("the database is busy (another console is writing to it); try again")
-    return _("database failure: {reason}").format(reason=reason)

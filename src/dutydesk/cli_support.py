@@ -14,10 +14,12 @@ import typer
 
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
+from dutydesk.textsafe import safe
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from dutydesk.context import Context
     from dutydesk.domain.shifts import ShiftInfo
@@ -99,9 +101,27 @@ def print_json(value: Any) -> None:
 
 
 def console() -> "Console":
+    """A rich console for which every string is user text: never markup, control characters escaped."""
     from rich.console import Console
+    from rich.text import Text
 
-    return Console(highlight=False, soft_wrap=False)
+    class SafeConsole(Console):
+        def render_str(self, text: str, **options: Any) -> Text:  # table cells and printed strings
+            return super().render_str(safe(text), **options)
+
+    return SafeConsole(highlight=False, soft_wrap=False, markup=False)
+
+
+def echo(message: str, err: bool = False) -> None:
+    """`typer.echo` for lines holding user text: control characters escaped (`textsafe.safe`)."""
+    typer.echo(safe(message), err=err)
+
+
+def safe_text(text: str) -> "Text":
+    """User text as a rich `Text` (never markup), control characters escaped."""
+    from rich.text import Text
+
+    return Text(safe(text))
 
 
 def wrapping_table(*headers: str) -> "Table":

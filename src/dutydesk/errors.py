@@ -21,3 +21,11 @@ class DatabaseRefused(UserError):
 
 class DatabaseUnavailable(DatabaseRefused):
     """The database server cannot be reached, refuses this login, or the driver is missing."""
+
+
+class StorageError(UserError):
+    """The database failed under a call (locked, full disk, lost server): one line, never a traceback.
+
+    Raised by `dutydesk.store` in place of SQLAlchemy's errors, so the CLI and the TUI report
+    it like any other `UserError` without importing SQLAlchemy themselves.
+    """

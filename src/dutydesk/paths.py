@@ -25,3 +25,8 @@ def sample_data_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "sample_data"
+
+
+def crash_report_dir() -> Path:
+    """Where the TUI writes a report when an unexpected error stops it."""
+    return platformdirs.user_log_path(APP_NAME)

@@ -41,6 +41,9 @@ def test_two_supervisors_sign_a_handover_in_the_terminal(
     term = terminal(120, 40)
     term.start([str(dutydesk), "--db", str(db)], app_env)
     term.wait_for("Duty log", STARTUP_TIMEOUT_S)
+    term.wait_until(lambda s: "Done" in s.splitlines()[-1], "the entry line to take the focus")
+    term.send("Escape")  # digits typed in the entry line are text; on the table they switch screens
+    term.wait_until(lambda s: "Done" not in s.splitlines()[-1], "the table to take the focus")
     term.send("2")
     term.wait_for("15 of 15 required answered")
     # Carried over: the anomaly, the follow-up the action line became, and the notes of the

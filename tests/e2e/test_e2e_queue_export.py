@@ -37,6 +37,9 @@ def test_surge_drill_raises_a_queue_alert(terminal: Terminal, dutydesk: Path, ap
     term = terminal(120, 40)
     term.start([str(dutydesk), "--feed", SURGE_FEED, "demo", "--fresh"], app_env)
     term.wait_for(LOG_TITLE, STARTUP_TIMEOUT_S)
+    term.wait_until(lambda s: "Done" in s.splitlines()[-1], "the entry line to take the focus")
+    term.send("Escape")  # digits typed in the entry line are text; on the table they switch screens
+    term.wait_until(lambda s: "Done" not in s.splitlines()[-1], "the table to take the focus")
     term.send("3")
     term.wait_until(on_queue_screen, "the Queue screen", DEADLINE_S)
     term.wait_for("drill: surge", DEADLINE_S)  # the panel says which drill is on
@@ -60,7 +63,12 @@ def test_export_preview_saves_the_summary(
     term = terminal(120, 40)
     term.start([str(dutydesk), "--config", str(config), "demo", "--fresh"], app_env)
     term.wait_for(LOG_TITLE, STARTUP_TIMEOUT_S)
+    term.wait_until(lambda s: "Done" in s.splitlines()[-1], "the entry line to take the focus")
+    term.send("Escape")  # e typed in the entry line is text; on the table it exports
+    term.wait_until(lambda s: "Done" not in s.splitlines()[-1], "the table to take the focus")
     term.send("e")
+    term.wait_for("Export the summary of which shift?", DEADLINE_S)
+    term.send("Enter")  # the open shift is highlighted
     term.wait_for("Shift summary", DEADLINE_S)
     term.send("s")
     term.wait_for("Saved to", DEADLINE_S)

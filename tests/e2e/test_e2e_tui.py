@@ -43,12 +43,18 @@ def start_demo(
 
 
 def focus_quick_add(term: TmuxTerminal) -> None:
-    """Press `a` and wait until the quick-add line has the focus (its footer keys show).
-
-    Keys typed before the focus has moved would still go to the log table.
-    """
-    term.send("a")
+    """Wait until the quick-add line has the focus (its footer keys show): it has it whenever a shift is open."""
     term.wait_until(lambda s: QUICK_ADD_FOOTER in s.splitlines()[-1], "the quick-add line to take the focus")
+
+
+def leave_quick_add(term: TmuxTerminal) -> None:
+    """Escape to the table, where number keys switch screens (in the line they are text).
+
+    Waiting in between also keeps the terminal from reading Escape and the next key as Alt+key.
+    """
+    focus_quick_add(term)
+    term.send("Escape")
+    term.wait_until(lambda s: QUICK_ADD_FOOTER not in s.splitlines()[-1], "the table to take the focus")
 
 
 def quit_app(term: TmuxTerminal) -> None:
@@ -100,6 +106,7 @@ def on_queue_screen(screen: str) -> bool:
 
 def test_number_keys_switch_screens(terminal: Terminal, dutydesk: Path, app_env: dict[str, str]) -> None:
     term = start_demo(terminal, dutydesk, app_env)
+    leave_quick_add(term)
     term.send("3")
     term.wait_until(on_queue_screen, "the Queue screen")
     term.send("1")
@@ -127,4 +134,7 @@ def test_small_terminal_keeps_title_and_quick_add(terminal: Terminal, dutydesk: 
     focus_quick_add(term)
     term.type("small screen note")
     term.wait_for("small screen note")
-    quit_app(term)
+    term.send("C-q")  # the note is not saved: ctrl+q asks first
+    term.wait_for("Please confirm")
+    term.send("y")
+    assert term.wait_for_exit() == 0

@@ -1,5 +1,6 @@
 """TUI fixtures: the app on the test's own database, steady cursors, Chinese on demand."""
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 from textual.widgets._footer import FooterKey
 from textual.widgets._input import Input
@@ -114,3 +116,15 @@ def footer_descriptions(app: DutydeskApp) -> dict[str, str]:
 
 def screen_static(app: DutydeskApp, selector: str) -> str:
     return text_of(app.screen.query_one(selector, Static))
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the screens' database workers have finished and what they read is shown."""
+    app = pilot.app
+    for _round in range(50):
+        await pilot.pause()
+        busy = [worker for worker in app.workers if not worker.is_finished]
+        if not busy:
+            return
+        await asyncio.gather(*(worker.wait() for worker in busy), return_exceptions=True)
+    raise AssertionError("the workers never settled")

@@ -20,6 +20,7 @@ SOURCE = Path(__file__).parents[2] / "src" / "dutydesk"
 async def test_number_keys_switch_screens(app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await pilot.press("escape")  # from the entry line to the table: digits there are text
         for key, screen_id in {"2": "handover", "3": "queue", "4": "playbooks", "5": "followups"}.items():
             await pilot.press(key)
             await pilot.pause()
@@ -33,6 +34,9 @@ async def test_number_keys_switch_screens(app: DutydeskApp, shift: ShiftInfo) ->
 async def test_footer_lists_the_screens(app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        assert "1" not in footer_descriptions(app)  # in the entry line a digit is text, not a screen
+        await pilot.press("escape")
+        await pilot.pause()
         footer = footer_descriptions(app)
         assert [footer[k] for k in "12345"] == ["Log", "Handover", "Queue", "Playbooks", "Follow-ups"]
         assert footer["a"] == "Add"
@@ -42,6 +46,7 @@ async def test_footer_lists_the_screens(app: DutydeskApp, shift: ShiftInfo) -> N
 @pytest.mark.day_and_night
 async def test_footer_and_labels_in_chinese(zh: None, app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape")
         await pilot.pause()
         footer = footer_descriptions(app)
         # Whatever the catalog says, it is shown, and it is not the English source.

@@ -22,7 +22,7 @@ def rows(app: DutydeskApp) -> list[list[Text]]:
 
 
 async def open_screen(pilot, app: DutydeskApp) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("5")
+    await pilot.press("escape", "5")  # out of the Log screen's entry line
     await app.workers.wait_for_complete()
     await pilot.pause()
     assert isinstance(app.screen, FollowUpsScreen)

@@ -41,7 +41,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
 ) -> None:
     frozen_clock.set(ready.planned_end - timedelta(hours=2))  # before the draft is due
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("2")
+        await pilot.press("escape", "2")
         await pilot.pause()
         assert "press n to start" in screen_static(app, "#handover-status")
         await pilot.press("n")
@@ -107,7 +107,7 @@ async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
 ) -> None:
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
+        await pilot.press("escape", "2")
         await pilot.pause()
         await go_to(pilot, "item:crm")
         await pilot.press("i", "ctrl+s")  # no note yet
@@ -134,7 +134,7 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
     with context.db.engine.begin() as connection:
         connection.execute(text("UPDATE handover_answer SET status = 'na' WHERE key = 'crm'"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("2", "h")
+        await pilot.press("escape", "2", "h")
         await pilot.pause()
         await pilot.press("enter")  # the newest handover
         await pilot.pause()

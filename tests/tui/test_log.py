@@ -1,7 +1,6 @@
 """The Log screen: adding, paging, errors. What the screen shows and what the database holds."""
 
 import pytest
-from sqlalchemy.exc import OperationalError
 from textual.widgets import DataTable, Input
 
 from dutydesk.config import Config
@@ -9,25 +8,26 @@ from dutydesk.context import Context
 from dutydesk.domain import log, shifts
 from dutydesk.domain.log import LogFilter
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.errors import StorageError
+from dutydesk.store.db import Database
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.rows import HIGHLIGHT_STYLE
 from dutydesk.tui.screens import log as log_screen
 
-from .conftest import Notes, column_titles, screen_static, table_rows
+from .conftest import Notes, column_titles, screen_static, settle, table_rows
 
 
 async def test_adding_an_entry_with_chosen_category_and_severity(
     app: DutydeskApp, context: Context, shift: ShiftInfo
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert screen_static(app, "#entry-kind") == "[Event · info]"
-        await pilot.press("a")
         await pilot.press(*"CTI down for team B")
         await pilot.press("f2", "f3", "f3")
         assert screen_static(app, "#entry-kind") == "[System status · ✖ critical]"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
 
         entries = log.list_entries(context.db, LogFilter(shift_id=shift.id))
         assert [(e.text, e.category, e.severity, e.author) for e in entries] == [
@@ -41,7 +41,7 @@ async def test_adding_an_entry_with_chosen_category_and_severity(
         assert "1 entry in shift" in screen_static(app, "#log-status")
 
         await pilot.press(*"callbacks resumed", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert [row[-1] for row in table_rows(app)] == ["callbacks resumed", "CTI down for team B"]
     assert log.count_entries(context.db, LogFilter(shift_id=shift.id)) == 2
 
@@ -50,12 +50,12 @@ async def test_chinese_and_markdown_characters_round_trip(app: DutydeskApp, cont
     typed = "接通率 78% | a*b _x_ # <b> `code`"
     pasted = "第一行：客户投诉\n第二行 | ** ## <br>"
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("a", *typed, "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press(*typed, "enter")
+        await settle(pilot)
         app.screen.query_one("#quick-add", Input).value = pasted
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert [row[-1] for row in table_rows(app)] == [pasted.replace("\n", "⏎"), typed]
         detail = screen_static(app, "#log-detail")
         assert detail.endswith(pasted)  # the full text, line break and all
@@ -64,21 +64,28 @@ async def test_chinese_and_markdown_characters_round_trip(app: DutydeskApp, cont
 
 async def test_empty_text_adds_nothing(app: DutydeskApp, context: Context, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("a", "space", "space", "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("space", "space", "enter")
+        await settle(pilot)
         assert table_rows(app) == []
     assert log.count_entries(context.db) == 0
 
 
 async def test_a_refused_entry_keeps_the_typed_text(
-    app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes
+    app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    read_shift = shifts.get_shift
+
+    def closed_a_moment_ago(db: Database, shift_id: int) -> ShiftInfo:
+        monkeypatch.setattr(shifts, "get_shift", read_shift)
+        shifts.close_shift(db, shift_id)  # at another console, just before this write
+        return read_shift(db, shift_id)
+
+    monkeypatch.setattr(shifts, "get_shift", closed_a_moment_ago)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        shifts.close_shift(context.db, shift.id)  # e.g. from another console
-        await pilot.press("a", *"late note", "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press(*"late note", "enter")
+        await settle(pilot)
         assert notes.errors() == [f"shift #{shift.id} is closed: its log cannot change"]
         assert app.screen.query_one("#quick-add", Input).value == "late note"
         assert app.is_running
@@ -89,14 +96,14 @@ async def test_a_database_error_is_one_line_and_keeps_the_text(
     app: DutydeskApp, context: Context, shift: ShiftInfo, notes: Notes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def locked(*args: object, **kwargs: object) -> None:
-        raise OperationalError("INSERT INTO log_entry ...", {}, Exception("database is locked"))
+        raise StorageError("the database is busy (another console is writing to it); try again")
 
     monkeypatch.setattr(log_screen.log, "add_entry", locked)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("a", *"queue 12 waiting", "enter")
-        await pilot.pause()
-        assert notes.errors() == ["database error: database is locked"]
+        await settle(pilot)
+        await pilot.press(*"queue 12 waiting", "enter")
+        await settle(pilot)
+        assert notes.errors() == ["the database is busy (another console is writing to it); try again"]
         assert app.screen.query_one("#quick-add", Input).value == "queue 12 waiting"
         assert app.is_running
 
@@ -107,14 +114,14 @@ async def test_long_shift_loads_a_page_at_a_time(
     for number in range(log_screen.PAGE_SIZE + 30):
         log.add_entry(context.db, config, shift, f"entry {number}")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         table = app.screen.query_one("#log-table", DataTable)
         assert table.row_count == log_screen.PAGE_SIZE
         assert table_rows(app)[0][-1] == f"entry {log_screen.PAGE_SIZE + 29}"
         status = screen_static(app, "#log-status")
         assert f"{log_screen.PAGE_SIZE + 30} entries" in status and "m: older" in status
-        await pilot.press("m")
-        await pilot.pause()
+        await pilot.press("escape", "m")  # m is a key of the table, a letter in the entry line
+        await settle(pilot)
         assert table.row_count == log_screen.PAGE_SIZE + 30
         assert table_rows(app)[-1][-1] == "entry 0"
         assert "m: older" not in screen_static(app, "#log-status")
@@ -122,9 +129,9 @@ async def test_long_shift_loads_a_page_at_a_time(
 
 async def test_number_keys_in_the_entry_line_are_text(app: DutydeskApp, context: Context, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("a", *"queue 12", "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press(*"queue 12", "enter")
+        await settle(pilot)
         assert app.screen.id == "log"
     assert [e.text for e in log.list_entries(context.db)] == ["queue 12"]
 

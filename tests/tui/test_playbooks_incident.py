@@ -56,7 +56,7 @@ async def go_to(pilot, app: DutydeskApp, key: str) -> None:  # type: ignore[no-u
 async def test_start_tick_overdue_and_close(app: DutydeskApp, shift: ShiftInfo, fake_clock: Clock) -> None:
     started = fake_clock.now
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, PlaybooksScreen)
@@ -147,7 +147,7 @@ async def test_note_escalation_and_open_incident_from_the_list(app: DutydeskApp,
     incidents.start_incident(app.context.db, app.context.config, shift, playbook)
     notes = Notes(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert row_keys(app)[0] == "incident:1"
@@ -193,7 +193,7 @@ async def test_broken_playbook_is_listed_not_fatal(app: DutydeskApp, shift: Shif
     (user / "bad.md").write_text('+++\nkey = "mine"\nlevle = 1\n+++\n- [ ] a\n', encoding="utf-8")
     notes = Notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         await app.workers.wait_for_complete()
         await pilot.pause()
         keys = row_keys(app)
@@ -214,7 +214,7 @@ async def test_starting_without_a_shift_is_refused(app: DutydeskApp) -> None:
         await pilot.pause()
         if app.screen.id != "playbooks" and app.screen.is_modal:
             await pilot.press("escape")  # the first-run dialog
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         await app.workers.wait_for_complete()
         await pilot.pause()
         await go_to(pilot, app, "playbook:crm_down")
@@ -232,7 +232,7 @@ def test_user_dir_is_in_the_config_dir(tmp_path: Path) -> None:
 
 async def test_open_playbook_from_elsewhere_offers_to_start_it(app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         screen = app.screen
         assert isinstance(screen, PlaybooksScreen)
         screen.open_playbook("peak_level_2")  # before the files are read: done once they are
@@ -249,7 +249,7 @@ async def test_open_playbook_from_elsewhere_offers_to_start_it(app: DutydeskApp,
 async def test_the_log_screen_shows_the_incident_entries(app: DutydeskApp, shift: ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("4")
+        await pilot.press("escape", "4")
         await app.workers.wait_for_complete()
         await pilot.pause()
         await go_to(pilot, app, "playbook:telephony_down")

@@ -58,7 +58,7 @@ async def wait_for(condition: Callable[[], object]) -> bool:
 async def test_the_panel_shows_queues_totals_and_agents(drill_context: Context, shift: ShiftInfo) -> None:
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         assert isinstance(app.screen, QueueScreen)
         assert await wait_for(lambda: len(cells(app, "#queue-table")) == 4)
         await pilot.pause(1.5)
@@ -86,7 +86,7 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
 ) -> None:
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         await pilot.press("d")  # drills: surge is the first scenario
         await pilot.press("enter")
         assert app.queue_feed.runner.status().scenarios == ("surge",)
@@ -149,7 +149,7 @@ async def test_a_broken_feed_file_is_counted_and_goes_stale(
     feed.write_bytes(b'{"ts": "2026-11-26T10:00:00+08:00", "queue": "vip"}\n\xff\xfe\n')
     app = make_app(context, feed=f"file:{feed}")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
 
         def status() -> str:
             return text_of(app.screen.query_one("#queue-status", Static))
@@ -185,7 +185,7 @@ async def test_without_a_feed_nothing_runs_and_the_screen_says_how_to_set_one(
     seen = Notes(app)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.queue_feed.runner is None and feed_threads() == []
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         assert isinstance(app.screen, QueueScreen)
         message = text_of(app.screen.query_one("#queue-no-feed", Static))
         assert "No queue feed is configured" in message
@@ -231,7 +231,7 @@ async def test_a_restarted_panel_shows_the_shift_s_active_alert_again(drill_cont
         )
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         local = fired.astimezone(drill_context.config.zone).strftime("%H:%M:%S")
         assert await wait_for(
             lambda: any(

@@ -13,7 +13,7 @@ from dutydesk.tui.rows import HIGHLIGHT_STYLE
 from dutydesk.tui.screens.dialogs import CorrectEntryScreen
 from dutydesk.tui.screens.log import LogScreen
 
-from .conftest import Notes, column_titles, screen_static, table_rows, text_cell, text_of
+from .conftest import Notes, column_titles, screen_static, settle, table_rows, text_cell, text_of
 
 
 @pytest.fixture
@@ -30,11 +30,11 @@ async def test_search_in_english_highlights_and_escape_returns(
     app: DutydeskApp, entries: list[log.LogEntryView]
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press("escape", "slash")
         assert isinstance(app.screen.focused, Input) and app.screen.focused.id == "search"
         await pilot.press(*"login", "enter")
-        await pilot.pause()
+        await settle(pilot)
         rows = table_rows(app)
         assert len(rows) == 1 and rows[0][-1] == "CTI login slow for team B"
         assert "Shift" in column_titles(app)
@@ -42,7 +42,7 @@ async def test_search_in_english_highlights_and_escape_returns(
         assert screen_static(app, "#log-status").startswith("1 result for 'login'")
 
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert len(table_rows(app)) == 3
         assert "Shift" not in column_titles(app)
         assert "3 entries in shift" in screen_static(app, "#log-status")
@@ -51,11 +51,11 @@ async def test_search_in_english_highlights_and_escape_returns(
 
 async def test_search_in_chinese_highlights(app: DutydeskApp, entries: list[log.LogEntryView]) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press("escape", "slash")
         app.screen.query_one("#search", Input).value = "接通率"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         rows = table_rows(app)
         assert [row[-1] for row in rows] == ["接通率下降到 78%，已通知备班坐席"]
         assert highlighted(text_cell(app, 0)) == ["接通率"]
@@ -66,9 +66,9 @@ async def test_search_without_words_is_refused_and_stays(
     app: DutydeskApp, entries: list[log.LogEntryView], notes: Notes
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("slash", "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("escape", "slash", "enter")
+        await settle(pilot)
         assert notes.errors() == ["the search has no words to look for"]
         assert len(table_rows(app)) == 3
 
@@ -78,14 +78,14 @@ async def test_correction_adds_a_superseding_entry_and_both_show(
 ) -> None:
     original = entries[0]  # the oldest: the last row
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("ctrl+end", "c")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("escape", "ctrl+end", "c")
+        await settle(pilot)
         assert isinstance(app.screen, CorrectEntryScreen)
         assert text_of(app.screen.query_one("#original", Static)) == original.text
         assert app.screen.query_one("#corrected", TextArea).text == original.text
         await pilot.press(*", fixed 10:05", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
 
         texts = [row[-1] for row in table_rows(app)]
@@ -102,12 +102,12 @@ async def test_escape_in_the_correction_dialog_saves_nothing(
     app: DutydeskApp, context: Context, entries: list[log.LogEntryView]
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("c")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("escape", "c")
+        await settle(pilot)
         assert isinstance(app.screen, CorrectEntryScreen)
         await pilot.press(*" changed", "escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
         assert len(table_rows(app)) == 3
     assert log.count_entries(context.db) == 3
@@ -120,11 +120,11 @@ async def test_a_corrected_entry_cannot_be_corrected_again(
     newest = entries[-1]
     newer = log.correct_entry(context.db, config, newest.id, "Power flicker, UPS on battery")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         rows = table_rows(app)
         row = next(i for i, r in enumerate(rows) if r[0] == str(newest.id))
-        await pilot.press(*["down"] * row, "c")
-        await pilot.pause()
+        await pilot.press("escape", *["down"] * row, "c")
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
         assert any(f"already corrected by #{newer.id}" in message for message, _ in notes.seen)
     assert log.count_entries(context.db) == 4
@@ -134,9 +134,9 @@ async def test_ctrl_j_adds_a_line_break_to_the_correction(
     app: DutydeskApp, context: Context, entries: list[log.LogEntryView]
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("c", "ctrl+j", *"IT ticket 4411", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("escape", "c", "ctrl+j", *"IT ticket 4411", "ctrl+s")
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
     newest_text = entries[-1].text
     assert [e.text for e in log.list_entries(context.db)][0] == newest_text + "\nIT ticket 4411"

@@ -10,6 +10,7 @@ from dutydesk.cli_support import (
     console,
     local_text,
     print_json,
+    safe_text,
     wrapping_table,
 )
 from dutydesk.i18n import _
@@ -183,15 +184,13 @@ def close(
 
 
 def _print(context: "Context", item: "FollowUpView") -> None:
-    from rich.text import Text
-
     from dutydesk.domain.followups import KINDS, PRIORITIES, STATUSES, label
 
     out = console()
     heading = f"#{item.id} {item.complaint_number or ''} · {label(KINDS, item.kind)} · {item.title}"
-    out.print(Text(heading.replace("  ", " ")), style="bold")
+    out.print(safe_text(heading.replace("  ", " ")), style="bold")
     out.print(
-        Text(
+        safe_text(
             _("Priority {priority} · {status} · owner {owner} · due {due}").format(
                 priority=label(PRIORITIES, item.priority),
                 status=label(STATUSES, item.status),
@@ -201,8 +200,8 @@ def _print(context: "Context", item: "FollowUpView") -> None:
         )
     )
     if item.customer:
-        out.print(Text(_("Customer: {customer}").format(customer=item.customer)))
+        out.print(safe_text(_("Customer: {customer}").format(customer=item.customer)))
     if item.details:
-        out.print(Text(item.details))
+        out.print(safe_text(item.details))
     for entry in item.history or []:
-        out.print(Text(f"{local_text(context, entry.at)}  {entry.line}"))
+        out.print(safe_text(f"{local_text(context, entry.at)}  {entry.line}"))

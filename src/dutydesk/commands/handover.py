@@ -11,6 +11,7 @@ from dutydesk.cli_support import (
     TeamOption,
     command_context,
     console,
+    echo,
     fail,
     local_text,
     open_shift_of,
@@ -300,7 +301,7 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
 
     out = console()
     answered, required = handover.progress()
-    typer.echo(
+    echo(
         _("Handover #{id} · team {team} · shift #{shift} ({name}) · {status}").format(
             id=handover.id,
             team=handover.team,
@@ -317,31 +318,31 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
             )
         )
         for problem in report.problems:
-            typer.echo("  " + problem.what)
-    typer.echo(_("{answered} of {required} required answered").format(answered=answered, required=required))
+            echo("  " + problem.what)
+    echo(_("{answered} of {required} required answered").format(answered=answered, required=required))
     section = None
     for item in handover.items:
         if item.section != section:
             section = item.section
-            typer.echo(f"\n{item.section_label}")
+            echo(f"\n{item.section_label}")
         mark = "*" if item.required else " "
-        typer.echo(f" {mark} {status_label(item.status):<9} {item.key:<18} {item.label}")
+        echo(f" {mark} {status_label(item.status):<9} {item.key:<18} {item.label}")
         if item.note:
-            typer.echo("      " + item.note.replace("\n", "\n      "))
+            echo("      " + item.note.replace("\n", "\n      "))
         for carried in (c for c in handover.carried if c.item_key == item.key):
             state = _("confirmed") if carried.confirmed_at else _("to confirm")
-            typer.echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {carried.text}")
+            echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {carried.text}")
         if item.kind == "log_read":
             count = len(log_since_last_handover(context.db, handover))
-            typer.echo(
+            echo(
                 "      "
                 + _("{count} log entries of the outgoing shift: `dutydesk log list --shift {shift}`").format(
                     count=count, shift=handover.outgoing_shift_id
                 )
             )
-    typer.echo("")
+    echo("")
     for signature in handover.signatures:
-        typer.echo(
+        echo(
             _("Signed ({role}): {name} at {time}").format(
                 role=role_label(signature.role),
                 name=signature.supervisor,

@@ -3,7 +3,7 @@
 Channel URLs are secrets: nothing here prints more of one than its scheme.
 """
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,9 +13,8 @@ from dutydesk.i18n import N_, _
 if TYPE_CHECKING:
     from datetime import tzinfo
 
-    from sqlalchemy import Row
-
     from dutydesk.context import Context
+    from dutydesk.notify.outbox import OutboxEntry
     from dutydesk.notify.sender import Notifier
     from dutydesk.queue.alerts import StoredAlert
 
@@ -140,7 +139,7 @@ def list_notices(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console().print(table)
 
 
-def _notice_json(row: "Row[Any]", zone: "tzinfo") -> dict[str, object]:
+def _notice_json(row: "OutboxEntry", zone: "tzinfo") -> dict[str, object]:
     from dutydesk.jsonshape import moment
 
     fields = ("id", "team", "channel", "kind", "level", "title", "status", "attempts", "error", "simulated")

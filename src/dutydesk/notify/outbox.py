@@ -9,7 +9,7 @@ that dies between the channel's answer and the mark can repeat that one message,
 lose it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -148,12 +148,25 @@ def health(connection: Connection, team: str) -> list[ChannelHealth]:
     return list(latest.values())
 
 
-def listing(connection: Connection, limit: int = 200) -> list[Row[Any]]:
-    query = (
-        select(NOTIFICATION.id, NOTIFICATION.team, NOTIFICATION.channel, NOTIFICATION.kind, NOTIFICATION.level)
-        .add_columns(NOTIFICATION.title, NOTIFICATION.status, NOTIFICATION.attempts, NOTIFICATION.created_at)
-        .add_columns(NOTIFICATION.sent_at, NOTIFICATION.error, NOTIFICATION.simulated)
-        .order_by(NOTIFICATION.id.desc())
-        .limit(limit)
-    )
-    return list(connection.execute(query))
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One stored notice as `notify list` shows it (never its channel's URL)."""
+
+    id: int
+    team: str
+    channel: str
+    kind: str
+    level: str
+    title: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None
+    simulated: bool
+
+
+def listing(connection: Connection, limit: int = 200) -> list[OutboxEntry]:
+    names = [field.name for field in fields(OutboxEntry)]
+    query = select(*(NOTIFICATION[name] for name in names)).order_by(NOTIFICATION.id.desc()).limit(limit)
+    return [OutboxEntry(*row) for row in connection.execute(query)]

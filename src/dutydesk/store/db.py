@@ -23,6 +23,7 @@ from dutydesk import clock
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
 from dutydesk.store import chain, postgres, sqlite
+from dutydesk.store.errors import report_failures_as_storage_errors
 from dutydesk.store.tables import Meta
 
 SCHEMA_VERSION = 9
@@ -202,6 +203,7 @@ def open_database(target: str | Path, *, migrate_server: bool = False) -> Databa
     except DatabaseRefused:
         engine.dispose()
         raise
+    report_failures_as_storage_errors(engine)
     return database
 
 

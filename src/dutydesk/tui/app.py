@@ -1,32 +1,44 @@
 """The dutydesk application: five main screens on number keys, the shift at the top.
 
-`make_app(context)` builds it for the CLI and the tests alike. The app holds the one
-piece of state every screen shows, the open shift (`DutydeskApp.shift`); screens watch
-it. On a first run it guides the user: add a supervisor, then open a shift.
+`make_app(context)` builds it for the CLI and the tests alike. The app holds the state
+every screen shows: the open shift (`DutydeskApp.shift`) and the status strip
+(`DutydeskApp.desk_status`); screens watch them. One thread watches the database for
+commits made anywhere (another console, the CLI, the feed thread): then the shift and
+the strip are read again and the screen shown reloads, so nothing changes unseen.
+On a first run it guides the user: add a supervisor, then open a shift.
+
+A worker that fails is reported here, in one place (`report_failure`); an exception
+nothing handled writes a crash report file and the app exits non-zero.
 """
 
+import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Input
 
 from dutydesk.context import Context
 from dutydesk.domain import shifts, supervisors
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
-from dutydesk.tui.report import attempt
-from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
+from dutydesk.tui.screens.base import DeskIO, DeskScreen
+from dutydesk.tui.screens.dialogs import AddSupervisorScreen, Confirm, OpenShiftScreen
 from dutydesk.tui.screens.followups import FollowUpsScreen
 from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
@@ -44,7 +56,15 @@ MAIN_SCREENS = [
 ]
 
 
-class DutydeskApp(App[None]):
+CHANGE_POLL_S = 0.5  # how often the database is asked whether anyone committed
+PICKER_SHIFTS = 50  # the newest shifts offered for export
+
+
+class DatabaseChanged(Message):
+    """Someone committed to the database (this console included)."""
+
+
+class DutydeskApp(DeskIO, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "dutydesk"
     MODES = {mode: screen for mode, _key, _label, screen in MAIN_SCREENS}
@@ -52,18 +72,26 @@ class DutydeskApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"switch_mode('{mode}')", label, id=f"screen.{mode}") for mode, key, label, _s in MAIN_SCREENS),
         Binding("e", "export", N_("Export"), id="export"),
-        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+        Binding("ctrl+q", "ask_quit", N_("Quit"), show=False, priority=True),
         Binding("ctrl+p", "command_palette", N_("palette"), show=False, priority=True),  # Textual's, in our words
     ]
 
     shift: reactive[ShiftInfo | None] = reactive(None)
     """The open shift this console works in (None until one is opened)."""
+    desk_status: reactive[DeskStatus | None] = reactive(None)
+    """What the status strip shows (None until first read)."""
 
     def __init__(self, context: Context, queue_feed: QueueFeedService | None = None) -> None:
         super().__init__()
-        self.context = context
+        self.desk_context = context
         self.queue_feed = queue_feed or QueueFeedService(None)  # runs while the app runs, on any screen
         self.notices = NoticeService(self, context)  # sends notices away from the console
+        self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
+        self._watching = threading.Event()  # set: the database watch stops
+
+    @property
+    def context(self) -> Context:
+        return self.desk_context
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
@@ -81,21 +109,88 @@ class DutydeskApp(App[None]):
     def on_mount(self) -> None:
         self.queue_feed.start(self)
         self.notices.start()
+        self.read_status()
+        self.watch_database()
         self.call_after_refresh(self.guided_start)
 
     def on_unmount(self) -> None:
+        self._watching.set()
         self.queue_feed.stop()
         self.notices.stop()
+
+    # -- errors ------------------------------------------------------------------------
+
+    def report_failure(self, error: BaseException) -> None:
+        """The one place a failed worker is reported: one line, in the user's language."""
+        if isinstance(error, UserError):
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        path = write_crash_report(error)
+        self.notify(
+            _("unexpected error ({kind}); the details are in {path}").format(kind=type(error).__name__, path=path),
+            severity="error",
+            timeout=20,
+        )
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual would print a long traceback on exit: the report file has it instead,
+        # and the CLI names the file in one line.
+        self.crash_report = write_crash_report(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
+    # -- following the database ----------------------------------------------------------
+
+    def watch_database(self) -> None:
+        """Start the thread that asks the database, twice a second, whether anyone committed.
+
+        A plain daemon thread, not a worker: it runs as long as the app, and workers are
+        what screens (and tests) wait for to finish.
+        """
+        self._watching.clear()
+        threading.Thread(target=self._watch, name="dutydesk-database-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        try:
+            with watch_changes(self.context.db) as watch:
+                watch.changed()  # the starting point: what the screens are about to read
+                while not self._watching.wait(CHANGE_POLL_S):
+                    if watch.changed():
+                        self.call_from_thread(self.post_message, DatabaseChanged())
+        except UserError as error:  # the database went away: say so once, keep the console up
+            self.call_from_thread(self.report_failure, error)
+
+    @on(DatabaseChanged)
+    def database_changed(self) -> None:
+        self.run_io(self.find_open_shift, self._shift_read, group="shift-read", exclusive=True)
+        self.read_status()
+        if isinstance(self.screen, DeskScreen):
+            self.screen.reload()
+
+    def _shift_read(self, shift: ShiftInfo | None) -> None:
+        if shift != self.shift:
+            self.shift = shift  # e.g. a handover signed at another console: the new shift is shown
+
+    def read_status(self) -> None:
+        db = self.context.db
+        self.run_io(lambda: desk_status(db), self._status_read, group="status-read", exclusive=True)
+
+    def _status_read(self, status: DeskStatus) -> None:
+        self.desk_status = status
 
     # -- first run ---------------------------------------------------------------------
 
     def guided_start(self) -> None:
+        if self.shift is None:
+            db = self.context.db
+            self.run_io(lambda: supervisors.list_supervisors(db), self._guide)
+
+    def _guide(self, people: list[SupervisorInfo]) -> None:
         if self.shift is not None:
             return
-        people = attempt(self, lambda: supervisors.list_supervisors(self.context.db))
-        if people == []:
+        if not people:
             self.push_screen(AddSupervisorScreen(), self._supervisor_added)
-        elif people:
+        else:
             self.action_open_shift()
 
     def _supervisor_added(self, added: SupervisorInfo | None) -> None:
@@ -113,6 +208,20 @@ class DutydeskApp(App[None]):
         if opened is not None:
             self.shift = opened
             self.notify(_("Shift #{id} is open").format(id=opened.id))
+
+    def action_ask_quit(self) -> None:
+        """Quit at once, unless a field holds text not saved yet: then ask first."""
+        unsaved = [field for field in self.screen.query(Input) if field.value.strip() and not field.password]
+        if not unsaved:
+            self.exit()
+            return
+        question = _("Quit? The text typed in this field is not saved:")
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(Confirm(question, [unsaved[0].value]), answered)
 
     # -- command palette ---------------------------------------------------------------
 
@@ -148,10 +257,24 @@ class DutydeskApp(App[None]):
         translate_bindings(event.widget)  # Textual's own widgets describe their keys in English
 
     def action_export(self) -> None:
-        from dutydesk.tui.screens.export import ExportScreen  # on demand: Markdown is slow to import
+        """Pick the shift (the open one highlighted, the one just handed over next to it), then preview it."""
+        from dutydesk.tui.screens.export import ExportScreen, ShiftPicker  # on demand: Markdown is slow to import
 
-        if not isinstance(self.screen, ExportScreen):
-            self.push_screen(ExportScreen(self.shift.id if self.shift else None))
+        if isinstance(self.screen, ExportScreen | ShiftPicker):
+            return
+        current, db = (self.shift.id if self.shift else None), self.context.db
+
+        def chosen(shift: ShiftInfo | None) -> None:
+            if shift is not None:
+                self.push_screen(ExportScreen(shift.id))
+
+        def pick(found: list[ShiftInfo]) -> None:
+            if not found:
+                self.notify(_("no shift yet: open one with `dutydesk shift open --supervisor NAME`"), severity="error")
+            else:
+                self.push_screen(ShiftPicker(found, current), chosen)
+
+        self.run_io(lambda: shifts.list_shifts(db, PICKER_SHIFTS), pick, group="export-pick")
 
     def _on_log(self, action: str) -> None:
         """Run a Log screen action from anywhere: switch to the Log screen first."""

@@ -15,6 +15,7 @@ from dutydesk.config import Config
 from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import _
+from dutydesk.textsafe import safe, safe_with_spans
 
 SEVERITY_SYMBOL = {"info": " ", "warning": "▲", "critical": "✖"}
 SEVERITY_STYLE = {"info": "", "warning": "bold #ffaf00", "critical": "bold #ff5f5f"}
@@ -36,7 +37,7 @@ def slot_label(config: Config, slot_key: str) -> str:
 def shift_summary(shift: ShiftInfo, config: Config) -> str:
     return _("Shift #{id} · team {team} · {slot} {start}–{end}").format(
         id=shift.id,
-        team=shift.team,
+        team=safe(shift.team),
         slot=slot_label(config, shift.slot_key),
         start=local_time(shift.planned_start, config),
         end=local_time(shift.planned_end, config),
@@ -61,8 +62,10 @@ def one_line(text: str) -> str:
 
 
 def highlighted(text: str, spans: list[tuple[int, int]] | None, style: str | Style = "") -> Text:
-    result = Text(text, style=style)
-    for start, end in spans or []:
+    """User text, safe to show (`textsafe.safe`), with the match spans (offsets in `text`) marked."""
+    shown, moved = safe_with_spans(text, spans or [])
+    result = Text(shown, style=style)
+    for start, end in moved:
         result.stylize(HIGHLIGHT_STYLE, start, end)
     return result
 
@@ -143,7 +146,7 @@ def cells(
         "shift": Text(f"#{entry.shift_id}"),
         "category": Text(category_label(config, entry.category)),
         "severity": severity_text(entry.severity),
-        "author": Text(entry.author_display),
+        "author": Text(safe(entry.author_display)),
         "text": text_cell(entry, spans),
     }
     row = []
@@ -166,7 +169,7 @@ def detail(entry: LogEntryView, config: Config, spans: list[tuple[int, int]] | N
         )
     )
     heading.append_text(severity_text(entry.severity, aligned=False))
-    heading.append(f" · {entry.author_display} · ")
+    heading.append(f" · {safe(entry.author_display)} · ")
     heading.append(_("shift #{id}").format(id=entry.shift_id))
     if entry.supersedes is not None:
         heading.append("   ")

@@ -1,51 +1,56 @@
-"""Modal dialogs. Each does its own domain call and dismisses with the result, or `None`.
+"""Modal dialogs. Each does its own domain call (in a worker) and dismisses with the result, or `None`.
 
 A dialog stays open when the domain refuses (the message is shown as a notification),
 so nothing the user typed is lost.
 """
-
-from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from dutydesk import clock
-from dutydesk.context import Context
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.domain.log import LogEntryView
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
-from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time, slot_label
+from dutydesk.tui.screens.base import Dialog
+from dutydesk.tui.widgets.fields import TextField
 
-T = TypeVar("T")
+__all__ = ["AddSupervisorScreen", "Confirm", "CorrectEntryScreen", "Dialog", "OpenShiftScreen"]
 
 
-class Dialog(ModalScreen[T | None], Generic[T]):
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
+class Confirm(Dialog[bool]):
+    """A yes/no question; the lines it is about are shown below it, as typed."""
 
-    def __init__(self) -> None:
+    BINDINGS = [Binding("enter,y", "answer(True)", N_("Yes")), Binding("n", "answer(False)", N_("No"))]
+
+    def __init__(self, question: str, lines: list[str] | None = None) -> None:
         super().__init__()
-        translate_bindings(self)
+        self.question = question
+        self.lines = lines or []
 
-    @property
-    def context(self) -> Context:
-        return self.app.context  # type: ignore[attr-defined,no-any-return]
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Please confirm")
+            yield Static(Text(self.question), classes="dialog-help")
+            if self.lines:
+                yield Static(Text("\n".join(self.lines)), id="original")
+            yield Static(_("Enter or y: yes · n or Escape: no"), classes="dialog-keys", markup=False)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class AddSupervisorScreen(Dialog[SupervisorInfo]):
     """First run: the person at the console registers as a supervisor."""
+
+    TYPING_TARGET = "#name"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
@@ -56,13 +61,13 @@ class AddSupervisorScreen(Dialog[SupervisorInfo]):
                 markup=False,
             )
             yield Label(_("Name (login, no spaces)"), markup=False)
-            yield Input(id="name", compact=True, max_length=40)
+            yield TextField(id="name", compact=True, max_length=40)
             yield Label(_("Display name"), markup=False)
-            yield Input(id="display", compact=True)
+            yield TextField(id="display", compact=True)
             yield Label(_("PIN (4 to 12 digits)"), markup=False)
-            yield Input(id="pin", compact=True, password=True, restrict=r"\d*", max_length=12)
+            yield TextField(id="pin", compact=True, password=True, restrict=r"\d*", max_length=12)
             yield Label(_("PIN again"), markup=False)
-            yield Input(id="pin-again", compact=True, password=True, restrict=r"\d*", max_length=12)
+            yield TextField(id="pin-again", compact=True, password=True, restrict=r"\d*", max_length=12)
             yield Static(_("Enter: next field, then save · Escape: skip"), classes="dialog-keys", markup=False)
 
     @on(Input.Submitted)
@@ -75,22 +80,23 @@ class AddSupervisorScreen(Dialog[SupervisorInfo]):
         if values["pin"] != values["pin-again"]:
             self.notify(_("the two PINs differ"), severity="error")
             return
-        added = attempt(
-            self,
+        db, min_length = self.context.db, self.context.config.handover.pin_min_length
+        self.run_io(
             lambda: supervisors.add_supervisor(
-                self.context.db,
-                values["name"].strip(),
-                values["display"],
-                values["pin"],
-                min_length=self.context.config.handover.pin_min_length,
+                db, values["name"].strip(), values["display"], values["pin"], min_length=min_length
             ),
+            self.dismiss,
         )
-        if added is not None:
-            self.dismiss(added)
 
 
 class OpenShiftScreen(Dialog[ShiftInfo]):
-    """Pick the supervisor, confirm the team, and open the shift planned for now."""
+    """Pick the supervisor and open the shift planned for now; the team is prefilled (Tab to change it).
+
+    The focus starts on the list, not in a field: on a first run the key the user presses
+    next (the Log screen said "press o") must not become the team's name.
+    """
+
+    AUTO_FOCUS = "#supervisor"
 
     def __init__(self, chosen: str | None = None) -> None:
         super().__init__()
@@ -99,7 +105,6 @@ class OpenShiftScreen(Dialog[ShiftInfo]):
     def compose(self) -> ComposeResult:
         config = self.context.config
         slot, start, end = config.slot_at(clock.utcnow())
-        people = attempt(self, lambda: supervisors.list_supervisors(self.context.db)) or []
         with Vertical(classes="dialog") as box:
             box.border_title = _("Open a shift")
             yield Static(
@@ -112,44 +117,47 @@ class OpenShiftScreen(Dialog[ShiftInfo]):
                 markup=False,
             )
             yield Label(_("Supervisor on duty"), markup=False)
-            yield OptionList(
-                *[Option(f"{person.display_name} ({person.name})", id=person.name) for person in people],
-                id="supervisor",
-            )
+            yield OptionList(id="supervisor")
             yield Label(_("Team"), markup=False)
-            yield Input(config.center.team, id="team", compact=True)
-            yield Static(_("↑↓ choose · Enter: open the shift · Escape: not now"), classes="dialog-keys", markup=False)
+            yield TextField(config.center.team, id="team", compact=True)
+            yield Static(
+                _("↑↓ choose · Enter: open the shift · Tab: team · Escape: not now"),
+                classes="dialog-keys",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
+        db = self.context.db
+        self.run_io(lambda: supervisors.list_supervisors(db), self._show_people)
+
+    def _show_people(self, people: list[SupervisorInfo]) -> None:
         choices = self.query_one("#supervisor", OptionList)
-        if choices.option_count == 0:
-            return
-        index = 0
-        if self.chosen:
-            index = next(
-                (i for i in range(choices.option_count) if choices.get_option_at_index(i).id == self.chosen), 0
-            )
-        choices.highlighted = index
-        if choices.option_count == 1 or self.chosen:
-            self.query_one("#team", Input).focus()
+        choices.add_options(
+            [Option(Text(f"{person.display_name} ({person.name})"), id=person.name) for person in people]
+        )
+        names = [person.name for person in people]
+        if names:
+            choices.highlighted = names.index(self.chosen) if self.chosen in names else 0
 
     @on(OptionList.OptionSelected)
-    def to_team(self, event: OptionList.OptionSelected) -> None:
+    def chosen_supervisor(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.query_one("#team", Input).focus()
+        self.open_shift()
 
     @on(Input.Submitted, "#team")
-    def open_shift(self, event: Input.Submitted) -> None:
+    def team_entered(self, event: Input.Submitted) -> None:
         event.stop()
+        self.open_shift()
+
+    def open_shift(self) -> None:
         choices = self.query_one("#supervisor", OptionList)
         if choices.highlighted is None:
             self.notify(_("add a supervisor first"), severity="error")
             return
         name = choices.get_option_at_index(choices.highlighted).id
         assert name is not None
-        opened = attempt(self, lambda: shifts.open_shift(self.context.db, self.context.config, name, event.value))
-        if opened is not None:
-            self.dismiss(opened)
+        team, db, config = self.query_one("#team", Input).value, self.context.db, self.context.config
+        self.run_io(lambda: shifts.open_shift(db, config, name, team), self.dismiss)
 
 
 class CorrectEntryScreen(Dialog[LogEntryView]):
@@ -159,6 +167,7 @@ class CorrectEntryScreen(Dialog[LogEntryView]):
         Binding("enter,ctrl+s", "save", N_("Save"), priority=True),
         Binding("ctrl+j", "newline", N_("New line"), priority=True),
     ]
+    AUTO_FOCUS = "#corrected"
 
     def __init__(self, entry: LogEntryView) -> None:
         super().__init__()
@@ -179,7 +188,6 @@ class CorrectEntryScreen(Dialog[LogEntryView]):
 
     def on_mount(self) -> None:
         editor = self.query_one("#corrected", TextArea)
-        editor.focus()
         editor.move_cursor(editor.document.end)
 
     def action_newline(self) -> None:
@@ -190,6 +198,5 @@ class CorrectEntryScreen(Dialog[LogEntryView]):
         if text == self.entry.text:
             self.notify(_("the text is unchanged: edit it or press Escape"), severity="warning")
             return
-        saved = attempt(self, lambda: log.correct_entry(self.context.db, self.context.config, self.entry.id, text))
-        if saved is not None:
-            self.dismiss(saved)
+        db, config, entry_id = self.context.db, self.context.config, self.entry.id
+        self.run_io(lambda: log.correct_entry(db, config, entry_id, text), self.dismiss)

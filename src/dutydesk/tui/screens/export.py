@@ -1,32 +1,61 @@
 """The shift summary, previewed as rendered Markdown and saved to the export directory.
 
-The summary is gathered and rendered in a thread worker (a long shift is thousands of
-rows); `s` writes the whole summary under its readable name and shows the path.
+The shift is chosen first (`ShiftPicker`: the open shift, the one just handed over, any
+earlier one). The summary is gathered and rendered in a thread worker (a long shift is
+thousands of rows); `s` writes the whole summary under its readable name and shows the path.
 """
 
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-from textual import work
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import Footer, MarkdownViewer, Static
-from textual.worker import Worker, WorkerState
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, MarkdownViewer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.errors import UserError
 from dutydesk.export import gather_summary, render_summary, save_to_export_dir
 from dutydesk.export.markdown import shorten_tables
 from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
-from dutydesk.tui.report import attempt, database_reason
-from dutydesk.tui.screens.base import DeskScreen
+from dutydesk.textsafe import safe
+from dutydesk.tui.rows import shift_summary
+from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.header import DutyHeader
 
 # Textual lays out a Markdown table at a few ms per row: a 5,000-entry shift would take
 # half a minute, so the preview shows each table's first rows and the file has them all.
 PREVIEW_ROWS = 25
+
+
+class ShiftPicker(Dialog[ShiftInfo]):
+    """Which shift to export: newest first (the open one, then the one just handed over), the current one highlighted."""
+
+    AUTO_FOCUS = "#past-shifts"
+
+    def __init__(self, shifts: list[ShiftInfo], current: int | None) -> None:
+        super().__init__()
+        self.shifts = shifts
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        choices = OptionList(id="past-shifts")
+        for shift in self.shifts:
+            line = Text(safe(shift_summary(shift, self.config)))
+            line.append("  " + (_("open") if shift.closed_at is None else _("closed")), style="dim")
+            choices.add_option(Option(line, id=str(shift.id)))
+        ids = [shift.id for shift in self.shifts]
+        choices.highlighted = ids.index(self.current) if self.current in ids else 0
+        with Vertical(classes="dialog dialog-wide") as box:
+            box.border_title = _("Export the summary of which shift?")
+            yield choices
+            yield Static(_("↑↓ choose · Enter: preview · Escape: cancel"), classes="dialog-keys", markup=False)
+
+    @on(OptionList.OptionSelected, "#past-shifts")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.shifts[event.option_index])
 
 
 class ExportScreen(DeskScreen):
@@ -41,8 +70,7 @@ class ExportScreen(DeskScreen):
     ]
 
     def __init__(self, shift_id: int | None) -> None:
-        super().__init__(id="export")
-        translate_bindings(self)
+        super().__init__()  # no id: an earlier preview may still be on another mode's stack
         self.shift_id = shift_id  # None: the open or last closed shift
         self.shift: ShiftInfo | None = None  # the exported shift, once rendered
         self.text: str | None = None  # the Markdown shown, which `s` saves
@@ -68,17 +96,22 @@ class ExportScreen(DeskScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.prepare()
+        db, config, shift_id = self.context.db, self.context.config, self.shift_id
+        more = "*" + _("… and {count} more rows in the saved file.") + "*"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def prepare(self) -> None:
-        summary = gather_summary(self.context.db, self.context.config, self.shift_id)
-        text = render_summary(summary)
-        preview = shorten_tables(text, PREVIEW_ROWS, "*" + _("… and {count} more rows in the saved file.") + "*")
-        # mypy cannot solve `T | Awaitable[T]` for a coroutine function (it infers Awaitable[Never]).
-        self.app.call_from_thread(self.show_summary, summary.shift, text, preview)  # type: ignore[arg-type]
+        def prepare() -> tuple[ShiftInfo, str, str]:
+            summary = gather_summary(db, config, shift_id)
+            text = render_summary(summary)
+            return summary.shift, text, shorten_tables(text, PREVIEW_ROWS, more)
 
-    async def show_summary(self, shift: ShiftInfo, text: str, preview: str) -> None:
+        self.run_io(prepare, self.show_summary, group="export", failed=self._not_prepared)
+
+    def _not_prepared(self) -> None:
+        self.failure = _("the summary could not be prepared")
+        self.status.update(Text(self.failure))
+
+    async def show_summary(self, prepared: tuple[ShiftInfo, str, str]) -> None:
+        shift, text, preview = prepared
         self.shift, self.text = shift, text
         await self.preview.document.update(preview)
         self.status.update(
@@ -87,20 +120,6 @@ class ExportScreen(DeskScreen):
         self.preview.focus()
         if self.save_when_ready:
             self.action_save()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, UserError):
-            message = str(error)
-        elif isinstance(error, SQLAlchemyError):
-            message = _("database error: {reason}").format(reason=database_reason(error))
-        else:
-            message = _("the summary could not be prepared: {reason}").format(reason=error)
-        self.failure = message
-        self.status.update(message)
-        self.notify(message, severity="error", timeout=10)
 
     def action_save(self) -> None:
         shift, text = self.shift, self.text
@@ -111,11 +130,13 @@ class ExportScreen(DeskScreen):
             self.save_when_ready = True  # a quick `e` `s` still saves, once the summary is ready
             self.notify(_("Saving as soon as the summary is ready…"), timeout=3)
             return
-        path = attempt(self, lambda: save_to_export_dir(self.context.db, self.context.config, shift, text))
-        if path is not None:
-            self.saved_path = path
-            self.status.update(_("Saved to {path}").format(path=path))
-            self.notify(_("Saved to {path}").format(path=path))
+        db, config = self.context.db, self.context.config
+        self.run_io(lambda: save_to_export_dir(db, config, shift, text), self._saved, group="export-save")
+
+    def _saved(self, path: Path) -> None:
+        self.saved_path = path
+        self.status.update(Text(_("Saved to {path}").format(path=path)))
+        self.notify(_("Saved to {path}").format(path=path))
 
     def action_close(self) -> None:
         self.dismiss()

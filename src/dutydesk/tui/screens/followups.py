@@ -1,14 +1,14 @@
 """The Follow-ups screen (key 5): what is still to chase, soonest due first, overdue in red.
 
-Thin over `dutydesk.domain.followups`. The list and the selected item's history are read
-in workers; every key writes through one domain call, synchronously, then reads again.
+Thin over `dutydesk.domain.followups`. The list, the selected item's history and every
+write run in thread workers (`run_io`); after a write the list is read again.
 """
 
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,14 +17,13 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from dutydesk import clock
 from dutydesk.domain import followups
 from dutydesk.domain.followups import KINDS, PRIORITIES, STATUSES, FollowUpView, label
-from dutydesk.errors import UserError
-from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
-from dutydesk.tui.report import attempt
+from dutydesk.i18n import N_, _, labelled
+from dutydesk.textsafe import safe
 from dutydesk.tui.rows import fit, local_time, one_line
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.screens.incident import AskText
+from dutydesk.tui.widgets.fields import TextField
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -54,7 +53,6 @@ class FollowUpsScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="followups")
-        translate_bindings(self)
         self.items: list[FollowUpView] = []
         self.loaded = False
         self.detail_view: FollowUpView | None = None
@@ -86,27 +84,27 @@ class FollowUpsScreen(DeskScreen):
 
     # -- reading -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="followups")
+    def reload(self) -> None:
+        self.load()
+
     def load(self, select: int | None = None) -> None:
-        try:
-            items = followups.open_followups(self.context.db)
-        except UserError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
-            return
-        self.app.call_from_thread(self._loaded, items, select)
+        db = self.context.db
 
-    def _loaded(self, items: list[FollowUpView], select: int | None) -> None:
-        self.items, self.loaded = items, True
-        self.show_rows(select)
+        def loaded(items: list[FollowUpView]) -> None:
+            self.items, self.loaded = items, True
+            self.detail_view = None  # its history may have grown too
+            self.show_rows(select)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="followup-detail")
+        self.run_io(lambda: followups.open_followups(db), loaded, group="followups", exclusive=True)
+
     def load_detail(self, followup_id: int) -> None:
-        try:
-            view = followups.get_followup(self.context.db, followup_id)
-        except UserError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
-            return
-        self.app.call_from_thread(self._detail_loaded, view)
+        db = self.context.db
+        self.run_io(
+            lambda: followups.get_followup(db, followup_id),
+            self._detail_loaded,
+            group="followup-detail",
+            exclusive=True,
+        )
 
     def _detail_loaded(self, view: FollowUpView) -> None:
         if view.id == self.selected_id():
@@ -177,7 +175,7 @@ class FollowUpsScreen(DeskScreen):
             "kind": Text(label(KINDS, item.kind)),
             "title": title,
             "priority": Text(label(PRIORITIES, item.priority), style=PRIORITY_STYLE.get(item.priority, "")),
-            "owner": Text(item.owner),
+            "owner": Text(safe(item.owner)),
             "due": Text(local_time(item.due_at, self.config, due_pattern), style=LATE_STYLE if late else ""),
             "late": timing,
         }
@@ -229,7 +227,7 @@ class FollowUpsScreen(DeskScreen):
         text.append(f"#{item.id} ", style="bold")
         if item.complaint_number:
             text.append(f"{item.complaint_number} ", style="bold")
-        text.append(item.title, style="bold")
+        text.append(safe(item.title), style="bold")
         facts = [label(KINDS, item.kind), label(STATUSES, item.status)]
         if item.urgency:
             urgency = self.config.followups.complaint_urgency.get(item.urgency)
@@ -238,15 +236,19 @@ class FollowUpsScreen(DeskScreen):
             kind = next((t for t in self.config.followups.complaint_types if t.key == item.complaint_type), None)
             facts.append(str(kind.label) if kind else item.complaint_type)
         if item.customer:
-            facts.append(_("customer {customer}").format(customer=item.customer))
+            facts.append(_("customer {customer}").format(customer=safe(item.customer)))
         if item.resolve_by:
             facts.append(_("resolve by {time}").format(time=local_time(item.resolve_by, self.config, "%m-%d %H:%M")))
         text.append("\n" + " · ".join(facts), style="dim")
         if item.details:
-            text.append("\n" + item.details)
+            text.append("\n" + safe(item.details))
         for entry in item.history or []:
             text.append(f"\n{local_time(entry.at, self.config, '%m-%d %H:%M')} ", style="dim")
-            text.append(entry.line)
+            if entry.shown_text:
+                text.append(labelled(entry.kind_label), style="bold")
+                text.append(safe(entry.shown_text))
+            else:
+                text.append(entry.kind_label, style="bold")
         return text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -274,8 +276,8 @@ class FollowUpsScreen(DeskScreen):
     def action_waiting(self) -> None:
         item = self.selected()
         if item is not None:
-            status = followups.OPEN if item.status == followups.WAITING else followups.WAITING
-            self._written(attempt(self, lambda: followups.set_status(self.context.db, item.id, status)))
+            status, db = (followups.OPEN if item.status == followups.WAITING else followups.WAITING), self.context.db
+            self.run_io(lambda: followups.set_status(db, item.id, status), self._written)
 
     def action_due(self) -> None:
         item = self.selected()
@@ -290,7 +292,8 @@ class FollowUpsScreen(DeskScreen):
 
         def done(text: str | None) -> None:
             if text is not None:
-                self._written(attempt(self, lambda: write(self.context.db, item.id, text)))
+                db = self.context.db
+                self.run_io(lambda: write(db, item.id, text), self._written)
 
         self.app.push_screen(dialog, done)
 
@@ -316,6 +319,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
     AddFollowUpScreen.-complaint .complaint-only { display: block; }
     """
     BINDINGS = [Binding("ctrl+s", "save", N_("Save"), priority=True)]
+    TYPING_TARGET = "#title"
 
     def compose(self) -> ComposeResult:
         config = self.context.config
@@ -331,12 +335,12 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
                     compact=True,
                 ),
             )
-            yield from self.field(_("Title"), Input(id="title", compact=True))
-            yield from self.field(_("Details"), Input(id="details", compact=True))
+            yield from self.field(_("Title"), TextField(id="title", compact=True))
+            yield from self.field(_("Details"), TextField(id="details", compact=True))
             yield from self.field(
-                _("Customer"), Input(id="customer", compact=True, placeholder=_("name, phone, account"))
+                _("Customer"), TextField(id="customer", compact=True, placeholder=_("name, phone, account"))
             )
-            yield from self.field(_("Owner dept."), Input(id="owner", compact=True))
+            yield from self.field(_("Owner dept."), TextField(id="owner", compact=True))
             yield from self.field(
                 _("Priority"),
                 Select(
@@ -349,7 +353,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             )
             yield from self.field(
                 _("Due"),
-                Input(id="due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00 · empty: by kind")),
+                TextField(id="due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00 · empty: by kind")),
             )
             yield from self.field(
                 _("Urgency"),
@@ -379,9 +383,6 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             yield Static(title, classes="field-label", markup=False)
             yield widget
 
-    def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
-
     @on(Select.Changed, "#kind")
     def kind_changed(self, event: Select.Changed) -> None:
         self.set_class(event.value == "complaint", "-complaint")
@@ -404,7 +405,9 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             config, now = self.context.config, clock.utcnow()
             due = followups.parse_due(values["due"], config, now) if values["due"].strip() else None
             if due is not None and due < now:
-                self.notify(_("the due time is already past: saved as overdue"), severity="warning")
+                self.desk.call_from_thread(
+                    self.notify, _("the due time is already past: saved as overdue"), severity="warning"
+                )
             return followups.add_followup(
                 self.context.db,
                 config,
@@ -420,13 +423,13 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
                 now=now,
             )
 
-        added = attempt(self, add)
-        if added is not None:
-            self.dismiss(added)
+        self.run_io(add, self.dismiss)
 
 
 class ChangeDueScreen(Dialog[FollowUpView]):
     """A new due time and the reason for it; both required."""
+
+    TYPING_TARGET = "#new-due"
 
     def __init__(self, item: FollowUpView) -> None:
         super().__init__()
@@ -441,13 +444,10 @@ class ChangeDueScreen(Dialog[FollowUpView]):
                 classes="dialog-help",
             )
             yield Label(_("New due time"), markup=False)
-            yield Input(id="new-due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00"))
+            yield TextField(id="new-due", compact=True, placeholder=_("+30m, +2h, +1d, 2026-11-26T14:00"))
             yield Label(_("Reason (required)"), markup=False)
-            yield Input(id="reason", compact=True)
+            yield TextField(id="reason", compact=True)
             yield Static(_("Enter: next field, then save · Escape: cancel"), classes="dialog-keys", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#new-due", Input).focus()
 
     @on(Input.Submitted)
     def next_or_save(self, event: Input.Submitted) -> None:
@@ -463,6 +463,4 @@ class ChangeDueScreen(Dialog[FollowUpView]):
                 self.context.db, config, self.item.id, followups.parse_due(due_text, config), reason
             )
 
-        changed = attempt(self, change)
-        if changed is not None:
-            self.dismiss(changed)
+        self.run_io(change, self.dismiss)

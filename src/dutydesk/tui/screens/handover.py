@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,6 +27,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, NP_, _, labelled
+from dutydesk.textsafe import safe
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
@@ -34,6 +35,7 @@ from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.checklist import ChecklistTable
+from dutydesk.tui.widgets.fields import TextField
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -84,7 +86,7 @@ class HandoverScreen(DeskScreen):
 
     @property
     def shift(self) -> ShiftInfo | None:
-        return self.app.shift  # type: ignore[attr-defined,no-any-return]
+        return self.desk.shift
 
     @property
     def table(self) -> DataTable[Text]:
@@ -116,13 +118,15 @@ class HandoverScreen(DeskScreen):
     # -- reading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """The open shift's handover (or the one being viewed), then the rest in a worker."""
-        if self.viewing_past and self.handover is not None:
-            found = attempt(self, lambda: ho.get_handover(self.context.db, self.handover.id))  # type: ignore[union-attr]
-        else:
-            shift = self.shift
-            found = attempt(self, lambda: self._current_draft(shift)) if shift else None
-        self.show_view(found)
+        """The open shift's handover (or the one being viewed), then the rest, each in a worker."""
+        db, viewed, shift = self.context.db, (self.handover if self.viewing_past else None), self.shift
+
+        def read() -> HandoverView | None:
+            if viewed is not None:
+                return ho.get_handover(db, viewed.id)
+            return self._current_draft(shift) if shift else None
+
+        self.run_io(read, self.show_view, group="handover", exclusive=True)
 
     def _current_draft(self, shift: ShiftInfo) -> HandoverView | None:
         """The open shift's handover (drafted by now if the shift ends within the hour), its
@@ -139,16 +143,14 @@ class HandoverScreen(DeskScreen):
         if view is not None:
             self.load_details(view)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="handover")
     def load_details(self, view: HandoverView) -> None:
         db = self.context.db
-        try:
+
+        def read() -> Loaded:
             entries = ho.log_since_last_handover(db, view)
-            report = ho.verify_handovers(db, view.id) if view.frozen else None
-        except UserError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
-            return
-        self.app.call_from_thread(self._details_loaded, Loaded(view.id, entries, report))
+            return Loaded(view.id, entries, ho.verify_handovers(db, view.id) if view.frozen else None)
+
+        self.run_io(read, self._details_loaded, group="handover-details", exclusive=True)
 
     def _details_loaded(self, loaded: Loaded) -> None:
         if self.handover is not None and self.handover.id == loaded.handover_id:
@@ -495,7 +497,7 @@ class HandoverScreen(DeskScreen):
         if view.status == ho.SIGNED:
             # The shift changed hands: keep the signed record in view until Escape.
             self.viewing_past = True
-            self.app.shift = self.app.find_open_shift()  # type: ignore[attr-defined]
+            self.app.shift = self.app.find_open_shift()
             self.notify(
                 _("Handover #{id} signed by both: shift #{shift} is open").format(
                     id=view.id, shift=view.incoming_shift_id
@@ -602,6 +604,8 @@ class AnswerDialog(Dialog[HandoverView]):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), priority=True),
     ]
+    AUTO_FOCUS = "#answer-status"  # as the hint says: ↑↓ status, and typing goes to the note
+    TYPING_TARGET = "#answer-note"
 
     def __init__(self, handover_id: int, item: ItemView, status: str | None) -> None:
         super().__init__()
@@ -626,8 +630,6 @@ class AnswerDialog(Dialog[HandoverView]):
         choices = self.query_one("#answer-status", OptionList)
         keys = list(ho.statuses_for(self.item.kind))
         choices.highlighted = keys.index(self.initial) if self.initial in keys else 0
-        if self.initial is not None and ho.note_required(self.item.kind, self.initial):
-            self.query_one("#answer-note", TextArea).focus()
 
     @on(OptionList.OptionSelected, "#answer-status")
     def to_note(self, event: OptionList.OptionSelected) -> None:
@@ -657,6 +659,12 @@ class AnswerDialog(Dialog[HandoverView]):
 class SignDialog(Dialog[HandoverView]):
     """Pick who signs, type the PIN (masked); a wrong PIN clears the field and stays open."""
 
+    BINDINGS = [  # the PIN field has the focus; the arrows still choose who signs
+        Binding("up", "choose('cursor_up')", show=False),
+        Binding("down", "choose('cursor_down')", show=False),
+    ]
+    TYPING_TARGET = "#pin"
+
     def __init__(self, view: HandoverView, role: str) -> None:
         super().__init__()
         self.view, self.role = view, role
@@ -676,17 +684,20 @@ class SignDialog(Dialog[HandoverView]):
                 help_text = _("After this signature the checklist can no longer change.")
             yield Static(help_text, classes="dialog-help", markup=False)
             yield Label(_("Supervisor"), markup=False)
-            yield OptionList(*[Option(f"{p.display_name} ({p.name})", id=p.name) for p in people], id="signer")
+            yield OptionList(
+                *[Option(Text(safe(f"{p.display_name} ({p.name})")), id=p.name) for p in people], id="signer"
+            )
             yield Label(_("PIN"), markup=False)
-            yield Input(id="pin", compact=True, password=True, restrict=r"\d*", max_length=12)
+            yield TextField(id="pin", password=True, restrict=r"\d*", max_length=12)
             yield Static(_("↑↓ choose · Enter: sign · Escape: cancel"), classes="dialog-keys", markup=False)
 
     def on_mount(self) -> None:
         choices = self.query_one("#signer", OptionList)
         if choices.option_count:
             choices.highlighted = 0
-        if choices.option_count == 1:
-            self.query_one("#pin", Input).focus()
+
+    async def action_choose(self, move: str) -> None:
+        await self.query_one("#signer", OptionList).run_action(move)
 
     def on_key(self, event: events.Key) -> None:
         """Typing the PIN on the list signs as the supervisor highlighted: no Enter needed to choose."""

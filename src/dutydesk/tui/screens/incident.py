@@ -475,7 +475,7 @@ class IncidentScreen(DeskScreen):
         self.app.pop_screen()
 
     def require_shift(self) -> ShiftInfo | None:
-        shift: ShiftInfo | None = self.app.shift  # type: ignore[attr-defined]
+        shift: ShiftInfo | None = self.app.shift
         if shift is None:
             self.notify(_("No shift is open: open one first (it records this in the duty log)"), severity="error")
         return shift
@@ -516,7 +516,7 @@ class StartIncidentScreen(Dialog[IncidentView]):
     @on(Input.Submitted, "#start-note")
     def start(self, event: Input.Submitted) -> None:
         event.stop()
-        shift: ShiftInfo | None = self.app.shift  # type: ignore[attr-defined]
+        shift: ShiftInfo | None = self.app.shift
         if shift is None:
             self.notify(_("No shift is open: open one first (it records this in the duty log)"), severity="error")
             return

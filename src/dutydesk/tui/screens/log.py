@@ -1,9 +1,14 @@
 """The duty log of the current shift: read it, add to it, search it, correct it.
 
-The screen is thin: it calls `dutydesk.domain.log` and shows the plain `LogEntryView`s
-it gets back. Writes are synchronous and committed before the table changes, so an
-entry on screen is an entry on disk. Long shifts are read a page at a time.
+The screen is thin: it calls `dutydesk.domain.log` in thread workers and shows the plain
+`LogEntryView`s it gets back. The entry line has the focus whenever a shift is open, so
+what is typed on this screen is an entry, never a hotkey (Escape leaves the line for the
+table, where the letter keys work). Entries typed ahead are written one after another, in
+the order typed, each committed before its row appears. Long shifts are read a page at a time.
 """
+
+from collections import deque
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, on
@@ -19,10 +24,10 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
 from dutydesk.tui.bindings import translate_bindings
-from dutydesk.tui.report import attempt
 from dutydesk.tui.screens.base import DeskScreen
-from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+from dutydesk.tui.screens.dialogs import Confirm, CorrectEntryScreen
 from dutydesk.tui.screens.note_dialog import NoteDialog
+from dutydesk.tui.widgets.fields import EntryLine
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
 
@@ -32,7 +37,14 @@ SEVERITY_ORDER = list(log.SEVERITIES)
 Spans = list[tuple[int, int]] | None
 
 
-class QuickAdd(Input):
+@dataclass(frozen=True)
+class NewEntry:
+    text: str
+    category: str
+    severity: str
+
+
+class QuickAdd(EntryLine):
     """The one-line entry field; while it has focus the footer shows F2 and F3."""
 
     BINDINGS = [
@@ -61,7 +73,8 @@ class LogScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="log")
-        translate_bindings(self)
+        self.unsaved: deque[NewEntry] = deque()  # typed and submitted, not yet written
+        self.writing = False  # one write at a time, so entries are stored in the order typed
         self.entries: list[LogEntryView] = []  # the shift's loaded pages, newest first
         self.total = 0  # entries in the shift
         self.query_text: str | None = None  # set while search results are shown
@@ -74,7 +87,7 @@ class LogScreen(DeskScreen):
 
     @property
     def shift(self) -> ShiftInfo | None:
-        return self.app.shift  # type: ignore[attr-defined,no-any-return]
+        return self.desk.shift
 
     @property
     def table(self) -> DataTable[Text]:
@@ -117,14 +130,18 @@ class LogScreen(DeskScreen):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "shift", self._shift_changed, init=False)
-        self.table.focus()
+        self.watch(self.desk, "shift", self._shift_changed, init=False)
+        self.show_kind()
+        self.focus_entry_line()
 
     def on_screen_resume(self) -> None:
         # Also the first showing. Other screens write to the log too (incidents started and
         # closed), so coming back reads the entries again, as many as were loaded.
-        if self.query_text is None:
-            self.reload(keep=len(self.entries))
+        self.reload()
+
+    def focus_entry_line(self) -> None:
+        # At once, not deferred like `focus()`: keys typed next belong to the entry.
+        self.set_focus(self.table if self.quick_add.disabled else self.quick_add)
 
     def on_resize(self, event: events.Resize) -> None:
         # The columns are fitted to the width: lay the rows out again only when it changed.
@@ -135,37 +152,48 @@ class LogScreen(DeskScreen):
 
     def _shift_changed(self, shift: ShiftInfo | None) -> None:
         self.leave_search()
-        self.reload()
-
-    def reload(self, keep: int = 0) -> None:
-        """Read the newest page again (at least `keep` rows: what was loaded so far)."""
-        shift = self.shift
         self.entries, self.total = [], 0
-        if shift is not None:
-            page = attempt(
-                self,
-                lambda: (
-                    log.list_entries(self.context.db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep)),
-                    log.count_entries(self.context.db, LogFilter(shift_id=shift.id)),
-                ),
-            )
-            if page is not None:
-                self.entries, self.total = page
         self.show_kind()
+        self.show_rows()
+        self.reload()
+        if self.is_current:
+            self.focus_entry_line()
+
+    def reload(self) -> None:
+        """Read the newest page again, as many rows as are loaded (the search results too)."""
+        shift, keep, query = self.shift, len(self.entries), self.query_text
+        db = self.context.db
+
+        def read() -> tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]:
+            if shift is None:
+                return None, [], 0, None
+            page = log.list_entries(db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep))
+            hits = log.search(db, query) if query is not None else None
+            return shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
+
+        self.run_io(read, self._read, group="log-read", exclusive=True)
+
+    def _read(self, result: tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]) -> None:
+        shift, entries, total, hits = result
+        if shift != self.shift:
+            return  # read for a shift no longer shown
+        self.entries, self.total = entries, total
+        if hits is not None and self.query_text is not None:
+            self.hits = hits
         self.show_rows()
 
     def action_older(self) -> None:
         shift = self.shift
         if shift is None or self.query_text is not None:
             return
-        older = attempt(
-            self,
-            lambda: log.list_entries(
-                self.context.db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=len(self.entries)
-            ),
+        offset, db = len(self.entries), self.context.db
+        self.run_io(
+            lambda: log.list_entries(db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset),
+            self._older_read,
+            group="log-read",
         )
-        if not older:
-            return
+
+    def _older_read(self, older: list[LogEntryView]) -> None:
         known = {entry.id for entry in self.entries}
         self.entries.extend(entry for entry in older if entry.id not in known)
         self.show_rows()
@@ -288,9 +316,7 @@ class LogScreen(DeskScreen):
     def action_add(self) -> None:
         if self.query_text is not None:
             self.leave_search()
-        # At once, not deferred like `focus()`: keys typed right after `a` belong to the entry,
-        # not to the table (where `c` and `m` are commands).
-        self.set_focus(self.quick_add)
+        self.focus_entry_line()
 
     def action_cycle_category(self) -> None:
         self.category_index = (self.category_index + 1) % len(self.config.log.categories)
@@ -303,29 +329,67 @@ class LogScreen(DeskScreen):
     @on(Input.Submitted, "#quick-add")
     def add_entry(self, event: Input.Submitted) -> None:
         event.stop()
-        shift, text = self.shift, event.value
-        if shift is None:
+        if self.shift is None:
             self.notify(_("No shift is open: press o to open one"), severity="warning")
             return
-        if not text.strip():
+        if not event.value.strip():
             self.notify(_("type the entry first"), severity="warning", timeout=3)
             return
+        self.queue_entries([event.value])
+
+    @on(EntryLine.LinesPasted, "#quick-add")
+    def ask_before_adding_lines(self, event: EntryLine.LinesPasted) -> None:
+        event.stop()
+        lines = event.lines
+
+        def answered(add_them: bool | None) -> None:
+            if add_them:
+                self.queue_entries(lines)
+            else:  # kept for editing, as one line
+                self.quick_add.insert_text_at_cursor(" ".join(line.strip() for line in lines))
+
+        question = _("Add {count} entries, one per pasted line?").format(count=len(lines))
+        self.app.push_screen(Confirm(question, lines), answered)
+
+    def queue_entries(self, texts: list[str]) -> None:
+        """Write these entries after any still being written, with the chosen category and severity."""
         category = self.config.log.categories[self.category_index].key
         severity = SEVERITY_ORDER[self.severity_index]
+        self.unsaved.extend(NewEntry(text, category, severity) for text in texts)
+        self.category_index = self.severity_index = 0
+        self.show_kind()
+        self.write_next()
+
+    def write_next(self) -> None:
+        shift = self.shift
+        if self.writing or not self.unsaved or shift is None:
+            return
+        self.writing = True
+        new, db, config = self.unsaved[0], self.context.db, self.config
 
         def write() -> LogEntryView:
             # The shift may have been closed from another console since it was read.
-            current = shifts.get_shift(self.context.db, shift.id)
-            return log.add_entry(self.context.db, self.config, current, text, category=category, severity=severity)
+            current = shifts.get_shift(db, shift.id)
+            return log.add_entry(db, config, current, new.text, category=new.category, severity=new.severity)
 
-        entry = attempt(self, write)
-        if entry is None:
-            return  # the text stays in the line
-        self.quick_add.value = ""
-        self.category_index = self.severity_index = 0
+        self.run_io(write, self._entry_written, group="log-write", failed=self._entry_refused)
+
+    def _entry_written(self, entry: LogEntryView) -> None:
+        self.unsaved.popleft()
+        self.writing = False
         self.leave_search(show=False)
-        self.reload(keep=len(self.entries) + 1)
+        self.entries.insert(0, entry)
+        self.total += 1
         self.show_rows(select=entry.id)
+        self.write_next()
+
+    def _entry_refused(self) -> None:
+        """Nothing typed is lost: the entries not written go back into the line, to edit or retry."""
+        texts = [new.text for new in self.unsaved]
+        self.unsaved.clear()
+        self.writing = False
+        field = self.quick_add
+        field.value = " ".join([*texts, field.value]).strip()
 
     # -- searching ---------------------------------------------------------------------
 
@@ -336,10 +400,11 @@ class LogScreen(DeskScreen):
     @on(Input.Submitted, "#search")
     def run_search(self, event: Input.Submitted) -> None:
         event.stop()
-        query = event.value.strip()
-        hits = attempt(self, lambda: log.search(self.context.db, query))
-        if hits is None:
-            return
+        query, db = event.value.strip(), self.context.db
+        self.run_io(lambda: (query, log.search(db, query)), self._found, group="log-read", exclusive=True)
+
+    def _found(self, found: tuple[str, list[SearchHit]]) -> None:
+        query, hits = found
         self.query_text, self.hits = query, hits
         self.show_rows(select=hits[0].entry.id if hits else None)
         self.table.focus()
@@ -356,7 +421,7 @@ class LogScreen(DeskScreen):
             self.leave_search()
             self.table.focus()
         elif self.focused is self.quick_add:
-            self.table.focus()
+            self.set_focus(self.table)
 
     # -- correcting --------------------------------------------------------------------
 
@@ -378,11 +443,10 @@ class LogScreen(DeskScreen):
     def _corrected(self, saved: LogEntryView | None) -> None:
         if saved is None:
             return
-        if self.query_text is not None:
-            hits = attempt(self, lambda: log.search(self.context.db, self.query_text or ""))
-            self.hits = hits or []
-        self.reload(keep=len(self.entries) + 1)
+        self.entries.insert(0, saved)
+        self.total += 1
         self.show_rows(select=saved.id)
+        self.reload()  # the corrected entry now shows it was superseded
         self.notify(_("entry #{id} corrected by #{new}").format(id=saved.supersedes, new=saved.id))
 
     def action_resolve(self) -> None:
@@ -403,11 +467,10 @@ class LogScreen(DeskScreen):
 
     def _resolved(self, saved: LogEntryView | None) -> None:
         if saved is not None:
-            self.reload(keep=len(self.entries) + 1)
-            self.show_rows(select=saved.id)
+            self.reload()
             self.notify(_("resolved: logged #{id}").format(id=saved.id))
 
     # -- shift -------------------------------------------------------------------------
 
     def action_open_shift(self) -> None:
-        self.app.action_open_shift()  # type: ignore[attr-defined]
+        self.desk.action_open_shift()

@@ -176,11 +176,11 @@ class QueueScreen(DeskScreen):
 
     @property
     def has_feed(self) -> bool:
-        return self.app.queue_feed.runner is not None  # type: ignore[attr-defined]
+        return self.app.queue_feed.runner is not None
 
     @property
     def feed(self) -> FeedRunner:
-        runner = self.app.queue_feed.runner  # type: ignore[attr-defined]
+        runner = self.app.queue_feed.runner
         assert runner is not None  # the panel's parts are only built with a feed
         return runner  # type: ignore[no-any-return]
 
@@ -219,7 +219,7 @@ class QueueScreen(DeskScreen):
         yield DeskFooter()
 
     def _no_feed_text(self) -> Text:
-        path = self.app.context.config_path  # type: ignore[attr-defined]
+        path = self.app.context.config_path
         text = Text(
             _("No queue feed is configured: no live figures are shown and no queue alerts are raised."),
             style=WARNING_STYLE,
@@ -479,7 +479,7 @@ class QueueScreen(DeskScreen):
         if alert is None:
             self.notify(_("No alert to acknowledge"), severity="warning")
             return
-        shift = self.app.shift  # type: ignore[attr-defined]
+        shift = self.app.shift
         done = attempt(self, lambda: self.feed.monitor.acknowledge(alert.id, shift))
         if done is not None:
             self.notify(_("Alert acknowledged"))

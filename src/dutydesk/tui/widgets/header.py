@@ -1,27 +1,38 @@
-"""The bar at the top of every screen: center, current shift, supervisor on duty, clock."""
+"""The bar at the top of every screen: center, current shift, supervisor on duty, clock,
+and below it the status strip: what needs the supervisor now, whichever screen is shown."""
+
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from dutydesk import clock
+from dutydesk.domain.incidents import countdown
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.status import DeskStatus, StatusItem
 from dutydesk.i18n import _
+from dutydesk.textsafe import safe
 from dutydesk.tui.rows import shift_summary
 
 WIDE = 100  # below this many columns the center's name is left out
+LEVEL_STYLE = {"critical": "bold #ff5f5f", "warning": "bold #ffaf00"}
+LATE_STYLE = "bold #ff5f5f"
 
 
-class DutyHeader(Horizontal):
-    """Reads the app's `shift` and `config`; the clock ticks in the center's time zone."""
+class DutyHeader(Vertical):
+    """Reads the app's `shift`, `desk_status` and config; the clock ticks in the center's time zone."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header-info")
-        yield Static(id="header-clock")
+        with Horizontal(id="header-line"):
+            yield Static(id="header-info")
+            yield Static(id="header-clock")
+        yield Static(id="status-strip")
 
     def on_mount(self) -> None:
         self.watch(self.app, "shift", self._show_shift)
+        self.watch(self.app, "desk_status", self._show_status)
         self._tick()
         self.set_interval(1, self._tick)
 
@@ -40,16 +51,54 @@ class DutyHeader(Horizontal):
         config = self.app.context.config  # type: ignore[attr-defined]
         line = Text(no_wrap=True, overflow="ellipsis")
         if self.app.size.width >= WIDE:
-            line.append(str(config.center.name), style="bold")
+            line.append(safe(str(config.center.name)), style="bold")
             line.append("  │  ", style="dim")
         if shift is None:
             line.append(_("No shift is open"), style="bold #ffaf00")
         else:
             line.append(shift_summary(shift, config))
             line.append("  │  ", style="dim")
-            line.append(_("On duty: {name}").format(name=shift.supervisor_display), style="bold")
+            line.append(_("On duty: {name}").format(name=safe(shift.supervisor_display)), style="bold")
         self.info.update(line)
+
+    def _show_status(self, status: DeskStatus | None) -> None:
+        self.query_one("#status-strip", Static).update(status_line(status, clock.utcnow()))
 
     def _tick(self) -> None:
         zone = self.app.context.config.zone  # type: ignore[attr-defined]
         self.clock_label.update(clock.utcnow().astimezone(zone).strftime("%H:%M:%S"))
+
+
+def status_line(status: DeskStatus | None, now: datetime) -> Text:
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if status is None:
+        return line
+    if not status.items:
+        line.append(_("Nothing needs you right now"), style="dim")
+    for index, item in enumerate(status.items):
+        if index:
+            line.append("  ·  ", style="dim")
+        line.append_text(status_item(item, now))
+    return line
+
+
+def status_item(item: StatusItem, now: datetime) -> Text:
+    if item.code == "alerts":
+        level = _("critical") if item.level == "critical" else _("warning")
+        return Text(
+            _("⚠ {count} alerts unacknowledged ({level})").format(count=item.count, level=level),
+            style=LEVEL_STYLE.get(item.level or "", "bold"),
+        )
+    if item.code == "overdue":
+        return Text(_("⏰ {count} follow-ups overdue").format(count=item.count), style=LATE_STYLE)
+    if item.code == "incident":
+        if item.due_at is None:
+            return Text(_("⛑ incident #{number} running").format(number=item.number), style="bold")
+        late = item.due_at < now
+        return Text(
+            _("⛑ incident #{number}: next step {countdown}").format(
+                number=item.number, countdown=countdown(item.due_at, now)
+            ),
+            style=LATE_STYLE if late else "bold",
+        )
+    return Text(item.code)

@@ -1,0 +1,76 @@
+"""What the status strip on every screen shows: things that need the supervisor now.
+
+`desk_status()` reads it in one go (in a worker); the TUI only renders the items. Each
+item is a language-neutral code with its figures, so another part can add its own item
+(pending rules, a handover draft) by appending to `StatusItem`s here.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from dutydesk import clock
+from dutydesk.domain import followups, incidents
+from dutydesk.store.changes import ChangeWatch
+from dutydesk.store.db import Database
+from dutydesk.store.tables import QueueAlert
+
+LEVEL_ORDER = ("warning", "critical")  # alert levels, least to most severe
+
+
+@dataclass(frozen=True)
+class StatusItem:
+    code: str  # "alerts", "overdue", "incident"
+    count: int = 0
+    level: str | None = None  # alerts: the worst level
+    number: int | None = None  # incident: its number
+    due_at: datetime | None = None  # incident: the next open step's deadline
+
+
+@dataclass(frozen=True)
+class DeskStatus:
+    items: list[StatusItem] = field(default_factory=list)
+
+
+def desk_status(db: Database, now: datetime | None = None) -> DeskStatus:
+    now = now or clock.utcnow()
+    return DeskStatus([*_alert_items(db), *_overdue_items(db, now), *_incident_items(db)])
+
+
+def _alert_items(db: Database) -> list[StatusItem]:
+    """Alerts still firing that nobody acknowledged: how many, and the worst level."""
+    query = (
+        select(col(QueueAlert.level), func.count())
+        .where(col(QueueAlert.cleared_at).is_(None), col(QueueAlert.acknowledged_at).is_(None))
+        .group_by(QueueAlert.level)
+    )
+    with db.engine.connect() as connection:
+        counts = {level: count for level, count in connection.execute(query)}
+    total = sum(counts.values())
+    if not total:
+        return []
+    worst = max(counts, key=lambda level: LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1)
+    return [StatusItem("alerts", count=total, level=worst)]
+
+
+def _overdue_items(db: Database, now: datetime) -> list[StatusItem]:
+    overdue = sum(1 for item in followups.open_followups(db) if item.overdue(now))
+    return [StatusItem("overdue", count=overdue)] if overdue else []
+
+
+def _incident_items(db: Database) -> list[StatusItem]:
+    items = []
+    for incident in incidents.list_incidents(db, open_only=True):
+        due = [step.due_at for step in incident.steps if step.done_at is None and step.due_at is not None]
+        next_due = min(due, default=None)
+        if next_due is not None and next_due.tzinfo is None:
+            next_due = next_due.replace(tzinfo=UTC)
+        items.append(StatusItem("incident", number=incident.number, due_at=next_due))
+    return items
+
+
+def watch_changes(db: Database) -> ChangeWatch:
+    """What tells the console that someone committed (the TUI does not reach into `store` itself)."""
+    return ChangeWatch(db)

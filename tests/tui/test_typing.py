@@ -1,0 +1,94 @@
+"""Every keystroke lands once: type-ahead at full speed, pastes, keys typed as a dialog opens.
+
+Keys are posted to the app the way the terminal driver posts them, all at once, with no
+pause between them: the field sees them as fast as a paste or a macro would send them.
+"""
+
+from textual import events
+from textual.keys import _character_to_key
+from textual.widgets import Input
+
+from dutydesk.context import Context
+from dutydesk.domain import log
+from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui.app import DutydeskApp
+from dutydesk.tui.screens.dialogs import Confirm
+
+from .conftest import settle, table_rows
+
+
+def burst(app: DutydeskApp, typed: str) -> None:
+    """Post every key of `typed` at once ("\\n" is Enter), like a terminal sending a macro."""
+    for character in typed:
+        if character == "\n":
+            app.post_message(events.Key("enter", "\r"))
+        else:
+            app.post_message(events.Key(_character_to_key(character), character))
+
+
+def stored_texts(context: Context) -> list[str]:
+    return [entry.text for entry in reversed(log.list_entries(context.db))]
+
+
+async def test_twenty_entries_typed_without_a_pause_are_twenty_rows(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    lines = [f"z-{number} caller on hold" for number in range(20)]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "".join(line + "\n" for line in lines))
+        await settle(pilot)
+        assert [row[-1] for row in table_rows(app)] == list(reversed(lines))
+        assert app.screen.query_one("#quick-add", Input).value == ""
+    assert stored_texts(context) == lines
+
+
+async def test_an_unbracketed_paste_of_five_lines_is_five_entries(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    lines = ["line one", "line two", "第三行", "line four", "line five"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "\n".join(lines) + "\n")  # a terminal without bracketed paste sends keys and Enters
+        await settle(pilot)
+    assert stored_texts(context) == lines
+
+
+async def test_a_bracketed_paste_of_five_lines_asks_then_adds_five(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    lines = ["line one", "line two", "第三行", "line four", "line five"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.post_message(events.Paste("\n".join(lines) + "\n"))
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        assert "5" in app.screen.question
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row[-1] for row in table_rows(app)] == list(reversed(lines))
+    assert stored_texts(context) == lines
+
+
+async def test_a_bracketed_paste_declined_stays_in_the_line_for_editing(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.post_message(events.Paste("first\nsecond\n"))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#quick-add", Input).value == "first second"
+    assert stored_texts(context) == []
+
+
+async def test_letters_typed_on_the_log_screen_are_text_not_hotkeys(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "export 3 queues, correct them\n")  # e, 3, c, m, o, / are keys elsewhere
+        await settle(pilot)
+        assert app.screen.id == "log"
+    assert stored_texts(context) == ["export 3 queues, correct them"]
