@@ -66,7 +66,8 @@ async def test_the_command_palette_and_the_keys_panel_are_chinese(
             await pilot.pause(0.01)
         else:
             pytest.fail(f"the palette never said that nothing matched: {shown}")
-        await pilot.press("escape")
+        await pilot.press("escape")  # the palette closes: the entry line has the focus again
+        await pilot.press("escape")  # Escape hands it to the log table
         app.action_show_help_panel()
         await pilot.pause()
         assert "光标上移" in screen_text(app)  # the log table's own keys, in Chinese

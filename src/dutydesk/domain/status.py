@@ -6,13 +6,15 @@ item is a language-neutral code with its figures, so another part can add its ow
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from dutydesk import clock
-from dutydesk.domain import followups, incidents
+from dutydesk.config import Config
+from dutydesk.domain import followups, incidents, shifts
+from dutydesk.domain import handover as handovers
 from dutydesk.store.changes import ChangeWatch
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueAlert
@@ -22,11 +24,12 @@ LEVEL_ORDER = ("warning", "critical")  # alert levels, least to most severe
 
 @dataclass(frozen=True)
 class StatusItem:
-    code: str  # "alerts", "overdue", "incident"
-    count: int = 0
+    code: str  # "alerts", "overdue", "incident", "handover", "channel"
+    count: int = 0  # channel: failures in a row
     level: str | None = None  # alerts: the worst level
-    number: int | None = None  # incident: its number
-    due_at: datetime | None = None  # incident: the next open step's deadline
+    number: int | None = None  # incident: its number; handover: its number
+    due_at: datetime | None = None  # incident: the next open step's deadline; handover: the shift's planned end
+    name: str | None = None  # channel: the notification channel that keeps failing
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,41 @@ class DeskStatus:
     items: list[StatusItem] = field(default_factory=list)
 
 
-def desk_status(db: Database, now: datetime | None = None) -> DeskStatus:
+def desk_status(db: Database, config: Config, now: datetime | None = None) -> DeskStatus:
     now = now or clock.utcnow()
-    return DeskStatus([*_alert_items(db), *_overdue_items(db, now), *_incident_items(db)])
+    return DeskStatus(
+        [
+            *_alert_items(db),
+            *_overdue_items(db, now),
+            *_incident_items(db),
+            *_handover_items(db, config, now),
+            *_channel_items(db, config),
+        ]
+    )
+
+
+def _handover_items(db: Database, config: Config, now: datetime) -> list[StatusItem]:
+    """The console's shift ends within the draft window and its handover is not signed yet."""
+    shift = shifts.current_shift(db, config.center.team)
+    if shift is None or now < shift.planned_end - timedelta(minutes=config.handover.draft_before_end_min):
+        return []
+    handover = handovers.handover_of_shift(db, shift.id)
+    if handover is not None and handover.status == handovers.SIGNED:
+        return []
+    return [StatusItem("handover", number=handover.id if handover else None, due_at=shift.planned_end)]
+
+
+def _channel_items(db: Database, config: Config) -> list[StatusItem]:
+    """Notification channels whose last `failing_after` attempts or more failed."""
+    from dutydesk.notify.outbox import health  # only where notices are configured at all
+
+    with db.engine.connect() as connection:
+        found = health(connection, config.center.team)
+    return [
+        StatusItem("channel", count=item.failures_in_a_row, name=item.channel)
+        for item in found
+        if item.failures_in_a_row >= config.notify.failing_after
+    ]
 
 
 def _alert_items(db: Database) -> list[StatusItem]:

@@ -31,6 +31,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
+from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
@@ -45,6 +46,8 @@ from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.screens.playbooks import PlaybooksScreen
 from dutydesk.tui.screens.queue import QueueScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
+
+STATUS_EVERY_S = 30.0
 
 # mode (= screen id), number key, footer label, screen class
 MAIN_SCREENS = [
@@ -110,6 +113,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.queue_feed.start(self)
         self.notices.start()
         self.read_status()
+        self.set_interval(STATUS_EVERY_S, self.read_status)  # deadlines come near with no write at all
         self.watch_database()
         self.call_after_refresh(self.guided_start)
 
@@ -172,8 +176,15 @@ class DutydeskApp(DeskIO, App[None]):
             self.shift = shift  # e.g. a handover signed at another console: the new shift is shown
 
     def read_status(self) -> None:
-        db = self.context.db
-        self.run_io(lambda: desk_status(db), self._status_read, group="status-read", exclusive=True)
+        """The status strip, read in a worker; an hour before the shift ends the handover is
+        drafted first (once), so the strip can say so."""
+        db, config = self.context.db, self.context.config
+
+        def read() -> DeskStatus:
+            draft_if_due(db, config)
+            return desk_status(db, config)
+
+        self.run_io(read, self._status_read, group="status-read", exclusive=True)
 
     def _status_read(self, status: DeskStatus) -> None:
         self.desk_status = status

@@ -101,4 +101,12 @@ def status_item(item: StatusItem, now: datetime) -> Text:
             ),
             style=LATE_STYLE if late else "bold",
         )
+    if item.code == "handover":
+        minutes = max(int((item.due_at - now).total_seconds() // 60), 0) if item.due_at else 0
+        return Text(_("✍ handover drafted: the shift ends in {minutes} min").format(minutes=minutes), style="bold")
+    if item.code == "channel":
+        return Text(
+            _("✉ notices to {channel} failing ({count} in a row)").format(channel=item.name, count=item.count),
+            style=LATE_STYLE,
+        )
     return Text(item.code)
