@@ -14,7 +14,7 @@ def start_on_duty(terminal: Terminal, dutydesk: Path, env: dict[str, str], db: P
     run = [str(dutydesk), "--db", str(db)]
     subprocess.run(
         [*run, "supervisor", "add", "wang", "--display-name", "王伟", "--pin-stdin"],
-        input=b"2468",
+        input=b"246810",
         env=env,
         check=True,
         capture_output=True,

@@ -56,7 +56,7 @@ async def test_a_shift_taken_over_at_another_console_moves_the_header(
         assert f"Shift #{shift.id}" in screen_static(app, "#header-info")
         other = open_context(context.db.path, None, "en")  # another console, its own connections
         try:
-            supervisors.add_supervisor(other.db, "li", "李娜", "2468")
+            supervisors.add_supervisor(other.db, "li", "李娜", "135790")
             shifts.close_shift(other.db, shift.id)
             newer = shifts.open_shift(other.db, other.config, "li")
         finally:
@@ -103,7 +103,7 @@ async def test_a_dialog_typed_into_the_moment_it_opens_keeps_every_character(
 async def test_markup_and_control_characters_are_shown_literally(
     app: DutydeskApp, context: Context, shift: ShiftInfo
 ) -> None:
-    supervisors.add_supervisor(context.db, "zhao", "Wang [night lead] [/]", "2468")
+    supervisors.add_supervisor(context.db, "zhao", "Wang [night lead] [/]", "135790")
     log.add_entry(context.db, context.config, shift, HOSTILE)
     followups.add_followup(context.db, context.config, HOSTILE, "ticket", details=HOSTILE, owner="[/]")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -151,7 +151,7 @@ async def test_space_ticks_in_place_and_on_an_answered_item_opens_it_to_change(
     """The checklist keys of every list: Space ticks without moving the cursor."""
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
+        await pilot.press("escape", "2")
         await pilot.pause()
         await go_to(pilot, "item:crm")
         await pilot.press("space")
@@ -179,7 +179,7 @@ async def test_fast_review_confirms_a_section_and_handles_problems_from_the_chec
     ivr = log.add_entry(context.db, context.config, ready, "IVR drops calls", category="defect", severity="critical")
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("2")
+        await pilot.press("escape", "2")
         await pilot.pause()
         await go_to(pilot, "section:readiness")
         await pilot.press("a")

@@ -267,7 +267,7 @@ async def test_a_rule_building_up_shows_its_countdown(context: Context, shift: S
     feed.write_text("".join(json.dumps(line) + "\n" for line in lines))
     app = make_app(context, feed=f"file:{feed}")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
 
         def building() -> list[list[str]]:
             return [row for row in cells(app, "#queue-alerts") if "waiting ≥ 8" in row[2]]
@@ -298,7 +298,7 @@ async def test_repeated_t_never_piles_refreshes_up(context: Context, shift: Shif
     app = make_app(context, runner=runner)
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.queue_feed.runner is runner
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         assert await wait_for(lambda: screen.refreshes > 0)
@@ -324,7 +324,7 @@ async def test_at_80x24_state_time_and_every_symbol_stay_on_screen(
         request.getfixturevalue("zh")
     app = make_app(drill_context, feed=FAST_SIM)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("3")
+        await pilot.press("escape", "3")
         assert await wait_for(lambda: len(cells(app, "#queue-table")) == 4 and cells(app, "#queue-agents"))
         await pilot.pause(0.5)
         for table_id in ("#queue-table", "#queue-agents"):

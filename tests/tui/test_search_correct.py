@@ -150,7 +150,7 @@ async def test_r_resolves_the_selected_problem_with_a_note(
     problem = log.add_entry(context.db, config, shift, "CRM slow", category="system_status", severity="warning")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("r")
+        await pilot.press("escape", "r")
         await pilot.pause()
         await pilot.press(*"CRM back", "enter")
         await pilot.pause()
