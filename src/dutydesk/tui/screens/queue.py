@@ -541,13 +541,17 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
     keys = [key for key, _cells in rows]
     if list(shown) != keys:
         cursor = table.cursor_row
+        # The cursor stays on the row it was on (a new alert above must not move the
+        # selection to another alert), else at the same height.
+        selected = list(shown)[cursor] if 0 <= cursor < len(shown) else None
         table.clear()
         shown.clear()
         for key, cells in rows:
             table.add_row(*cells, key=key)
             shown[key] = tuple(_signature(cell) for cell in cells)
         if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+            row = keys.index(selected) if selected in keys else min(cursor, table.row_count - 1)
+            table.move_cursor(row=row, animate=False)
         return
     columns = table.ordered_columns
     for key, cells in rows:
