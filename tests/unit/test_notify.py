@@ -273,3 +273,29 @@ def test_the_chinese_group_bots_urls_are_understood_offline(url: str) -> None:
     import apprise
 
     assert apprise.Apprise().add(url)
+
+
+def test_an_unexpected_failure_while_sending_carries_no_secret_into_a_crash_report(
+    frozen_clock: object,
+    db: Database,
+    config: Config,
+    shift: ShiftInfo,
+    hook: Webhook,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from dutydesk.notify import sender as sender_module
+    from dutydesk.tui.crash import write_crash_report
+
+    url = f"json://duty:{SECRET}@127.0.0.1:{hook.port}/{SECRET}"
+
+    def broken(channel: object, title: str, body: str, level: str, timeout_s: float) -> str | None:
+        raise ConnectionError(f"cannot reach {url}")
+
+    monkeypatch.setattr(sender_module, "send", broken)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    fire(db, shift, clock.utcnow(), rule=critical_rule(config))
+    with pytest.raises(RuntimeError) as failure:
+        notifier(db, config, {"DUTYDESK_NOTIFY_SUPERVISOR": url}).tick(clock.utcnow())
+    report = write_crash_report(failure.value)
+    assert SECRET not in str(failure.value) and SECRET not in report.read_text(encoding="utf-8")

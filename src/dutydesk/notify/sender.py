@@ -23,7 +23,7 @@ from dutydesk.domain import lease, log, shifts
 from dutydesk.domain.playbooks import PlaybookSet, load_playbooks
 from dutydesk.i18n import N_, _, translator
 from dutydesk.notify import outbox
-from dutydesk.notify.channels import Channel, channels, send
+from dutydesk.notify.channels import Channel, channels, redact, send
 from dutydesk.notify.notices import Reader
 from dutydesk.store.db import Database
 
@@ -74,7 +74,13 @@ class Notifier:
         result = TickResult(holding=True, stored=self._store(now))
         for channel in self.channels.values():
             if channel.url:
-                self._send_due(channel, now, result)
+                try:
+                    self._send_due(channel, now, result)
+                except Exception as error:  # whatever failed, its message must not carry a channel's secret out
+                    reason = redact(f"{type(error).__name__}: {error}", [channel.url])
+                    raise RuntimeError(
+                        _("sending to {channel} failed: {reason}").format(channel=channel.key, reason=reason)
+                    ) from None
         return result
 
     def failing_channels(self) -> list[outbox.ChannelHealth]:
