@@ -62,9 +62,7 @@ class NoticeService:
             if (number, since) not in self.reminded:
                 self.reminded.add((number, since))
                 self.app.notify(
-                    _("Incident #{number}: a status update is due (dutydesk incident update {number} …)").format(
-                        number=number
-                    ),
+                    _("Incident #{number}: a status update is due (s on its screen)").format(number=number),
                     severity="warning",
                     timeout=20,
                 )

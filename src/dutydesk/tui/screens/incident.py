@@ -105,6 +105,7 @@ class IncidentScreen(DeskScreen):
     # Space and Enter on the steps: the shared checklist keys (tui/widgets/checklist.py).
     BINDINGS = [
         Binding("n", "note", N_("Note")),
+        Binding("s", "status_update", N_("Status update")),
         Binding("u", "escalate", N_("Escalate")),
         Binding("a", "answer", N_("Answer")),
         Binding("o", "role", N_("Role")),
@@ -316,7 +317,7 @@ class IncidentScreen(DeskScreen):
         if view is None:
             return action == "back"
         is_open = view.status == incidents.OPEN
-        if action in ("note", "escalate", "level", "close_incident"):
+        if action in ("note", "status_update", "escalate", "level", "close_incident"):
             return is_open
         if action == "answer":
             return is_open and any(entry.kind == "escalation" for entry in view.timeline)
@@ -387,6 +388,16 @@ class IncidentScreen(DeskScreen):
         self.app.push_screen(
             AskText(_("Note on incident #{number}").format(number=self.number), _("Note")),
             lambda text: self._write(lambda: incidents.add_note(self.context.db, self.number, text), text),
+        )
+
+    def action_status_update(self) -> None:
+        """A status update: on the timeline, and sent by the notifier to the incident's channels."""
+        self.app.push_screen(
+            AskText(
+                _("Status update on incident #{number}").format(number=self.number),
+                _("Where it stands, what is next (sent to the incident's notification channels)"),
+            ),
+            lambda text: self._write(lambda: incidents.post_update(self.context.db, self.number, text), text),
         )
 
     def action_escalate(self) -> None:
