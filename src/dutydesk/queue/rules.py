@@ -48,13 +48,7 @@ class Alert:
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "rule": self.rule.key,
-            "queue": self.queue or None,
-            "level": self.rule.level,
-            "metric": self.rule.metric,
-            "comparison": self.rule.comparison,
-            "threshold": self.rule.value,
-            "value": self.value,
+            **rule_fields(self.rule, self.queue, self.value),
             "fired_at": self.fired_at.isoformat(),
             "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
             "playbook": self.rule.playbook or None,
@@ -93,13 +87,7 @@ class Pending:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "rule": self.rule.key,
-            "queue": self.queue or None,
-            "level": self.rule.level,
-            "metric": self.rule.metric,
-            "comparison": self.rule.comparison,
-            "threshold": self.rule.value,
-            "value": self.value,
+            **rule_fields(self.rule, self.queue, self.value),
             "since": self.since.isoformat(),
             "held_s": self.held_s,
             "sustain_s": self.sustain_s,
@@ -174,3 +162,16 @@ class RuleEngine:
             self._next_id += 1
             return AlertEvent(FIRED, breach.alert, ts, figures)
         return None
+
+
+def rule_fields(rule: QueueRule, queue: str, value: float) -> dict[str, object]:
+    """What an alert and a rule still building say of their rule, in JSON."""
+    return {
+        "rule": rule.key,
+        "queue": queue or None,
+        "level": rule.level,
+        "metric": rule.metric,
+        "comparison": rule.comparison,
+        "threshold": rule.value,
+        "value": value,
+    }
