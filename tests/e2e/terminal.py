@@ -37,7 +37,7 @@ def child_env(env: Mapping[str, str]) -> dict[str, str]:
     """`env` with the clock of a dutydesk started now (the test's clock): the demo's shifts,
     the simulator's hour and the dates shown do not depend on when the suite runs, and
     programs started one after another agree on the order of what they record."""
-    return {**env, **clock.environment_for_child(clock.utcnow())}
+    return {**clock.environment_for_child(clock.utcnow()), **env}  # a test's own instant wins
 
 
 class TerminalTimeout(AssertionError):

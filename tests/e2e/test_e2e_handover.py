@@ -75,4 +75,4 @@ def test_two_supervisors_sign_a_handover_in_the_terminal(
     verified = run_cli("--db", str(db), "verify")
     assert verified.returncode == 0 and "1 signed handovers verified: all valid." in verified.stdout
     shift = json.loads(run_cli("--db", str(db), "shift", "current", "--json").stdout)
-    assert shift["supervisor"] == "li"
+    assert shift["supervisor"]["name"] == "li"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from e2e.terminal import TmuxTerminal
+from e2e.test_e2e_tui import QUICK_ADD_FOOTER, focus_quick_add
 
 DEMO_INSTANT = "2026-11-26T19:15:00+08:00"  # 45 min before the day shift ends at 20:00
 DEMO_PIN = "123456"  # sample_data/demo.toml
@@ -50,6 +51,9 @@ def test_the_demo_shift_is_handed_over_in_a_few_dozen_keys(
     keys = CountingTerminal(term)
     started = time.monotonic()
 
+    focus_quick_add(term)
+    keys.send("Escape")  # from the entry line to the log table, where number keys switch screens
+    term.wait_until(lambda s: QUICK_ADD_FOOTER not in s.splitlines()[-1], "the table to take the focus")
     keys.send("2")
     screen = term.wait_for("0 of 15 required answered")
     assert "Readiness" in screen

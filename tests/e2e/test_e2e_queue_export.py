@@ -3,7 +3,7 @@
 What these tests rely on:
 - `dutydesk --feed "sim:scenario=surge,speed=N" demo --fresh` runs the simulator N times
   faster than real time with the surge drill on; key 3 shows the Queue screen, whose
-  status line names the drill ("drill: surge") and whose alert box counts the alerts
+  status line names the drill ("drill: call surge") and whose alert box counts the alerts
   ("Alerts  N active") and lists each with its level ("warning" or "critical");
 - key `e` opens the export preview of the current shift (the Markdown summary, titled
   "Shift summary — <center>"), `s` saves it into `[export] dir` of the configuration
@@ -42,7 +42,7 @@ def test_surge_drill_raises_a_queue_alert(terminal: Terminal, dutydesk: Path, ap
     term.wait_until(lambda s: "Done" not in s.splitlines()[-1], "the table to take the focus")
     term.send("3")
     term.wait_until(on_queue_screen, "the Queue screen", DEADLINE_S)
-    term.wait_for("drill: surge", DEADLINE_S)  # the panel says which drill is on
+    term.wait_for("drill: call surge", DEADLINE_S)  # the panel says which drill is on
     # Triple arrivals swamp the agents: an alert fires and is listed with its level.
     screen = term.wait_until(
         lambda s: active_alerts(s) >= 1 and ("warning" in s or "critical" in s),
