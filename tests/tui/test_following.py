@@ -41,7 +41,7 @@ async def test_an_entry_added_by_another_process_appears_within_two_seconds(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         subprocess.run(
-            [str(Path(sys.executable).parent / "dutydesk"), "--db", str(context.db.path), "log", "add", "from the CLI"],
+            [str(Path(sys.executable).parent / "dutydesk"), "--db", context.db.target, "log", "add", "from the CLI"],
             check=True,
             capture_output=True,
         )
@@ -54,7 +54,7 @@ async def test_a_shift_taken_over_at_another_console_moves_the_header(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert f"Shift #{shift.id}" in screen_static(app, "#header-info")
-        other = open_context(context.db.path, None, "en")  # another console, its own connections
+        other = open_context(context.db.target, None, "en")  # another console, its own connections
         try:
             supervisors.add_supervisor(other.db, "li", "李娜", "135790")
             shifts.close_shift(other.db, shift.id)

@@ -114,6 +114,8 @@ def busy(on_duty: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
 
 @pytest.mark.parametrize("path", list(SCHEMA_OF), ids=" ".join)
 def test_json_output_follows_its_schema(on_duty: Cli, busy: dict[tuple[str, ...], tuple[str, ...]], path) -> None:  # type: ignore[no-untyped-def]
+    if path == ("db", "copy") and not isinstance(on_duty.db_path, Path):
+        pytest.skip("db copy reads an SQLite file; on the server run the source is a URL")
     output = on_duty.json(*path, *busy.get(path, ()))
     assert output != []
     assert_valid(SCHEMA_OF[path], output)

@@ -29,6 +29,10 @@ from dutydesk.store import chain
 from dutydesk.store.db import open_database
 from dutydesk.store.tables import QueueAlert
 
+pytestmark = pytest.mark.sqlite_only(
+    "tampers with the database file itself, as an insider holding the file would; test_chain covers both backends"
+)
+
 INCOMING_PIN = "135790"
 CHAINED = ("log_entry", "queue_alert", "follow_up_event", "incident_event", "handover_answer")
 # Surrogate keys whose value carries no meaning (rows are ordered by position or role), and

@@ -173,7 +173,7 @@ def get_shift(db: Database, shift_id: int | None) -> ShiftInfo:
 
 def latest_shift(db: Database) -> ShiftInfo | None:
     """The open shift if there is one, else the one closed last."""
-    query = _shifts_query().order_by(col(Shift.status) == CLOSED, col(Shift.opened_at).desc())
+    query = _shifts_query().order_by(col(Shift.status) == CLOSED, col(Shift.opened_at).desc(), col(Shift.id).desc())
     with db.session() as session:
         row = session.exec(query.limit(1)).first()
     return _info(*row) if row else None
@@ -191,6 +191,6 @@ def chosen_shift(db: Database, shift_id: int | None, *, home_team: str | None = 
 
 
 def list_shifts(db: Database, limit: int = 50) -> list[ShiftInfo]:
-    query = _shifts_query().order_by(col(Shift.opened_at).desc()).limit(limit)
+    query = _shifts_query().order_by(col(Shift.opened_at).desc(), col(Shift.id).desc()).limit(limit)
     with db.session() as session:
         return [_info(*row) for row in session.exec(query)]

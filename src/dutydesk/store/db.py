@@ -141,6 +141,11 @@ class Database:
     schema_found: int | None = None  # a server database's schema version before it was opened
 
     @property
+    def target(self) -> str:
+        """What another process opens this database with: the file's path or the server's URL."""
+        return str(self.path) if self.path is not None else self.engine.url.render_as_string(hide_password=False)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 

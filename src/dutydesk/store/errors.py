@@ -22,7 +22,9 @@ def storage_error(context: ExceptionContext) -> StorageError:
 
 
 def _raise_storage_error(context: ExceptionContext) -> None:
-    if isinstance(context.sqlalchemy_exception, IntegrityError):
+    # A pre-ping that finds the connection gone must reach the pool, which then reconnects
+    # (a server restart costs no user action).
+    if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
         return
     raise storage_error(context) from context.original_exception
 
