@@ -327,13 +327,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             box.border_title = _("Add a follow-up")
             yield from self.field(
                 _("Kind"),
-                Select(
-                    [(label(KINDS, key), key) for key in KINDS],
-                    value="ticket",
-                    allow_blank=False,
-                    id="kind",
-                    compact=True,
-                ),
+                choice([(label(KINDS, key), key) for key in KINDS], "ticket", "kind"),
             )
             yield from self.field(_("Title"), TextField(id="title", compact=True))
             yield from self.field(_("Details"), TextField(id="details", compact=True))
@@ -343,13 +337,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             yield from self.field(_("Owner dept."), TextField(id="owner", compact=True))
             yield from self.field(
                 _("Priority"),
-                Select(
-                    [(label(PRIORITIES, key), key) for key in PRIORITIES],
-                    value="normal",
-                    allow_blank=False,
-                    id="priority",
-                    compact=True,
-                ),
+                choice([(label(PRIORITIES, key), key) for key in PRIORITIES], "normal", "priority"),
             )
             yield from self.field(
                 _("Due"),
@@ -357,12 +345,8 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             )
             yield from self.field(
                 _("Urgency"),
-                Select(
-                    [(str(u.label), key) for key, u in config.followups.complaint_urgency.items()],
-                    value="general",
-                    allow_blank=False,
-                    id="urgency",
-                    compact=True,
+                choice(
+                    [(str(u.label), key) for key, u in config.followups.complaint_urgency.items()], "general", "urgency"
                 ),
                 complaint=True,
             )
@@ -464,3 +448,8 @@ class ChangeDueScreen(Dialog[FollowUpView]):
             )
 
         self.run_io(change, self.dismiss)
+
+
+def choice(options: list[tuple[str, str]], value: str, widget_id: str) -> Select[str]:
+    """A compact list with one option always chosen (the dialog's kinds, priorities, urgencies)."""
+    return Select(options, value=value, allow_blank=False, id=widget_id, compact=True)
