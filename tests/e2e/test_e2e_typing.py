@@ -43,7 +43,7 @@ def test_twenty_entries_typed_with_no_pause(
     for line in LINES:
         keys += [line, "Enter"]
     term.send(*keys)  # one tmux send-keys: as fast as the terminal delivers them
-    term.wait_for("20 entries in shift", 30)
+    term.wait_for("20 entries in shift")
     quit_app(term)
     assert stored(dutydesk, app_env, db) == LINES
 
@@ -56,8 +56,8 @@ def test_a_pasted_block_of_five_lines(
     term = start_on_duty(terminal, dutydesk, app_env, db)
     term.tmux("set-buffer", "-b", "five", "\n".join(lines) + "\n")
     term.tmux("paste-buffer", "-p", "-b", "five", "-t", "main")  # bracketed, as a terminal pastes
-    term.wait_for("Add 5 entries", 30)
+    term.wait_for("Add 5 entries")
     term.send("Enter")
-    term.wait_for("5 entries in shift", 30)
+    term.wait_for("5 entries in shift")
     quit_app(term)
     assert stored(dutydesk, app_env, db) == lines

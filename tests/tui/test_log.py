@@ -98,7 +98,7 @@ async def test_a_database_error_is_one_line_and_keeps_the_text(
     def locked(*args: object, **kwargs: object) -> None:
         raise StorageError("the database is busy (another console is writing to it); try again")
 
-    monkeypatch.setattr(log_screen.log, "add_entry", locked)
+    monkeypatch.setattr(log_screen.log, "add_entries", locked)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press(*"queue 12 waiting", "enter")

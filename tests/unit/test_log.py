@@ -156,3 +156,14 @@ def test_parse_at_picks_the_latest_such_time_not_in_the_future(config) -> None: 
     for bad in ("25:00", "9h", "", "2026-13-01 10:00"):
         with pytest.raises(UserError, match="bad time"):
             log.parse_at(bad, config, now)
+
+
+def test_entries_typed_ahead_are_written_together_in_order_or_not_at_all(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    typed = [log.NewEntry(f"z-{letter}", "event", "info") for letter in "ABC"]
+    written = log.add_entries(db, config, shift, typed)
+    assert [entry.text for entry in written] == ["z-A", "z-B", "z-C"]
+    assert [entry.id for entry in written] == sorted(entry.id for entry in written)
+    one_bad = [log.NewEntry("fine", "event", "info"), log.NewEntry("  ", "event", "info")]
+    with pytest.raises(UserError):
+        log.add_entries(db, config, shift, one_bad)
+    assert [entry.text for entry in log.list_entries(db, LogFilter(shift_id=shift.id))] == ["z-C", "z-B", "z-A"]

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from dutydesk import clock
 from dutydesk.config import Config
@@ -90,6 +90,14 @@ def parse_at(value: str, config: Config, now: datetime | None = None) -> datetim
         raise UserError(_("bad time {value!r}: use HH:MM or YYYY-MM-DD HH:MM").format(value=value)) from None
 
 
+class NewEntry(NamedTuple):
+    """An entry as typed, before it is written."""
+
+    text: str
+    category: str
+    severity: str
+
+
 def add_entry(
     db: Database,
     config: Config,
@@ -103,24 +111,13 @@ def add_entry(
     supersedes: int | None = None,
 ) -> LogEntryView:
     now = now or clock.utcnow()
-    category = category or config.log.categories[0].key
-    _check_entry(config, shift, text, category, severity)
     at = at or now
     if at > now + FUTURE_TOLERANCE:
         raise UserError(_("the time {time} is in the future").format(time=_clock_text(at, config)))
-    row = LogEntry(
-        shift_id=shift.id,
-        at=at,
-        recorded_at=now,
-        category=category,
-        severity=severity,
-        text=text,
-        author_id=_supervisor_id(db, shift.supervisor),
-        supersedes_id=supersedes,
-    )
+    new = NewEntry(text, category or config.log.categories[0].key, severity)
     with db.session() as session:
         try:
-            chain.seal(session, row)
+            [row] = _write_entries(db, session, config, shift, [new], at=at, now=now, supersedes=supersedes)
         except IntegrityError:
             if supersedes is None:
                 raise
@@ -130,9 +127,53 @@ def add_entry(
                     id=supersedes
                 )
             ) from None
-        db.index_log_entries(session.connection(), [(cast(int, row.id), text)])
         session.commit()
     return get_entry(db, row.id)
+
+
+def add_entries(db: Database, config: Config, shift: ShiftInfo, entries: Sequence[NewEntry]) -> list[LogEntryView]:
+    """Several entries typed ahead, written in one transaction (all or none), in order."""
+    now = clock.utcnow()
+    with db.session() as session:
+        rows = _write_entries(db, session, config, shift, entries, at=now, now=now)
+        ids = [row.id for row in rows]
+        session.commit()
+    with db.engine.connect() as connection:
+        found = connection.execute(entries_query().where(col(LogEntry.id).in_(ids)).order_by(col(LogEntry.id)))
+        return [entry_view(row) for row in found]
+
+
+def _write_entries(
+    db: Database,
+    session: Session,
+    config: Config,
+    shift: ShiftInfo,
+    entries: Sequence[NewEntry],
+    *,
+    at: datetime,
+    now: datetime,
+    supersedes: int | None = None,
+) -> list[LogEntry]:
+    """Check, add, chain and index `entries` in `session` (the caller commits)."""
+    for new in entries:
+        _check_entry(config, shift, new.text, new.category, new.severity)
+    author_id = _supervisor_id(db, shift.supervisor)
+    rows = []
+    for new in entries:
+        row = LogEntry(
+            shift_id=shift.id,
+            at=at,
+            recorded_at=now,
+            category=new.category,
+            severity=new.severity,
+            text=new.text,
+            author_id=author_id,
+            supersedes_id=supersedes,
+        )
+        chain.seal(session, row)
+        rows.append(row)
+    db.index_log_entries(session.connection(), [(cast(int, row.id), row.text) for row in rows])
+    return rows
 
 
 def _check_entry(config: Config, shift: ShiftInfo, text: str, category: str, severity: str) -> None:

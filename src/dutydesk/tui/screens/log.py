@@ -8,7 +8,6 @@ the order typed, each committed before its row appears. Long shifts are read a p
 """
 
 from collections import deque
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events, on
@@ -19,7 +18,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from dutydesk.context import Context
 from dutydesk.domain import log, shifts, threads
-from dutydesk.domain.log import LogEntryView, LogFilter, SearchHit
+from dutydesk.domain.log import LogEntryView, LogFilter, NewEntry, SearchHit
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
@@ -35,13 +34,6 @@ PAGE_SIZE = 200
 SEVERITY_ORDER = list(log.SEVERITIES)
 
 Spans = list[tuple[int, int]] | None
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    text: str
-    category: str
-    severity: str
 
 
 class QuickAdd(EntryLine):
@@ -361,26 +353,29 @@ class LogScreen(DeskScreen):
         self.write_next()
 
     def write_next(self) -> None:
+        """Write every entry waiting, in one transaction: typed ahead on a loaded machine, twenty
+        entries cost one commit, not twenty."""
         shift = self.shift
         if self.writing or not self.unsaved or shift is None:
             return
         self.writing = True
-        new, db, config = self.unsaved[0], self.context.db, self.config
+        batch, db, config = list(self.unsaved), self.context.db, self.config
 
-        def write() -> LogEntryView:
+        def write() -> list[LogEntryView]:
             # The shift may have been closed from another console since it was read.
             current = shifts.get_shift(db, shift.id)
-            return log.add_entry(db, config, current, new.text, category=new.category, severity=new.severity)
+            return log.add_entries(db, config, current, batch)
 
-        self.run_io(write, self._entry_written, group="log-write", failed=self._entry_refused)
+        self.run_io(write, self._entries_written, group="log-write", failed=self._entry_refused)
 
-    def _entry_written(self, entry: LogEntryView) -> None:
-        self.unsaved.popleft()
+    def _entries_written(self, written: list[LogEntryView]) -> None:
+        for _entry in written:
+            self.unsaved.popleft()
         self.writing = False
         self.leave_search(show=False)
-        self.entries.insert(0, entry)
-        self.total += 1
-        self.show_rows(select=entry.id)
+        self.entries[:0] = reversed(written)
+        self.total += len(written)
+        self.show_rows(select=written[-1].id)
         self.write_next()
 
     def _entry_refused(self) -> None:
