@@ -3,10 +3,14 @@
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 
 def insert_missing(connection: Connection, table: Table, **values: Any) -> None:
     """INSERT … ON CONFLICT DO NOTHING: the row exists afterwards, whoever inserted it."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    # Imported here, the dialect in use only: loading SQLAlchemy's PostgreSQL dialect would slow
+    # every start on SQLite.
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(table).values(**values).on_conflict_do_nothing())
