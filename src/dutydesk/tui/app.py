@@ -121,7 +121,7 @@ class DutydeskApp(DeskIO, App[None]):
     def on_mount(self) -> None:
         self.queue_feed.start(self)
         self.notices.start()
-        self.read_status()
+        self.call_after_refresh(self.read_status)  # the strip after the first frame: it needs more of the domain
         self.set_interval(STATUS_EVERY_S, self.read_status)  # deadlines come near with no write at all
         self.watch_database()
         self.call_after_refresh(self.guided_start)
