@@ -2,15 +2,20 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Insert, Table
 
 
 def insert_missing(connection: Connection, table: Table, **values: Any) -> None:
     """INSERT … ON CONFLICT DO NOTHING: the row exists afterwards, whoever inserted it."""
-    # Imported here, the dialect in use only: loading SQLAlchemy's PostgreSQL dialect would slow
+    # The dialect in use only, imported here: loading SQLAlchemy's PostgreSQL dialect would slow
     # every start on SQLite.
+    statement: Insert
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(table).values(**values).on_conflict_do_nothing())
+        from sqlalchemy.dialects import sqlite
+
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    connection.execute(statement)
