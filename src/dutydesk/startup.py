@@ -3,8 +3,9 @@
 Starting builds a few hundred thousand objects (modules, classes, SQLAlchemy's tables, the
 config, Textual's widgets and styles) and frees almost none of them, so the collections that
 run meanwhile find nothing and cost about 90 ms. The `dutydesk` console script (`run`) pauses
-the collector; it comes back (`resume`) once a command has its context, or the TUI its first
-frame, after what start-up built was frozen: no later collection scans it again.
+the collector; it comes back (`resume`) once a command has its context (or, for `db copy` and
+`db migrate`, which open databases of their own, its imports), or the TUI its first frame,
+after what start-up built was frozen: no later collection scans it again.
 """
 
 import gc
