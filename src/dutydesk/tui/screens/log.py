@@ -138,7 +138,11 @@ class LogScreen(DeskScreen):
     def on_resize(self, event: events.Resize) -> None:
         # The columns are fitted to the width: lay the rows out again only when it changed.
         if event.size.width != self.laid_out_width:
-            self.call_after_refresh(self.show_rows)
+            self.call_after_refresh(self._fit_to_width)
+
+    def _fit_to_width(self) -> None:
+        if self.size.width != self.laid_out_width:  # the rows read meanwhile were laid out at this width
+            self.show_rows()
 
     # -- reading -----------------------------------------------------------------------
 
