@@ -23,6 +23,7 @@ from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.i18n import N_
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.keys import is_command
 
 if TYPE_CHECKING:
     from dutydesk.tui.app import DutydeskApp
@@ -133,7 +134,7 @@ class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
         self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        if self.TYPING_TARGET is None or not event.is_printable or event.character is None:
+        if self.TYPING_TARGET is None or not event.is_printable or event.character is None or is_command(event):
             return
         if isinstance(self.focused, Input | TextArea):
             return  # the key was for that field, which did not want it (e.g. a letter in a PIN)
