@@ -37,6 +37,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
+from dutydesk.tui.keys import key_after_escape, read_escape_and_character_as_alt
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen
@@ -100,6 +101,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.notices = NoticeService(self, context)  # sends notices away from the console
         self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
         self._watching = threading.Event()  # set: the database watch stops
+        read_escape_and_character_as_alt()
 
     @property
     def context(self) -> Context:
@@ -131,6 +133,22 @@ class DutydeskApp(DeskIO, App[None]):
         self._watching.set()
         self.queue_feed.stop()
         self.notices.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            typed_next = key_after_escape(event)
+            if typed_next is not None and event.key not in self.screen.active_bindings:
+                await self.escape_then(typed_next)
+                return
+        await super().on_event(event)
+
+    async def escape_then(self, key: events.Key) -> None:
+        """Escape and a key that arrived together (see dutydesk.tui.keys): Escape does its job
+        first, then the key is handled where the focus is now (the table, not the entry line)."""
+        escape = self.screen.active_bindings.get("escape")
+        if escape is not None and escape.enabled:
+            await self.run_action(escape.binding.action, escape.node)
+        self.post_message(key)
 
     # -- errors ------------------------------------------------------------------------
 
