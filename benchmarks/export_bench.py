@@ -38,6 +38,18 @@ def build_export_db(db_path: Path, seed: int) -> None:
     print(f"generating shifts of {ENTRIES:,} entries ...", file=sys.stderr, flush=True)
     report = generate(db_path, days=1, seed=seed, entries_per_shift=ENTRIES)
     print("  " + report.summary(), file=sys.stderr, flush=True)
+    chain_the_record(db_path)
+
+
+def chain_the_record(db_path: Path) -> None:
+    """Chain every generated row, as dutydesk's writers would have (the generator inserts them bare)."""
+    from dutydesk.store import chain
+    from dutydesk.store.db import open_database
+
+    db = open_database(db_path)
+    with db.engine.begin() as connection:
+        chain.chain_all(connection)
+    db.close()
 
 
 def measure_export(suite: Suite, db_path: Path, shift_id: int) -> None:

@@ -79,6 +79,8 @@ def generate_signed_handovers(db_path: Path, count: int, entries_per_shift: int 
             answers = select(HandoverAnswer.id).where(HandoverAnswer.handover_id == started.id)
             for answer_id in connection.execute(answers).scalars().all():  # chained as answer_item chains
                 chain.append(connection, HandoverAnswer, answer_id)
+        handover.refresh_carried(db, config, started.id, now=moment)  # the read-back notes the answers made
+        handover.confirm_carried(db, started.id, now=moment)
         handover.sign_handover(db, config, started.id, "outgoing", outgoing, PINS[outgoing], now=moment)
         handover.sign_handover(
             db, config, started.id, "incoming", incoming, PINS[incoming], now=moment + timedelta(minutes=1)
