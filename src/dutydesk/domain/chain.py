@@ -5,6 +5,10 @@ team, sequence number, table and row; each digest is recomputed from the content
 digest recomputed before it (never from what is stored), so a signature or an anchor that
 names (team, seq, digest) proves every row written up to that link. Each chained row must
 equal its latest link, and every row must be in the chain.
+
+`check_chain` reads everything; `check_chain_since` starts each team at the mark the last
+successful verify left (`verify_marks`, `write_marks`: the marks are chained rows too), and
+`check_links_of_rows` reads one shift's part (docs/handover-signing.md says what each misses).
 """
 
 import json
@@ -294,7 +298,19 @@ def _check_heads(
             check.breaks.append(Break(team, head.seq if head else None, "chain_head", None, None, what))
 
 
-def verify_marks(connection: Connection) -> tuple[dict[str, "VerifiedMark"], list[Break]]:
+@dataclass(frozen=True)
+class VerifiedMark:
+    seq: int
+    digest: str | None
+    verified_at: datetime
+    whole: bool
+
+    @property
+    def head(self) -> Mark:
+        return self.seq, self.digest
+
+
+def verify_marks(connection: Connection) -> tuple[dict[str, VerifiedMark], list[Break]]:
     """Each team's newest mark that is still what its own link wrote, after the head it names.
 
     A mark moved, added or rewritten by hand is a break, and its team is checked whole: the mark
@@ -323,19 +339,7 @@ def verify_marks(connection: Connection) -> tuple[dict[str, "VerifiedMark"], lis
     return marks, breaks
 
 
-@dataclass(frozen=True)
-class VerifiedMark:
-    seq: int
-    digest: str | None
-    verified_at: datetime
-    whole: bool
-
-    @property
-    def head(self) -> Mark:
-        return self.seq, self.digest
-
-
-def write_marks(db: Database, heads: dict[str, Mark], last_marks: dict[str, "VerifiedMark"], whole: bool) -> None:
+def write_marks(db: Database, heads: dict[str, Mark], last_marks: dict[str, VerifiedMark], whole: bool) -> None:
     """Record `heads` as verified (by this run, now), each mark appended to its own team's chain.
     A team whose chain ends with its last mark's own link gets none: nothing was written since."""
     run, now = uuid.uuid4().hex, clock.utcnow()
@@ -349,6 +353,6 @@ def write_marks(db: Database, heads: dict[str, Mark], last_marks: dict[str, "Ver
             chain.append(connection, chain.MARK, row_id)
 
 
-def _only_the_mark_since(connection: Connection, team: str, last: "VerifiedMark", head: int) -> bool:
+def _only_the_mark_since(connection: Connection, team: str, last: VerifiedMark, head: int) -> bool:
     links = chain.links_between(connection, team, last.seq + 1, head)
     return len(links) == 1 and links[0].row_table == chain.MARK.name

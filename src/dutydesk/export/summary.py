@@ -102,7 +102,6 @@ def gather_summary(
     shift_id: int | None = None,
     *,
     now: datetime | None = None,
-    seal: RecordSeal | None = None,
 ) -> ShiftSummary:
     """The summary of shift `shift_id`, else of this console's team's open shift, else of the
     open or last closed shift of any team."""
@@ -122,7 +121,7 @@ def gather_summary(
         followups=followups_during(db, shift.opened_at, end),
         handover=handover_record(db, shift.id),
         display_names={s.name: s.display_name for s in list_supervisors(db)},
-        seal=seal or handovers.seal_of_shift(db, shift.id),
+        seal=handovers.seal_of_shift(db, shift.id),
     )
 
 

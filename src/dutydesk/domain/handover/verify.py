@@ -62,8 +62,7 @@ MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
 
 @dataclass(frozen=True)
 class RecordSeal:
-    """A verdict on the record (whole, since the marks, or one shift's part) and its anchor, computed
-    once (an export of many shifts reuses a whole one)."""
+    """A verdict on the record (whole, since the marks, or one shift's part) and its anchor."""
 
     report: VerifyReport
     anchor: Anchor | None  # None when the record cannot even be read
