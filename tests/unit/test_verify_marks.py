@@ -4,13 +4,15 @@ And an export checks its own shift's part of the record, never the history."""
 
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
+from test_chain import execute, take_off_the_log_guards
+
 from cli_runner import Cli
 from dutydesk.domain import chain as check
 from dutydesk.domain import handover as ho
 from dutydesk.domain import log
 from dutydesk.export import gather_summary
 from dutydesk.store import chain
-from test_chain import execute, take_off_the_log_guards
 
 
 def verify_and_mark(db) -> ho.RecordSeal:  # type: ignore[no-untyped-def]
@@ -150,3 +152,15 @@ def test_export_still_names_a_forged_row_of_its_shift(db, config, shift) -> None
 def _head_seq(db) -> int:  # type: ignore[no-untyped-def]
     with db.engine.connect() as connection:
         return int(connection.execute(chain.HEAD.select().where(chain.HEAD.c.team == "A")).one().seq)
+
+
+def test_marks_that_cannot_be_stored_leave_the_verdict_standing(db, config, shift, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "entry")
+
+    def busy(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT INTO verify_mark", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(check, "write_marks", busy)
+    seal = ho.seal_since_marks(db)
+    assert seal.report.ok and ho.record_verified(db, seal) == "database is locked"
+    assert marks(db) == []

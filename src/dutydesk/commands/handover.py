@@ -239,7 +239,14 @@ def verify_record(
     anchor = _read_anchor(anchor_file)
     whole = every or anchor is not None  # an anchor is compared with digests recomputed from the first link
     seal = seal_of_record(context.db, anchor) if whole else seal_since_marks(context.db)
-    record_verified(context.db, seal)  # the next run starts from here (only when it all verified)
+    unstored = record_verified(context.db, seal)  # the next run starts from here (only when it all verified)
+    if unstored is not None:
+        typer.echo(
+            _(
+                "note: the verified heads could not be stored ({reason}): the next verify checks from the last ones"
+            ).format(reason=unstored),
+            err=True,
+        )
     _print_report(context, seal.report)
 
 

@@ -265,12 +265,14 @@ def _check_row(
     row_id = fields["id"]
     if link is None:
         what = _("this row is not in the chain (written outside dutydesk)")
-        team = chain.team_of(connection, name, fields)
-        check.breaks.append(Break(team, None, name, row_id, None, what))
-    elif not _names_itself(link):  # checked here for the latest links, in _check_older_links for the others
+        check.breaks.append(Break(chain.team_of(connection, name, fields), None, name, row_id, None, what))
+        return
+    if chain.content_of_fields(link.team, link.seq, name, fields) == link.content:
+        return  # rebuilt from the link's team, number, table and row: it names itself too
+    if not _names_itself(link):  # checked here for the latest links, in _check_older_links for the others
         what = _("the link's content does not name its own team, number, table and row")
         check.breaks.append(Break(link.team, link.seq, name, row_id, None, what))
-    elif chain.content_of_fields(link.team, link.seq, name, fields) != link.content:
+    else:
         for changed in _changed_fields(link.content, fields):
             what = _("the row differs from what was written")
             check.breaks.append(Break(link.team, link.seq, name, row_id, changed, what))

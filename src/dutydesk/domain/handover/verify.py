@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dutydesk.canonical import canonical_bytes
 from dutydesk.domain import chain as check
@@ -90,13 +90,20 @@ def seal_of_shift(db: Database, shift_id: int) -> RecordSeal:
     return _sealed(lambda: _verify_shift(db, shift_id))
 
 
-def record_verified(db: Database, seal: RecordSeal) -> None:
+def record_verified(db: Database, seal: RecordSeal) -> str | None:
     """Store the heads `seal` verified as each team's mark, so the next `verify` starts there.
-    Only a record found intact is marked: a problem is reported again until it is repaired."""
-    if seal.report.ok and seal.anchor is not None:
+    Only a record found intact is marked: a problem is reported again until it is repaired.
+    Returns why the marks could not be stored (a read-only or busy database), else None: the
+    verdict stands either way, the next run then starts from the previous marks."""
+    if not seal.report.ok or seal.anchor is None:
+        return None
+    try:
         with db.engine.connect() as connection:
-            last, _broken = check.verify_marks(connection)
+            last, _moved = check.verify_marks(connection)
         check.write_marks(db, seal.anchor.heads, last, whole=seal.report.whole)
+    except SQLAlchemyError as error:
+        return str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+    return None
 
 
 def verify_handovers(db: Database, handover_id: int | None = None, anchor: Anchor | None = None) -> VerifyReport:
