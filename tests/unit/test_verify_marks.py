@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 from test_chain import execute, take_off_the_log_guards
+from test_seal import build_signed_record
 
 from cli_runner import Cli
 from dutydesk.domain import chain as check
@@ -164,3 +165,13 @@ def test_marks_that_cannot_be_stored_leave_the_verdict_standing(db, config, shif
     seal = ho.seal_since_marks(db)
     assert seal.report.ok and ho.record_verified(db, seal) == "database is locked"
     assert marks(db) == []
+
+
+def test_only_handovers_signed_after_the_mark_are_checked_again(context, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    build_signed_record(context, frozen_clock.now)
+    db = context.db
+    assert verify_and_mark(db).report.checked == [1]
+    assert ho.seal_since_marks(db).report.checked == []  # signed before the mark: that run checked it
+    execute(db, "UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'")
+    assert ho.seal_since_marks(db).report.ok  # the documented limit: a signature before the mark
+    assert any(p.handover_id == 1 for p in ho.seal_of_record(db).report.problems)  # --all sees it

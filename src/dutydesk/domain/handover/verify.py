@@ -214,7 +214,8 @@ def _signed_after(db: Database, chain: ChainCheck) -> tuple[list[int], dict[str,
         heads = signed.get(handover_id, [])
         named = [head for text in heads for head in _named_heads(text)]
         unreadable = any(text is not None and not _named_heads(text) for text in heads)
-        if not heads or unreadable or any(chain.read(team, seq) for team, seq in named):
+        # A head after the team's mark (in a team without one: any link at all, not an empty chain's 0).
+        if not heads or unreadable or any(seq >= chain.starts.get(team, 1) for team, seq in named):
             chosen.append(handover_id)
     return chosen, _last_signed_before(db, {candidates[i]: i for i in reversed(chosen)})
 
