@@ -21,7 +21,7 @@ from dutydesk.i18n import _
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
-    from dutydesk.domain.handover import Anchor, HandoverView, VerifyReport
+    from dutydesk.domain.handover import Anchor, HandoverView, RecordSeal, VerifyReport
 
 app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
 
@@ -233,13 +233,21 @@ def verify_record(
     anchor_file: AnchorOption = None,
 ) -> None:
     """Verify what was written since the last verify (the whole record with --all or --anchor)."""
-    from dutydesk.domain.handover import record_verified, seal_of_record, seal_since_marks
+    from dutydesk.domain.handover import seal_of_record, seal_since_marks
 
     context = command_context(ctx)
     anchor = _read_anchor(anchor_file)
     whole = every or anchor is not None  # an anchor is compared with digests recomputed from the first link
     seal = seal_of_record(context.db, anchor) if whole else seal_since_marks(context.db)
-    unstored = record_verified(context.db, seal)  # the next run starts from here (only when it all verified)
+    _record_verified(context, seal)
+    _print_report(context, seal.report)
+
+
+def _record_verified(context: "Context", seal: "RecordSeal") -> None:
+    """Mark the heads a run found intact: the next plain `verify` starts from there."""
+    from dutydesk.domain.handover import record_verified
+
+    unstored = record_verified(context.db, seal)
     if unstored is not None:
         typer.echo(
             _(
@@ -247,7 +255,6 @@ def verify_record(
             ).format(reason=unstored),
             err=True,
         )
-    _print_report(context, seal.report)
 
 
 def write_anchor(
@@ -264,6 +271,7 @@ def write_anchor(
         _print_report(context, seal.report)  # exits 1: an anchor of a record that does not verify proves nothing
         return
     write_atomically(output, seal.anchor.to_text(), force=True)
+    _record_verified(context, seal)  # the anchored heads: the next plain `verify` starts there
     typer.echo(_("Wrote {path}: keep it where the database's writers cannot change it.").format(path=output))
 
 
