@@ -62,7 +62,7 @@ def generate_signed_handovers(db_path: Path, count: int, entries_per_shift: int 
         moment += timedelta(hours=12)
         outgoing, incoming = names[index % 2], names[(index + 1) % 2]
         if entries_per_shift:
-            _log_entries(db, shifts.require_current_shift(db), moment, entries_per_shift, insert(LogEntry), chain)
+            log_entries(db, shifts.require_current_shift(db), moment, entries_per_shift, insert(LogEntry), chain)
         started = handover.start_handover(db, config, now=moment - timedelta(minutes=20))
         with db.engine.begin() as connection:  # the answers, in one statement instead of 15
             connection.execute(
@@ -79,6 +79,8 @@ def generate_signed_handovers(db_path: Path, count: int, entries_per_shift: int 
             answers = select(HandoverAnswer.id).where(HandoverAnswer.handover_id == started.id)
             for answer_id in connection.execute(answers).scalars().all():  # chained as answer_item chains
                 chain.append(connection, HandoverAnswer, answer_id)
+        handover.refresh_carried(db, config, started.id, now=moment)  # the read-back notes the answers made
+        handover.confirm_carried(db, started.id, now=moment)
         handover.sign_handover(db, config, started.id, "outgoing", outgoing, PINS[outgoing], now=moment)
         handover.sign_handover(
             db, config, started.id, "incoming", incoming, PINS[incoming], now=moment + timedelta(minutes=1)
@@ -86,7 +88,7 @@ def generate_signed_handovers(db_path: Path, count: int, entries_per_shift: int 
     db.close()
 
 
-def _log_entries(db, shift, moment, count, statement, chain) -> None:  # type: ignore[no-untyped-def]
+def log_entries(db, shift, moment, count, statement, chain) -> None:  # type: ignore[no-untyped-def]
     with db.engine.begin() as connection:
         for n in range(count):
             at = moment - timedelta(hours=12) + timedelta(minutes=10 * n)

@@ -348,8 +348,8 @@ def measure_verify(suite: Suite, big_db: Path, scratch: Path) -> dict[str, Any]:
     measure_handover_verify(suite, db_path)
     suite.add(
         "handover.verify_cli",
-        f"dutydesk verify (the whole command, {count:,} handovers)",
-        repeat(lambda: time_command([str(DUTYDESK), "--db", str(db_path), "verify"], suite.env), suite.runs),
+        f"dutydesk verify --all (the whole command, {count:,} handovers)",
+        repeat(lambda: time_command([str(DUTYDESK), "--db", str(db_path), "verify", "--all"], suite.env), suite.runs),
         ["cli.python_typer_sqlmodel", "handover.verify"],
     )
     return {"handovers": count, "generate_seconds": round(seconds, 1)}

@@ -4,8 +4,10 @@
 
 - append: `log.add_entry` with the chain vs the same call with the chain append replaced by
   a plain INSERT (what it was before), in alternating blocks in the same process: a ratio.
-- verify: `verify_handovers` over `--shifts` signed shifts with `--entries` log entries each
-  (a year of two shifts a day with their logs: 2,200 × 50), built untimed.
+- verify: `verify --all` (`seal_of_record`) over `--shifts` signed shifts with `--entries` log
+  entries each (a year of two shifts a day with their logs: 2,200 × 50), built untimed, and
+  `verify` since the marks with one more shift's entries new; in turn with the bare Ed25519
+  checks of every signature (issue 18: --all ≤ 2× those) and a raw read + SHA-256 of every link.
 - PIN: one guess (`pin_matches`) at the shipped scrypt cost, and the signing dialog's work
   (`unlock_signer`: PIN check and unsealing the key), with the load average beside them.
 """
@@ -20,9 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.handover_bench import generate_signed_handovers
+from sqlalchemy import insert
+
+from benchmarks.handover_bench import generate_signed_handovers, log_entries
 from benchmarks.measure import Sample, repeat, timed
-from benchmarks.run import RESULTS, Suite, as_json, table
+from benchmarks.run import RESULTS, Measured, Suite, as_json, table
 
 APPEND_BLOCK = 100
 
@@ -59,16 +63,35 @@ def measure_append(suite: Suite, scratch: Path) -> None:
     db.close()
 
 
-def measure_verify(suite: Suite, db_path: Path) -> None:
-    from dutydesk.domain.handover import verify_handovers
+def measure_verify(suite: Suite, db_path: Path, new_entries: int) -> None:
+    """`verify --all` and `verify` since the marks, in turn with their floors: the bare Ed25519
+    checks of every signature (the goal: --all ≤ 2× them) and a raw read + SHA-256 of every link."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from dutydesk import clock
+    from dutydesk.domain import shifts
+    from dutydesk.domain.handover import record_verified, seal_of_record, seal_since_marks
     from dutydesk.store import chain
     from dutydesk.store.db import open_database
+    from dutydesk.store.tables import LogEntry
 
     db = open_database(db_path)
-    report = verify_handovers(db)
-    assert report.ok, report.problems[:3]
-    count = len(report.checked)
+    seal = seal_of_record(db)
+    assert seal.report.ok, seal.report.problems[:3]
+    record_verified(db, seal)  # the marks the next plain `verify` starts from
+    count = len(seal.report.checked)
+    # What is new since: one more shift's worth of entries (the incremental run checks them each time).
+    log_entries(db, shifts.require_current_shift(db), clock.utcnow(), new_entries, insert(LogEntry), chain)
     raw = sqlite3.connect(db_path)
+    keys = dict(raw.execute("SELECT supervisor_id, public_key FROM signing_key"))
+    signatures = [
+        (Ed25519PublicKey.from_public_bytes(bytes.fromhex(keys[who])), bytes.fromhex(sig), bytes.fromhex(digest))
+        for who, sig, digest in raw.execute("SELECT supervisor_id, signature, digest FROM handover_signature")
+    ]
+
+    def ed25519() -> None:
+        for key, signature, digest in signatures:
+            key.verify(signature, digest)
 
     def floor() -> None:  # what any verifier must do at least: read it all, hash every link once
         contents = [content for (content,) in raw.execute("SELECT content FROM chain_link")]
@@ -77,19 +100,33 @@ def measure_verify(suite: Suite, db_path: Path) -> None:
         for content in contents:
             hashlib.sha256(content.encode("utf-8")).digest()
 
-    suite.add(
-        "seal.verify_floor",
-        "floor: raw sqlite3 read of every link and chained row + SHA-256 of each link",
-        repeat(lambda: timed(floor), suite.runs),
-    )
-    suite.add(
-        "seal.verify",
-        f"dutydesk verify: {count:,} signed shifts and their chained rows",
-        repeat(lambda: timed(lambda: verify_handovers(db)), suite.runs),
-        ["seal.verify_floor"],
-    )
-    raw.close()
-    db.close()
+    try:
+        suite.add_round(
+            "seal.verify",
+            [
+                Measured("seal.ed25519", f"floor: {len(signatures):,} bare Ed25519 checks", lambda: timed(ed25519)),
+                Measured(
+                    "seal.verify_floor",
+                    "floor: raw sqlite3 read of every link and chained row + SHA-256 of each link",
+                    lambda: timed(floor),
+                ),
+                Measured(
+                    "seal.verify_all",
+                    f"dutydesk verify --all: {count:,} signed shifts and their chained rows",
+                    lambda: timed(lambda: seal_of_record(db)),
+                    ["seal.ed25519", "seal.verify_floor"],
+                ),
+                Measured(
+                    "seal.verify_since",
+                    f"dutydesk verify since the marks: {new_entries} entries new",
+                    lambda: timed(lambda: seal_since_marks(db)),
+                    ["seal.ed25519"],
+                ),
+            ],
+        )
+    finally:
+        raw.close()
+        db.close()
 
 
 def measure_pin(suite: Suite, scratch: Path) -> None:
@@ -139,7 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         generate_signed_handovers(scratch / "year.db", args.shifts, args.entries)
         print(f"  done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
-        measure_verify(suite, scratch / "year.db")
+        measure_verify(suite, scratch / "year.db", args.entries)
     print()
     print(table(suite))
     print(f"load average: {os.getloadavg()}")

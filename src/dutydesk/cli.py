@@ -49,7 +49,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(notify.alert_app, name="alert")
 app.add_typer(db_commands.app, name="db")
 app.command("export")(export.export)  # single commands, not groups
-app.command("verify")(handover.verify_all)  # = handover verify --all
+app.command("verify")(handover.verify_record)
 app.command("anchor")(handover.write_anchor)
 app.command("staffing")(queue.staffing)
 

@@ -48,23 +48,15 @@ def export(
     _export_one(ctx, shift_id, output, lang, force, allow_invalid)
 
 
-def _refuse_invalid(problems: list[str], allow_invalid: bool) -> None:
-    if problems and not allow_invalid:
-        fail(
-            _(
-                "the record does not verify ({problem}): see `dutydesk verify`; export anyway with --allow-invalid"
-            ).format(problem=problems[0])
-        )
-
-
 def _export_one(
     ctx: typer.Context, shift_id: int | None, output: Path | None, lang: str | None, force: bool, allow_invalid: bool
 ) -> None:
-    from dutydesk.export import gather_summary, render_summary, write_atomically
+    from dutydesk.export import gather_summary, refuse_invalid, render_summary, write_atomically
 
     context = command_context(ctx)
     summary = gather_summary(context.db, context.config, shift_id)
-    _refuse_invalid(summary.seal_problems, allow_invalid)
+    if not allow_invalid:
+        refuse_invalid(summary.seal_problems)
     text = render_summary(summary, lang)
     if output is None:
         typer.echo(text, nl=False)
@@ -76,7 +68,6 @@ def _export_one(
 def _export_all(
     ctx: typer.Context, since: str | None, directory: Path | None, lang: str | None, force: bool, allow_invalid: bool
 ) -> None:
-    from dutydesk.domain.handover import seal_of_record
     from dutydesk.export import export_all
 
     first_day = None
@@ -86,9 +77,10 @@ def _export_all(
         except ValueError:
             fail(_("bad date {value!r}: use YYYY-MM-DD").format(value=since))
     context = command_context(ctx)
-    _refuse_invalid([p.what for p in seal_of_record(context.db).report.problems], allow_invalid)
     target = directory or context.config.export.directory()
-    written = export_all(context.db, context.config, first_day, target, force=force, language=lang)
+    written = export_all(
+        context.db, context.config, first_day, target, force=force, language=lang, allow_invalid=allow_invalid
+    )
     for path in written:
         typer.echo(str(path))
     typer.echo(_("Wrote {count} files to {path}.").format(count=len(written), path=target))

@@ -21,7 +21,7 @@ from dutydesk.i18n import _
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
-    from dutydesk.domain.handover import Anchor, HandoverView, VerifyReport
+    from dutydesk.domain.handover import Anchor, HandoverView, RecordSeal, VerifyReport
 
 app = typer.Typer(help=_("The shift handover: checklist, signatures, verification."), no_args_is_help=True)
 
@@ -210,7 +210,7 @@ def sign(
 def verify(
     ctx: typer.Context,
     handover_id: Annotated[
-        int | None, typer.Argument(help=_("Handover number (default: the last signed one)."))
+        int | None, typer.Argument(help=_("Handover number (default: what was written since the last verify)."))
     ] = None,
     every: Annotated[bool, typer.Option("--all", help=_("Verify every signed handover and the whole chain."))] = False,
     anchor_file: AnchorOption = None,
@@ -219,20 +219,42 @@ def verify(
     from dutydesk.domain.handover import verify_handovers
 
     context = command_context(ctx)
+    if handover_id is not None and not every and anchor_file is None:
+        _print_report(context, verify_handovers(context.db, handover_id))
+        return
+    verify_record(ctx, every, anchor_file)
+
+
+def verify_record(
+    ctx: typer.Context,
+    every: Annotated[
+        bool, typer.Option("--all", help=_("The whole record, not just what was written since the last verify."))
+    ] = False,
+    anchor_file: AnchorOption = None,
+) -> None:
+    """Verify what was written since the last verify (the whole record with --all or --anchor)."""
+    from dutydesk.domain.handover import seal_of_record, seal_since_marks
+
+    context = command_context(ctx)
     anchor = _read_anchor(anchor_file)
-    report = verify_handovers(context.db, anchor=anchor)
-    if not every and anchor is None:
-        target = handover_id if handover_id is not None else (report.checked[-1] if report.checked else None)
-        if target is None:
-            typer.echo(_("No signed handovers to verify."))
-            return
-        report = verify_handovers(context.db, target)
-    _print_report(report)
+    whole = every or anchor is not None  # an anchor is compared with digests recomputed from the first link
+    seal = seal_of_record(context.db, anchor) if whole else seal_since_marks(context.db)
+    _record_verified(context, seal)
+    _print_report(context, seal.report)
 
 
-def verify_all(ctx: typer.Context, anchor_file: AnchorOption = None) -> None:
-    """Verify every signed handover and the hash chain (same as `handover verify --all`)."""
-    verify(ctx, None, every=True, anchor_file=anchor_file)
+def _record_verified(context: "Context", seal: "RecordSeal") -> None:
+    """Mark the heads a run found intact: the next plain `verify` starts from there."""
+    from dutydesk.domain.handover import record_verified
+
+    unstored = record_verified(context.db, seal)
+    if unstored is not None:
+        typer.echo(
+            _(
+                "note: the verified heads could not be stored ({reason}): the next verify checks from the last ones"
+            ).format(reason=unstored),
+            err=True,
+        )
 
 
 def write_anchor(
@@ -243,11 +265,13 @@ def write_anchor(
     from dutydesk.domain.handover import seal_of_record
     from dutydesk.export import write_atomically
 
-    seal = seal_of_record(command_context(ctx).db)
+    context = command_context(ctx)
+    seal = seal_of_record(context.db)
     if seal.anchor is None or not seal.report.ok:
-        _print_report(seal.report)  # exits 1: an anchor of a record that does not verify proves nothing
+        _print_report(context, seal.report)  # exits 1: an anchor of a record that does not verify proves nothing
         return
     write_atomically(output, seal.anchor.to_text(), force=True)
+    _record_verified(context, seal)  # the anchored heads: the next plain `verify` starts there
     typer.echo(_("Wrote {path}: keep it where the database's writers cannot change it.").format(path=output))
 
 
@@ -271,7 +295,7 @@ def _read_anchor(path: Path | None) -> "Anchor | None":
     return read_anchor(text, str(path))
 
 
-def _print_report(report: "VerifyReport") -> None:
+def _print_report(context: "Context", report: "VerifyReport") -> None:
     for problem in report.problems:
         if problem.handover_id is None:
             typer.echo(_("INVALID: {what}").format(what=problem.what), err=True)
@@ -279,7 +303,19 @@ def _print_report(report: "VerifyReport") -> None:
             typer.echo(_("INVALID handover #{id}: {what}").format(id=problem.handover_id, what=problem.what), err=True)
     if not report.ok:
         raise typer.Exit(1)
-    typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))
+    if report.checked:
+        typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))
+    else:
+        typer.echo(_("No signed handovers to verify."))
+    if report.since is not None:
+        typer.echo(
+            _(
+                "Verified since {time} (the last verify): what was written after it. "
+                "The whole record: `dutydesk verify --all`."
+            ).format(time=local_text(context, report.since))
+        )
+    elif report.whole:
+        typer.echo(_("Whole record verified: every link of the chain from the first."))
 
 
 def _status_text(status: str) -> str:

@@ -2,6 +2,7 @@
 
 from dutydesk.export.files import (
     export_all,
+    refuse_invalid,
     save_to_export_dir,
     summary_file_name,
     write_atomically,
@@ -14,6 +15,7 @@ __all__ = [
     "ShiftSummary",
     "export_all",
     "gather_summary",
+    "refuse_invalid",
     "render_summary",
     "save_to_export_dir",
     "summary_file_name",

@@ -15,7 +15,6 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 
 from dutydesk.config import Config
-from dutydesk.domain.handover import seal_of_record
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.export.sections import render_summary
@@ -80,13 +79,14 @@ def export_all(
     force: bool = False,
     language: str | None = None,
     now: datetime | None = None,
+    allow_invalid: bool = False,
 ) -> list[Path]:
-    """One summary file per shift since `since` (None: all); nothing is written if a file exists (no `force`)."""
+    """One summary file per shift since `since` (None: all); nothing is written if a file exists (no `force`)
+    or, unless `allow_invalid`, if a shift's record does not verify."""
     with_team = several_teams(db)
-    seal = seal_of_record(db)  # once: it verifies the whole record
-    summaries = [
-        gather_summary(db, config, shift_id, now=now, seal=seal) for shift_id in shifts_since(db, config, since)
-    ]
+    summaries = [gather_summary(db, config, shift_id, now=now) for shift_id in shifts_since(db, config, since)]
+    if not allow_invalid:
+        refuse_invalid([problem for summary in summaries for problem in summary.seal_problems])
     paths: list[Path] = []
     for summary in summaries:
         name = summary_file_name(summary.shift, config, with_team=with_team)
@@ -108,6 +108,16 @@ def export_all(
     for summary, path in zip(summaries, paths, strict=True):
         write_atomically(path, render_summary(summary, language), force=True)
     return paths
+
+
+def refuse_invalid(problems: list[str]) -> None:
+    """Refuse to export a record that does not verify (the first problem says why)."""
+    if problems:
+        raise UserError(
+            _(
+                "the record does not verify ({problem}): see `dutydesk verify`; export anyway with --allow-invalid"
+            ).format(problem=problems[0])
+        )
 
 
 def save_to_export_dir(db: Database, config: Config, shift: ShiftInfo, text: str) -> Path:

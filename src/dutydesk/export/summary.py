@@ -78,7 +78,7 @@ class ShiftSummary:
     followups: FollowUpLists
     handover: HandoverRecord | None  # the handover this shift gave (None: not started)
     display_names: dict[str, str]  # supervisor name -> display name
-    seal: RecordSeal  # the whole record verified at export; the summary shows this shift's part and the anchor
+    seal: RecordSeal  # this shift's part of the record verified at export (not the history), and the anchor
 
     @property
     def seal_problems(self) -> list[str]:
@@ -102,7 +102,6 @@ def gather_summary(
     shift_id: int | None = None,
     *,
     now: datetime | None = None,
-    seal: RecordSeal | None = None,
 ) -> ShiftSummary:
     """The summary of shift `shift_id`, else of this console's team's open shift, else of the
     open or last closed shift of any team."""
@@ -122,7 +121,7 @@ def gather_summary(
         followups=followups_during(db, shift.opened_at, end),
         handover=handover_record(db, shift.id),
         display_names={s.name: s.display_name for s in list_supervisors(db)},
-        seal=seal or handovers.seal_of_record(db),
+        seal=handovers.seal_of_shift(db, shift.id),
     )
 
 

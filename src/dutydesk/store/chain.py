@@ -8,7 +8,7 @@ the same time still make one chain (SQLite: the write lock the first INSERT take
 PostgreSQL: the head row locked FOR UPDATE until commit).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -28,6 +28,7 @@ from dutydesk.store.tables import (
     LogEntry,
     QueueAlert,
     Shift,
+    VerifyMark,
     table_of,
 )
 from dutydesk.store.upsert import insert_missing
@@ -40,7 +41,9 @@ SHIFT = table_of(Shift)
 INCIDENT = table_of(Incident)
 HANDOVER = table_of(Handover)
 
-CHAINED: dict[str, Table] = {
+MARK = table_of(VerifyMark)
+# The rows of the shift's record; the chain started (schema 7) with these.
+RECORD: dict[str, Table] = {
     table.name: table
     for table in (
         table_of(LogEntry),
@@ -50,6 +53,8 @@ CHAINED: dict[str, Table] = {
         table_of(HandoverAnswer),
     )
 }
+# Every chained table: the record, and verify's marks (so a mark moved by hand is a broken link).
+CHAINED: dict[str, Table] = {**RECORD, MARK.name: MARK}
 
 
 def append(connection: Connection, table: Table | type[SQLModel], row_id: int) -> None:
@@ -98,6 +103,8 @@ def team_of(connection: Connection, table: str, row: Mapping[str, Any]) -> str:
         query = query.where(INCIDENT.c.id == row["incident_id"])
     elif table == "handover_answer":
         query = select(HANDOVER.c.team).where(HANDOVER.c.id == row["handover_id"])
+    elif table == MARK.name:
+        return str(row["team"])
     else:
         return CENTER
     return connection.execute(query).scalar() or CENTER
@@ -136,6 +143,20 @@ def stored_links(connection: Connection) -> Iterator[StoredLink]:
         yield StoredLink(*values)
 
 
+def links_between(connection: Connection, team: str, first: int, last: int | None = None) -> list[StoredLink]:
+    """The team's links numbered `first` to `last` (None: to the end), in sequence order."""
+    query = select(*(LINK.c[name] for name in StoredLink._fields)).where(LINK.c.team == team, LINK.c.seq >= first)
+    if last is not None:
+        query = query.where(LINK.c.seq <= last)
+    return [StoredLink(*row) for row in connection.execute(query.order_by(LINK.c.seq, LINK.c.id))]
+
+
+def chained_teams(connection: Connection) -> list[str]:
+    """Every team that has a chain (links or a head)."""
+    query = select(LINK.c.team).distinct().union(select(HEAD.c.team))
+    return sorted(connection.execute(query).scalars())
+
+
 def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
     """All rows of a parameterless SELECT as the database driver returns them (no per-row processing)."""
     cursor = connection.connection.cursor()
@@ -146,20 +167,26 @@ def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]
         cursor.close()
 
 
-def stored_rows(connection: Connection, table: Table) -> Iterator[dict[str, Any]]:
-    """Every row of a chained table, its fields in canonical form, read fast.
+def stored_rows(connection: Connection, table: Table, ids: Collection[int] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows `ids` of a chained table (None: every row), their fields in canonical form, read fast.
 
     On SQLite straight from the driver: times as stored (SQLAlchemy writes UTC as
     '%Y-%m-%d %H:%M:%S.%f') turned into the canonical form by string, booleans from 0/1.
     """
+    if ids is not None and not ids:
+        return
     if connection.dialect.name != "sqlite":
-        for stored in connection.execute(select(table)).mappings():
+        query = select(table) if ids is None else select(table).where(table.c.id.in_(ids))
+        for stored in connection.execute(query).mappings():
             yield row_fields(dict(stored))
         return
     names = [column.name for column in table.c]
     times = [column.name for column in table.c if isinstance(_stored_type(column.type), DateTime)]
     flags = [column.name for column in table.c if isinstance(_stored_type(column.type), Boolean)]
-    for values in _driver_rows(connection, f"SELECT {', '.join(names)} FROM {table.name}"):
+    statement = f"SELECT {', '.join(names)} FROM {table.name}"
+    if ids is not None:  # integers from the database itself: safe to write into the statement
+        statement += f" WHERE id IN ({', '.join(str(int(row_id)) for row_id in ids)})"
+    for values in _driver_rows(connection, statement):
         row = dict(zip(names, values, strict=True))
         for name in times:
             if isinstance(row[name], str):
@@ -191,6 +218,6 @@ def link_digest(content: str, previous: str | None) -> str:
 
 def chain_all(connection: Connection) -> None:
     """Chain every row already stored, oldest first per table (the migration that starts the chain)."""
-    for table in CHAINED.values():
+    for table in RECORD.values():
         for row_id in connection.execute(select(table.c.id).order_by(table.c.id)).scalars():
             append(connection, table, row_id)

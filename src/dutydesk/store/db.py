@@ -26,7 +26,7 @@ from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.errors import report_failures_as_storage_errors
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -121,6 +121,11 @@ def _add_server_search_and_guards(connection: Connection) -> None:
         postgres.install_search_and_guards(connection)
 
 
+def _add_verify_marks(connection: Connection) -> None:
+    """Issue 18: where each team's chain was last verified, so `verify` reads only what came after."""
+    SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables["verify_mark"]])
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
@@ -131,6 +136,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     7: _start_the_record_chain,
     8: _add_anomaly_threads,
     9: _add_server_search_and_guards,
+    10: _add_verify_marks,
 }
 
 

@@ -381,6 +381,22 @@ class ChainLink(SQLModel, table=True):
     digest: str  # sha256(content ‖ previous digest's 32 bytes), hex
 
 
+class VerifyMark(SQLModel, table=True):
+    """How far `dutydesk verify` found a team's chain intact: one row per successful run and
+    team, itself appended to that team's chain (so a plain UPDATE of the mark is a broken link);
+    the next run checks from the newest mark on (docs/handover-signing.md, incremental verify)."""
+
+    __tablename__ = "verify_mark"
+    __table_args__ = (Index("ix_verify_mark_team", "team", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team: str
+    seq: int  # the last link verified
+    digest: str | None  # its digest as recomputed by that run
+    verified_at: datetime
+    whole: bool  # True: that run recomputed the whole chain (`--all`); False: from the mark before
+    run: str  # a random id of the verify run, the same on every team's mark it wrote
+
+
 class ChainHead(SQLModel, table=True):
     """The last link of each team's chain: the row appends lock, so one chain stays one chain."""
 

@@ -43,7 +43,16 @@ from dutydesk.domain.handover.review import (
     still_open,
 )
 from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
-from dutydesk.domain.handover.verify import Problem, RecordSeal, VerifyReport, seal_of_record, verify_handovers
+from dutydesk.domain.handover.verify import (
+    Problem,
+    RecordSeal,
+    VerifyReport,
+    record_verified,
+    seal_of_record,
+    seal_of_shift,
+    seal_since_marks,
+    verify_handovers,
+)
 from dutydesk.domain.handover.views import (
     AUTO_FILLED_KINDS,
     CHECK_STATUSES,
@@ -70,7 +79,10 @@ __all__ = [
     "Anchor",
     "RecordSeal",
     "read_anchor",
+    "record_verified",
     "seal_of_record",
+    "seal_of_shift",
+    "seal_since_marks",
     "CARRY_OVER_SOURCES",
     "CHECK_STATUSES",
     "DRAFT",

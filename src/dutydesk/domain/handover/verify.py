@@ -1,15 +1,19 @@
 """Verification without any PIN: content, signatures, record digests and the chain of each team."""
 
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dutydesk.canonical import canonical_bytes
-from dutydesk.domain.chain import ChainCheck, check_chain
-from dutydesk.domain.handover.anchor import Anchor, anchor_of, check_anchor
+from dutydesk.domain import chain as check
+from dutydesk.domain.chain import ChainCheck
+from dutydesk.domain.handover.anchor import Anchor, anchor_of, check_anchor, key_fingerprints
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import Rows, load_rows
 from dutydesk.domain.handover.views import DRAFT, INCOMING, OUTGOING, OUTGOING_SIGNED, SIGNED, role_label
@@ -17,7 +21,21 @@ from dutydesk.domain.signing import fingerprint, public_keys, verify_digest
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
 from dutydesk.store.db import Database
-from dutydesk.store.tables import HandoverSignature
+from dutydesk.store.tables import (
+    ChainHead,
+    Handover,
+    HandoverAnswer,
+    HandoverSignature,
+    Incident,
+    IncidentEvent,
+    LogEntry,
+    QueueAlert,
+    table_of,
+)
+
+HANDOVER, SIGNATURE, HEAD = table_of(Handover), table_of(HandoverSignature), table_of(ChainHead)
+LOG, ALERT, INCIDENT = table_of(LogEntry), table_of(QueueAlert), table_of(Incident)
+EVENT, ANSWER = table_of(IncidentEvent), table_of(HandoverAnswer)
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,8 @@ class Problem:
 class VerifyReport:
     checked: list[int]
     problems: list[Problem]
+    since: datetime | None = None  # when the oldest mark this check started from was verified
+    whole: bool = False  # every link of the chain was recomputed from the first
 
     @property
     def ok(self) -> bool:
@@ -42,7 +62,7 @@ MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
 
 @dataclass(frozen=True)
 class RecordSeal:
-    """The verdict on the whole record and its anchor, computed once (an export of many shifts reuses it)."""
+    """A verdict on the record (whole, since the marks, or one shift's part) and its anchor."""
 
     report: VerifyReport
     anchor: Anchor | None  # None when the record cannot even be read
@@ -55,33 +75,101 @@ class RecordSeal:
 def seal_of_record(db: Database, anchor: Anchor | None = None) -> RecordSeal:
     """Verify everything (against `anchor` when given) and take the record's anchor as it stands.
     Needs no PIN; never raises for what it finds stored, however malformed: that is a problem."""
+    return _sealed(lambda: _verify_whole(db, anchor))
+
+
+def seal_since_marks(db: Database) -> RecordSeal:
+    """Verify what was written since each team's last verified mark (the whole chain of a team
+    without one), and the handovers signed since: `dutydesk verify` without `--all`."""
+    return _sealed(lambda: _verify_since_marks(db))
+
+
+def seal_of_shift(db: Database, shift_id: int) -> RecordSeal:
+    """Verify one shift's part of the record: its handover's signatures and its rows' chain links
+    (what its export needs), not the history; the anchor names the chain heads as stored."""
+    return _sealed(lambda: _verify_shift(db, shift_id))
+
+
+def record_verified(db: Database, seal: RecordSeal) -> str | None:
+    """Store the heads `seal` verified as each team's mark, so the next `verify` starts there.
+    Only a record found intact is marked: a problem is reported again until it is repaired.
+    Returns why the marks could not be stored (a read-only or busy database), else None: the
+    verdict stands either way, the next run then starts from the previous marks."""
+    if not seal.report.ok or seal.anchor is None:
+        return None
     try:
-        checked, problems, chain = _verify_all(db)
-        if anchor is not None:
-            problems.extend(Problem(None, what) for what in check_anchor(db, anchor, chain))
-        return RecordSeal(VerifyReport(checked, problems), anchor_of(db, chain))
+        with db.engine.connect() as connection:
+            last, _moved = check.verify_marks(connection)
+        check.write_marks(db, seal.anchor.heads, last, whole=seal.report.whole)
+    except SQLAlchemyError as error:
+        return str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+    return None
+
+
+def verify_handovers(db: Database, handover_id: int | None = None, anchor: Anchor | None = None) -> VerifyReport:
+    """Check every handover that is, says or looks signed, its signatures, the chain of handovers, the
+    record chain its signatures cover and, given an anchor, that the record extends it. With
+    `handover_id`: that one handover only (its shift's part of the record)."""
+    if handover_id is None:
+        return seal_of_record(db, anchor).report
+    shift_id = _shift_of(db, handover_id)
+    report = seal_of_shift(db, shift_id).report if shift_id is not None else None
+    if report is None or handover_id not in report.checked:
+        raise UserError(_("handover #{id} is not signed (or does not exist)").format(id=handover_id))
+    return VerifyReport([handover_id], [p for p in report.problems if p.handover_id == handover_id])
+
+
+def _sealed(verify: Callable[[], RecordSeal]) -> RecordSeal:
+    try:
+        return verify()
     except (SQLAlchemyError, *MALFORMED) as error:  # a stored value the database driver cannot even read
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         problem = Problem(None, _("the stored record cannot be read: {reason}").format(reason=reason))
         return RecordSeal(VerifyReport([], [problem]), None)
 
 
-def verify_handovers(db: Database, handover_id: int | None = None, anchor: Anchor | None = None) -> VerifyReport:
-    """Check every handover that is, says or looks signed (or one), its signatures, the chain of
-    handovers, the record chain its signatures cover and, given an anchor, that the record extends it."""
-    report = seal_of_record(db, anchor).report
-    checked, problems = report.checked, report.problems
-    if handover_id is not None:
-        if handover_id not in checked:
-            raise UserError(_("handover #{id} is not signed (or does not exist)").format(id=handover_id))
-        problems, checked = [p for p in problems if p.handover_id == handover_id], [handover_id]
-    return VerifyReport(checked, problems)
+def _verify_whole(db: Database, anchor: Anchor | None) -> RecordSeal:
+    chain = check.check_chain(db)
+    checked, problems = _verify_records(db, load_rows(db, None), chain, {})
+    if anchor is not None:
+        problems.extend(Problem(None, what) for what in check_anchor(db, anchor, chain))
+    return RecordSeal(VerifyReport(checked, problems, whole=True), anchor_of(db, chain))
 
 
-def _verify_all(db: Database) -> tuple[list[int], list[Problem], ChainCheck]:
+def _verify_since_marks(db: Database) -> RecordSeal:
+    with db.engine.connect() as connection:
+        marks, moved = check.verify_marks(connection)
+    chain = check.check_chain_since(db, {team: mark.head for team, mark in marks.items()})
+    chain.breaks[:0] = moved
+    ids, before = _signed_after(db, chain)
+    checked, problems = _verify_records(db, load_rows(db, ids), chain, before)
+    since = min((mark.verified_at for mark in marks.values()), default=None)
+    return RecordSeal(VerifyReport(checked, problems, since, whole=not marks), anchor_of(db, chain))
+
+
+def _verify_shift(db: Database, shift_id: int) -> RecordSeal:
+    with db.engine.connect() as connection:
+        handover_id = connection.execute(
+            select(HANDOVER.c.id).where(HANDOVER.c.outgoing_shift_id == shift_id, _looks_signed())
+        ).scalar()
+    records = load_rows(db, [handover_id]) if handover_id is not None else []
+    heads: dict[str, set[int]] = defaultdict(set)
+    for signature in (s for rows in records for s in rows.signatures):
+        for team, seq in _named_heads(signature.chain_heads):
+            heads[team].add(seq)
+    with db.engine.connect() as connection:
+        marks, _moved = check.verify_marks(connection)  # a moved mark is not trusted here: the span starts anew
+    verified = {team: mark.head for team, mark in marks.items()}
+    chain = check.check_links_of_rows(db, _rows_of_shift(shift_id), heads, verified)
+    checked, problems = _verify_records(db, records, chain, _previous_records(db, records))
+    return RecordSeal(VerifyReport(checked, problems), Anchor(_stored_heads(db), key_fingerprints(db)))
+
+
+def _verify_records(
+    db: Database, records: list[Rows], chain: ChainCheck, before: dict[str, tuple[int, str | None]]
+) -> tuple[list[int], list[Problem]]:
+    """Check `records` (every signed one, or those after `before`: team -> the last record before them)."""
     keys = public_keys(db)
-    records = load_rows(db, None)
-    chain = check_chain(db)
     problems: list[Problem] = []
     digests: dict[int, str | None] = {}
     for rows in records:
@@ -90,9 +178,88 @@ def _verify_all(db: Database) -> tuple[list[int], list[Problem], ChainCheck]:
         except MALFORMED as error:
             problems.append(Problem(rows.handover.id, _("a stored value is malformed: {error}").format(error=error)))
             digests[rows.handover.id] = None
-    problems.extend(_check_chains(records, digests))
+    problems.extend(_check_chains(records, digests, before))
     problems.extend(Problem(None, link.describe()) for link in chain.breaks)
-    return [rows.handover.id for rows in records], problems, chain
+    return [rows.handover.id for rows in records], problems
+
+
+def _looks_signed() -> ColumnElement[bool]:
+    """A handover that is, says or looks signed: what verification checks."""
+    return or_(
+        HANDOVER.c.status != DRAFT,
+        HANDOVER.c.signed_content.is_not(None),
+        HANDOVER.c.digest.is_not(None),
+        HANDOVER.c.id.in_(select(SIGNATURE.c.handover_id)),
+    )
+
+
+def _named_heads(chain_heads: str | None) -> list[tuple[str, int]]:
+    """The (team, link number) a signature names; none for a version 1 signature or unreadable heads."""
+    try:
+        return [(str(team), int(head["seq"])) for team, head in json.loads(chain_heads or "{}").items()]
+    except MALFORMED:
+        return []
+
+
+def _signed_after(db: Database, chain: ChainCheck) -> tuple[list[int], dict[str, tuple[int, str | None]]]:
+    """The handovers to check since the marks: any signature naming a link the check read, or none
+    at all, or heads that cannot be read; and per team the last record signed before them."""
+    with db.engine.connect() as connection:
+        candidates = dict(connection.execute(select(HANDOVER.c.id, HANDOVER.c.team).where(_looks_signed())).all())
+        signed: dict[int, list[str | None]] = defaultdict(list)
+        for handover_id, heads in connection.execute(select(SIGNATURE.c.handover_id, SIGNATURE.c.chain_heads)):
+            signed[handover_id].append(heads)
+    chosen = []
+    for handover_id in sorted(candidates):
+        heads = signed.get(handover_id, [])
+        named = [head for text in heads for head in _named_heads(text)]
+        unreadable = any(text is not None and not _named_heads(text) for text in heads)
+        # A head after the team's mark (in a team without one: any link at all, not an empty chain's 0).
+        if not heads or unreadable or any(seq >= chain.starts.get(team, 1) for team, seq in named):
+            chosen.append(handover_id)
+    return chosen, _last_signed_before(db, {candidates[i]: i for i in reversed(chosen)})
+
+
+def _previous_records(db: Database, records: list[Rows]) -> dict[str, tuple[int, str | None]]:
+    return _last_signed_before(db, {rows.handover.team: rows.handover.id for rows in records})
+
+
+def _last_signed_before(db: Database, first_of_team: dict[str, int]) -> dict[str, tuple[int, str | None]]:
+    """Per team, the record signed by both last before its first one checked (its stored digest)."""
+    found: dict[str, tuple[int, str | None]] = {}
+    with db.engine.connect() as connection:
+        for team, first in first_of_team.items():
+            query = select(HANDOVER.c.id, HANDOVER.c.digest).where(
+                HANDOVER.c.team == team, HANDOVER.c.id < first, HANDOVER.c.digest.is_not(None)
+            )
+            row = connection.execute(query.order_by(HANDOVER.c.id.desc()).limit(1)).first()
+            if row is not None:
+                found[team] = (row.id, row.digest)
+    return found
+
+
+def _rows_of_shift(shift_id: int) -> dict[str, Select[Any]]:
+    """The shift's chained rows, per table, as queries of their ids."""
+    return {
+        LOG.name: select(LOG.c.id).where(LOG.c.shift_id == shift_id),
+        ALERT.name: select(ALERT.c.id).where(ALERT.c.shift_id == shift_id),
+        EVENT.name: select(EVENT.c.id).where(
+            EVENT.c.incident_id.in_(select(INCIDENT.c.id).where(INCIDENT.c.shift_id == shift_id))
+        ),
+        ANSWER.name: select(ANSWER.c.id).where(
+            ANSWER.c.handover_id.in_(select(HANDOVER.c.id).where(HANDOVER.c.outgoing_shift_id == shift_id))
+        ),
+    }
+
+
+def _stored_heads(db: Database) -> dict[str, tuple[int, str | None]]:
+    with db.engine.connect() as connection:
+        return {row.team: (row.seq, row.digest) for row in connection.execute(select(HEAD)) if row.seq}
+
+
+def _shift_of(db: Database, handover_id: int) -> int | None:
+    with db.engine.connect() as connection:
+        return connection.execute(select(HANDOVER.c.outgoing_shift_id).where(HANDOVER.c.id == handover_id)).scalar()
 
 
 def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems: list[Problem]) -> str | None:
@@ -167,6 +334,8 @@ def _check_heads(signature: HandoverSignature, chain: ChainCheck) -> list[str]:
     found = []
     for team, head in json.loads(signature.chain_heads).items():
         seq, digest = int(head["seq"]), head["digest"]
+        if not chain.read(team, seq):  # before the verified mark: that run checked it
+            continue
         broken = chain.first_break(team, seq)
         if broken is not None:
             found.append(_("covers a broken record chain: {where}").format(where=broken.describe()))
@@ -216,11 +385,14 @@ def _changed_in_list(
     return changed
 
 
-def _check_chains(records: list[Rows], digests: dict[int, str | None]) -> list[Problem]:
+def _check_chains(
+    records: list[Rows], digests: dict[int, str | None], before: dict[str, tuple[int, str | None]]
+) -> list[Problem]:
     """Per team, each signed handover must link to the digest of the last one signed by both
-    before it (a record only the outgoing supervisor signed is checked but is no link)."""
+    before it (a record only the outgoing supervisor signed is checked but is no link); `before`:
+    per team, that record when it is not among `records` (its id and stored digest)."""
     problems = []
-    last_by_team: dict[str, tuple[int, str | None]] = {}
+    last_by_team = dict(before)
     for rows in records:
         handover = rows.handover
         linked = _linked_digest(handover.signed_content)
