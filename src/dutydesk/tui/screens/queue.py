@@ -441,7 +441,8 @@ class QueueScreen(DeskScreen):
             state = _("cleared {time}").format(time=local_time(alert.cleared_at, self.config, "%H:%M"))  # type: ignore[arg-type]
         elif alert.acknowledged_at is not None:
             state = _("acknowledged by {who} {time}").format(
-                who=alert.acknowledged_by or "—", time=local_time(alert.acknowledged_at, self.config, "%H:%M")
+                who=alert.acknowledged_by_display or "—",
+                time=local_time(alert.acknowledged_at, self.config, "%H:%M"),
             )
         else:
             state = _("active")
