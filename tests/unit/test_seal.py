@@ -219,9 +219,15 @@ def test_every_column_of_every_sealed_table_is_covered(signed_file: bytes, tmp_p
             ),
             "log_entry #1, field text)",
         ),
-        (sql("UPDATE handover SET status = 'draft'"), "the status says 'draft' but the signatures say 'signed'"),
-        (sql("UPDATE handover SET status = 'outgoing_signed'"), "the signatures say 'signed'"),
-        (sql("DELETE FROM handover_signature WHERE role = 'incoming'"), "signatures say 'outgoing_signed'"),
+        (
+            sql("UPDATE handover SET status = 'draft'"),
+            "the status says “not signed” but the signatures say “signed by both”",
+        ),
+        (sql("UPDATE handover SET status = 'outgoing_signed'"), "the signatures say “signed by both”"),
+        (
+            sql("DELETE FROM handover_signature WHERE role = 'incoming'"),
+            "signatures say “signed by the outgoing supervisor”",
+        ),
         (
             sql("UPDATE signing_key SET public_key = '" + "ab" * 32 + "'"),
             "the signer's public key is missing or changed",

@@ -55,17 +55,9 @@ def refresh_carried(db: Database, config: Config, handover_id: int, now: datetim
                 session.delete(row)  # changed since it was read back: read it back again
                 row = None
             if row is None:
-                row = HandoverCarried(
-                    handover_id=handover_id,
-                    item_key=entry.item_key,
-                    source=entry.source,
-                    ref=entry.ref,
-                    text=entry.text,
-                    at=entry.at,
-                    position=position,
-                )
+                row = entry.as_row(handover_id, position)
                 session.add(row)
-            row.position = position
+            row.position, row.details = position, entry.stored_details
         for gone in existing.values():  # resolved, closed, or no longer in a read-back note
             session.delete(gone)
         session.commit()
