@@ -43,7 +43,7 @@ def sign_both(cli: Cli) -> None:
         "handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin", stdin=INCOMING_PIN.encode()
     )
     assert code == 0, err
-    assert "shift #2 is open for li" in out
+    assert "shift #2 is open for 李娜" in out and "signed by 李娜 (incoming)" in out
 
 
 def test_show_json_is_the_contract(cli: Cli) -> None:

@@ -368,7 +368,7 @@ def test_an_anchor_catches_the_full_re_key_forgery(signed_file: bytes, tmp_path:
         code, _out, err = cli("verify", "--anchor", str(kept))
         assert code == 1, err
         assert "the chain of team A does not extend the anchored head" in err
-        assert "the signing key of wang is not the anchored one" in err
+        assert "the signing key of 王伟 is not the anchored one" in err
 
 
 def test_a_file_that_is_no_anchor_is_one_line(signed_file: bytes, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

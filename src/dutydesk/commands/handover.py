@@ -193,15 +193,17 @@ def sign(
     pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
     had_key = supervisor in key_fingerprints(context.db)
     signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)
+    signature = signed.signature(role)
+    shown_name = signature.supervisor_display if signature else supervisor
     typer.echo(
-        _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role))
+        _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=shown_name, role=role_label(role))
     )
     if not had_key:  # the key was made at this first signature
-        print_fingerprint(supervisor, key_fingerprints(context.db)[supervisor])
+        print_fingerprint(shown_name, key_fingerprints(context.db)[supervisor])
     if role == INCOMING and signed.incoming_shift_id is not None:
         typer.echo(
             _("Shift #{old} is closed; shift #{new} is open for {name}.").format(
-                old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=supervisor
+                old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=shown_name
             )
         )
 

@@ -516,7 +516,7 @@ class QueueScreen(DeskScreen):
             return
         on = self.feed.toggle_scenario(scenario)
         message = _("Drill {name} started") if on else _("Drill {name} stopped")
-        self.notify(message.format(name=scenario), severity="warning" if on else "information")
+        self.notify(message.format(name=_(DRILLS.get(scenario, scenario))), severity="warning" if on else "information")
 
     def action_formulas(self) -> None:
         self.app.push_screen(FormulaScreen())
