@@ -121,3 +121,16 @@ def test_commands_before_start_say_what_to_do(cli: Cli) -> None:
     assert code == 1 and "handover start" in err
     code, out, _err = cli("handover", "verify")
     assert code == 0 and "No signed handovers" in out
+
+
+def test_under_zh_messages_name_the_supervisor_and_the_items_as_shown(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    code, _out, err = cli(
+        "--lang", "zh", "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=b"1\n"
+    )
+    assert code == 1 and "个人设备正常" in err and "equipment" not in err  # the items' wording, not their keys
+    answer_everything(cli)
+    code, _out, err = cli(
+        "--lang", "zh", "handover", "sign", "--role", "outgoing", "--supervisor", "li", "--pin-stdin", stdin=b"1\n"
+    )
+    assert code == 1 and "王伟" in err and "李娜" in err and "wang" not in err
