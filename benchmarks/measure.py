@@ -1,6 +1,7 @@
 """Timing helpers: repeated runs with a warm-up, summary statistics, processes in a pty."""
 
 import fcntl
+import json
 import os
 import pty
 import select
@@ -105,12 +106,12 @@ def run_in_pty(
     width: int = 120,
     height: int = 40,
     timeout: float = 60,
-) -> tuple[float, float]:
+) -> dict[str, float]:
     """Run a start-up driver in a `width` x `height` pseudo-terminal.
 
-    Returns (seconds from starting the process until it reported ready, seconds until it
-    exited). The driver writes its `time.monotonic()` to $BENCH_READY_FILE when ready.
-    Everything it writes to the terminal is read and thrown away, as a terminal would.
+    Returns the seconds from starting the process to each moment the driver reported (it
+    writes a JSON object of `time.monotonic()` values to $BENCH_READY_FILE), and to its exit
+    (`exit`). Everything it writes to the terminal is read and thrown away, as a terminal would.
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
@@ -154,7 +155,8 @@ def run_in_pty(
         if status != 0 or not ready_text:
             tail = output.decode(errors="replace")[-2000:]
             raise RuntimeError(f"{' '.join(argv)} failed (status {status}); its last output:\n{tail}")
-        return float(ready_text) - started, exited - started
+        moments: dict[str, float] = json.loads(ready_text)
+        return {name: moment - started for name, moment in moments.items()} | {"exit": exited - started}
     finally:
         os.close(master)
         ready_path.unlink(missing_ok=True)

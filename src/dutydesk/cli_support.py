@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
+from dutydesk import startup
 from dutydesk.errors import UserError
 from dutydesk.i18n import _, choose_language, set_language
 from dutydesk.textsafe import safe
@@ -86,7 +87,10 @@ def options(ctx: typer.Context) -> Options:
 
 
 def command_context(ctx: typer.Context) -> "Context":
-    return options(ctx).context()
+    """The context a command works with; opening it ends start-up (`dutydesk.startup`)."""
+    context = options(ctx).context()
+    startup.resume()
+    return context
 
 
 def open_shift_of(context: "Context", team: str | None) -> "ShiftInfo":

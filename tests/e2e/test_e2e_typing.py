@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 from e2e.terminal import TmuxTerminal
-from e2e.test_e2e_tui import STARTUP_TIMEOUT_S, Terminal, focus_quick_add, quit_app
+from e2e.test_e2e_tui import LOG_TITLE, STARTUP_TIMEOUT_S, Terminal, focus_quick_add, on_queue_screen, quit_app
 
 LINES = [f"z-{letter}" for letter in "ABCDEFGHIJKLMNOPQRST"]  # 20 entries
 
@@ -61,3 +61,24 @@ def test_a_pasted_block_of_five_lines(
     term.wait_for("5 entries in shift")
     quit_app(term)
     assert stored(dutydesk, app_env, db) == lines
+
+
+def test_escape_and_a_digit_arriving_together_leave_the_line_and_switch_screens(
+    terminal: Terminal, dutydesk: Path, app_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Escape then 3 pressed quickly reach the program as one ESC-3 (what terminals send for
+    Alt+3): the entry line keeps its text, with no third character in it, and 3 shows the Queue."""
+    term = start_on_duty(terminal, dutydesk, app_env, tmp_path / "escape.db")
+    term.type("draft note")
+    term.wait_for("draft note")
+    term.send("Escape", "3")  # one send-keys: both bytes in one write
+    term.wait_until(on_queue_screen, "the Queue screen")
+    term.send("1")
+    screen = term.wait_for(LOG_TITLE)
+    entry_line = next(line for line in screen.splitlines() if "draft note" in line)
+    assert entry_line.split("draft note")[1].strip() == "", entry_line
+    assert not {"£", "™", "¡"} & set(screen)
+    term.send("C-q")  # the line still holds the draft: ctrl+q asks first
+    term.wait_for("Please confirm")
+    term.send("y")
+    assert term.wait_for_exit() == 0

@@ -5,6 +5,7 @@ pause between them: the field sees them as fast as a paste or a macro would send
 """
 
 from textual import events
+from textual._xterm_parser import XTermParser
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
@@ -92,3 +93,42 @@ async def test_letters_typed_on_the_log_screen_are_text_not_hotkeys(
         await settle(pilot)
         assert app.screen.id == "log"
     assert stored_texts(context) == ["export 3 queues, correct them"]
+
+
+def read_keys(sequence: str) -> list[events.Key]:
+    """The keys the terminal driver's parser reads from `sequence`, arriving in one read."""
+    parser = XTermParser()
+    read = [token for token in parser.feed(sequence) if isinstance(token, events.Key)]
+    read += [token for token in parser.feed("") if isinstance(token, events.Key)]  # the end: no more bytes
+    return read
+
+
+def test_escape_and_a_digit_read_together_are_alt_digit_not_a_symbol(app: DutydeskApp) -> None:
+    # The app, once built, has dropped Textual's reading of ESC 3 as "£" (macOS Option+3).
+    assert [(key.key, key.character) for key in read_keys("\x1b3")] == [("alt+3", "3")]
+    assert [(key.key, key.character) for key in read_keys("\x1be")] == [("alt+e", "e")]
+
+
+async def test_escape_and_a_digit_together_leave_the_entry_line_and_switch_screens(
+    app: DutydeskApp, shift: ShiftInfo
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "draft")
+        app.post_message(events.Key("alt+3", "3"))  # what the driver reads from ESC 3
+        await settle(pilot)
+        assert app.current_mode == "queue"
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen.query_one("#quick-add", Input).value == "draft"
+
+
+async def test_ctrl_and_alt_keys_never_insert_text(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        field = app.screen.query_one("#quick-add", Input)
+        for key, character in [("alt+shift+x", "X"), ("ctrl+j", "j"), ("alt+slash", "/")]:
+            field.post_message(events.Key(key, character))  # a modified key that carries a character
+        await settle(pilot)
+        assert field.value == ""
+        assert app.current_mode == "log"

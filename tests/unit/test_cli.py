@@ -105,16 +105,6 @@ def test_foreign_file_is_refused_without_traceback(tmp_path: Path, cli: Cli) -> 
     assert cli.db_path.read_text(encoding="utf-8") == "not a database"
 
 
-def test_help_imports_neither_textual_nor_sqlmodel() -> None:
-    probe = (
-        "import sys\nsys.argv = ['dutydesk', '--help']\nfrom dutydesk.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('textual', 'sqlmodel', 'sqlalchemy') if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "log" in result.stdout and result.stdout.strip().endswith("[]")
-
-
 def test_help_is_translated_with_lang_zh() -> None:
     probe = (
         "import sys\nsys.argv = ['dutydesk', '--lang', 'zh', 'log', '--help']\nfrom dutydesk.cli import main\nmain()"

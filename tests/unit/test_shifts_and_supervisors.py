@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from dutydesk.domain import shifts, supervisors
 from dutydesk.errors import UserError
@@ -56,6 +57,18 @@ def test_only_one_open_shift_per_team(db, config, supervisor) -> None:  # type: 
     with pytest.raises(UserError, match="several shifts are open"):
         shifts.current_shift(db)
     assert shifts.current_shift(db, "B") == other_team
+
+
+def test_the_database_itself_refuses_a_second_open_shift_of_a_team(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
+    first = shifts.open_shift(db, config, "wang", "A")
+    copy = (
+        "INSERT INTO shift (team, slot_key, supervisor_id, planned_start, planned_end, opened_at, status) "
+        "SELECT team, slot_key, supervisor_id, planned_start, planned_end, opened_at, :status FROM shift WHERE id = :id"
+    )
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text(copy), {"status": "open", "id": first.id})
+    with db.engine.begin() as connection:  # a closed one is no second open shift
+        connection.execute(text(copy), {"status": "closed", "id": first.id})
 
 
 def test_closing_a_shift_frees_the_team(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]

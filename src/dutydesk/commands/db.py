@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from dutydesk import startup
 from dutydesk.cli_support import JsonOption, options, print_json
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
@@ -22,6 +23,7 @@ def copy(
     from dutydesk.store.db import open_database
     from dutydesk.store.transfer import copy_database
 
+    startup.resume()  # a whole database is copied next: with its garbage collected
     if not source.is_file():
         raise UserError(_("there is no database file {path}").format(path=source))
     with_source, with_target = open_database(source), None
@@ -48,6 +50,7 @@ def migrate(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from dutydesk.context import database_target
     from dutydesk.store.db import SCHEMA_VERSION, open_database
 
+    startup.resume()  # a migration may rewrite every row: with its garbage collected
     db = open_database(options(ctx).db or database_target(), migrate_server=True)
     found = db.schema_found
     db.close()

@@ -41,7 +41,8 @@ def _in_range(moment: datetime) -> datetime:
 class FeedAgent(BaseModel):
     """One agent of the queue."""
 
-    model_config = ConfigDict(strict=True, frozen=True)
+    # Validators are built on first use (in the feed's thread), not when the TUI starts.
+    model_config = ConfigDict(strict=True, frozen=True, defer_build=True)
 
     id: Name | Count
     name: Name | None = Field(None, description="shown instead of the id")
@@ -55,7 +56,7 @@ class FeedAgent(BaseModel):
 class FeedSnapshot(BaseModel):
     """One line of a JSONL queue feed: one queue at one moment. See docs/feed-format.md."""
 
-    model_config = ConfigDict(strict=True, frozen=True, title="dutydesk queue feed snapshot")
+    model_config = ConfigDict(strict=True, frozen=True, defer_build=True, title="dutydesk queue feed snapshot")
 
     ts: AwareDatetime = Field(description="ISO 8601 with a UTC offset; strictly increasing per queue")
     queue: Name

@@ -7,7 +7,7 @@ Times are aware UTC (see `dutydesk.clock`): sqlmodel (0.0.45 and later) stores e
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Table, false, text
+from sqlalchemy import Column, Connection, Index, Table, event, false
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlmodel import Field, SQLModel
 
@@ -42,16 +42,6 @@ class Supervisor(SQLModel, table=True):
 
 class Shift(SQLModel, table=True):
     __tablename__ = "shift"
-    __table_args__ = (
-        # At most one open shift per team: the database itself refuses a second one.
-        Index(
-            "ix_shift_one_open_per_team",
-            "team",
-            unique=True,
-            sqlite_where=text("status = 'open'"),
-            postgresql_where=text("status = 'open'"),
-        ),
-    )
     id: int | None = Field(default=None, primary_key=True)
     team: str
     slot_key: str
@@ -61,6 +51,16 @@ class Shift(SQLModel, table=True):
     opened_at: datetime = Field(index=True)
     closed_at: datetime | None = None
     status: str = "open"
+
+
+def _one_open_shift_per_team(_table: Table, connection: Connection, **_kw: Any) -> None:
+    """At most one open shift per team: the database itself refuses a second one. A partial index
+    in SQL that SQLite and PostgreSQL both read; as `Index(sqlite_where=..., postgresql_where=...)`
+    it would load SQLAlchemy's PostgreSQL dialect at every start only to check that argument."""
+    connection.exec_driver_sql("CREATE UNIQUE INDEX ix_shift_one_open_per_team ON shift (team) WHERE status = 'open'")
+
+
+event.listen(table_of(Shift), "after_create", _one_open_shift_per_team)
 
 
 class LogEntry(SQLModel, table=True):

@@ -11,8 +11,9 @@ A worker that fails is reported here, in one place (`report_failure`); an except
 nothing handled writes a crash report file and the app exits non-zero.
 """
 
+import importlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,37 +26,46 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
 
+from dutydesk import startup
 from dutydesk.context import Context
 from dutydesk.domain import shifts, supervisors
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
-from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
+from dutydesk.tui.keys import key_after_escape, read_escape_and_character_as_alt
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, Confirm, OpenShiftScreen
-from dutydesk.tui.screens.followups import FollowUpsScreen
-from dutydesk.tui.screens.handover import HandoverScreen
 from dutydesk.tui.screens.log import LogScreen
-from dutydesk.tui.screens.playbooks import PlaybooksScreen
-from dutydesk.tui.screens.queue import QueueScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
 
 STATUS_EVERY_S = 30.0
 
+
+def shown_first_time(module: str, name: str) -> Callable[[], Screen[None]]:
+    """A main screen whose module is imported when it is first shown, not before the first
+    frame: the Log screen comes first, and the others bring Markdown, TextArea and the like."""
+
+    def build() -> Screen[None]:
+        screen: Screen[None] = getattr(importlib.import_module(f"dutydesk.tui.screens.{module}"), name)()
+        return screen
+
+    return build
+
+
 # mode (= screen id), number key, footer label, screen class
-MAIN_SCREENS = [
+MAIN_SCREENS: list[tuple[str, str, str, Callable[[], Screen[None]]]] = [
     ("log", "1", N_("Log"), LogScreen),
-    ("handover", "2", N_("Handover"), HandoverScreen),
-    ("queue", "3", N_("Queue"), QueueScreen),
-    ("playbooks", "4", N_("Playbooks"), PlaybooksScreen),
-    ("followups", "5", N_("Follow-ups"), FollowUpsScreen),
+    ("handover", "2", N_("Handover"), shown_first_time("handover", "HandoverScreen")),
+    ("queue", "3", N_("Queue"), shown_first_time("queue", "QueueScreen")),
+    ("playbooks", "4", N_("Playbooks"), shown_first_time("playbooks", "PlaybooksScreen")),
+    ("followups", "5", N_("Follow-ups"), shown_first_time("followups", "FollowUpsScreen")),
 ]
 
 
@@ -91,6 +101,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.notices = NoticeService(self, context)  # sends notices away from the console
         self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
         self._watching = threading.Event()  # set: the database watch stops
+        read_escape_and_character_as_alt()
 
     @property
     def context(self) -> Context:
@@ -112,15 +123,32 @@ class DutydeskApp(DeskIO, App[None]):
     def on_mount(self) -> None:
         self.queue_feed.start(self)
         self.notices.start()
-        self.read_status()
+        self.call_after_refresh(self.read_status)  # the strip after the first frame: it needs more of the domain
         self.set_interval(STATUS_EVERY_S, self.read_status)  # deadlines come near with no write at all
         self.watch_database()
         self.call_after_refresh(self.guided_start)
+        self.call_after_refresh(startup.resume)  # the first frame is drawn: start-up is over
 
     def on_unmount(self) -> None:
         self._watching.set()
         self.queue_feed.stop()
         self.notices.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            typed_next = key_after_escape(event)
+            if typed_next is not None and event.key not in self.screen.active_bindings:
+                await self.escape_then(typed_next)
+                return
+        await super().on_event(event)
+
+    async def escape_then(self, key: events.Key) -> None:
+        """Escape and a key that arrived together (see dutydesk.tui.keys): Escape does its job
+        first, then the key is handled where the focus is now (the table, not the entry line)."""
+        escape = self.screen.active_bindings.get("escape")
+        if escape is not None and escape.enabled:
+            await self.run_action(escape.binding.action, escape.node)
+        self.post_message(key)
 
     # -- errors ------------------------------------------------------------------------
 
@@ -181,6 +209,8 @@ class DutydeskApp(DeskIO, App[None]):
         db, config = self.context.db, self.context.config
 
         def read() -> DeskStatus:
+            from dutydesk.export.draft import draft_if_due  # not needed before the first frame
+
             draft_if_due(db, config)
             return desk_status(db, config)
 

@@ -1,9 +1,10 @@
 """Key bindings whose descriptions follow the chosen language.
 
 `BINDINGS` are class attributes, built at import time, before the language is chosen,
-so their descriptions are written with `N_()`. Every app and screen of dutydesk calls
-`translate_bindings(self)` at the end of `__init__`: by then the language is set, and
-the Footer and the key panel show `_()` of each description.
+so their descriptions are written with `N_()`. Every screen and dialog is translated by
+its base (`DeskScreen`, `Dialog` in screens/base.py); the app and widgets with keys of
+their own call `translate_bindings(self)` in `__init__`: by then the language is set,
+and the Footer and the key panel show `_()` of each description.
 """
 
 from dataclasses import replace

@@ -11,9 +11,10 @@ language, anything else as a crash report file the notification names. The calle
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from textual import events
+from textual import events, getters
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -22,6 +23,7 @@ from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.i18n import N_
 from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.keys import is_command
 
 if TYPE_CHECKING:
     from dutydesk.tui.app import DutydeskApp
@@ -29,18 +31,23 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class DeskIO:
+class DeskNode(MessagePump):
+    """Mixed into dutydesk's screens and widgets: `self.app` is typed as the DutydeskApp.
+
+    Textual's `getters.app(DutydeskApp)` needs the class when this module is imported, and the
+    app module imports the screens: it is declared for the type checker only.
+    """
+
+    if TYPE_CHECKING:
+        app = getters.app(DutydeskApp)
+
+
+class DeskIO(DeskNode):
     """Mixed into DeskScreen and Dialog: the app, its context, and `run_io`."""
-
-    app: Any  # provided by Textual's DOMNode; typed through `desk`
-
-    @property
-    def desk(self) -> "DutydeskApp":
-        return cast("DutydeskApp", self.app)
 
     @property
     def context(self) -> Context:
-        return self.desk.context
+        return self.app.context
 
     @property
     def config(self) -> Config:
@@ -61,7 +68,7 @@ class DeskIO:
         `failed()` runs on the UI thread when `read()` raised, before the error is reported.
         """
 
-        app = self.desk
+        app = self.app
 
         def job() -> None:
             try:
@@ -84,11 +91,15 @@ class DeskIO:
             and event.worker.error is not None
         ):
             event.stop()
-            self.desk.report_failure(event.worker.error)
+            self.app.report_failure(event.worker.error)
 
 
 class DeskScreen(DeskIO, Screen[None]):
-    """A main screen. `reload()` is called when another process changed the database."""
+    """A main screen. `reload()` is called when another process changed the database.
+
+    Its `BINDINGS` describe keys with `N_()`; here they are translated, once the language is
+    chosen: subclasses only declare them.
+    """
 
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own parameter name
         super().__init__(id=id)
@@ -99,7 +110,7 @@ class DeskScreen(DeskIO, Screen[None]):
 
 
 class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
-    """A modal dialog that dismisses with its result, or `None` on Escape.
+    """A modal dialog that dismisses with its result, or `None` on Escape; its bindings translated.
 
     `TYPING_TARGET` is where typing goes (the field the hint names). It has the focus when
     the dialog opens (unless the dialog names another `AUTO_FOCUS`, e.g. a list to choose
@@ -123,7 +134,7 @@ class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
         self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        if self.TYPING_TARGET is None or not event.is_printable or event.character is None:
+        if self.TYPING_TARGET is None or not event.is_printable or event.character is None or is_command(event):
             return
         if isinstance(self.focused, Input | TextArea):
             return  # the key was for that field, which did not want it (e.g. a letter in a PIN)

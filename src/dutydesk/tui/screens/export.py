@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Footer, MarkdownViewer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -22,7 +22,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.textsafe import safe
 from dutydesk.tui.rows import shift_summary
 from dutydesk.tui.screens.base import DeskScreen, Dialog
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 # Textual lays out a Markdown table at a few ms per row: a 5,000-entry shift would take
 # half a minute, so the preview shows each table's first rows and the file has them all.
@@ -60,8 +60,6 @@ class ShiftPicker(Dialog[ShiftInfo]):
 
 class ExportScreen(DeskScreen):
     DEFAULT_CSS = """
-    #export-titlebar { height: 1; }
-    #export-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     #export-preview { height: 1fr; }
     """
     BINDINGS = [
@@ -88,10 +86,7 @@ class ExportScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="export-titlebar"):
-            yield Static(_("Shift summary"), classes="screen-title", markup=False)
-            yield Static("│", classes="title-separator")
-            yield Static(_("Preparing the summary…"), id="export-status", markup=False)
+        yield TitleBar(_("Shift summary"), "export", _("Preparing the summary…"))
         yield MarkdownViewer(id="export-preview", show_table_of_contents=False, open_links=False)
         yield Footer(compact=True)
 

@@ -25,7 +25,7 @@ from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.screens.incident import AskText
 from dutydesk.tui.widgets.fields import TextField
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 LATE_STYLE = "bold #ff5f5f"
 COLUMNS = ("id", "kind", "title", "priority", "owner", "due", "late")
@@ -35,8 +35,6 @@ PRIORITY_STYLE = {"urgent": "bold #ff5f5f", "high": "bold #ffaf00", "normal": ""
 
 class FollowUpsScreen(DeskScreen):
     DEFAULT_CSS = """
-    FollowUpsScreen #followups-titlebar { height: 1; }
-    FollowUpsScreen #followups-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     FollowUpsScreen #followups-table { height: 1fr; }
     FollowUpsScreen #followup-detail {
         height: auto; max-height: 10; min-height: 3; padding: 0 1; border-top: solid $primary; overflow-y: auto;
@@ -63,9 +61,7 @@ class FollowUpsScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="followups-titlebar"):
-            yield Static(_("Follow-ups"), classes="screen-title", markup=False)
-            yield Static(id="followups-status")
+        yield TitleBar(_("Follow-ups"), "followups")
         yield DataTable(id="followups-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="followup-detail")
         yield DeskFooter()
@@ -389,7 +385,7 @@ class AddFollowUpScreen(Dialog[FollowUpView]):
             config, now = self.context.config, clock.utcnow()
             due = followups.parse_due(values["due"], config, now) if values["due"].strip() else None
             if due is not None and due < now:
-                self.desk.call_from_thread(
+                self.app.call_from_thread(
                     self.notify, _("the due time is already past: saved as overdue"), severity="warning"
                 )
             return followups.add_followup(

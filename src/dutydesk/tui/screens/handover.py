@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -28,7 +28,6 @@ from dutydesk.errors import UserError
 from dutydesk.export.draft import draft_if_due
 from dutydesk.i18n import N_, NP_, _, labelled
 from dutydesk.textsafe import safe
-from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen
@@ -37,7 +36,7 @@ from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.checklist import ChecklistTable
 from dutydesk.tui.widgets.fields import TextField
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 STATUS_WIDTH = 10
 ProblemWrite = Callable[[Context, int, int, str], HandoverView]  # handover, carried number, note
@@ -79,14 +78,13 @@ class HandoverScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="handover")
-        translate_bindings(self)
         self.handover: HandoverView | None = None
         self.viewing_past = False  # a record chosen with h, shown read-only
         self.loaded: Loaded | None = None
 
     @property
     def shift(self) -> ShiftInfo | None:
-        return self.desk.shift
+        return self.app.shift
 
     @property
     def table(self) -> DataTable[Text]:
@@ -94,10 +92,7 @@ class HandoverScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="handover-titlebar"):
-            yield Static(_("Handover"), classes="screen-title", markup=False)
-            yield Static("│", classes="title-separator")
-            yield Static(id="handover-status")
+        yield TitleBar(_("Handover"), "handover")
         yield Static(id="handover-signatures")
         yield ChecklistTable(id="handover-table", zebra_stripes=False)
         yield Static(id="handover-detail")

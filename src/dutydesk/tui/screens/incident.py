@@ -23,14 +23,13 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.export.incident_report import save_report
 from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import fit, local_time, one_line
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.dialogs import Dialog
 from dutydesk.tui.widgets.checklist import ChecklistTable
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 STATE_STYLE = {
     "amber": "bold #ffaf00",
@@ -92,8 +91,7 @@ class AskText(Dialog[str]):
 
 class IncidentScreen(DeskScreen):
     DEFAULT_CSS = """
-    IncidentScreen #incident-titlebar { height: 1; }
-    IncidentScreen #incident-status { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    IncidentScreen #incident-status { color: $text; }
     IncidentScreen #incident-body { height: 1fr; }
     IncidentScreen #incident-main { width: 2fr; }
     IncidentScreen #incident-side { width: 1fr; min-width: 28; border-left: solid $primary; padding: 0 1; }
@@ -119,7 +117,6 @@ class IncidentScreen(DeskScreen):
 
     def __init__(self, number: int) -> None:
         super().__init__(id="incident")
-        translate_bindings(self)
         self.number = number
         self.view: IncidentView | None = None
 
@@ -135,9 +132,7 @@ class IncidentScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="incident-titlebar"):
-            yield Static(_("Incident"), classes="screen-title", markup=False)
-            yield Static(id="incident-status")
+        yield TitleBar(_("Incident"), "incident")
         yield Static(id="incident-summary")
         with Horizontal(id="incident-body"):
             with Vertical(id="incident-main"):

@@ -28,7 +28,7 @@ from dutydesk.tui.screens.dialogs import Confirm, CorrectEntryScreen
 from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.fields import EntryLine
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 PAGE_SIZE = 200
 SEVERITY_ORDER = list(log.SEVERITIES)
@@ -79,7 +79,7 @@ class LogScreen(DeskScreen):
 
     @property
     def shift(self) -> ShiftInfo | None:
-        return self.desk.shift
+        return self.app.shift
 
     @property
     def table(self) -> DataTable[Text]:
@@ -103,10 +103,7 @@ class LogScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="log-titlebar"):
-            yield Static(_("Duty log"), id="log-title", classes="screen-title", markup=False)
-            yield Static("│", classes="title-separator")
-            yield Static(id="log-status")
+        yield TitleBar(_("Duty log"), "log")
         yield DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="log-detail")
         with Horizontal(id="search-bar"):
@@ -122,7 +119,7 @@ class LogScreen(DeskScreen):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.watch(self.desk, "shift", self._shift_changed, init=False)
+        self.watch(self.app, "shift", self._shift_changed, init=False)
         self.show_kind()
         self.focus_entry_line()
 
@@ -138,7 +135,11 @@ class LogScreen(DeskScreen):
     def on_resize(self, event: events.Resize) -> None:
         # The columns are fitted to the width: lay the rows out again only when it changed.
         if event.size.width != self.laid_out_width:
-            self.call_after_refresh(self.show_rows)
+            self.call_after_refresh(self._fit_to_width)
+
+    def _fit_to_width(self) -> None:
+        if self.size.width != self.laid_out_width:  # the rows read meanwhile were laid out at this width
+            self.show_rows()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -468,4 +469,4 @@ class LogScreen(DeskScreen):
     # -- shift -------------------------------------------------------------------------
 
     def action_open_shift(self) -> None:
-        self.desk.action_open_shift()
+        self.app.action_open_shift()

@@ -20,7 +20,6 @@ from dutydesk.domain.incidents import IncidentView
 from dutydesk.domain.playbooks import BrokenPlaybook, Playbook, PlaybookSet
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.rows import fit, local_time
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.screens.incident import (
@@ -29,7 +28,7 @@ from dutydesk.tui.screens.incident import (
     StartIncidentScreen,
 )
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,6 @@ class Loaded:
 
 class PlaybooksScreen(DeskScreen):
     DEFAULT_CSS = """
-    PlaybooksScreen #playbooks-titlebar { height: 1; }
-    PlaybooksScreen #playbooks-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     PlaybooksScreen #playbooks-body { height: 1fr; }
     PlaybooksScreen #playbooks-table { width: 1fr; }
     PlaybooksScreen #playbook-preview { width: 1fr; border-left: solid $primary; padding: 0 1; }
@@ -54,7 +51,6 @@ class PlaybooksScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="playbooks")
-        translate_bindings(self)
         self.loaded: Loaded | None = None
         self.pending_key: str | None = None  # asked for by open_playbook before the files were read
 
@@ -64,9 +60,7 @@ class PlaybooksScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="playbooks-titlebar"):
-            yield Static(_("Playbooks"), classes="screen-title", markup=False)
-            yield Static(id="playbooks-status")
+        yield TitleBar(_("Playbooks"), "playbooks")
         with Horizontal(id="playbooks-body"):
             yield DataTable(id="playbooks-table", cursor_type="row")
             with VerticalScroll(id="playbook-preview"):

@@ -19,7 +19,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -43,12 +42,11 @@ from dutydesk.queue.rules import Alert, Pending
 from dutydesk.queue.runner import FeedRunner, FeedStatus
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
-from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
-from dutydesk.tui.screens.base import DeskScreen
+from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
-from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
 SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
@@ -90,15 +88,12 @@ Escape closes this help.""")
 DRILLS = {"surge": N_("call surge"), "outage": N_("telephony outage"), "slow-crm": N_("slow CRM")}
 
 
-class ScenarioScreen(ModalScreen[str | None]):
+class ScenarioScreen(Dialog[str]):
     """Drills: pick a simulator scenario to switch on or off."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, active: tuple[str, ...]) -> None:
         super().__init__()
         self.active = active
-        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as box:
@@ -120,16 +115,9 @@ class ScenarioScreen(ModalScreen[str | None]):
     def chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class FormulaScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "dismiss", N_("Close"))]
-
-    def __init__(self) -> None:
-        super().__init__()
-        translate_bindings(self)
+class FormulaScreen(Dialog[None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-wide"):
@@ -138,8 +126,6 @@ class FormulaScreen(ModalScreen[None]):
 
 class QueueScreen(DeskScreen):
     DEFAULT_CSS = """
-    #queue-titlebar { height: 1; }
-    #queue-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-totals { height: auto; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-trends { height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
     #queue-table { height: 1fr; min-height: 5; }
@@ -162,7 +148,6 @@ class QueueScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="queue")
-        translate_bindings(self)
         self.span_index = 0
         self.view: PanelView | None = None
         self.narrow = False  # under NARROW_BELOW columns: fewer columns, see `_set_columns`
@@ -182,7 +167,7 @@ class QueueScreen(DeskScreen):
     def feed(self) -> FeedRunner:
         runner = self.app.queue_feed.runner
         assert runner is not None  # the panel's parts are only built with a feed
-        return runner  # type: ignore[no-any-return]
+        return runner
 
     @property
     def queue_table(self) -> DataTable[Text]:
@@ -198,10 +183,7 @@ class QueueScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield DutyHeader()
-        with Horizontal(id="queue-titlebar"):
-            yield Static(_("Queue"), id="queue-title", classes="screen-title", markup=False)
-            yield Static("│", classes="title-separator")
-            yield Static(id="queue-status")
+        yield TitleBar(_("Queue"), "queue")
         if not self.has_feed:
             yield Static(self._no_feed_text(), id="queue-no-feed")
             yield DeskFooter()

@@ -6,11 +6,16 @@ queue. Typed ahead (`z-A⏎z-B⏎z-C⏎`), the field has by then taken the next 
 characters too, so the submitted value is two lines merged, and it is read twice.
 `TextField` handles Enter where the characters are handled, in the field's own queue,
 so the value submitted is exactly what was typed before that Enter.
+
+A key with Ctrl or Alt held is a command, never text: `Input` would insert its character
+(Escape and a digit typed quickly arrive as `alt+digit`, see `dutydesk.tui.keys`).
 """
 
 from textual import events
 from textual.message import Message
 from textual.widgets import Input
+
+from dutydesk.tui.keys import is_command
 
 
 class TextField(Input):
@@ -23,6 +28,9 @@ class TextField(Input):
             event.stop()
             event.prevent_default()
             self.submit_now()
+            return
+        if is_command(event):
+            event.prevent_default()  # not `Input._on_key`; the key goes on to the bindings
             return
         focused = self.screen.focused
         if event.is_printable and event.character and focused is not self and isinstance(focused, Input):

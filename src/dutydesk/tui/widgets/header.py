@@ -1,5 +1,6 @@
-"""The bar at the top of every screen: center, current shift, supervisor on duty, clock,
-and below it the status strip: what needs the supervisor now, whichever screen is shown."""
+"""The bars at the top of every screen: center, current shift, supervisor on duty, clock,
+and below it the status strip: what needs the supervisor now, whichever screen is shown;
+then the screen's own title bar."""
 
 from datetime import datetime
 
@@ -15,13 +16,14 @@ from dutydesk.domain.status import DeskStatus, StatusItem
 from dutydesk.i18n import _
 from dutydesk.textsafe import safe
 from dutydesk.tui.rows import shift_summary
+from dutydesk.tui.screens.base import DeskNode
 
 WIDE = 100  # below this many columns the center's name is left out
 LEVEL_STYLE = {"critical": "bold #ff5f5f", "warning": "bold #ffaf00"}
 LATE_STYLE = "bold #ff5f5f"
 
 
-class DutyHeader(Vertical):
+class DutyHeader(DeskNode, Vertical):
     """Reads the app's `shift`, `desk_status` and config; the clock ticks in the center's time zone."""
 
     def compose(self) -> ComposeResult:
@@ -37,7 +39,7 @@ class DutyHeader(Vertical):
         self.set_interval(1, self._tick)
 
     def on_resize(self) -> None:
-        self._show_shift(self.app.shift)  # type: ignore[attr-defined]
+        self._show_shift(self.app.shift)
 
     @property
     def info(self) -> Static:
@@ -48,7 +50,7 @@ class DutyHeader(Vertical):
         return self.query_one("#header-clock", Static)
 
     def _show_shift(self, shift: ShiftInfo | None) -> None:
-        config = self.app.context.config  # type: ignore[attr-defined]
+        config = self.app.context.config
         line = Text(no_wrap=True, overflow="ellipsis")
         if self.app.size.width >= WIDE:
             line.append(safe(str(config.center.name)), style="bold")
@@ -65,8 +67,32 @@ class DutyHeader(Vertical):
         self.query_one("#status-strip", Static).update(status_line(status, clock.utcnow()))
 
     def _tick(self) -> None:
-        zone = self.app.context.config.zone  # type: ignore[attr-defined]
+        zone = self.app.context.config.zone
         self.clock_label.update(clock.utcnow().astimezone(zone).strftime("%H:%M:%S"))
+
+
+class TitleBar(Horizontal):
+    """A screen's title, then what the screen says about itself: `#<key>-title`, `#<key>-status`.
+
+    The status is text, never markup: screens update it with `Text` or plain strings
+    (paths, names) that may hold square brackets.
+    """
+
+    DEFAULT_CSS = """
+    TitleBar { height: 1; }
+    TitleBar .screen-title { width: auto; padding: 0 1; text-style: bold; color: $accent; }
+    TitleBar .title-separator { width: 2; color: $text-muted; }
+    TitleBar .title-status { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, title: str, key: str, status: str = "") -> None:
+        super().__init__(id=f"{key}-titlebar")
+        self.screen_title, self.key_prefix, self.first_status = title, key, status
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.screen_title, id=f"{self.key_prefix}-title", classes="screen-title", markup=False)
+        yield Static("│", classes="title-separator")
+        yield Static(self.first_status, id=f"{self.key_prefix}-status", classes="title-status", markup=False)
 
 
 def status_line(status: DeskStatus | None, now: datetime) -> Text:
