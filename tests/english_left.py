@@ -19,8 +19,8 @@ CODE = re.compile(
     r"|\$[A-Z_]+"  # an environment variable
     r"|`[^`]*`"  # code in backticks
     r"|[A-Za-z0-9_.:~-]*/[A-Za-z0-9_./:~-]+"  # a path or URL
-    r"|\b[a-z_]+\.[a-z]+\b"  # a dotted key or file name
-    r"|\b[A-Za-z]+_[A-Za-z_]+\b"  # a key with underscores
+    r"|\b[a-z0-9_]+\.[a-z]+\b"  # a dotted key or file name (peak_level_1.md)
+    r"|\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b"  # a key with underscores
 )
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 

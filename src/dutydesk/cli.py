@@ -141,7 +141,7 @@ def supervisor_add(
     check_new_pin(pin, min_length)
     added = add_supervisor(context.db, name, display_name or name, pin, min_length=min_length)
     typer.echo(_("Added supervisor {name} ({display}).").format(name=added.name, display=added.display_name))
-    handover.print_fingerprint(added.name, create_key(context.db, added.name, pin))
+    handover.print_fingerprint(added.display_name, create_key(context.db, added.name, pin))
 
 
 @supervisor_app.command("list")

@@ -27,15 +27,8 @@ def english_on(app: DutydeskApp) -> list[str]:
     return [word for word in english_left(screen_text(app)) if word not in machine_paths]
 
 
-# Contact channels in the shipped playbooks are one-language text (Contact.channel is a str, not a Label).
-CHANNELS_IN_ENGLISH = pytest.mark.xfail(reason="playbook contact channel has no Chinese", strict=True)
-
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
-@pytest.mark.parametrize(
-    "mode",
-    [pytest.param(mode, marks=CHANNELS_IN_ENGLISH) if mode == "playbooks" else mode for mode, *_rest in MAIN_SCREENS],
-)
+@pytest.mark.parametrize("mode", [mode for mode, *_rest in MAIN_SCREENS])
 async def test_every_screen_is_chinese(
     app: DutydeskApp, zh: None, shift: ShiftInfo, mode: str, size: tuple[int, int]
 ) -> None:
@@ -71,4 +64,56 @@ async def test_the_command_palette_and_the_keys_panel_are_chinese(
         app.action_show_help_panel()
         await pilot.pause()
         assert "光标上移" in screen_text(app)  # the log table's own keys, in Chinese
+        assert english_on(app) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_a_running_incident_and_its_escalation_dialog_are_chinese(
+    app: DutydeskApp, zh: None, shift: ShiftInfo, size: tuple[int, int]
+) -> None:
+    """The playbook's copied contacts (role and channel) and IVR text show in Chinese too."""
+    from dutydesk.domain import incidents, playbooks
+    from dutydesk.tui.screens.incident import IncidentScreen
+
+    playbook = playbooks.load_playbooks(user=paths.default_config_path().parent / "none").get("telephony_down")
+    incidents.start_incident(app.context.db, app.context.config, shift, playbook)
+    async with app.run_test(size=size) as pilot:
+        await app.switch_mode("playbooks")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("enter")  # the running incident is listed first
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen)
+        assert english_on(app) == []
+        await pilot.press("u")
+        await pilot.pause()
+        assert "电话" in screen_text(app) and english_on(app) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+async def test_a_signed_handover_names_its_signers_in_chinese(
+    app: DutydeskApp, zh: None, shift: ShiftInfo, size: tuple[int, int]
+) -> None:
+    """The signature line shows display names (交班：✔ 王伟), never the login (wang, li)."""
+    from dutydesk.domain import handover, log, supervisors
+
+    db, config = app.context.db, app.context.config
+    supervisors.add_supervisor(db, "li", "李娜", "135790")
+    log.add_entry(db, config, shift, "CRM 登录缓慢", category="system_status", severity="warning")
+    started = handover.start_handover(db, config)
+    for item in started.items:
+        handover.answer_item(db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "正常")
+    handover.refresh_carried(db, config, started.id)
+    handover.confirm_carried(db, started.id)
+    handover.sign_handover(db, config, started.id, "outgoing", "wang", "246810")
+    handover.sign_handover(db, config, started.id, "incoming", "li", "135790")
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("escape", "2", "h")
+        await pilot.pause()
+        await pilot.press("enter")  # the newest handover
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "✔ 王伟" in shown and "✔ 李娜" in shown
         assert english_on(app) == []

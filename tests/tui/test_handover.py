@@ -76,7 +76,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
         assert isinstance(app.screen, SignDialog)
         await pilot.press(*"9999", "enter")  # wrong PIN: refused, the field is emptied
         await pilot.pause()
-        assert notes.errors()[-1] == "wrong PIN for wang" and app.screen.query_one("#pin", Input).value == ""
+        assert notes.errors()[-1] == "wrong PIN for 王伟" and app.screen.query_one("#pin", Input).value == ""
         await pilot.press(*"246810", "enter")
         await pilot.pause()
         assert isinstance(app.screen, HandoverScreen)
@@ -91,7 +91,7 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await app.workers.wait_for_complete()
         await pilot.pause()
         banner = screen_static(app, "#handover-signatures")
-        assert "✔ wang" in banner and "✔ li" in banner and "Signatures: valid" in banner
+        assert "✔ 王伟" in banner and "✔ 李娜" in banner and "Signatures: valid" in banner
 
     done = ho.get_handover(context.db, started.id)
     assert done.status == "signed" and [s.supervisor for s in done.signatures] == ["wang", "li"]
@@ -141,7 +141,9 @@ async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Contex
         await app.workers.wait_for_complete()
         await pilot.pause()
         banner = screen_static(app, "#handover-signatures")
-        assert "Signatures: INVALID" in banner and "items[crm].status changed after signing" in banner
+        assert (
+            "Signatures: INVALID" in banner and "answer of checklist item “CRM logged in and working” changed" in banner
+        )
         assert "read-only" in screen_static(app, "#handover-status")
 
 

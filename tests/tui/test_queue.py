@@ -131,7 +131,7 @@ async def test_a_surge_drill_raises_an_alert_that_is_logged_acknowledged_and_ope
         # The row says "acknowledged by" while the alert is active, "cleared" once it is over:
         # at this speed either may show, so check the alert itself.
         monitor = app.queue_feed.runner.monitor
-        assert await wait_for(lambda: any(a.acknowledged_by == "王伟" for a in monitor.alerts))
+        assert await wait_for(lambda: any(a.acknowledged_by_display == "王伟" for a in monitor.alerts))
 
         # New alerts (the critical "waiting ≥ 16" among them) may have pushed the rows down
         # meanwhile: the cursor stays on the alert chosen.

@@ -113,7 +113,7 @@ def test_signing_refuses_unanswered_items_and_unconfirmed_read_back(db, config, 
     ho.confirm_carried(db, started.id, 1)
     with pytest.raises(UserError, match="outgoing supervisor signs first"):
         ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)
-    with pytest.raises(UserError, match="outgoing supervisor of shift .* is wang, not li"):
+    with pytest.raises(UserError, match="outgoing supervisor of shift .* is 王伟, not 李娜"):
         ho.sign_handover(db, config, started.id, "outgoing", "li", INCOMING_PIN)
     assert ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN).status == "outgoing_signed"
 
@@ -144,7 +144,7 @@ def test_signed_record_is_frozen(db, config, shift, incoming) -> None:  # type: 
     started = ho.start_handover(db, config)
     answer_all(db, started.id)
     ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)
-    with pytest.raises(UserError, match=f"handover #{started.id} is signed by wang: it can no longer change"):
+    with pytest.raises(UserError, match=f"handover #{started.id} is signed by 王伟: it can no longer change"):
         ho.answer_item(db, started.id, "crm", "issue", "late change")
     with pytest.raises(UserError, match="can no longer change"):
         ho.confirm_carried(db, started.id)
@@ -156,7 +156,7 @@ def test_wrong_pin_is_refused_and_five_lock_signing(db, config, shift, incoming)
     answer_all(db, started.id)
     now = clock.utcnow()
     for _attempt in range(4):
-        with pytest.raises(UserError, match="^wrong PIN for wang$"):
+        with pytest.raises(UserError, match="^wrong PIN for 王伟$"):
             ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)
     with pytest.raises(UserError, match="5 wrong in a row, signing is locked for 60 s"):
         ho.sign_handover(db, config, started.id, "outgoing", "wang", "0000", now=now)
@@ -180,10 +180,13 @@ def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # t
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
-        ("UPDATE handover_answer SET status = 'issue' WHERE key = 'crm'", "items[crm].status changed after signing"),
+        (
+            "UPDATE handover_answer SET status = 'issue' WHERE key = 'crm'",
+            "answer of checklist item “CRM logged in and working” changed after signing",
+        ),
         (
             "UPDATE handover_answer SET note = 'forged' WHERE key = 'notices'",
-            "items[notices].note changed after signing",
+            "note of checklist item “Important notices: instructions, business changes, plan updates” changed",
         ),
         (
             "UPDATE handover_signature SET supervisor_name = 'zhao' WHERE role = 'incoming'",
@@ -192,16 +195,19 @@ def test_a_right_pin_resets_the_count(db, config, shift, incoming) -> None:  # t
         ("UPDATE handover SET team = 'B'", "team changed after signing"),
         (
             "UPDATE handover SET signed_content = replace(signed_content, 'note for crm', 'forged')",
-            "items[crm].note changed after signing",
+            "note of checklist item “CRM logged in and working” changed after signing",
         ),
         (
             (
                 "UPDATE handover_signature SET signature = CASE WHEN signature LIKE '00%' THEN '11' ELSE '00' END"
                 " || substr(signature, 3) WHERE role = 'incoming'"
             ),
-            "incoming signature of li: the signature is not valid",
+            "incoming signature of 李娜: the signature is not valid",  # the display name, not the login
         ),
-        ("DELETE FROM handover_answer WHERE key = 'forecast'", "items[forecast] changed after signing"),
+        (
+            "DELETE FROM handover_answer WHERE key = 'forecast'",
+            "checklist item “Forecast volume and staffing looked at” changed",
+        ),
     ],
 )
 def test_verify_names_what_was_changed_in_the_file(db, config, shift, incoming, statement, expected) -> None:  # type: ignore[no-untyped-def]
@@ -251,7 +257,16 @@ def test_show_json_has_the_contract_fields(db, config, shift, incoming) -> None:
     done = signed_handover(db, config, incoming)
     data = json.loads(json.dumps(done.as_json(config)))
     assert {"key", "section", "required", "status", "note"} <= set(data["items"][0])
-    assert [s["supervisor"] for s in data["signatures"]] == ["wang", "li"]
+    assert [s["supervisor"] for s in data["signatures"]] == [
+        {"name": "wang", "display_name": "王伟"},
+        {"name": "li", "display_name": "李娜"},
+    ]
+    assert data["outgoing_supervisor"] == {"name": "wang", "display_name": "王伟"}
+    assert data["incoming_supervisor"] == {"name": "li", "display_name": "李娜"}
+    assert data["items"][0]["label"] == {
+        "en": "Own equipment works: PC, headset, network, phone",
+        "zh": "个人设备正常：电脑、耳麦、网络、电话",
+    }
 
 
 def test_special_characters_in_notes_survive_signing(db, config, shift, incoming) -> None:  # type: ignore[no-untyped-def]
@@ -287,7 +302,7 @@ def test_chain_catches_reordered_records(db, config, shift, incoming) -> None:  
         raw.execute(f"UPDATE handover SET id = 0 WHERE id = {last}")
     raw.close()
     found = problems(db)
-    assert "#0 id changed after signing" in found
+    assert "#0 handover number changed after signing" in found
     assert (
         f"#{first} the chain is broken: the previous signed handover of team A (#0) is missing, "
         "reordered or changed" in found
@@ -337,3 +352,37 @@ def test_the_signature_and_the_shift_switch_commit_together(db, config, shift, i
     signed = ho.sign_handover(db, config, started.id, "incoming", "li", INCOMING_PIN)  # a retry simply works
     assert signed.status == "signed" and signed.incoming_shift_id is not None
     assert shifts.current_shift(db).supervisor == "li"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_messages_name_people_and_items_as_they_are_shown(db, config, shift, incoming, language) -> None:  # type: ignore[no-untyped-def]
+    """Display names, not logins; an item's wording and a role's name, not their keys: in the UI language."""
+    from dutydesk.i18n import set_language
+
+    done = signed_handover(db, config, incoming)
+    execute(db, "UPDATE handover_answer SET note = 'forged' WHERE key = 'crm'")
+    execute(db, "DELETE FROM handover_signature WHERE role = 'outgoing'")
+    set_language(language)
+    try:
+        found = " ".join(problems(db))
+        with pytest.raises(UserError) as refused:
+            supervisors_pin_check(db, config)
+    finally:
+        set_language("en")
+    expected = {
+        "en": [
+            "note of checklist item “CRM logged in and working” changed after signing",
+            "signatures are missing or out of order: incoming",
+            "incoming signature of 李娜",
+        ],
+        "zh": ["检查项“CRM 系统已登录且正常”的备注在签名后被修改", "签名缺失或顺序不对：接班", "李娜 的接班签名"],
+    }[language]
+    assert all(words in found for words in expected), found
+    assert "wang" not in str(refused.value) and "王伟" in str(refused.value)
+    assert f"#{done.id} " in found and "crm" not in found and "li " not in found
+
+
+def supervisors_pin_check(db, config) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.domain.signing import unlock_signer
+
+    unlock_signer(db, config, "wang", "000000")

@@ -43,7 +43,7 @@ def sign_both(cli: Cli) -> None:
         "handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin", stdin=INCOMING_PIN.encode()
     )
     assert code == 0, err
-    assert "shift #2 is open for li" in out
+    assert "shift #2 is open for 李娜" in out and "signed by 李娜 (incoming)" in out
 
 
 def test_show_json_is_the_contract(cli: Cli) -> None:
@@ -51,7 +51,10 @@ def test_show_json_is_the_contract(cli: Cli) -> None:
     shown = cli.json("handover", "show")
     assert isinstance(shown, dict) and shown["signatures"] == [] and shown["required_total"] == 15
     assert all({"key", "section", "required", "status", "note"} <= item.keys() for item in shown["items"])
-    assert [c["text"] for c in shown["carried"]] == ["CRM slow since 09:10"]
+    [carried] = shown["carried"]
+    assert carried["anomaly"]["text"] == "CRM slow since 09:10" and "text" not in carried
+    assert (carried["anomaly"]["category"], carried["anomaly"]["severity"]) == ("system_status", "warning")
+    assert carried["anomaly"]["at"].endswith("+08:00") and carried["anomaly"]["thread_id"] == carried["ref"]
 
 
 def test_a_whole_handover_from_the_command_line(cli: Cli) -> None:
@@ -85,7 +88,7 @@ def test_wrong_pin_is_refused_without_echoing_it(cli: Cli) -> None:
     code, out, err = cli(
         "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=b"97531\n"
     )
-    assert code == 1 and err == "error: wrong PIN for wang\n" and "97531" not in out + err
+    assert code == 1 and err == "error: wrong PIN for 王伟\n" and "97531" not in out + err
 
 
 def test_tampering_in_the_file_fails_verify(cli: Cli) -> None:
@@ -96,7 +99,7 @@ def test_tampering_in_the_file_fails_verify(cli: Cli) -> None:
         connection.execute(text("UPDATE handover_answer SET note = 'all fine' WHERE key = 'anomalies'"))
     tampered.close()
     code, out, err = cli("handover", "verify", "--all")
-    assert code == 1 and "INVALID handover #1: items[anomalies].note changed after signing" in err
+    assert code == 1 and "INVALID handover #1: note of checklist item “System or process anomalies" in err
     code, _out, err = cli("verify")
     assert code == 1 and "#1" in err
     shown = cli.json("handover", "show", "1")
@@ -118,3 +121,16 @@ def test_commands_before_start_say_what_to_do(cli: Cli) -> None:
     assert code == 1 and "handover start" in err
     code, out, _err = cli("handover", "verify")
     assert code == 0 and "No signed handovers" in out
+
+
+def test_under_zh_messages_name_the_supervisor_and_the_items_as_shown(cli: Cli) -> None:
+    assert cli("handover", "start")[0] == 0
+    code, _out, err = cli(
+        "--lang", "zh", "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=b"1\n"
+    )
+    assert code == 1 and "个人设备正常" in err and "equipment" not in err  # the items' wording, not their keys
+    answer_everything(cli)
+    code, _out, err = cli(
+        "--lang", "zh", "handover", "sign", "--role", "outgoing", "--supervisor", "li", "--pin-stdin", stdin=b"1\n"
+    )
+    assert code == 1 and "王伟" in err and "李娜" in err and "wang" not in err

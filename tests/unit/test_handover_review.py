@@ -109,7 +109,7 @@ def test_read_back_items_are_acknowledged_one_by_one_and_signed(db, config, shif
             {"n": notice.number},
         )
     assert [p.what for p in ho.verify_handovers(db).problems] == [
-        f"carried[{notice.number}].confirmed_at changed after signing"
+        f"confirmation of carried-over item {notice.number} changed after signing"
     ]
 
 

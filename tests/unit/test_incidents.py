@@ -228,3 +228,22 @@ def test_roles_come_from_the_configuration(db, config, shift, crm) -> None:  # t
     incidents.assign_role(db, configured, number, "lead", "Li")
     view = incidents.assign_role(db, configured, number, "lead", "王伟")
     assert view.roles == {"lead": "王伟"}
+
+
+def test_contact_channels_keep_both_languages_and_old_one_text_channels_still_read(db, config, shift, crm) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from dutydesk.store.tables import Incident
+
+    number = incidents.start_incident(db, config, shift, crm, now=START).number
+    support = incidents.get_incident(db, number).contacts[0]
+    assert support.channel is not None and (support.channel.en, support.channel.zh) == (
+        "internal channel (report at once)",
+        "内部渠道（立即报告）",
+    )
+    stored_before = '[{"role_en": "Technical support", "role_zh": null, "name": "", "channel": "WeCom", "step": 1}]'
+    with db.engine.begin() as connection:
+        connection.execute(update(Incident).where(col(Incident.id) == number).values(contacts_json=stored_before))
+    contact = incidents.get_incident(db, number).contacts[0]
+    assert contact.channel is not None and (contact.channel.en, contact.channel.zh) == ("WeCom", None)

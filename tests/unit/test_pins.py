@@ -63,10 +63,10 @@ def test_sixteen_wrong_pins_at_once_all_count_and_lock(db, config, supervisor, f
         failures, locked_until = connection.execute(select(PinGuard.failures, PinGuard.locked_until)).one()
     # Every PIN that was tried is counted (none lost to a read-then-write race): exactly
     # attempts - 1 are merely wrong, the rest lock or meet the lock before they are tried.
-    tried = [answer for answer in answers if answer.startswith("wrong PIN for wang")]
+    tried = [answer for answer in answers if answer.startswith("wrong PIN for 王伟")]
     assert len(answers) == 16 and failures == len(tried) >= attempts
-    assert answers.count("wrong PIN for wang") == attempts - 1
-    assert all("signing is locked" in answer for answer in answers if answer != "wrong PIN for wang")
+    assert answers.count("wrong PIN for 王伟") == attempts - 1
+    assert all("signing is locked" in answer for answer in answers if answer != "wrong PIN for 王伟")
     assert locked_until == frozen_clock.now + timedelta(seconds=config.handover.pin_lockout_s)
     with pytest.raises(UserError, match="signing is locked"):  # even the right PIN waits now
         signing.unlock_signer(db, config, "wang", TEST_PIN, frozen_clock.now)

@@ -76,6 +76,24 @@ def test_labels_follow_the_language(tmp_path: Path) -> None:
     assert str(playbook.steps[0].text) == "Report to technical support"
 
 
+def test_a_contact_channel_is_in_both_languages_or_one_text_for_all(tmp_path: Path) -> None:
+    one_text = parse_playbook(GOOD, tmp_path / "crm.md").contacts[0]
+    both = GOOD.replace('channel = "internal channel"', 'channel = { en = "internal channel", zh = "内部渠道" }')
+    contact = parse_playbook(both, tmp_path / "crm.md").contacts[0]
+    set_language("zh")
+    assert (str(contact.channel), str(one_text.channel)) == ("内部渠道", "internal channel")
+    set_language("en")
+    assert str(contact.channel) == "internal channel"
+    assert contact.as_json()["channel"] == {"en": "internal channel", "zh": "内部渠道"}
+    assert parse_playbook(GOOD.replace('"internal channel"', '""'), tmp_path / "crm.md").contacts[0].channel is None
+
+
+def test_every_shipped_contact_channel_has_chinese() -> None:
+    shipped = playbooks.load_playbooks(user=Path("/nonexistent")).ordered()
+    channels = [contact.channel for playbook in shipped for contact in playbook.contacts if contact.channel]
+    assert channels and all(channel.zh for channel in channels)
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

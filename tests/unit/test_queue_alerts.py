@@ -53,7 +53,10 @@ def test_a_fired_alert_is_stored_then_acknowledged_then_cleared(context: Context
     monitor.acknowledge(monitor.alerts[0].id, shift)
     [row] = rows(context)
     assert row.acknowledged_by == shift.supervisor and row.acknowledged_at is not None
-    assert monitor.alerts[0].acknowledged_by == shift.supervisor_display
+    assert (monitor.alerts[0].acknowledged_by, monitor.alerts[0].acknowledged_by_display) == (
+        shift.supervisor,
+        shift.supervisor_display,
+    )
 
     feed(monitor, range(31, 33), 9)
     monitor.save()  # still breaching: no second row
@@ -87,7 +90,9 @@ def test_a_restarted_panel_shows_the_active_alerts_and_clears_them_later(context
     restarted.restore()
     [alert] = restarted.view().alerts
     assert (alert.rule.key, alert.fired_at, alert.active) == ("waiting_8", T0 + timedelta(minutes=62), True)
-    assert alert.acknowledged_by == "李*四_|<b>" and alert.figures.waiting == 10
+    assert (alert.acknowledged_by, alert.acknowledged_by_display) == ("li", "李*四_|<b>")
+    assert alert.as_json()["acknowledged_by"] == {"name": "li", "display_name": "李*四_|<b>"}
+    assert alert.figures.waiting == 10
 
     feed(restarted, range(63, 100), 10)  # the breach goes on: it does not fire again
     restarted.save()

@@ -219,9 +219,15 @@ def test_every_column_of_every_sealed_table_is_covered(signed_file: bytes, tmp_p
             ),
             "log_entry #1, field text)",
         ),
-        (sql("UPDATE handover SET status = 'draft'"), "the status says 'draft' but the signatures say 'signed'"),
-        (sql("UPDATE handover SET status = 'outgoing_signed'"), "the signatures say 'signed'"),
-        (sql("DELETE FROM handover_signature WHERE role = 'incoming'"), "signatures say 'outgoing_signed'"),
+        (
+            sql("UPDATE handover SET status = 'draft'"),
+            "the status says “not signed” but the signatures say “signed by both”",
+        ),
+        (sql("UPDATE handover SET status = 'outgoing_signed'"), "the signatures say “signed by both”"),
+        (
+            sql("DELETE FROM handover_signature WHERE role = 'incoming'"),
+            "signatures say “signed by the outgoing supervisor”",
+        ),
         (
             sql("UPDATE signing_key SET public_key = '" + "ab" * 32 + "'"),
             "the signer's public key is missing or changed",
@@ -362,7 +368,7 @@ def test_an_anchor_catches_the_full_re_key_forgery(signed_file: bytes, tmp_path:
         code, _out, err = cli("verify", "--anchor", str(kept))
         assert code == 1, err
         assert "the chain of team A does not extend the anchored head" in err
-        assert "the signing key of wang is not the anchored one" in err
+        assert "the signing key of 王伟 is not the anchored one" in err
 
 
 def test_a_file_that_is_no_anchor_is_one_line(signed_file: bytes, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

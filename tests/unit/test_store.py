@@ -125,3 +125,15 @@ def test_version_3_gains_the_incident_review_columns_and_keeps_its_rows(tmp_path
         for table, columns in VERSION_5_COLUMNS.items():
             present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
             assert set(columns) <= present
+
+
+def test_version_9_gains_the_carried_rows_details(tmp_path: Path) -> None:
+    path = tmp_path / "v9.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("ALTER TABLE handover_carried DROP COLUMN details")
+        connection.execute("UPDATE dutydesk_meta SET value = '9' WHERE key = 'schema_version'")
+    open_database(path).close()
+    assert _schema_version(path) == SCHEMA_VERSION
+    with sqlite3.connect(path) as connection:
+        assert "details" in {row[1] for row in connection.execute("PRAGMA table_info(handover_carried)")}

@@ -103,7 +103,7 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List handovers, newest first."""
-    from dutydesk.domain.handover import list_handovers
+    from dutydesk.domain.handover import handover_status_label, list_handovers
 
     context = command_context(ctx)
     found = list_handovers(context.db, limit)
@@ -113,10 +113,10 @@ def list_command(
     if not found:
         typer.echo(_("No handovers yet."))
     for handover in found:
-        names = " → ".join(s.supervisor for s in handover.signatures) or "—"
+        names = " → ".join(s.supervisor_display for s in handover.signatures) or "—"
         typer.echo(
             f"#{handover.id}\t{handover.team}\t{local_text(context, handover.started_at)}\t"
-            f"{_status_text(handover.status)}\t{names}"
+            f"{handover_status_label(handover.status)}\t{names}"
         )
 
 
@@ -193,15 +193,17 @@ def sign(
     pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
     had_key = supervisor in key_fingerprints(context.db)
     signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)
+    signature = signed.signature(role)
+    shown_name = signature.supervisor_display if signature else supervisor
     typer.echo(
-        _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=supervisor, role=role_label(role))
+        _("Handover #{id} signed by {name} ({role}).").format(id=signed.id, name=shown_name, role=role_label(role))
     )
     if not had_key:  # the key was made at this first signature
-        print_fingerprint(supervisor, key_fingerprints(context.db)[supervisor])
+        print_fingerprint(shown_name, key_fingerprints(context.db)[supervisor])
     if role == INCOMING and signed.incoming_shift_id is not None:
         typer.echo(
             _("Shift #{old} is closed; shift #{new} is open for {name}.").format(
-                old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=supervisor
+                old=signed.outgoing_shift_id, new=signed.incoming_shift_id, name=shown_name
             )
         )
 
@@ -318,18 +320,11 @@ def _print_report(context: "Context", report: "VerifyReport") -> None:
         typer.echo(_("Whole record verified: every link of the chain from the first."))
 
 
-def _status_text(status: str) -> str:
-    return {
-        "draft": _("not signed"),
-        "outgoing_signed": _("signed by the outgoing supervisor"),
-        "signed": _("signed by both"),
-    }.get(status, status)
-
-
 def _print_handover(context: "Context", handover: "HandoverView", report: "VerifyReport | None" = None) -> None:
     from rich.text import Text
 
     from dutydesk.domain.handover import (
+        handover_status_label,
         log_since_last_handover,
         role_label,
         status_label,
@@ -342,8 +337,8 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
             id=handover.id,
             team=handover.team,
             shift=handover.outgoing_shift_id,
-            name=handover.outgoing_supervisor,
-            status=_status_text(handover.status),
+            name=handover.outgoing_display,
+            status=handover_status_label(handover.status),
         )
     )
     if report is not None:
@@ -381,7 +376,7 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
         echo(
             _("Signed ({role}): {name} at {time}").format(
                 role=role_label(signature.role),
-                name=signature.supervisor,
+                name=signature.supervisor_display,
                 time=local_text(context, signature.signed_at),
             )
         )

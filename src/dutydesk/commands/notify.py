@@ -84,9 +84,9 @@ def test(
         )
         failures += reason is not None
         typer.echo(
-            _("{channel}: sent").format(channel=item.key)
+            _("{channel}: sent").format(channel=item.label)
             if reason is None
-            else _("{channel}: failed: {reason}").format(channel=item.key, reason=reason)
+            else _("{channel}: failed: {reason}").format(channel=item.label, reason=reason)
         )
     raise typer.Exit(1 if failures else 0)
 

@@ -48,7 +48,7 @@ class Break:
             place.append(f"{self.table} #{self.row_id}")
         if self.field is not None:
             place.append(_("field {field}").format(field=self.field))
-        return _("chain ({place}): {what}").format(place=", ".join(place), what=self.what)
+        return _("chain ({place}): {what}").format(place=_(", ").join(place), what=self.what)
 
 
 @dataclass

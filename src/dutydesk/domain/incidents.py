@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -297,8 +297,8 @@ def escalate(
         incident = _open_incident(session, number)
         known = next((c for c in _contacts(incident) if c.matches(contact)), None)
         channel = require_text(channel, _("the channel")).strip() if channel.strip() else ""
-        if known is not None:
-            channel = channel or known.channel
+        if known is not None and known.channel is not None:
+            channel = channel or str(known.channel)  # recorded as shown, like what the supervisor types
         _event(session, incident, "escalation", now, text=said, contact=contact, channel=channel or None)
         step = _step_row(session, number, known.step) if known and known.step else None
         if step is not None and step.done_at is None:
@@ -535,7 +535,7 @@ def _step_row(session: Session, number: int, n: int) -> IncidentStep:
 
 def _contacts(incident: Incident) -> list[Contact]:
     return [
-        Contact(role=_label(c["role_en"], c["role_zh"]), name=c["name"], channel=c["channel"], step=c.get("step"))
+        Contact(role=_label(c["role_en"], c["role_zh"]), name=c["name"], channel=_channel(c), step=c.get("step"))
         for c in json.loads(incident.contacts_json)
     ]
 
@@ -569,9 +569,16 @@ def _contact_json(contact: Contact) -> dict[str, str | int | None]:
         "role_en": contact.role.en,
         "role_zh": contact.role.zh,
         "name": contact.name,
-        "channel": contact.channel,
+        "channel_en": contact.channel.en if contact.channel else None,
+        "channel_zh": contact.channel.zh if contact.channel else None,
         "step": contact.step,
     }
+
+
+def _channel(stored: dict[str, Any]) -> Label | None:
+    """A contact's channel as copied: both languages, or (copied before they had two) one text."""
+    english = stored.get("channel_en") or stored.get("channel")
+    return _label(english, stored.get("channel_zh")) if english else None
 
 
 def _label(en: str, zh: str | None) -> Label:

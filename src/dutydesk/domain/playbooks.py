@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from dutydesk import paths
 from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key, validation_reason
@@ -48,9 +48,26 @@ DEADLINE_ZH = re.compile(r"\s*[（(]\s*(?P<amount>\d+)\s*(?P<unit>分钟|小时)
 
 class Contact(Strict):
     role: Label
-    name: str = ""
-    channel: str = ""
+    name: str = ""  # a person's name is the same in every language
+    channel: Label | None = None  # how to reach them: "phone", "internal channel", ...
     step: Annotated[int, Field(ge=1)] | None = None  # the step an escalation to this contact fulfils
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def channel_in_one_language(cls, value: object) -> object:
+        """`channel = "WeCom"` (and an incident stored before channels had two languages) is the
+        channel in every language; an empty one is none."""
+        if isinstance(value, str):
+            return {"en": value} if value.strip() else None
+        return value
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "role": both_languages(self.role),
+            "name": self.name,
+            "channel": both_languages(self.channel) if self.channel else None,
+            "step": self.step,
+        }
 
     def matches(self, text: str) -> bool:
         """`text` names this contact: its role (either language) or its name, any case."""
@@ -108,6 +125,9 @@ class Playbook:
             "respond_within_min": int(self.respond_within.total_seconds() // 60),
             "source": self.source,
             "broken": None,
+            "trigger": both_languages(self.trigger) if self.trigger else None,
+            "ivr": both_languages(self.ivr) if self.ivr else None,
+            "contacts": [contact.as_json() for contact in self.contacts],
             "steps": [
                 {
                     "n": step.n,

@@ -117,7 +117,7 @@ def _already_open(shift: ShiftInfo | None) -> str:
     if shift is None:
         return _("a shift is already open for this team")
     return _("shift #{id} of team {team} is already open (supervisor {name}); close it first").format(
-        id=shift.id, team=shift.team, name=shift.supervisor
+        id=shift.id, team=shift.team, name=shift.supervisor_display
     )
 
 

@@ -107,7 +107,9 @@ def unlock_signer(db: Database, config: Config, name: str, pin: str, now: dateti
                 assert stored is not None
     unsealed = unseal_private_key(stored.sealed_private_key, pin, supervisor.name)
     if unsealed is None:  # the PIN hash matched, so the key was sealed under an older PIN
-        raise UserError(_("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.name))
+        raise UserError(
+            _("the signing key of {name} cannot be opened with this PIN").format(name=supervisor.display_name)
+        )
     if supervisors.stored_cost(stored.sealed_private_key) != supervisors.PIN_COST:  # sealed when guessing was cheaper
         with db.session() as session:
             stored.sealed_private_key = seal_private_key(unsealed, pin, supervisor.name)
@@ -153,7 +155,7 @@ def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: st
         seconds = int((locked_until - now).total_seconds()) + 1
         raise UserError(
             _("too many wrong PINs for {name}: signing is locked for {seconds} s").format(
-                name=supervisor.name, seconds=seconds
+                name=supervisor.display_name, seconds=seconds
             )
         )
     if pin_matches(pin, pin_hash):
@@ -185,10 +187,10 @@ def _check_pin(db: Database, config: Config, supervisor: SupervisorInfo, pin: st
     if failures >= settings.pin_attempts:
         raise UserError(
             _("wrong PIN for {name}: {count} wrong in a row, signing is locked for {seconds} s").format(
-                name=supervisor.name, count=failures, seconds=settings.pin_lockout_s
+                name=supervisor.display_name, count=failures, seconds=settings.pin_lockout_s
             )
         )
-    raise UserError(_("wrong PIN for {name}").format(name=supervisor.name))
+    raise UserError(_("wrong PIN for {name}").format(name=supervisor.display_name))
 
 
 def public_keys(db: Database) -> dict[int, str]:

@@ -63,12 +63,13 @@ def _handover_items(db: Database, config: Config, now: datetime) -> list[StatusI
 
 def _channel_items(db: Database, config: Config) -> list[StatusItem]:
     """Notification channels whose last `failing_after` attempts or more failed."""
+    from dutydesk.notify.channels import channel_label
     from dutydesk.notify.outbox import health  # only where notices are configured at all
 
     with db.engine.connect() as connection:
         found = health(connection, config.center.team)
     return [
-        StatusItem("channel", count=item.failures_in_a_row, name=item.channel)
+        StatusItem("channel", count=item.failures_in_a_row, name=channel_label(config.notify, item.channel))
         for item in found
         if item.failures_in_a_row >= config.notify.failing_after
     ]

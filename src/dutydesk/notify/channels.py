@@ -32,6 +32,12 @@ class Channel:
         return f"{urlsplit(self.url).scheme}://…" if self.url else "—"
 
 
+def channel_label(settings: NotifySettings, key: str) -> str:
+    """A channel's name as shown (a channel no longer configured: its key)."""
+    found = next((channel for channel in settings.channels if channel.key == key), None)
+    return str(found.label) if found else key
+
+
 def channels(settings: NotifySettings, environment: dict[str, str]) -> dict[str, Channel]:
     return {channel.key: _resolve(channel, environment) for channel in settings.channels}
 

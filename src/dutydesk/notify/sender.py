@@ -79,7 +79,7 @@ class Notifier:
                 except Exception as error:  # whatever failed, its message must not carry a channel's secret out
                     reason = redact(f"{type(error).__name__}: {error}", [channel.url])
                     raise RuntimeError(
-                        _("sending to {channel} failed: {reason}").format(channel=channel.key, reason=reason)
+                        _("sending to {channel} failed: {reason}").format(channel=channel.label, reason=reason)
                     ) from None
         return result
 

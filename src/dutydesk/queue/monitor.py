@@ -255,7 +255,8 @@ class QueueMonitor:
                     continue
                 alert = self.rules.resume(rule, item.queue, item.fired_at, item.figures)
                 alert.row_id = item.id
-                alert.acknowledged_by, alert.acknowledged_at = item.acknowledged_by_display, item.acknowledged_at
+                alert.acknowledged_by, alert.acknowledged_at = item.acknowledged_by, item.acknowledged_at
+                alert.acknowledged_by_display = item.acknowledged_by_display
                 self.alerts.append(alert)
 
     def _window_figures(self, track: QueueTrack) -> Figures:
@@ -384,7 +385,8 @@ class QueueMonitor:
             if self.db is not None:
                 self._store_acknowledgement(alert, who, now)
             with self.lock:
-                alert.acknowledged_by = who.supervisor_display if who else None
+                alert.acknowledged_by = who.supervisor if who else None
+                alert.acknowledged_by_display = who.supervisor_display if who else None
                 alert.acknowledged_at = now
         if who is not None and self.db is not None:
             add_entry(
@@ -596,5 +598,5 @@ def pending_text(item: Pending) -> str:
 
 def acknowledgement_text(alert: Alert) -> str:
     return _("Queue alert acknowledged by {who} ({scope}): {action}").format(
-        who=alert.acknowledged_by or "—", scope=_scope_text(alert.queue), action=str(alert.rule.action)
+        who=alert.acknowledged_by_display or "—", scope=_scope_text(alert.queue), action=str(alert.rule.action)
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dutydesk.config import QueueRule
+from dutydesk.jsonshape import person
 from dutydesk.queue.metrics import Figures
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -37,7 +38,8 @@ class Alert:
     value: float  # the metric's value when it fired
     figures: Figures
     cleared_at: datetime | None = None
-    acknowledged_by: str | None = None  # the supervisor's display name
+    acknowledged_by: str | None = None  # the supervisor's name
+    acknowledged_by_display: str | None = None
     acknowledged_at: datetime | None = None
     row_id: int | None = None  # its `queue_alert` row, once stored
 
@@ -53,7 +55,9 @@ class Alert:
             "cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
             "playbook": self.rule.playbook or None,
             "figures": self.figures.as_json(),
-            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_by": (
+                person(self.acknowledged_by, self.acknowledged_by_display) if self.acknowledged_by else None
+            ),
             "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
         }
 

@@ -26,7 +26,7 @@ from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.errors import report_failures_as_storage_errors
 from dutydesk.store.tables import Meta
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _add_search_index(connection: Connection) -> None:
@@ -126,6 +126,11 @@ def _add_verify_marks(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection, tables=[SQLModel.metadata.tables["verify_mark"]])
 
 
+def _add_carried_details(connection: Connection) -> None:
+    """Issue 16: a carried-over row keeps its data (ids, codes, the user's own text), not only its sentence."""
+    _add_missing_columns(connection, "handover_carried", ("details",))
+
+
 # Migration N brings a database from version N-1 to N. Version 1 is the first schema.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _add_search_index,
@@ -137,6 +142,7 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     8: _add_anomaly_threads,
     9: _add_server_search_and_guards,
     10: _add_verify_marks,
+    11: _add_carried_details,
 }
 
 

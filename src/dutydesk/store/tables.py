@@ -139,11 +139,14 @@ class HandoverCarried(SQLModel, table=True):
     handover_id: int = Field(foreign_key="handover.id", index=True)
     position: int
     item_key: str
-    source: str  # "log_entry" or "follow_up"
+    source: str  # "log_thread", "follow_up" or "item" (a read-back item's note)
     ref: int
-    text: str
+    text: str  # as shown and signed
     at: datetime
     confirmed_at: datetime | None = None
+    # From schema version 11: JSON, what the row carries as data (codes, ids, the user's own
+    # text, UTC times) for `--json`; signed with `text` (content format 3). None for rows carried before.
+    details: str | None = None
 
 
 class HandoverSignature(SQLModel, table=True):

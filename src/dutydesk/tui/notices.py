@@ -13,6 +13,7 @@ from textual.timer import Timer
 from dutydesk.context import Context
 from dutydesk.domain.incidents import updates_due
 from dutydesk.i18n import _
+from dutydesk.notify.channels import channel_label
 from dutydesk.notify.outbox import ChannelHealth
 from dutydesk.notify.sender import Notifier
 
@@ -52,7 +53,7 @@ class NoticeService:
             if health.channel not in self.failing:
                 self.app.notify(
                     _("Notices to {channel} are failing: {reason}").format(
-                        channel=health.channel, reason=health.last_error
+                        channel=channel_label(self.context.config.notify, health.channel), reason=health.last_error
                     ),
                     severity="error",
                     timeout=15,

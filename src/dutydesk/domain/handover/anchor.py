@@ -96,8 +96,9 @@ def check_anchor(db: Database, anchor: Anchor, chain: ChainCheck) -> list[str]:
         signed = connection.execute(
             select(col(HandoverSignature.supervisor_name), col(HandoverSignature.key_fingerprint))
         ).all()
+        shown = dict(connection.execute(select(col(Supervisor.name), col(Supervisor.display_name))).all())
     for name, key in sorted(anchor.keys.items()):
         used = {key_fingerprint for signer, key_fingerprint in signed if signer == name}
         if current.get(name) != key or used - {key}:
-            problems.append(_("the signing key of {name} is not the anchored one").format(name=name))
+            problems.append(_("the signing key of {name} is not the anchored one").format(name=shown.get(name, name)))
     return problems

@@ -42,18 +42,7 @@ def start_handover(db: Database, config: Config, team: str | None = None, now: d
         for answer in _answers_from_template(config, handover.id):
             chain.seal(session, answer)
         carried = [entry for source in CARRY_OVER_SOURCES for entry in source(db, config, shift.team, now)]
-        session.add_all(
-            HandoverCarried(
-                handover_id=handover.id,
-                position=position,
-                item_key=c.item_key,
-                source=c.source,
-                ref=c.ref,
-                text=c.text,
-                at=c.at,
-            )
-            for position, c in enumerate(carried, start=1)
-        )
+        session.add_all(c.as_row(handover.id, position) for position, c in enumerate(carried, start=1))
         session.commit()
     return get_handover(db, handover.id)
 
@@ -83,7 +72,7 @@ def _editable(db: Database, handover_id: int) -> HandoverView:
         first = handover.signatures[0]
         raise UserError(
             _("handover #{id} is signed by {name}: it can no longer change").format(
-                id=handover.id, name=first.supervisor
+                id=handover.id, name=first.supervisor_display
             )
         )
     return handover

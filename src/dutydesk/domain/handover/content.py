@@ -2,6 +2,7 @@
 
 Version 2 adds the chain heads the signature covers (and, in the incoming signature, the
 incoming shift); version 1 records (no heads) keep verifying with the version 1 layout.
+Content version 3 (schema 11 on) adds each carried row's `details`, the data `--json` shows.
 
 Never change what a format version means: a new layout gets new format strings, and the
 verifier keeps this code for old records.
@@ -14,7 +15,7 @@ from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
 from dutydesk.domain.handover.records import Rows
 from dutydesk.store.tables import HandoverSignature
 
-CONTENT_FORMATS = {1: "dutydesk.handover/1", 2: "dutydesk.handover/2"}
+CONTENT_FORMATS = {1: "dutydesk.handover/1", 2: "dutydesk.handover/2", 3: "dutydesk.handover/3"}
 SIGNATURE_FORMATS = {1: "dutydesk.handover.signature/1", 2: "dutydesk.handover.signature/2"}
 RECORD_FORMAT = "dutydesk.handover.record/1"
 
@@ -22,7 +23,10 @@ RECORD_FORMAT = "dutydesk.handover.record/1"
 def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
     """The content as signed; with the chain `heads` of the outgoing signature from version 2 on."""
     handover = rows.handover
-    versioned = {"format": CONTENT_FORMATS[1]} if heads is None else {"format": CONTENT_FORMATS[2], "chain": heads}
+    carried = [_carried_content(number, c) for number, c in enumerate(rows.carried, start=1)]
+    # A record carried before schema 11 has no details: it keeps the layout it was signed in.
+    version = 1 if heads is None else 3 if any("details" in c for c in carried) else 2
+    versioned = {"format": CONTENT_FORMATS[version]} | ({} if heads is None else {"chain": heads})
     return {
         **versioned,
         "id": handover.id,
@@ -47,19 +51,21 @@ def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
             }
             for a in rows.answers
         ],
-        "carried": [
-            {
-                "number": number,
-                "item": c.item_key,
-                "source": c.source,
-                "ref": c.ref,
-                "text": c.text,
-                "at": iso_utc(c.at),
-                "confirmed_at": iso_utc(c.confirmed_at),
-            }
-            for number, c in enumerate(rows.carried, start=1)
-        ],
+        "carried": carried,
     }
+
+
+def _carried_content(number: int, row: Any) -> dict[str, Any]:
+    content = {
+        "number": number,
+        "item": row.item_key,
+        "source": row.source,
+        "ref": row.ref,
+        "text": row.text,
+        "at": iso_utc(row.at),
+        "confirmed_at": iso_utc(row.confirmed_at),
+    }
+    return content if row.details is None else content | {"details": json.loads(row.details)}
 
 
 def signature_fields(row: HandoverSignature) -> dict[str, Any]:

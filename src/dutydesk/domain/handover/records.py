@@ -1,5 +1,6 @@
 """Reading handovers: the stored rows of a record in bulk, and the views built from them."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +66,7 @@ class Rows:
     answers: list[Any]
     carried: list[Any]
     signatures: list[Any]
+    display_names: dict[str, str]  # every supervisor's shown name, by name
 
 
 def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
@@ -104,6 +106,8 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
             for row in connection.execute(query.order_by(columns.handover_id, order)):
                 grouped[row.handover_id].append(row)
             children[table] = grouped
+        people = connection.execute(select(col(Supervisor.name), col(Supervisor.display_name)))
+        display_names = {name: shown for name, shown in people}
     return [
         Rows(
             row,
@@ -111,6 +115,7 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
             children[HandoverAnswer][row.id],
             children[HandoverCarried][row.id],
             children[HandoverSignature][row.id],
+            display_names,
         )
         for row in found
     ]
@@ -118,11 +123,13 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
 
 def view_of(rows: Rows) -> HandoverView:
     handover = rows.handover
+    outgoing = rows.outgoing_supervisor or "?"
     return HandoverView(
         id=handover.id,
         team=handover.team,
         outgoing_shift_id=handover.outgoing_shift_id,
-        outgoing_supervisor=rows.outgoing_supervisor or "?",
+        outgoing_supervisor=outgoing,
+        outgoing_display=rows.display_names.get(outgoing, outgoing),
         incoming_shift_id=handover.incoming_shift_id,
         started_at=handover.started_at,
         status=handover.status,
@@ -143,11 +150,34 @@ def view_of(rows: Rows) -> HandoverView:
             for a in rows.answers
         ],
         carried=[
-            CarriedView(number, c.item_key, c.source, c.ref, c.text, c.at, c.confirmed_at)
+            CarriedView(
+                number,
+                c.item_key,
+                c.source,
+                c.ref,
+                c.text,
+                c.at,
+                c.confirmed_at,
+                _details(c.details),
+            )
             for number, c in enumerate(rows.carried, start=1)
         ],
-        signatures=[SignatureView(s.role, s.supervisor_name, s.signed_at) for s in rows.signatures],
+        signatures=[
+            SignatureView(
+                s.role, s.supervisor_name, rows.display_names.get(s.supervisor_name, s.supervisor_name), s.signed_at
+            )
+            for s in rows.signatures
+        ],
     )
+
+
+def _details(stored: str | None) -> dict[str, Any] | None:
+    """A carried row's data; unreadable data (verification reports it) is none, never an error on screen."""
+    try:
+        details = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    return details if isinstance(details, dict) else None
 
 
 def log_since_last_handover(db: Database, handover: HandoverView) -> list[LogEntryView]:

@@ -8,6 +8,7 @@ supervisor acknowledged is exactly what is signed. Answering the action list mak
 line a follow-up (`actions`), which the list then carries.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,25 +52,27 @@ def refresh_carried(db: Database, config: Config, handover_id: int, now: datetim
         existing = {(row.source, row.ref): row for row in rows}
         for position, entry in enumerate(wanted, start=1):
             row = existing.pop((entry.source, entry.ref), None)
-            if row is not None and (row.text, row.item_key) != (entry.text, entry.item_key):
+            if row is not None and _changed(row, entry):
                 session.delete(row)  # changed since it was read back: read it back again
                 row = None
             if row is None:
-                row = HandoverCarried(
-                    handover_id=handover_id,
-                    item_key=entry.item_key,
-                    source=entry.source,
-                    ref=entry.ref,
-                    text=entry.text,
-                    at=entry.at,
-                    position=position,
-                )
+                row = entry.as_row(handover_id, position)
                 session.add(row)
-            row.position = position
+            row.position, row.details = position, entry.stored_details
         for gone in existing.values():  # resolved, closed, or no longer in a read-back note
             session.delete(gone)
         session.commit()
     return get_handover(db, handover_id)
+
+
+def _changed(row: HandoverCarried, entry: CarryOver) -> bool:
+    """Changed since it was read back: in its data when both have it, else in its text. Not the
+    language it is shown in: a refresh under another language keeps the read-back."""
+    if row.item_key != entry.item_key:
+        return True
+    if row.details is not None and entry.details is not None:
+        return bool(json.loads(row.details) != entry.details)
+    return row.text != entry.text
 
 
 def _readback_notes(view: HandoverView, config: Config) -> list[CarryOver]:

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from dutydesk import clock
 from dutydesk.canonical import canonical_bytes
 from dutydesk.config import Config
-from dutydesk.domain import shifts
+from dutydesk.domain import shifts, supervisors
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import get_handover, load_rows
 from dutydesk.domain.handover.review import refresh_carried
@@ -36,7 +36,7 @@ def sign_handover(
         raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
     # What is signed is what is open now: a problem logged since the last look must be read back.
     handover = refresh_carried(db, config, handover_id, now) if role == OUTGOING else get_handover(db, handover_id)
-    _check_can_sign(handover, role, supervisor)
+    _check_can_sign(db, handover, role, supervisor)
     if role == INCOMING:
         _check_next_shift(db, handover, supervisor)
     now = now or clock.utcnow()
@@ -91,19 +91,29 @@ def check_ready(handover: HandoverView, role: str) -> None:
         raise UserError(_("the outgoing supervisor signs first"))
 
 
-def _check_can_sign(handover: HandoverView, role: str, supervisor: str) -> None:
+def _check_can_sign(db: Database, handover: HandoverView, role: str, supervisor: str) -> None:
     check_ready(handover, role)
     outgoing = handover.signature(OUTGOING)
     if role == OUTGOING and supervisor != handover.outgoing_supervisor:
         raise UserError(
             _("the outgoing supervisor of shift #{shift} is {name}, not {other}").format(
-                shift=handover.outgoing_shift_id, name=handover.outgoing_supervisor, other=supervisor
+                shift=handover.outgoing_shift_id, name=handover.outgoing_display, other=_shown_name(db, supervisor)
             )
         )
     if role == INCOMING and outgoing is not None and outgoing.supervisor == supervisor:
         raise UserError(
-            _("{name} signed as outgoing supervisor: the incoming one must be someone else").format(name=supervisor)
+            _("{name} signed as outgoing supervisor: the incoming one must be someone else").format(
+                name=outgoing.supervisor_display
+            )
         )
+
+
+def _shown_name(db: Database, name: str) -> str:
+    """A supervisor's display name for a message; an unknown name as typed (signing then says it is unknown)."""
+    try:
+        return supervisors.get_supervisor(db, name).display_name
+    except UserError:
+        return name
 
 
 def _chain_head(db: Database, team: str) -> str | None:
@@ -157,7 +167,7 @@ def _check_next_shift(db: Database, handover: HandoverView, incoming: str) -> No
     if current is not None and current.id != handover.outgoing_shift_id and current.supervisor != incoming:
         raise UserError(
             _("shift #{shift} is open for {name}: close it before {incoming} takes over").format(
-                shift=current.id, name=current.supervisor, incoming=incoming
+                shift=current.id, name=current.supervisor_display, incoming=_shown_name(db, incoming)
             )
         )
 

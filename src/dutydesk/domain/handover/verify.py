@@ -11,15 +11,24 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from dutydesk.canonical import canonical_bytes
+from dutydesk.config import Label
 from dutydesk.domain import chain as check
 from dutydesk.domain.chain import ChainCheck
 from dutydesk.domain.handover.anchor import Anchor, anchor_of, check_anchor, key_fingerprints
 from dutydesk.domain.handover.content import content_of, record_digest, signature_digest
 from dutydesk.domain.handover.records import Rows, load_rows
-from dutydesk.domain.handover.views import DRAFT, INCOMING, OUTGOING, OUTGOING_SIGNED, SIGNED, role_label
+from dutydesk.domain.handover.views import (
+    DRAFT,
+    INCOMING,
+    OUTGOING,
+    OUTGOING_SIGNED,
+    SIGNED,
+    handover_status_label,
+    role_label,
+)
 from dutydesk.domain.signing import fingerprint, public_keys, verify_digest
 from dutydesk.errors import UserError
-from dutydesk.i18n import _
+from dutydesk.i18n import N_, NP_, _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import (
     ChainHead,
@@ -275,11 +284,13 @@ def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems:
     roles = [s.role for s in rows.signatures]
     signed_status = {(): DRAFT, (OUTGOING,): OUTGOING_SIGNED, (OUTGOING, INCOMING): SIGNED}.get(tuple(roles))
     if signed_status is None:
-        what = _("signatures are missing or out of order: {roles}").format(roles=", ".join(roles) or "—")
+        what = _("signatures are missing or out of order: {roles}").format(
+            roles=_(", ").join(role_label(role) for role in roles) or "—"
+        )
         problems.append(Problem(handover.id, what))
     elif handover.status != signed_status:
-        what = _("the status says {status!r} but the signatures say {signed!r}").format(
-            status=handover.status, signed=signed_status
+        what = _("the status says “{status}” but the signatures say “{signed}”").format(
+            status=handover_status_label(handover.status), signed=handover_status_label(signed_status)
         )
         problems.append(Problem(handover.id, what))
     snapshot = handover.signed_content
@@ -291,7 +302,8 @@ def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems:
     for field in _changed_fields(snapshot, content_of(rows, heads)):
         problems.append(Problem(handover.id, _("{field} changed after signing").format(field=field)))
     for index, signature in enumerate(rows.signatures):
-        who = _("{role} signature of {name}").format(role=role_label(signature.role), name=signature.supervisor_name)
+        name = rows.display_names.get(signature.supervisor_name, signature.supervisor_name)
+        who = _("{role} signature of {name}").format(role=role_label(signature.role), name=name)
         earlier = rows.signatures[:index]
         for what in _check_signature(snapshot, earlier, signature, handover.incoming_shift_id, keys):
             problems.append(Problem(handover.id, f"{who}: {what}"))
@@ -349,7 +361,7 @@ def _check_heads(signature: HandoverSignature, chain: ChainCheck) -> list[str]:
 
 
 def _changed_fields(snapshot: str, current: dict[str, Any]) -> list[str]:
-    """Where the stored rows differ from the signed copy, e.g. `items[crm].note`."""
+    """Where the stored rows differ from the signed copy, in words: "the note of checklist item “CRM …”"."""
     if canonical_bytes(current).decode("utf-8") == snapshot:
         return []
     try:
@@ -357,13 +369,58 @@ def _changed_fields(snapshot: str, current: dict[str, Any]) -> list[str]:
     except ValueError:
         return [_("the signed copy")]
     changed = [
-        key
+        _field_label(key)
         for key in sorted(set(signed) | set(current))
         if key not in ("items", "carried") and signed.get(key) != current.get(key)
     ]
     changed += _changed_in_list("items", signed.get("items", []), current["items"], lambda item: item["key"])
     changed += _changed_in_list("carried", signed.get("carried", []), current["carried"], lambda c: str(c["number"]))
     return changed or [_("the signed copy")]
+
+
+# The signed content's fields, as a message names them (docs/handover-signing.md lists them);
+# a context of their own: "team", "time" or "key" mean other things elsewhere.
+FIELD_LABELS = {
+    "format": NP_("signed field", "format"),
+    "chain": NP_("signed field", "chain heads"),
+    "id": NP_("signed field", "handover number"),
+    "team": NP_("signed field", "team"),
+    "outgoing_shift_id": NP_("signed field", "outgoing shift"),
+    "outgoing_supervisor": NP_("signed field", "outgoing supervisor"),
+    "started_at": NP_("signed field", "start time"),
+    "previous_digest": NP_("signed field", "link to the previous handover"),
+    "key": NP_("signed field", "key"),
+    "section": NP_("signed field", "section"),
+    "section_en": NP_("signed field", "section (English)"),
+    "section_zh": NP_("signed field", "section (Chinese)"),
+    "label_en": NP_("signed field", "wording (English)"),
+    "label_zh": NP_("signed field", "wording (Chinese)"),
+    "kind": NP_("signed field", "kind"),
+    "required": NP_("signed field", "whether it is required"),
+    "status": NP_("signed field", "answer"),
+    "note": NP_("signed field", "note"),
+    "answered_at": NP_("signed field", "answer time"),
+    "number": NP_("signed field", "number"),
+    "item": NP_("signed field", "checklist item"),
+    "source": NP_("signed field", "source"),
+    "ref": NP_("signed field", "reference"),
+    "text": NP_("signed field", "text"),
+    "at": NP_("signed field", "time"),
+    "confirmed_at": NP_("signed field", "confirmation"),
+    "details": NP_("signed field", "details"),
+}
+LISTS = {"items": N_("the checklist"), "carried": N_("the carried-over items")}
+
+
+def _field_label(field: str) -> str:
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def _entry_label(name: str, entry: dict[str, Any]) -> str:
+    """A checklist item by its wording, a carried-over item by its number."""
+    if name == "items":
+        return _("checklist item “{label}”").format(label=Label(en=entry["label_en"], zh=entry.get("label_zh")))
+    return _("carried-over item {number}").format(number=entry["number"])
 
 
 def _changed_in_list(
@@ -375,13 +432,15 @@ def _changed_in_list(
     for entry_key in list(before) + [k for k in after if k not in before]:
         old, new = before.get(entry_key), after.get(entry_key)
         if old is None or new is None:
-            changed.append(f"{name}[{entry_key}]")
+            changed.append(_entry_label(name, old or new))  # type: ignore[arg-type]
             continue
         changed += [
-            f"{name}[{entry_key}].{field}" for field in sorted(set(old) | set(new)) if old.get(field) != new.get(field)
+            _("{field} of {entry}").format(field=_field_label(field), entry=_entry_label(name, old))
+            for field in sorted(set(old) | set(new))
+            if old.get(field) != new.get(field)
         ]
     if not changed and [key(e) for e in signed] != [key(e) for e in current]:
-        changed.append(_("order of {name}").format(name=name))
+        changed.append(_("order of {name}").format(name=_(LISTS[name])))
     return changed
 
 

@@ -1,14 +1,21 @@
 """What a handover looks like to its readers: states, roles, answers and the views of one record."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
-from dutydesk.config import Config
+from dutydesk.config import Config, Label
 from dutydesk.i18n import N_, _, current_language
+from dutydesk.jsonshape import both_languages, moment, person
 
 DRAFT, OUTGOING_SIGNED, SIGNED = "draft", "outgoing_signed", "signed"
 OUTGOING, INCOMING = "outgoing", "incoming"
 ROLES = {OUTGOING: N_("outgoing"), INCOMING: N_("incoming")}
+HANDOVER_STATUSES = {
+    DRAFT: N_("not signed"),
+    OUTGOING_SIGNED: N_("signed by the outgoing supervisor"),
+    SIGNED: N_("signed by both"),
+}
 
 CHECK_STATUSES = {"ok": N_("ok"), "issue": N_("issue"), "na": N_("n.a.")}
 FLOOR_STATUSES = {"stable": N_("stable"), "watch": N_("watch"), "unstable": N_("unstable")}
@@ -40,6 +47,10 @@ def role_label(role: str) -> str:
     return _(ROLES[role]) if role in ROLES else role
 
 
+def handover_status_label(status: str) -> str:
+    return _(HANDOVER_STATUSES[status]) if status in HANDOVER_STATUSES else status
+
+
 def _bilingual(en: str, zh: str | None) -> str:
     return zh if current_language() == "zh" and zh else en
 
@@ -66,6 +77,19 @@ class ItemView:
     def section_label(self) -> str:
         return _bilingual(self.section_en, self.section_zh)
 
+    def as_json(self, zone: tzinfo) -> dict[str, object]:
+        return {
+            "key": self.key,
+            "section": self.section,
+            "section_label": both_languages(Label(en=self.section_en, zh=self.section_zh)),
+            "kind": self.kind,
+            "label": both_languages(Label(en=self.label_en, zh=self.label_zh)),
+            "required": self.required,
+            "status": self.status,
+            "note": self.note,
+            "answered_at": moment(self.answered_at, zone),
+        }
+
 
 @dataclass(frozen=True)
 class CarriedView:
@@ -73,20 +97,53 @@ class CarriedView:
     item_key: str
     source: str
     ref: int
-    text: str
+    text: str  # as shown and signed
     at: datetime
     confirmed_at: datetime | None
+    details: dict[str, Any] | None  # the row as data (see carry.py); None when carried before schema 11
 
     @property
     def flagged(self) -> bool:
         return self.source in FLAGGED_SOURCES
 
+    def as_json(self, zone: tzinfo) -> dict[str, object]:
+        """Codes, ids, times and the user's own text; never `text`, a sentence in the language it was carried in."""
+        details = self.details or {}
+        return {
+            "number": self.number,
+            "item": self.item_key,
+            "source": self.source,
+            "ref": self.ref,
+            "at": moment(self.at, zone),
+            "confirmed_at": moment(self.confirmed_at, zone),
+            "flagged": self.flagged,
+            "anomaly": _with_local_times(details, ("at",), zone) if self.source == THREAD_SOURCE and details else None,
+            "follow_up": _with_local_times(details, ("due",), zone) if self.source == "follow_up" and details else None,
+            "note": self.text if self.source == READBACK_SOURCE else None,
+        }
+
+
+def _with_local_times(details: dict[str, Any], keys: tuple[str, ...], zone: tzinfo) -> dict[str, Any]:
+    """Stored times are UTC: shown in center time, with the offset."""
+    return {
+        key: moment(datetime.fromisoformat(value), zone) if key in keys and value else value
+        for key, value in details.items()
+    }
+
 
 @dataclass(frozen=True)
 class SignatureView:
     role: str
-    supervisor: str
+    supervisor: str  # the supervisor's name
+    supervisor_display: str
     signed_at: datetime
+
+    def as_json(self, zone: tzinfo) -> dict[str, object]:
+        return {
+            "role": self.role,
+            "supervisor": person(self.supervisor, self.supervisor_display),
+            "signed_at": moment(self.signed_at, zone),
+        }
 
 
 @dataclass(frozen=True)
@@ -94,7 +151,8 @@ class HandoverView:
     id: int
     team: str
     outgoing_shift_id: int
-    outgoing_supervisor: str
+    outgoing_supervisor: str  # the supervisor's name
+    outgoing_display: str
     incoming_shift_id: int | None
     started_at: datetime
     status: str
@@ -121,47 +179,21 @@ class HandoverView:
         return next((s for s in self.signatures if s.role == role), None)
 
     def as_json(self, config: Config) -> dict[str, object]:
-        def local(moment: datetime | None) -> str | None:
-            return moment.astimezone(config.zone).isoformat() if moment else None
-
+        zone = config.zone
         answered, required = self.progress()
+        incoming = self.signature(INCOMING)
         return {
             "id": self.id,
             "team": self.team,
             "status": self.status,
             "outgoing_shift_id": self.outgoing_shift_id,
-            "outgoing_supervisor": self.outgoing_supervisor,
+            "outgoing_supervisor": person(self.outgoing_supervisor, self.outgoing_display),
             "incoming_shift_id": self.incoming_shift_id,
-            "started_at": local(self.started_at),
+            "incoming_supervisor": person(incoming.supervisor, incoming.supervisor_display) if incoming else None,
+            "started_at": moment(self.started_at, zone),
             "required_answered": answered,
             "required_total": required,
-            "items": [
-                {
-                    "key": i.key,
-                    "section": i.section,
-                    "kind": i.kind,
-                    "label": i.label,
-                    "required": i.required,
-                    "status": i.status,
-                    "note": i.note,
-                    "answered_at": local(i.answered_at),
-                }
-                for i in self.items
-            ],
-            "carried": [
-                {
-                    "number": c.number,
-                    "item": c.item_key,
-                    "source": c.source,
-                    "ref": c.ref,
-                    "text": c.text,
-                    "at": local(c.at),
-                    "confirmed_at": local(c.confirmed_at),
-                    "flagged": c.flagged,
-                }
-                for c in self.carried
-            ],
-            "signatures": [
-                {"role": s.role, "supervisor": s.supervisor, "signed_at": local(s.signed_at)} for s in self.signatures
-            ],
+            "items": [item.as_json(zone) for item in self.items],
+            "carried": [carried.as_json(zone) for carried in self.carried],
+            "signatures": [signature.as_json(zone) for signature in self.signatures],
         }

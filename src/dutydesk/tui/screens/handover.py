@@ -220,7 +220,8 @@ class HandoverScreen(DeskScreen):
                 line.append(_("not signed"), style="dim")
             else:
                 line.append(
-                    f"✔ {signature.supervisor} {local_time(signature.signed_at, self.context.config)}", style="green"
+                    f"✔ {signature.supervisor_display} {local_time(signature.signed_at, self.context.config)}",
+                    style="green",
                 )
             line.append("   ")
         report = self.loaded.report if self.loaded else None
@@ -738,7 +739,7 @@ class PastHandoversDialog(Dialog[HandoverView]):
                 *[
                     Option(
                         f"#{h.id}  {h.team}  {local_time(h.started_at, config, '%Y-%m-%d %H:%M')}  "
-                        f"{' → '.join(s.supervisor for s in h.signatures) or _('not signed')}",
+                        f"{' → '.join(s.supervisor_display for s in h.signatures) or _('not signed')}",
                         id=str(h.id),
                     )
                     for h in found

@@ -423,7 +423,8 @@ class QueueScreen(DeskScreen):
             state = _("cleared {time}").format(time=local_time(alert.cleared_at, self.config, "%H:%M"))  # type: ignore[arg-type]
         elif alert.acknowledged_at is not None:
             state = _("acknowledged by {who} {time}").format(
-                who=alert.acknowledged_by or "—", time=local_time(alert.acknowledged_at, self.config, "%H:%M")
+                who=alert.acknowledged_by_display or "—",
+                time=local_time(alert.acknowledged_at, self.config, "%H:%M"),
             )
         else:
             state = _("active")
@@ -497,7 +498,7 @@ class QueueScreen(DeskScreen):
             return
         on = self.feed.toggle_scenario(scenario)
         message = _("Drill {name} started") if on else _("Drill {name} stopped")
-        self.notify(message.format(name=scenario), severity="warning" if on else "information")
+        self.notify(message.format(name=_(DRILLS.get(scenario, scenario))), severity="warning" if on else "information")
 
     def action_formulas(self) -> None:
         self.app.push_screen(FormulaScreen())
