@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 from dutydesk.context import Context
@@ -16,6 +17,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.queue.runner import open_feed
 from dutydesk.tui.app import make_app
 from dutydesk.tui.screens.queue import QueueScreen, _sync
+from dutydesk.tui.widgets.live_table import LiveTable
 
 from .test_queue import wait_for
 
@@ -29,7 +31,7 @@ def rows(*lines: tuple[str, str, str]) -> Rows:
 
 class TableApp(App[None]):
     def compose(self) -> ComposeResult:
-        yield DataTable(cursor_type="row")
+        yield LiveTable(cursor_type="row")
 
 
 def record(table: DataTable[Text], calls: list[tuple[Any, ...]]) -> None:
@@ -48,6 +50,12 @@ def shown(table: DataTable[Text]) -> list[list[str]]:
     return [[cell.plain for cell in table.get_row_at(index)] for index in range(table.row_count)]
 
 
+def drawn(table: DataTable[Text]) -> list[list[str]]:
+    """The table as drawn on screen (header, then rows), cell by cell."""
+    lines = table.render_lines(Region(0, 0, table.size.width, table.row_count + 1))
+    return [line.text.split() for line in lines]
+
+
 async def test_only_changed_cells_are_updated_and_moved_rows_are_not_rebuilt() -> None:
     app = TableApp()
     async with app.run_test() as pilot:
@@ -63,21 +71,35 @@ async def test_only_changed_cells_are_updated_and_moved_rows_are_not_rebuilt() -
         _sync(table, rows(("vip", "1", "ok"), ("billing", "2", "ok"), ("tech", "3", "ok")), signatures)
         assert calls == []  # the same snapshot: nothing touched
 
+        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "2", "ok"], ["tech", "3", "ok"]]
         _sync(table, rows(("vip", "1", "ok"), ("billing", "5", "ok"), ("tech", "3", "ok")), signatures)
         waiting = table.ordered_columns[1].key
         assert calls == [("update_cell", "billing", waiting, "5")]  # exactly the changed figure
+        await pilot.pause()
+        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "5", "ok"], ["tech", "3", "ok"]]
+        # One more figure: drawn again, it shows, and so do the cells LiveTable kept drawn.
+        _sync(table, rows(("vip", "1", "ok"), ("billing", "5", "ok"), ("tech", "4", "ok")), signatures)
+        await pilot.pause()
+        assert drawn(table) == [
+            ["Queue", "Waiting", "State"],
+            ["vip", "1", "ok"],
+            ["billing", "5", "ok"],
+            ["tech", "4", "ok"],
+        ]
 
         calls.clear()
-        _sync(table, rows(("tech", "3", "ok"), ("vip", "1", "ok"), ("billing", "5", "ok")), signatures)
+        _sync(table, rows(("tech", "4", "ok"), ("vip", "1", "ok"), ("billing", "5", "ok")), signatures)
         assert [call[0] for call in calls] == ["sort"]  # moved, not cleared and added again
-        assert shown(table) == [["tech", "3", "ok"], ["vip", "1", "ok"], ["billing", "5", "ok"]]
+        assert shown(table) == [["tech", "4", "ok"], ["vip", "1", "ok"], ["billing", "5", "ok"]]
         assert table.cursor_row == 2  # the cursor stayed on billing
+        assert drawn(table)[1:] == shown(table)
 
         calls.clear()
         _sync(table, rows(("vip", "1", "ok"), ("billing", "5", "ok"), ("sales", "0", "ok")), signatures)
         assert sorted(call[:2] for call in calls) == [("add_row", "sales"), ("remove_row", "tech")]
         assert shown(table) == [["vip", "1", "ok"], ["billing", "5", "ok"], ["sales", "0", "ok"]]
         assert table.cursor_row == 1  # still billing, one row up
+        assert drawn(table)[1:] == shown(table)
 
 
 def snapshot(queue: str, waiting: int, at: str = "10:00:00") -> str:

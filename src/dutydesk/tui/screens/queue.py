@@ -49,6 +49,7 @@ from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader
+from dutydesk.tui.widgets.live_table import LiveTable
 
 SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
@@ -212,14 +213,14 @@ class QueueScreen(DeskScreen):
             return
         yield Static(id="queue-totals")
         yield Static(id="queue-trends")
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield LiveTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="queue-lower"):
             with Vertical(id="queue-agent-box"):
                 yield Static(id="queue-agent-counts")
-                yield DataTable(id="queue-agents", cursor_type="row")
+                yield LiveTable(id="queue-agents", cursor_type="row")
             with Vertical(id="queue-alert-box"):
                 yield Static(_("Alerts"), id="queue-alert-title", markup=False)
-                yield DataTable(id="queue-alerts", cursor_type="row")
+                yield LiveTable(id="queue-alerts", cursor_type="row")
         yield DeskFooter()
 
     def _no_feed_text(self) -> Text:
