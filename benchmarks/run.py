@@ -594,7 +594,7 @@ def main(argv: list[str] | None = None) -> None:
         "--panel-seconds",
         type=float,
         default=PANEL_SECONDS,
-        help=f"measured seconds of the live queue panel ({PANEL_SECONDS:g}; the issue's full figure: 60)",
+        help=f"measured seconds of the queue panel per kind, live and silent ({PANEL_SECONDS:g}; steadier: 60)",
     )
     parser.add_argument("--db", type=Path, help="use this generated database instead of generating one")
     parser.add_argument("--keep-db", action="store_true", help="keep the generated database in results/")
