@@ -2,6 +2,8 @@
 changed figure exactly its cell, a reordered table moves its rows without building them again."""
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -160,3 +162,26 @@ async def test_a_refresh_of_the_same_figures_touches_no_cell_and_a_new_one_only_
         assert await wait_for(lambda: ["billing", "7"] == [cell.plain for cell in table.get_row("billing")[:2]])
         queue_rows = {row for table_id, row in updated if table_id == "queue-table"}
         assert queue_rows == {"billing", "\0total"}  # vip's row is left alone
+
+
+async def test_the_formula_help_opens_with_its_markdown(context: Context, shift: ShiftInfo) -> None:
+    """Markdown is imported when the help opens, not when the app starts."""
+    from textual.widgets import Markdown
+
+    from dutydesk.tui.screens.queue import FormulaScreen
+
+    app = make_app(context)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3", "f")
+        await pilot.pause()
+        assert isinstance(app.screen, FormulaScreen)
+        assert "Answer rate" in app.screen.query_one(Markdown).source
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+
+
+def test_starting_the_app_does_not_import_markdown() -> None:
+    """pygments and markdown_it cost about 58 ms of start-up; only the help screens need them."""
+    probe = "import sys, dutydesk.tui.app; print('markdown_it' in sys.modules or 'pygments' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert found.stdout.strip() == "False"
