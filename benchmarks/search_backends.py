@@ -4,7 +4,7 @@
     dutydesk db copy --from /tmp/year.db --to postgresql://…/year
     python -m benchmarks.search_backends /tmp/year.db postgresql://…/year --runs 20
 
-Every query of benchmarks.run.SEARCH_WORDS runs through `dutydesk.domain.log.search` (the
+Every word of benchmarks.run.SEARCH_WORDS runs through `dutydesk.domain.log.search` (the
 ranking and the join the console uses) on each database in turn, interleaved, after a
 warm-up; the report gives p50 and p95 per backend over all queries and runs, and checks
 that both backends return the same ids in the same order.
@@ -14,7 +14,7 @@ import argparse
 import json
 
 from benchmarks.measure import Sample, timed
-from benchmarks.run import SEARCH_WORDS
+from benchmarks.run import search_words
 from dutydesk.domain import log
 from dutydesk.store.db import open_database
 
@@ -29,20 +29,19 @@ def main() -> None:
     samples = {name: Sample() for name in databases}
     per_query: dict[str, dict[str, object]] = {}
     mismatches = []
-    for words in SEARCH_WORDS.values():
-        for word in words:
-            results = {name: [hit.entry.id for hit in log.search(db, word)] for name, db in databases.items()}
-            if results["sqlite"] != results["postgresql"]:
-                mismatches.append(word)
-            times: dict[str, Sample] = {name: Sample() for name in databases}
-            for _run in range(args.runs):
-                for name, db in databases.items():
-                    times[name].values.append(timed(lambda db=db, word=word: log.search(db, word)))
-            for name in databases:
-                samples[name].values.extend(times[name].values)
-            per_query[word] = {name: round(times[name].median * 1000, 1) for name in databases} | {
-                "hits": len(results["sqlite"])
-            }
+    for word in search_words():
+        results = {name: [hit.entry.id for hit in log.search(db, word)] for name, db in databases.items()}
+        if results["sqlite"] != results["postgresql"]:
+            mismatches.append(word)
+        times: dict[str, Sample] = {name: Sample() for name in databases}
+        for _run in range(args.runs):
+            for name, db in databases.items():
+                times[name].values.append(timed(lambda db=db, word=word: log.search(db, word)))
+        for name in databases:
+            samples[name].values.extend(times[name].values)
+        per_query[word] = {name: round(times[name].median * 1000, 1) for name in databases} | {
+            "hits": len(results["sqlite"])
+        }
     report = {
         "p50_ms": {name: round(sample.median * 1000, 1) for name, sample in samples.items()},
         "p95_ms": {name: round(sample.p95 * 1000, 1) for name, sample in samples.items()},

@@ -15,6 +15,7 @@ word segmenter is needed, and it works the same for Japanese kana and Korean han
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dutydesk.errors import UserError
@@ -87,7 +88,7 @@ def query_phrases(query: str) -> list[Phrase]:
     ]
 
 
-def fts_query(phrases: list[Phrase]) -> str:
+def fts_query(phrases: Sequence[Phrase]) -> str:
     """The FTS5 MATCH expression for entries holding every phrase."""
     return " AND ".join('"' + " ".join(phrase.tokens) + '"' + ("*" if phrase.prefix else "") for phrase in phrases)
 

@@ -5,10 +5,11 @@ SQLite ranks with FTS5's bm25(); PostgreSQL computes the same formula over the s
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from backends import Server
 from conftest import TEST_PIN
@@ -83,6 +84,43 @@ def fill(context: Context) -> list[int]:
     ]
 
 
+# Entries whose ranks tie far beyond any page of results (the same words, the same length),
+# written out of time order (backdated, several in one minute), in two categories: which
+# of the tied entries make the page, and in which order, is decided by time then id only.
+TIED = ["CRM slow again", "CRM still slow", "登录缓慢 again", "CRM 登录缓慢", "slow CRM login"]
+
+
+def fill_tied(context: Context) -> list[int]:
+    supervisors.add_supervisor(context.db, "li", "李娜", TEST_PIN)
+    shift = shifts.open_shift(context.db, context.config, "li")
+    start = shift.opened_at
+    return [
+        log.add_entry(
+            context.db,
+            context.config,
+            shift,
+            TIED[n % len(TIED)],
+            category="event" if n % 3 else "system_status",
+            at=start - timedelta(minutes=(n * 7) % 19),
+        ).id
+        for n in range(60)
+    ]
+
+
+TIED_QUERIES = ["crm", "slow", "登录", "登录缓慢", "again", "crm slow", "nothing"]
+TIED_LIMITS = [1, 7, 50]
+
+
+def tied_filters(context: Context) -> list[log.LogFilter]:
+    start = shifts.get_shift(context.db, 1).opened_at
+    return [
+        log.LogFilter(),
+        log.LogFilter(category="system_status"),
+        log.LogFilter(since=start - timedelta(minutes=9), until=start - timedelta(minutes=2)),
+        log.LogFilter(shift_id=1, category="event"),
+    ]
+
+
 def ranked_ids(context: Context, query: str) -> list[int]:
     return [hit.entry.id for hit in log.search(context.db, query)]
 
@@ -124,9 +162,10 @@ def test_the_ranks_themselves_are_fts5s_bm25(both_backends: tuple[Context, Conte
         if not phrases or not all(phrase.tokens for phrase in phrases):
             continue
         with on_sqlite.db.engine.connect() as connection:
-            fts5 = dict(connection.execute(sqlite.search_matches(fts_query(phrases))).all())
+            fts5 = dict(connection.execute(sqlite.SEARCH_MATCHES, sqlite.search_parameters(phrases)).all())
         with on_server.db.engine.connect() as connection:
-            server = dict(connection.execute(postgres.search_matches(phrases)).all())
+            matches = postgres.search_matches(postgres.search_shape(phrases))
+            server = dict(connection.execute(matches, postgres.search_parameters(phrases)).all())
         assert server.keys() == fts5.keys(), query
         assert all(server[key] == pytest.approx(fts5[key], rel=1e-12) for key in fts5), query
 
@@ -148,3 +187,70 @@ def test_index_tokens_are_what_fts5_unicode61_makes_of_the_bigram_form() -> None
 
 def test_an_empty_log_finds_nothing(db) -> None:  # type: ignore[no-untyped-def]
     assert log.search(db, "登录") == log.search(db, "crm") == []
+
+
+# The search as it was first written (every match joined, then ordered): the reference for
+# the order of the results, whatever the statement that computes them now.
+REFERENCE = """
+SELECT e.id FROM log_search JOIN log_entry AS e ON e.id = log_search.rowid
+WHERE log_search MATCH :match
+  AND (:shift_id IS NULL OR e.shift_id = :shift_id) AND (:category IS NULL OR e.category = :category)
+  AND (:since IS NULL OR e.at >= :since) AND (:until IS NULL OR e.at < :until)
+ORDER BY log_search.rank, e.at DESC, e.id DESC LIMIT :limit
+"""
+
+
+def reference_ids(context: Context, query: str, log_filter: log.LogFilter, limit: int) -> list[int]:
+    phrases = query_phrases(query)
+    moments = {name: getattr(log_filter, name) for name in ("since", "until")}
+    parameters = {
+        "match": fts_query(phrases),
+        "shift_id": log_filter.shift_id,
+        "category": log_filter.category,
+        **{
+            name: moment and moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for name, moment in moments.items()
+        },
+        "limit": limit,
+    }
+    with context.db.engine.connect() as connection:
+        return list(connection.execute(text(REFERENCE), parameters).scalars())
+
+
+@pytest.mark.sqlite_only("the reference query is FTS5's; the server is held to SQLite's order below")
+def test_the_best_matches_are_the_reference_querys_in_its_order(context: Context) -> None:
+    fill_tied(context)
+    checked = 0
+    for log_filter in tied_filters(context):
+        for query in TIED_QUERIES:
+            for limit in TIED_LIMITS:
+                expected = reference_ids(context, query, log_filter, limit)
+                found = [hit.entry.id for hit in log.search(context.db, query, log_filter, limit=limit)]
+                assert found == expected, (query, log_filter, limit)
+                checked += bool(expected)
+    assert checked > 50  # most combinations find something: the comparison is not of empty lists
+
+
+@pytest.mark.server_only
+def test_equal_ranks_and_filters_give_the_same_page_on_both_backends(
+    both_backends: tuple[Context, Context],
+) -> None:
+    on_sqlite, on_server = both_backends
+    assert fill_tied(on_sqlite) == fill_tied(on_server)
+    for log_filter in tied_filters(on_sqlite):
+        for query in TIED_QUERIES:
+            for limit in TIED_LIMITS:
+                found = {
+                    name: [hit.entry.id for hit in log.search(context.db, query, log_filter, limit=limit)]
+                    for name, context in (("sqlite", on_sqlite), ("server", on_server))
+                }
+                assert found["server"] == found["sqlite"], (query, log_filter, limit)
+
+
+def test_the_search_statement_is_built_once(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    fill_tied(context)
+    log.search(context.db, "crm")  # builds it, if no test before did
+    built = []
+    monkeypatch.setattr(log, "entries_query", lambda: built.append(1))  # would fail if called
+    for query in ("slow", "登录缓慢", "again crm", "nothing"):
+        log.search(context.db, query)
+    assert built == []

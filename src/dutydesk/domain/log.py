@@ -5,13 +5,14 @@ single writes use the ORM. Every write also feeds the full-text index in the sam
 transaction, so an entry is either fully saved and searchable or not saved at all.
 """
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Integer, Select, TextualSelect, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -25,7 +26,7 @@ from dutydesk.jsonshape import person
 from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
-from dutydesk.textsearch import fts_query, match_spans, query_phrases
+from dutydesk.textsearch import match_spans, query_phrases
 
 SEVERITIES = {"info": N_("info"), "warning": N_("warning"), "critical": N_("critical")}
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -272,6 +273,16 @@ def get_entry(db: Database, entry_id: int | None) -> LogEntryView:
     return entry_view(row)
 
 
+# A LogFilter field in use -> its condition on the entry (`value` a literal or a bound parameter).
+FILTER_CONDITIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
+    "shift_id": lambda value: col(LogEntry.shift_id) == value,
+    "category": lambda value: col(LogEntry.category) == value,
+    "severity": lambda value: col(LogEntry.severity) == value,
+    "since": lambda value: col(LogEntry.at) >= value,
+    "until": lambda value: col(LogEntry.at) < value,
+}
+
+
 @dataclass(frozen=True)
 class LogFilter:
     shift_id: int | None = None
@@ -280,18 +291,12 @@ class LogFilter:
     since: datetime | None = None
     until: datetime | None = None
 
+    def values(self) -> dict[str, Any]:
+        """The fields in use (set, and not empty text), by name."""
+        return {name: value for name in FILTER_CONDITIONS if (value := getattr(self, name)) not in (None, "")}
+
     def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
-        conditions: list[ColumnElement[bool]] = []
-        if self.shift_id is not None:
-            conditions.append(col(LogEntry.shift_id) == self.shift_id)
-        if self.category:
-            conditions.append(col(LogEntry.category) == self.category)
-        if self.severity:
-            conditions.append(col(LogEntry.severity) == self.severity)
-        if self.since:
-            conditions.append(col(LogEntry.at) >= self.since)
-        if self.until:
-            conditions.append(col(LogEntry.at) < self.until)
+        conditions = [FILTER_CONDITIONS[name](value) for name, value in self.values().items()]
         return query.where(and_(*conditions)) if conditions else query
 
 
@@ -328,15 +333,36 @@ def search(
     phrases = query_phrases(query_text)  # refuses an empty query
     if not all(phrase.tokens for phrase in phrases):
         return []  # a term of only separators, e.g. "_", is in no entry
+    filters = log_filter.values()
     if db.is_sqlite:
-        matches = sqlite.search_matches(fts_query(phrases)).subquery()
+        statement = _search_statement(sqlite.SEARCH_MATCHES, tuple(filters))
+        parameters = sqlite.search_parameters(phrases)
     else:
-        # Unfiltered, the server picks the best `limit` itself instead of joining every match.
-        best = limit if log_filter == LogFilter() else None
-        matches = postgres.search_matches(phrases, best).subquery()
-    query = log_filter.apply(entries_query()).join(matches, matches.c.entry_id == LogEntry.id)
-    # Both backends rank alike (BM25); equal ranks list the newest first, then the latest written.
-    query = query.order_by(matches.c.rank, col(LogEntry.at).desc(), col(LogEntry.id).desc())
+        statement = _search_statement(postgres.search_matches(postgres.search_shape(phrases)), tuple(filters))
+        parameters = postgres.search_parameters(phrases)
     with db.engine.connect() as connection:
-        rows = connection.execute(query.limit(limit)).all()
+        rows = connection.execute(statement, parameters | filters | {"limit": limit}).all()
     return [SearchHit(entry_view(row), match_spans(row[5], query_text)) for row in rows]
+
+
+@functools.cache
+def _search_statement(matches: TextualSelect, filters: tuple[str, ...]) -> Select:  # type: ignore[type-arg]
+    """The search, built once per backend statement and set of filters in use.
+
+    The best `limit` matches are picked inside the subquery, which reads of each entry only
+    its time (and what the filters test): the wide joins (author, correction) are made for
+    those alone, not for every match. Both backends rank alike (BM25); equal ranks list the
+    newest first, then the latest written. The order is the whole key, so a rank shared by
+    many entries (common with short, similar entries) still gives one answer.
+    """
+    found = matches.subquery("found")
+    order = (found.c.rank, col(LogEntry.at).desc(), col(LogEntry.id).desc())
+    best = (
+        select(found.c.entry_id, found.c.rank)
+        .join(LogEntry, col(LogEntry.id) == found.c.entry_id)
+        .where(*[FILTER_CONDITIONS[name](bindparam(name)) for name in filters])
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .subquery("best")
+    )
+    return entries_query().join(best, best.c.entry_id == LogEntry.id).order_by(best.c.rank, *order[1:])

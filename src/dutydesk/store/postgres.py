@@ -4,6 +4,7 @@ The driver is psycopg 3 (the `dutydesk[postgres]` extra); it is imported by SQLA
 an engine first connects, never by this module, so SQLite users do not need it.
 """
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -141,8 +142,9 @@ def _install_guards(connection: Connection) -> None:
 # token or a phrase occurs is a string count done by built-in functions. Those counts and FTS5's
 # own BM25 formula over the same statistics (entries, total tokens, entries per phrase) rank the
 # candidates, so both backends list the same entries in the same order. log_search_stats keeps
-# the two totals BM25 needs, so a query never counts the whole table, and each entry's time (it
-# never changes) so the best matches can be picked without reading every matching entry.
+# the two totals BM25 needs, so a query never counts the whole table. (log_search.at, each
+# entry's time, is no longer read: the search picks its best matches the same way on both
+# backends, in dutydesk.domain.log.)
 SEARCH_SCHEMA = (
     """
     CREATE TABLE log_search (
@@ -202,9 +204,15 @@ def index_log_entries(connection: Connection, rows: Sequence[tuple[int, str]]) -
     )
 
 
-def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> TextualSelect:
-    """(entry_id, rank) of every log entry holding every phrase, or of the `best` ones only
-    (by rank, then time, newest first, then id); lower rank is better.
+def search_shape(phrases: Sequence[Phrase]) -> tuple[bool, ...]:
+    """What the search statement depends on besides its parameters: per phrase, one token or more."""
+    return tuple(len(phrase.tokens) == 1 for phrase in phrases)
+
+
+@functools.cache
+def search_matches(shape: tuple[bool, ...]) -> TextualSelect:
+    """(entry_id, rank) of every log entry holding every phrase of `shape` (`search_shape`);
+    lower rank is better. Built once per shape: a search only binds `search_parameters`.
 
     The rank is FTS5's bm25() computed the way fts5_aux.c does it, in double precision:
     idf = ln((N - hits + 0.5) / (hits + 0.5)) (1e-6 if not above 0), and per phrase
@@ -213,13 +221,15 @@ def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> Textua
     ctes = [
         "stats AS (SELECT entries::float8 AS entries, tokens::float8 / nullif(entries, 0) AS avgdl FROM log_search_stats)"
     ]
-    parameters: dict[str, object] = {}
-    for n, phrase in enumerate(phrases):
-        count, needle = _occurrences(phrase, n)
-        parameters |= {f"needle{n}": needle, f"query{n}": _tsquery(phrase)}
+    for n, one_token in enumerate(shape):
+        count = (
+            f"(length(body) - length(replace(body, :needle{n}, ''))) / length(:needle{n})"
+            if one_token
+            else f"regexp_count(body, :needle{n})"
+        )
         ctes.append(
             f"""hits{n} AS MATERIALIZED (
-                SELECT entry_id, at, size::float8 AS size, ({count})::float8 AS f
+                SELECT entry_id, size::float8 AS size, ({count})::float8 AS f
                 FROM log_search WHERE terms @@ CAST(:query{n} AS tsquery))"""
         )
         ctes.append(
@@ -230,31 +240,35 @@ def search_matches(phrases: Sequence[Phrase], best: int | None = None) -> Textua
     terms = " + ".join(
         f"idf{n}.idf * ((hits{n}.f * (1.2::float8 + 1.0::float8))"
         f" / (hits{n}.f + 1.2::float8 * (1::float8 - 0.75::float8 + 0.75::float8 * hits{n}.size / stats.avgdl)))"
-        for n in range(len(phrases))
+        for n in range(len(shape))
     )
-    joins = " ".join(f"JOIN hits{n} USING (entry_id)" for n in range(1, len(phrases)))
-    where = " AND ".join(f"hits{n}.f > 0" for n in range(len(phrases)))
-    sources = ", ".join(["stats"] + [f"idf{n}" for n in range(len(phrases))])
+    joins = " ".join(f"JOIN hits{n} USING (entry_id)" for n in range(1, len(shape)))
+    where = " AND ".join(f"hits{n}.f > 0" for n in range(len(shape)))
+    sources = ", ".join(["stats"] + [f"idf{n}" for n in range(len(shape))])
     statement = (
         f"WITH {', '.join(ctes)} "
         f"SELECT entry_id, -1.0::float8 * (0.0::float8 + {terms}) AS rank FROM hits0 {joins}, {sources} WHERE {where}"
     )
-    if best is not None:
-        statement += f" ORDER BY rank, hits0.at DESC, entry_id DESC LIMIT {int(best)}"
-    return text(statement).bindparams(**parameters).columns(entry_id=Integer, rank=Float)
+    return text(statement).columns(entry_id=Integer, rank=Float)
 
 
-def _occurrences(phrase: Phrase, n: int) -> tuple[str, str]:
-    """SQL counting the phrase in log_search.body, and the string it looks for.
+def search_parameters(phrases: Sequence[Phrase]) -> dict[str, object]:
+    """The values `search_matches(search_shape(phrases))` looks for."""
+    parameters: dict[str, object] = {}
+    for n, phrase in enumerate(phrases):
+        parameters |= {f"needle{n}": _needle(phrase), f"query{n}": _tsquery(phrase)}
+    return parameters
 
-    One token: how often ' token ' (or ' prefix') occurs, by what replace() removes. A longer
-    phrase can overlap itself (慢慢 慢慢 in 慢慢慢慢), as FTS5 counts it, so the regular expression
-    matches only the space before each start and looks ahead for the rest.
+
+def _needle(phrase: Phrase) -> str:
+    """The string counted in log_search.body.
+
+    One token: ' token ' (or ' prefix'), counted by what replace() removes. A longer phrase
+    can overlap itself (慢慢 慢慢 in 慢慢慢慢), as FTS5 counts it, so it is a regular expression
+    matching only the space before each start and looking ahead for the rest.
     """
     joined = "  ".join(phrase.tokens) + ("" if phrase.prefix else " ")
-    if len(phrase.tokens) == 1:
-        return f"(length(body) - length(replace(body, :needle{n}, ''))) / length(:needle{n})", " " + joined
-    return f"regexp_count(body, :needle{n})", " (?=" + joined + ")"
+    return " " + joined if len(phrase.tokens) == 1 else " (?=" + joined + ")"
 
 
 def _tsquery(phrase: Phrase) -> str:

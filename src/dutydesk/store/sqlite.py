@@ -4,14 +4,14 @@ A PostgreSQL database gets none of this; callers ask `Database.is_sqlite` first.
 """
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import Connection, Float, Integer, TextualSelect, text
+from sqlalchemy import Connection, Float, Integer, text
 
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
-from dutydesk.textsearch import index_text
+from dutydesk.textsearch import Phrase, fts_query, index_text
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -96,10 +96,13 @@ def index_log_entries(connection: Connection, rows: Iterable[tuple[int, str]]) -
         connection.execute(text("INSERT INTO log_search (rowid, body) VALUES (:id, :body)"), parameters)
 
 
-def search_matches(match_expression: str) -> TextualSelect:
-    """(entry_id, rank) of every log entry matching an FTS5 expression; lower rank is better."""
-    return (
-        text("SELECT rowid AS entry_id, rank FROM log_search WHERE log_search MATCH :match")
-        .bindparams(match=match_expression)
-        .columns(entry_id=Integer, rank=Float)
-    )
+# (entry_id, rank) of every log entry matching the FTS5 expression `:match`; lower rank is
+# better. One statement for every search: only the parameter changes.
+SEARCH_MATCHES = text("SELECT rowid AS entry_id, rank FROM log_search WHERE log_search MATCH :match").columns(
+    entry_id=Integer, rank=Float
+)
+
+
+def search_parameters(phrases: Sequence[Phrase]) -> dict[str, object]:
+    """What SEARCH_MATCHES needs to look for `phrases`."""
+    return {"match": fts_query(phrases)}

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Markdown, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -47,6 +47,7 @@ from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader, TitleBar
+from dutydesk.tui.widgets.live_table import LiveTable
 
 SPANS = list(render.SPANS.items())  # (Figures field of QueueLine, title)
 FEED_ACTIONS = {"acknowledge", "playbook", "span", "drill"}
@@ -120,6 +121,9 @@ class FormulaScreen(Dialog[None]):
     BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def compose(self) -> ComposeResult:
+        # Imported here, when the help is opened: Markdown brings pygments and markdown_it (~58 ms of start-up).
+        from textual.widgets import Markdown
+
         with Vertical(classes="dialog dialog-wide"):
             yield Markdown(_(FORMULAS))
 
@@ -156,6 +160,7 @@ class QueueScreen(DeskScreen):
         self._generation = 0  # the newest refresh started; older results are dropped
         self._started = 0.0  # when it started (monotonic)
         self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
+        self._texts: dict[str, tuple[object, ...]] = {}  # Static id → signature of the text it shows
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -190,14 +195,14 @@ class QueueScreen(DeskScreen):
             return
         yield Static(id="queue-totals")
         yield Static(id="queue-trends")
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield LiveTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="queue-lower"):
             with Vertical(id="queue-agent-box"):
                 yield Static(id="queue-agent-counts")
-                yield DataTable(id="queue-agents", cursor_type="row")
+                yield LiveTable(id="queue-agents", cursor_type="row")
             with Vertical(id="queue-alert-box"):
                 yield Static(_("Alerts"), id="queue-alert-title", markup=False)
-                yield DataTable(id="queue-alerts", cursor_type="row")
+                yield LiveTable(id="queue-alerts", cursor_type="row")
         yield DeskFooter()
 
     def _no_feed_text(self) -> Text:
@@ -309,6 +314,17 @@ class QueueScreen(DeskScreen):
 
     # -- panels ------------------------------------------------------------------------
 
+    def _show_text(self, selector: str, text: Text) -> None:
+        """Update a Static only when its text changed. The panel's lines do not wrap, so the
+        same number of lines is the same size: no layout of the whole screen is needed then
+        (a layout a second cost more than all the rest of the panel)."""
+        before, after = self._texts.get(selector), _signature(text)
+        if after == before:
+            return
+        self._texts[selector] = after
+        same_size = before is not None and str(before[0]).count("\n") == text.plain.count("\n")
+        self.query_one(selector, Static).update(text, layout=not same_size)
+
     def _span(self, line: QueueLine) -> Figures:
         return getattr(line, SPANS[self.span_index][0])  # type: ignore[no-any-return]
 
@@ -341,7 +357,7 @@ class QueueScreen(DeskScreen):
         problem = status.failure or view.write_problem
         if problem:
             line.append(" · " + problem, style=STATUS_STYLE["red"])
-        self.query_one("#queue-status", Static).update(line)
+        self._show_text("#queue-status", line)
 
     def _show_totals(self, view: PanelView) -> None:
         shown = self._span(view.total)
@@ -365,7 +381,7 @@ class QueueScreen(DeskScreen):
             text.append_text(value)
             text.append("   ")
         text.append_text(staffing_text(view, self.config))
-        self.query_one("#queue-totals", Static).update(text)
+        self._show_text("#queue-totals", text)
 
     def _show_trends(self, view: PanelView) -> None:
         """The last hour, a bar a minute: waiting from 0 (up to at least the lowest waiting
@@ -379,7 +395,7 @@ class QueueScreen(DeskScreen):
         text.append(" " + _("max {count}").format(count=waiting_top) + "    ", style="dim")
         text.append(_("Answer rate, last hour") + " ", style="dim")
         text.append(render.sparkline(view.answer_rate_history, 0.0, 1.0), style="bold")
-        self.query_one("#queue-trends", Static).update(text)
+        self._show_text("#queue-trends", text)
 
     def _show_queues(self, view: PanelView) -> None:
         narrow = self.narrow
@@ -396,7 +412,7 @@ class QueueScreen(DeskScreen):
         label = Text(counts, no_wrap=True, overflow="ellipsis")
         if flagged:
             label.append("  ·  " + _("{count} flagged").format(count=flagged), style=WARNING_STYLE)
-        self.query_one("#queue-agent-counts", Static).update(label)
+        self._show_text("#queue-agent-counts", label)
         rows = [(agent.id, _agent_cells(agent, with_queue=not self.narrow)) for agent in view.agents[:AGENT_ROWS]]
         _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
 
@@ -414,7 +430,7 @@ class QueueScreen(DeskScreen):
             )
         if pending:
             title.append("  " + _("{count} building").format(count=len(pending)), style=WARNING_STYLE)
-        self.query_one("#queue-alert-title", Static).update(title)
+        self._show_text("#queue-alert-title", title)
 
     def _alert_cells(self, alert: Alert) -> list[Text]:
         style = STATUS_STYLE["red"] if alert.rule.level == "critical" else WARNING_STYLE
@@ -519,28 +535,41 @@ def _signature(cell: Text) -> tuple[object, ...]:
 
 
 def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[object, ...]]) -> None:
-    """Make the table show `rows` in order, touching only the cells that changed, so the
-    cursor and the scroll position stay where the user left them."""
+    """Make the table show `rows` in order, touching only the cells that changed: a row that
+    left is removed, a new one added, one that moved is moved by a sort (no row is built
+    again), so the cursor and the scroll position stay where the user left them."""
     keys = [key for key, _cells in rows]
-    if list(shown) != keys:
-        cursor = table.cursor_row
-        # The cursor stays on the row it was on (a new alert above must not move the
-        # selection to another alert), else at the same height.
-        selected = list(shown)[cursor] if 0 <= cursor < len(shown) else None
-        table.clear()
-        shown.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-            shown[key] = tuple(_signature(cell) for cell in cells)
-        if table.row_count:
-            row = keys.index(selected) if selected in keys else min(cursor, table.row_count - 1)
-            table.move_cursor(row=row, animate=False)
-        return
+    cursor = table.cursor_row
+    # The cursor stays on the row it was on (a new alert above must not move the selection
+    # to another alert), else at the same height.
+    selected = list(shown)[cursor] if 0 <= cursor < len(shown) else None
+    gone = shown.keys() - set(keys)
+    for key in gone:
+        table.remove_row(key)
+        del shown[key]
     columns = table.ordered_columns
     for key, cells in rows:
-        before = shown[key]
         after = tuple(_signature(cell) for cell in cells)
-        for index, cell in enumerate(cells):
-            if after[index] != before[index]:
-                table.update_cell(key, columns[index].key, cell)
+        before = shown.get(key)
+        if before is None:
+            table.add_row(*cells, key=key)
+        else:
+            for index, cell in enumerate(cells):
+                if after[index] != before[index]:
+                    # Columns widen for a longer text (measuring only that cell); they do not
+                    # narrow, which would measure the whole column for every shorter one.
+                    wider = cell.cell_len > columns[index].content_width
+                    table.update_cell(key, columns[index].key, cell, update_width=wider)
         shown[key] = after
+    if list(shown) != keys:
+        # DataTable's sort gives its key function a row's cells, not its key: the first
+        # cell, the very object the table holds, tells the row.
+        first = columns[0].key
+        position = {id(table.get_cell(key, first)): index for index, key in enumerate(keys)}
+        table.sort(key=lambda cells: position[id(cells[0])])
+        shown.update({key: shown.pop(key) for key in keys})  # in the new order
+    elif not gone:
+        return
+    row = keys.index(selected) if selected in keys else min(cursor, len(keys) - 1)
+    if row >= 0:
+        table.move_cursor(row=row, animate=False)
