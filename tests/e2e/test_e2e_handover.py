@@ -66,7 +66,7 @@ def test_two_supervisors_sign_a_handover_in_the_terminal(
     term.type("135790")
     term.wait_for("••••")  # masked
     term.send("Enter")
-    screen = term.wait_until(lambda s: "incoming: ✔ li" in s and "Signatures: valid" in s, "both signatures")
+    screen = term.wait_until(lambda s: "incoming: ✔ 李娜" in s and "Signatures: valid" in s, "both signatures")
     assert "On duty: 李娜" in screen
     assert "246810" not in screen and "135790" not in screen
     term.send("C-q")
