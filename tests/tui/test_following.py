@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -116,3 +117,19 @@ async def test_markup_and_control_characters_are_shown_literally(
         detail = screen_static(app, "#followup-detail")
         assert "[/] [bold]x \\x1b[2J" in detail and "\x1b" not in detail
         assert app.is_running
+
+
+async def test_a_title_typed_ahead_of_the_dialog_it_opens_keeps_every_character(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    """As a terminal delivers fast typing: the key that opens the dialog and the title behind it
+    all queued before the first is handled; the letters must not run as the screen's hotkeys."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "5")
+        await settle(pilot)
+        typed = "Callback customer Zhang"
+        for key in ["a", *typed]:
+            app.post_message(events.Key(key if key != " " else "space", key))
+        await settle(pilot)
+        assert isinstance(app.screen, AddFollowUpScreen)
+        assert app.screen.query_one("#title", Input).value == typed

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from textual import events
 from textual.widgets import Input, TextArea
 
 from conftest import FrozenClock
@@ -12,7 +13,7 @@ from dutydesk.domain import handover as ho
 from dutydesk.domain import log, shifts, supervisors
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.tui.app import DutydeskApp
-from dutydesk.tui.screens.handover import HandoverScreen, SignDialog
+from dutydesk.tui.screens.handover import AnswerDialog, HandoverScreen, SignDialog
 
 from .conftest import Notes, screen_static
 
@@ -209,3 +210,24 @@ async def test_fast_review_confirms_a_section_and_handles_problems_from_the_chec
     assert crm.text == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
     assert [t.id for t in threads.open_threads(context.db, context.config, ready.team)] == [crm.ref]
     assert ivr.id != crm.ref
+
+
+async def test_a_note_typed_ahead_into_the_answer_dialog_keeps_every_character(
+    app: DutydeskApp, context: Context, ready: ShiftInfo
+) -> None:
+    """The dialog opens on its status list; typed with no pause (the keys all queued before the
+    list has handled the first), every character lands in the note, in order."""
+    ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        await go_to(pilot, "item:crm")
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, AnswerDialog)
+        typed = "headset broken at desk 12"
+        for character in typed:  # as a terminal delivers them: all at once
+            app.post_message(events.Key(character if character != " " else "space", character))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#answer-note", TextArea).text == typed

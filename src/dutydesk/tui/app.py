@@ -40,7 +40,7 @@ from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.keys import key_after_escape, read_escape_and_character_as_alt
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
-from dutydesk.tui.screens.base import DeskIO, DeskScreen
+from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, Confirm, OpenShiftScreen
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
@@ -141,6 +141,17 @@ class DutydeskApp(DeskIO, App[None]):
                 await self.escape_then(typed_next)
                 return
         await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no widget took, before the bindings see it. Typed ahead, a key is sent to the
+        widget focused when it arrives, but a key before it may have moved the focus into a
+        field or opened a dialog by the time it is handled: text fields keep every character
+        they get, so a character arriving here while one has the focus (or a dialog that
+        takes typing is open) is text typed ahead, not a hotkey."""
+        character = text_of_key(event)
+        if character is not None and take_typed_ahead(self.screen, character):
+            event.stop()
+            event.prevent_default()  # not App._on_key: no binding runs for it
 
     async def escape_then(self, key: events.Key) -> None:
         """Escape and a key that arrived together (see dutydesk.tui.keys): Escape does its job

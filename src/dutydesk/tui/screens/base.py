@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from textual import events, getters
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -40,6 +42,38 @@ class DeskNode(MessagePump):
 
     if TYPE_CHECKING:
         app = getters.app(DutydeskApp)
+
+
+def text_of_key(event: events.Key) -> str | None:
+    """The character a key types, or None for a key that is no text (Ctrl/Alt held, arrows…)."""
+    if not event.is_printable or event.character is None or is_command(event):
+        return None
+    return event.character
+
+
+def typing_field(widget: Widget | None) -> Input | TextArea | None:
+    """`widget` if it is a field that takes typed text."""
+    if isinstance(widget, Input) or (isinstance(widget, TextArea) and not widget.read_only):
+        return widget
+    return None
+
+
+def insert_typed(field: Input | TextArea, character: str) -> None:
+    if isinstance(field, Input):
+        field.insert_text_at_cursor(character)
+    else:
+        field.insert(character)
+
+
+def take_typed_ahead(screen: Screen[Any], character: str) -> bool:
+    """Where a character goes that no widget took (see `DutydeskApp.on_key`): into the field
+    that has the focus now, or into the dialog's `TYPING_TARGET`. False: it is a hotkey."""
+    if isinstance(screen, Dialog):
+        return screen.take_typed(character)
+    field = typing_field(screen.focused)
+    if field is not None:
+        insert_typed(field, character)
+    return field is not None
 
 
 class DeskIO(DeskNode):
@@ -129,19 +163,32 @@ class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
     def __init__(self) -> None:
         super().__init__()
         translate_bindings(self)
+        self.typed_before_compose = ""
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def on_key(self, event: events.Key) -> None:
-        if self.TYPING_TARGET is None or not event.is_printable or event.character is None or is_command(event):
-            return
-        if isinstance(self.focused, Input | TextArea):
-            return  # the key was for that field, which did not want it (e.g. a letter in a PIN)
-        target = self.query_one(self.TYPING_TARGET)
-        event.stop()
-        self.set_focus(target)
-        if isinstance(target, Input):
-            target.insert_text_at_cursor(event.character)
-        elif isinstance(target, TextArea):
-            target.insert(event.character)
+    def take_typed(self, character: str) -> bool:
+        """Put a character that reached the dialog unhandled where the cursor is now, else into
+        `TYPING_TARGET` (text fields keep every printable key they get, so it came from a list,
+        a button, or the screen below: typed ahead of a focus change)."""
+        field = typing_field(self.focused)
+        if field is None and self.TYPING_TARGET is not None:
+            try:
+                field = typing_field(self.query_one(self.TYPING_TARGET))
+            except NoMatches:  # typed before the dialog was composed: kept for its first frame
+                self.typed_before_compose += character
+                return True
+        if field is None:
+            return False
+        self.set_focus(field)
+        insert_typed(field, character)
+        return True
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._insert_typed_before_compose)
+
+    def _insert_typed_before_compose(self) -> None:
+        typed, self.typed_before_compose = self.typed_before_compose, ""
+        for character in typed:
+            self.take_typed(character)

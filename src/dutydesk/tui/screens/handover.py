@@ -659,7 +659,7 @@ class SignDialog(Dialog[HandoverView]):
         Binding("up", "choose('cursor_up')", show=False),
         Binding("down", "choose('cursor_down')", show=False),
     ]
-    TYPING_TARGET = "#pin"
+    TYPING_TARGET = "#pin"  # digits typed while the list has the focus go to the PIN (Dialog.take_typed)
 
     def __init__(self, view: HandoverView, role: str) -> None:
         super().__init__()
@@ -694,14 +694,6 @@ class SignDialog(Dialog[HandoverView]):
 
     async def action_choose(self, move: str) -> None:
         await self.query_one("#signer", OptionList).run_action(move)
-
-    def on_key(self, event: events.Key) -> None:
-        """Typing the PIN on the list signs as the supervisor highlighted: no Enter needed to choose."""
-        pin = self.query_one("#pin", Input)
-        if isinstance(self.focused, OptionList) and event.character is not None and event.character.isdigit():
-            event.stop()
-            pin.insert_text_at_cursor(event.character)
-            pin.focus()
 
     @on(OptionList.OptionSelected, "#signer")
     def to_pin(self, event: OptionList.OptionSelected) -> None:
