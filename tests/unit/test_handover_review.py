@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from conftest import TEST_PIN
-from dutydesk.domain import followups, log, supervisors, threads
+from dutydesk import clock
+from dutydesk.domain import actions, followups, log, supervisors, threads
 from dutydesk.domain import handover as ho
 from dutydesk.errors import UserError
 
@@ -157,3 +158,22 @@ def test_a_carried_problem_is_resolved_or_kept_open_from_the_checklist(db, confi
     view = ho.refresh_carried(db, config, started.id)
     with pytest.raises(UserError, match="item 2 is not a problem from the duty log"):
         ho.resolve_carried(db, config, started.id, 2, "done")
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "owner"),
+    [
+        ("Call back TS-5026 @IT by 09:00", "Call back TS-5026", "IT"),
+        (
+            "Call back TS-5242 about the double charge @VIP desk by +2h",
+            "Call back TS-5242 about the double charge",
+            "VIP desk",
+        ),
+        ("回访投诉客户 @质检 组 截止 09:00", "回访投诉客户", "质检 组"),
+        ("Check the IVR text", "Check the IVR text", ""),
+        ("mail a@b.example about it", "mail a@b.example about it", ""),
+    ],
+)
+def test_an_action_names_its_owner_after_the_at_sign_spaces_and_all(config, line, title, owner) -> None:  # type: ignore[no-untyped-def]
+    action = actions.parse_line(line, config, clock.utcnow())
+    assert (action.title, action.owner) == (title, owner)

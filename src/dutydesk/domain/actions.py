@@ -1,7 +1,8 @@
 """The handover's action list, one follow-up per line, so nothing open lives only in free text.
 
-A line names what to do, and may name who (`@owner`) and by when (`by 09:00`, `by +2h`,
-`by 2026-11-27 09:00`, or `截止 09:00`): "Call back TS-5026 @IT by 09:00". Each new line
+A line names what to do, and may name who (`@owner`, after what to do; it may have spaces:
+`@VIP desk`) and by when (`by 09:00`, `by +2h`, `by 2026-11-27 09:00`, or `截止 09:00`):
+"Call back TS-5026 @IT by 09:00". Each new line
 becomes a follow-up (kind "action") and is rewritten with its number in front,
 "#31 Call back TS-5026 @IT by 09:00"; a line that starts with a number links to that
 follow-up instead, so answering the list again never makes a second one. Open follow-ups
@@ -19,7 +20,7 @@ from dutydesk.i18n import _
 from dutydesk.store.db import Database
 
 LINKED = re.compile(r"^#(?P<id>\d+)\b")
-OWNER = re.compile(r"(?:^|\s)@(?P<owner>\S+)")
+OWNER = re.compile(r"(?:^|\s)@")  # the owner is the rest of the line, once the due time is taken out
 DUE = re.compile(
     r"(?:^|\s)(?:by|due|截止)\s*(?P<due>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\d{1,2}:\d{2}|\+\d+\s*(?:m|min|h|d))", re.I
 )
@@ -35,14 +36,14 @@ class ActionLine:
 
 def parse_line(line: str, config: Config, now: datetime) -> ActionLine:
     """What, who and by when; a time of day without a date is its next occurrence."""
-    owner = OWNER.search(line)
     due = DUE.search(line)
-    title = DUE.sub(" ", OWNER.sub(" ", line)).strip()
-    if not title:
+    title, *named = OWNER.split(DUE.sub(" ", line), maxsplit=1)
+    owner = named[0] if named else ""
+    if not title.strip():
         raise UserError(_("the action {line!r} says who or when but not what").format(line=line))
     return ActionLine(
         title=" ".join(title.split()),
-        owner=owner.group("owner") if owner else "",
+        owner=" ".join(owner.split()),
         due=_due(due.group("due"), config, now) if due else None,
     )
 
