@@ -8,6 +8,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from rich.text import Text
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 from textual.widgets._footer import FooterKey
@@ -116,6 +117,13 @@ def footer_descriptions(app: DutydeskApp) -> dict[str, str]:
 
 def screen_static(app: DutydeskApp, selector: str) -> str:
     return text_of(app.screen.query_one(selector, Static))
+
+
+def type_at_once(app: DutydeskApp, text: str) -> None:
+    """Keys as a terminal delivers fast typing: all queued before the first is handled
+    (`pilot.press` waits for each key, so an action a key starts has always run before the next)."""
+    for character in text:
+        app.post_message(events.Key("space" if character == " " else character, character))
 
 
 async def settle(pilot: Pilot[None]) -> None:

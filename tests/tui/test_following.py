@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -20,7 +19,7 @@ from dutydesk.store.tables import QueueAlert
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.screens.followups import AddFollowUpScreen
 
-from .conftest import screen_static, settle, table_rows
+from .conftest import screen_static, settle, table_rows, type_at_once
 
 FOLLOW_WITHIN_S = 2.0
 HOSTILE = "[/] [bold]x \x1b[2J\x1b]0;owned\x07"
@@ -128,8 +127,7 @@ async def test_a_title_typed_ahead_of_the_dialog_it_opens_keeps_every_character(
         await pilot.press("escape", "5")
         await settle(pilot)
         typed = "Callback customer Zhang"
-        for key in ["a", *typed]:
-            app.post_message(events.Key(key if key != " " else "space", key))
+        type_at_once(app, "a" + typed)
         await settle(pilot)
         assert isinstance(app.screen, AddFollowUpScreen)
         assert app.screen.query_one("#title", Input).value == typed

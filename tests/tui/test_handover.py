@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from textual import events
 from textual.widgets import Input, TextArea
 
 from conftest import FrozenClock
@@ -15,7 +14,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.screens.handover import AnswerDialog, HandoverScreen, SignDialog
 
-from .conftest import Notes, screen_static
+from .conftest import Notes, screen_static, type_at_once
 
 NOTE = "排队 12 人 | *watch* _x_ #1 <b>"
 
@@ -25,6 +24,15 @@ def ready(context: Context, config: Config, shift: ShiftInfo) -> ShiftInfo:
     supervisors.add_supervisor(context.db, "li", "李娜", "135790")
     log.add_entry(context.db, config, shift, "CRM slow since 09:10", category="system_status", severity="warning")
     return shift
+
+
+async def press_on(pilot, row_key: str, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Show the Handover screen, select the row `row_key` and press `keys` there."""
+    await pilot.press("escape", "2")
+    await pilot.pause()
+    await go_to(pilot, row_key)
+    await pilot.press(*keys)
+    await pilot.pause()
 
 
 async def go_to(pilot, row_key: str) -> None:  # type: ignore[no-untyped-def]
@@ -108,11 +116,7 @@ async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
 ) -> None:
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("escape", "2")
-        await pilot.pause()
-        await go_to(pilot, "item:crm")
-        await pilot.press("i", "ctrl+s")  # no note yet
-        await pilot.pause()
+        await press_on(pilot, "item:crm", "i", "ctrl+s")  # no note yet
         assert notes.errors()[-1] == "CRM logged in and working: write a note for issue"
         app.screen.query_one(TextArea).insert("CRM 登录慢 | `login` *")
         await pilot.press("ctrl+s")
@@ -154,11 +158,7 @@ async def test_space_ticks_in_place_and_on_an_answered_item_opens_it_to_change(
     """The checklist keys of every list: Space ticks without moving the cursor."""
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("escape", "2")
-        await pilot.pause()
-        await go_to(pilot, "item:crm")
-        await pilot.press("space")
-        await pilot.pause()
+        await press_on(pilot, "item:crm", "space")
         screen = app.screen
         assert isinstance(screen, HandoverScreen) and screen.selected_key() == "item:crm"
         crm = next(i for i in ho.get_handover(context.db, started.id).items if i.key == "crm")
@@ -182,11 +182,7 @@ async def test_fast_review_confirms_a_section_and_handles_problems_from_the_chec
     ivr = log.add_entry(context.db, context.config, ready, "IVR drops calls", category="defect", severity="critical")
     started = ho.start_handover(context.db, context.config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("escape", "2")
-        await pilot.pause()
-        await go_to(pilot, "section:readiness")
-        await pilot.press("a")
-        await pilot.pause()
+        await press_on(pilot, "section:readiness", "a")
         assert isinstance(app.screen, ConfirmSectionDialog)
         summary = screen_static(app, "#section-summary")
         assert "Answer ok (7):" in summary and "Own equipment works" in summary
@@ -219,15 +215,10 @@ async def test_a_note_typed_ahead_into_the_answer_dialog_keeps_every_character(
     list has handled the first), every character lands in the note, in order."""
     ho.start_handover(context.db, context.config)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("escape", "2")
-        await pilot.pause()
-        await go_to(pilot, "item:crm")
-        await pilot.press("i")
-        await pilot.pause()
+        await press_on(pilot, "item:crm", "i")
         assert isinstance(app.screen, AnswerDialog)
         typed = "headset broken at desk 12"
-        for character in typed:  # as a terminal delivers them: all at once
-            app.post_message(events.Key(character if character != " " else "space", character))
+        type_at_once(app, typed)
         await pilot.pause()
         await pilot.pause()
         assert app.screen.query_one("#answer-note", TextArea).text == typed

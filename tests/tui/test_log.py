@@ -139,3 +139,20 @@ async def test_number_keys_in_the_entry_line_are_text(app: DutydeskApp, context:
 async def test_search_highlight_style_is_visible() -> None:
     # The highlight must differ from plain text in a way a monochrome terminal shows.
     assert HIGHLIGHT_STYLE.reverse or HIGHLIGHT_STYLE.bold
+
+
+async def test_back_from_another_screen_typing_is_an_entry_again(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    """A new user went to the Follow-ups and back with `1`, typed "crm down", and `c` opened the
+    correction dialog: back on the Log screen, the entry line has the focus again."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "5")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press(*"crm down")
+        await settle(pilot)
+        assert app.screen.id == "log"
+        assert app.screen.query_one("#quick-add", Input).value == "crm down"

@@ -66,6 +66,7 @@ class LogScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__(id="log")
         self.unsaved: deque[NewEntry] = deque()  # typed and submitted, not yet written
+        self.left_for_another_screen = False
         self.writing = False  # one write at a time, so entries are stored in the order typed
         self.entries: list[LogEntryView] = []  # the shift's loaded pages, newest first
         self.total = 0  # entries in the shift
@@ -123,10 +124,17 @@ class LogScreen(DeskScreen):
         self.show_kind()
         self.focus_entry_line()
 
+    def on_screen_suspend(self) -> None:
+        # Left for another main screen, not for a dialog over this one (the mode stays "log").
+        self.left_for_another_screen = self.app.current_mode != "log"
+
     def on_screen_resume(self) -> None:
         # Also the first showing. Other screens write to the log too (incidents started and
         # closed), so coming back reads the entries again, as many as were loaded.
         self.reload()
+        if self.left_for_another_screen and not self.has_class("-searching"):
+            self.focus_entry_line()  # back from another screen, typing is an entry again, never a hotkey
+        self.left_for_another_screen = False
 
     def focus_entry_line(self) -> None:
         # At once, not deferred like `focus()`: keys typed next belong to the entry.
@@ -339,7 +347,9 @@ class LogScreen(DeskScreen):
             if add_them:
                 self.queue_entries(lines)
             else:  # kept for editing, as one line
-                self.quick_add.insert_text_at_cursor(" ".join(line.strip() for line in lines))
+                field = self.quick_add
+                joined = " ".join(line.strip() for line in lines)
+                field.insert_text_at_cursor(joined if not field.value.strip() else " " + joined)
 
         question = _("Add {count} entries, one per pasted line?").format(count=len(lines))
         self.app.push_screen(Confirm(question, lines), answered)

@@ -76,7 +76,7 @@ FORMULAS = N_("""\
 - **Abandon rate** = (abandoned − short abandons) / counted offered
 - **Service level** = answered within the threshold / counted offered (or / answered, per configuration)
 - **ASA** = (wait time of answered calls + time waited so far by the callers waiting now) / (answered + waiting now); when the feed gives only the longest wait, that alone is added (the ASA is then at least this)
-- **AHT** = talk + hold + wrap-up / answered
+- **AHT** = (talk + hold + wrap-up) / answered
 - **Waiting**, **longest wait**: the latest snapshot; the longest wait has its own target (30 s)
 
 Green: the target is met. Amber: missed by at most the amber band. Red: beyond.
