@@ -371,10 +371,9 @@ def log_threads(
     if not found:
         typer.echo(_("No open problems."))
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(_("#"), _("Since"), _("Status"), _("Latest"))
+    table = wrapping_table(_("#"), _("Since"), _("Status"), _("Latest"))
     for thread in found:
         status = _("open") if thread.is_open else _("resolved by #{id}").format(id=thread.resolution.id)  # type: ignore[union-attr]
         table.add_row(str(thread.id), local_text(context, thread.opened_at), status, Text(thread.summary()))

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dutydesk.cli_support import JsonOption, command_context, console, fail, local_text, open_shift_of, print_json
+from dutydesk.cli_support import (
+    JsonOption,
+    command_context,
+    console,
+    fail,
+    local_text,
+    open_shift_of,
+    print_json,
+    wrapping_table,
+)
 from dutydesk.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -52,9 +61,7 @@ def list_channels(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(rows)
         return
-    from rich.table import Table
-
-    table = Table(_("Channel"), _("Name"), _("URL"), _("Set by"), _("Drills"))
+    table = wrapping_table(_("Channel"), _("Name"), _("URL"), _("Set by"), _("Drills"))
     for channel in found:
         shown = channel.problem or channel.shown
         table.add_row(channel.key, channel.label, shown, channel.source, "✓" if channel.drills else "")
@@ -120,8 +127,6 @@ def run(
 @app.command("list")
 def list_notices(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The outbox, newest first: what was sent, is waiting, or failed."""
-    from rich.table import Table
-
     from dutydesk.notify.outbox import listing
 
     context = command_context(ctx)
@@ -133,7 +138,7 @@ def list_notices(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if not rows:
         typer.echo(_("No notices."))
         return
-    table = Table(_("#"), _("Channel"), _("What"), _("Status"), _("Sent"), _("Problem"))
+    table = wrapping_table(_("#"), _("Channel"), _("What"), _("Status"), _("Sent"), _("Problem"))
     for row in rows:
         table.add_row(str(row.id), row.channel, row.title, row.status, local_text(context, row.sent_at), row.error)
     console().print(table)
@@ -169,8 +174,6 @@ def list_alerts(
     as_json: JsonOption = False,
 ) -> None:
     """The open shift's queue alerts, oldest first."""
-    from rich.table import Table
-
     from dutydesk.domain.shifts import current_shift
     from dutydesk.queue.alerts import shift_alerts
 
@@ -183,7 +186,7 @@ def list_alerts(
     if not alerts:
         typer.echo(_("No queue alerts."))
         return
-    table = Table(_("#"), _("Rule"), _("Queue"), _("Level"), _("Fired"), _("Cleared"), _("Acknowledged"))
+    table = wrapping_table(_("#"), _("Rule"), _("Queue"), _("Level"), _("Fired"), _("Cleared"), _("Acknowledged"))
     for alert in alerts:
         table.add_row(
             str(alert.id),
