@@ -13,6 +13,7 @@ nothing handled writes a crash report file and the app exits non-zero.
 
 import importlib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -197,8 +198,11 @@ class DutydeskApp(DeskIO, App[None]):
         try:
             with watch_changes(self.context.db) as watch:
                 watch.changed()  # the starting point: what the screens are about to read
-                while not self._watching.wait(CHANGE_POLL_S):
-                    if watch.changed():
+                # A sleep, not `Event.wait(timeout)`: a timed wait never returns under libfaketime
+                # (the suite is run at a chosen wall-clock time with `faketime`).
+                while not self._watching.is_set():
+                    time.sleep(CHANGE_POLL_S)
+                    if not self._watching.is_set() and watch.changed():
                         self.call_from_thread(self.post_message, DatabaseChanged())
         except UserError as error:  # the database went away: say so once, keep the console up
             self.call_from_thread(self.report_failure, error)
