@@ -13,9 +13,10 @@ Latin words keep unicode61's own tokens and are matched as prefixes. No dictiona
 word segmenter is needed, and it works the same for Japanese kana and Korean hangul.
 """
 
+import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dutydesk.errors import UserError
@@ -75,17 +76,18 @@ def index_tokens(text: str) -> list[str]:
     return tokens(index_text(text))
 
 
-def query_phrases(query: str) -> list[Phrase]:
+@functools.lru_cache(maxsize=256)  # a search is often repeated: the same query, new entries
+def query_phrases(query: str) -> tuple[Phrase, ...]:
     """The phrases an entry must hold to match `query`, one per term (see the module doc)."""
     terms = query_terms(query)
     if not terms:
         raise UserError(_("the search has no words to look for"))
-    return [
+    return tuple(
         Phrase(tuple(_bigrams(term)[:-1]), prefix=False)
         if CJK_RUN.fullmatch(term) and len(term) > 1
         else Phrase(tuple(tokens(term)), prefix=True)
         for term in terms
-    ]
+    )
 
 
 def fts_query(phrases: Sequence[Phrase]) -> str:
@@ -93,13 +95,15 @@ def fts_query(phrases: Sequence[Phrase]) -> str:
     return " AND ".join('"' + " ".join(phrase.tokens) + '"' + ("*" if phrase.prefix else "") for phrase in phrases)
 
 
-def match_spans(text: str, query: str) -> list[tuple[int, int]]:
-    """Where the terms of `query` occur in `text`, for highlighting (case-insensitive)."""
+@functools.lru_cache(maxsize=64)
+def spans_of(query: str) -> Callable[[str], list[tuple[int, int]]]:
+    """Where the terms of `query` occur in a text, for highlighting (case-insensitive);
+    the pattern is made once per query, not once per hit."""
     terms = sorted(query_terms(query), key=len, reverse=True)
     if not terms:
-        return []
+        return lambda _text: []
     alternatives = [
         re.escape(term) if CJK_RUN.fullmatch(term) else LATIN_WORD_START + re.escape(term) for term in terms
     ]
     pattern = re.compile("|".join(alternatives), re.IGNORECASE)
-    return [match.span() for match in pattern.finditer(text)]
+    return lambda text: [match.span() for match in pattern.finditer(text)]

@@ -26,7 +26,7 @@ from dutydesk.jsonshape import person
 from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.db import Database
 from dutydesk.store.tables import LogEntry, Supervisor
-from dutydesk.textsearch import match_spans, query_phrases
+from dutydesk.textsearch import query_phrases, spans_of
 
 SEVERITIES = {"info": N_("info"), "warning": N_("warning"), "critical": N_("critical")}
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -340,9 +340,9 @@ def search(
     else:
         statement = _search_statement(postgres.search_matches(postgres.search_shape(phrases)), tuple(filters))
         parameters = postgres.search_parameters(phrases)
-    with db.engine.connect() as connection:
-        rows = connection.execute(statement, parameters | filters | {"limit": limit}).all()
-    return [SearchHit(entry_view(row), match_spans(row[5], query_text)) for row in rows]
+    rows = db.read(statement, parameters | filters | {"limit": limit})
+    spans = spans_of(query_text)
+    return [SearchHit(entry_view(row), spans(row[5])) for row in rows]
 
 
 @functools.cache

@@ -13,8 +13,8 @@ from dutydesk.errors import StorageError
 from dutydesk.i18n import _
 
 
-def storage_error(context: ExceptionContext) -> StorageError:
-    original = context.original_exception
+def storage_error(original: BaseException) -> StorageError:
+    """The one line a user reads for a failed database call."""
     reason = (str(original).splitlines() or [type(original).__name__])[0]
     if "locked" in reason:
         return StorageError(_("the database is busy (another console is writing to it); try again"))
@@ -26,7 +26,7 @@ def _raise_storage_error(context: ExceptionContext) -> None:
     # (a server restart costs no user action).
     if context.is_pre_ping or isinstance(context.sqlalchemy_exception, IntegrityError):
         return
-    raise storage_error(context) from context.original_exception
+    raise storage_error(context.original_exception) from context.original_exception
 
 
 def report_failures_as_storage_errors(engine: Engine) -> None:

@@ -4,13 +4,17 @@ A PostgreSQL database gets none of this; callers ask `Database.is_sqlite` first.
 """
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, text
+from sqlalchemy import Connection, Dialect, Float, Integer, Select, text
 
 from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
+from dutydesk.store.errors import storage_error
 from dutydesk.textsearch import Phrase, fts_query, index_text
 
 BUSY_TIMEOUT_MS = 5000
@@ -106,3 +110,76 @@ SEARCH_MATCHES = text("SELECT rowid AS entry_id, rank FROM log_search WHERE log_
 def search_parameters(phrases: Sequence[Phrase]) -> dict[str, object]:
     """What SEARCH_MATCHES needs to look for `phrases`."""
     return {"match": fts_query(phrases)}
+
+
+@dataclass(frozen=True)
+class _CompiledRead:
+    """A select statement as sqlite3 runs it, with SQLAlchemy's conversions of its values."""
+
+    sql: str
+    parameters: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]  # name, default, to SQLite
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # column index, from SQLite
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Dialect) -> "_CompiledRead":
+        compiled = statement.compile(dialect=dialect)
+        binds = [compiled.binds[name] for name in compiled.positiontup or ()]
+        results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        ]
+        return cls(
+            compiled.string,
+            tuple((bind.key, bind.value, bind.type.dialect_impl(dialect).bind_processor(dialect)) for bind in binds),
+            tuple((index, convert) for index, convert in enumerate(results) if convert is not None),
+        )
+
+    def values(self, given: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name, default, convert in self.parameters:
+            value = given.get(name, default)
+            values.append(value if convert is None else convert(value))
+        return values
+
+    def row(self, stored: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not self.results:
+            return stored
+        row = list(stored)
+        for index, convert in self.results:
+            row[index] = convert(row[index])
+        return tuple(row)
+
+
+class QuickReader:
+    """Runs select statements on a read-only connection of its own, each compiled once.
+
+    For what a person waits on at typing pace (the log search): SQLAlchemy's execution of an
+    already compiled statement costs ≈ 90 µs a call, 7× FTS5's own work to find a word in no
+    entry. The connection cannot write (mode=ro) and sees every commit (autocommit: each
+    statement reads the latest WAL snapshot); a lock lets worker threads share it. Values and
+    rows go through the same conversions SQLAlchemy applies, so callers get the same types.
+    """
+
+    def __init__(self, path: Path, dialect: Dialect) -> None:
+        self.connection = sqlite3.connect(
+            f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
+        self.connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.dialect = dialect
+        self.compiled: dict[Select[Any], _CompiledRead] = {}
+        self.lock = threading.Lock()
+
+    def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of `statement`; keep the statement (build it once): it is compiled once."""
+        compiled = self.compiled.get(statement) or self.compiled.setdefault(
+            statement, _CompiledRead.of(statement, self.dialect)
+        )
+        values = compiled.values(parameters)
+        try:
+            with self.lock:
+                stored = self.connection.execute(compiled.sql, values).fetchall()
+        except sqlite3.Error as error:
+            raise storage_error(error) from error
+        return [compiled.row(row) for row in stored]
+
+    def close(self) -> None:
+        self.connection.close()
