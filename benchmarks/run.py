@@ -162,6 +162,8 @@ class Suite:
 
 
 def _ms(seconds: float) -> str:
+    if seconds < 0.001:  # a search in no entry takes tens of microseconds: "0.0 ms" would hide it
+        return f"{seconds * 1e6:,.0f} µs"
     return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
