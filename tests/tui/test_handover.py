@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from conftest import FrozenClock
 from dutydesk.config import Config
@@ -95,6 +95,8 @@ async def test_a_full_handover_signed_by_two_supervisors(
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, SignDialog)
+        warning = str(app.screen.query_one(".dialog-warning", Static).render())
+        assert "signing now ends it 2 h 0 min early" in warning  # two hours before the planned end
         await pilot.press(*"135790", "enter")
         await pilot.pause()
         await app.workers.wait_for_complete()

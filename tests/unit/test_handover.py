@@ -336,6 +336,18 @@ def test_signing_just_before_the_end_opens_the_next_slot(db, config, supervisor,
     assert night.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)
 
 
+def test_signing_hours_before_the_planned_end_is_worth_a_warning(db, config, supervisor, incoming) -> None:  # type: ignore[no-untyped-def]
+    zone = ZoneInfo("Asia/Shanghai")
+    shifts.open_shift(db, config, "wang", now=datetime(2026, 11, 24, 8, 5, tzinfo=zone))
+    started = answer_all(db, ho.start_handover(db, config).id)
+    assert started.early_signing_warning(config, datetime(2026, 11, 24, 19, 35, tzinfo=zone)) is None  # usual
+    assert started.early_signing_warning(config, datetime(2026, 11, 24, 14, 40, tzinfo=zone)) == (
+        "The outgoing shift is planned until 20:00: signing now ends it 5 h 20 min early "
+        "and opens the next shift at once."
+    )
+    assert started.early_signing_warning(config, datetime(2026, 11, 24, 20, 10, tzinfo=zone)) is None  # late
+
+
 def test_the_signature_and_the_shift_switch_commit_together(db, config, shift, incoming, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     started = answer_all(db, ho.start_handover(db, config).id)
     ho.sign_handover(db, config, started.id, "outgoing", "wang", TEST_PIN)

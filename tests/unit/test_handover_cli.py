@@ -1,10 +1,12 @@
 """`dutydesk handover …` and `dutydesk verify` as scripts and people use them."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import text
 
 from cli_runner import Cli
-from conftest import TEST_PIN
+from conftest import TEST_PIN, FrozenClock
 from dutydesk.store.db import open_database
 
 INCOMING_PIN = "135790"
@@ -44,6 +46,21 @@ def sign_both(cli: Cli) -> None:
     )
     assert code == 0, err
     assert "shift #2 is open for 李娜" in out and "signed by 李娜 (incoming)" in out
+
+
+def test_signing_hours_early_is_announced_before_the_pin(cli: Cli, frozen_clock: FrozenClock) -> None:
+    planned_end = datetime.fromisoformat(cli.json("shift", "show")["planned_end"])  # type: ignore[index]
+    answer_everything(cli)
+    frozen_clock.set(planned_end - timedelta(hours=5, minutes=20))
+    code, _out, err = cli(
+        "handover", "sign", "--role", "outgoing", "--supervisor", "wang", "--pin-stdin", stdin=TEST_PIN.encode()
+    )
+    assert code == 0 and "early" not in err  # the outgoing signature changes no shift
+    code, _out, err = cli(
+        "handover", "sign", "--role", "incoming", "--supervisor", "li", "--pin-stdin", stdin=INCOMING_PIN.encode()
+    )
+    assert code == 0
+    assert f"planned until {planned_end:%H:%M}: signing now ends it 5 h 20 min early" in err
 
 
 def test_show_json_is_the_contract(cli: Cli) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dutydesk import clock
 from dutydesk.cli_support import (
     JsonOption,
     TeamOption,
@@ -190,6 +191,9 @@ def sign(
 
     context = command_context(ctx)
     handover = _target(context, handover_id, team)
+    warning = handover.early_signing_warning(context.config, clock.utcnow()) if role == INCOMING else None
+    if warning:
+        typer.echo(warning, err=True)
     pin = sys.stdin.readline().strip() if pin_stdin else typer.prompt(_("PIN"), hide_input=True)
     had_key = supervisor in key_fingerprints(context.db)
     signed = sign_handover(context.db, context.config, handover.id, role, supervisor, pin)

@@ -89,7 +89,11 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
         )
     )
     handovers = (
-        select(*columns_of(Handover), col(Supervisor.name).label("outgoing_supervisor"))
+        select(
+            *columns_of(Handover),
+            col(Supervisor.name).label("outgoing_supervisor"),
+            col(Shift.planned_end).label("outgoing_planned_end"),
+        )
         .outerjoin(Shift, col(Handover.outgoing_shift_id) == Shift.id)
         .outerjoin(Supervisor, col(Shift.supervisor_id) == Supervisor.id)
         .where(col(Handover.id).in_(wanted.scalar_subquery()))
@@ -130,6 +134,7 @@ def view_of(rows: Rows) -> HandoverView:
         outgoing_shift_id=handover.outgoing_shift_id,
         outgoing_supervisor=outgoing,
         outgoing_display=rows.display_names.get(outgoing, outgoing),
+        outgoing_planned_end=handover.outgoing_planned_end,
         incoming_shift_id=handover.incoming_shift_id,
         started_at=handover.started_at,
         status=handover.status,

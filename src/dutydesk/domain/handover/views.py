@@ -1,7 +1,7 @@
 """What a handover looks like to its readers: states, roles, answers and the views of one record."""
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from dutydesk.config import Config, Label
@@ -25,6 +25,8 @@ LIST_KINDS = ("list", "actions")  # the note holds the list, one per line; each 
 # and the notes of the read-back items; follow-ups can be confirmed all at once.
 THREAD_SOURCE, READBACK_SOURCE = "log_thread", "item"
 FLAGGED_SOURCES = (THREAD_SOURCE, READBACK_SOURCE)
+# A handover usually starts a little before the planned end; signing earlier than this is worth a word.
+USUAL_EARLY_START = timedelta(minutes=30)
 
 
 def statuses_for(kind: str) -> dict[str, str]:
@@ -153,6 +155,7 @@ class HandoverView:
     outgoing_shift_id: int
     outgoing_supervisor: str  # the supervisor's name
     outgoing_display: str
+    outgoing_planned_end: datetime | None  # None when the outgoing shift is missing (a damaged record)
     incoming_shift_id: int | None
     started_at: datetime
     status: str
@@ -177,6 +180,20 @@ class HandoverView:
 
     def signature(self, role: str) -> SignatureView | None:
         return next((s for s in self.signatures if s.role == role), None)
+
+    def early_signing_warning(self, config: Config, now: datetime) -> str | None:
+        """What the incoming supervisor should know before a signature that ends the outgoing
+        shift well before its planned end (the next shift then opens at once), else None."""
+        if self.outgoing_planned_end is None:
+            return None
+        early = self.outgoing_planned_end - now
+        if early <= USUAL_EARLY_START:
+            return None
+        hours, minutes = divmod(round(early.total_seconds() / 60), 60)
+        return _(
+            "The outgoing shift is planned until {end}: signing now ends it {hours} h {minutes} min early "
+            "and opens the next shift at once."
+        ).format(end=self.outgoing_planned_end.astimezone(config.zone).strftime("%H:%M"), hours=hours, minutes=minutes)
 
     def as_json(self, config: Config) -> dict[str, object]:
         zone = config.zone

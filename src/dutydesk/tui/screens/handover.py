@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from dutydesk import clock
 from dutydesk.context import Context
 from dutydesk.domain import handover as ho
 from dutydesk.domain import supervisors
@@ -676,6 +677,9 @@ class SignDialog(Dialog[HandoverView]):
             box.border_title = _("Sign as {role} supervisor").format(role=ho.role_label(self.role))
             if self.role == ho.INCOMING:
                 help_text = _("Signing takes over the shift: the outgoing shift closes, yours opens.")
+                warning = self.view.early_signing_warning(self.context.config, clock.utcnow())
+                if warning:
+                    yield Static(warning, classes="dialog-warning", markup=False)
             else:
                 help_text = _("After this signature the checklist can no longer change.")
             yield Static(help_text, classes="dialog-help", markup=False)
