@@ -38,6 +38,8 @@ async def test_search_in_english_highlights_and_escape_returns(
         rows = table_rows(app)
         assert len(rows) == 1 and rows[0][-1] == "CTI login slow for team B"
         assert "Shift" in column_titles(app)
+        found = entries[0].at.astimezone(app.context.config.zone)
+        assert rows[0][1] == f"{found:%Y-%m-%d %H:%M}"  # results come from many days: each says which
         assert highlighted(text_cell(app, 0)) == ["login"]
         assert screen_static(app, "#log-status").startswith("1 result for 'login'")
 
@@ -47,6 +49,17 @@ async def test_search_in_english_highlights_and_escape_returns(
         assert "Shift" not in column_titles(app)
         assert "3 entries in shift" in screen_static(app, "#log-status")
         assert not app.screen.has_class("-searching")
+
+
+async def test_search_results_on_a_narrow_terminal_keep_room_for_the_text(
+    app: DutydeskApp, entries: list[log.LogEntryView]
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape", "slash", *"login", "enter")
+        await settle(pilot)
+        assert column_titles(app) == ["#", "Time", "Shift", "Severity", "Text"]  # the detail line names the rest
+        assert table_rows(app)[0][-1] == "CTI login slow for team B"
 
 
 async def test_search_in_chinese_highlights(app: DutydeskApp, entries: list[log.LogEntryView]) -> None:

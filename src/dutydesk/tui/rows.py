@@ -98,6 +98,9 @@ def fit(text: Text, width: int) -> Text:
     return cut
 
 
+MIN_TEXT_WIDTH = 20
+
+
 def columns(
     config: Config,
     entries: list[LogEntryView],
@@ -111,9 +114,11 @@ def columns(
         return min(cap, max([cell_len(title), *(cell_len(value) for value in values)]))
 
     specs = [ColumnSpec("id", "#", widest([str(e.id) for e in entries], "#"))]
-    specs.append(ColumnSpec("time", _("Time"), widest(["00:00"], _("Time"))))
-    if show_shift:
+    if show_shift:  # entries of many days: each says which
+        specs.append(ColumnSpec("date_time", _("Time"), widest(["2026-12-31 00:00"], _("Time"))))
         specs.append(ColumnSpec("shift", _("Shift"), widest([f"#{e.shift_id}" for e in entries], _("Shift"))))
+    else:
+        specs.append(ColumnSpec("time", _("Time"), widest(["00:00"], _("Time"))))
     specs.append(
         ColumnSpec(
             "category",
@@ -127,10 +132,19 @@ def columns(
         )
     )
     specs.append(ColumnSpec("author", _("Author"), widest([e.author_display for e in entries], _("Author"), 14)))
-    # Each column has one cell of padding either side; keep 2 cells for the scrollbar.
-    used = sum(spec.width + 2 for spec in specs) + 2 + 2
-    specs.append(ColumnSpec("text", _("Text"), max(20, table_width - used)))
+    # On a narrow terminal the text keeps room to be read: the selected entry's detail line
+    # below the table still names its author and category.
+    for dropped in ("author", "category"):
+        if _text_width(specs, table_width) >= MIN_TEXT_WIDTH:
+            break
+        specs = [spec for spec in specs if spec.key != dropped]
+    specs.append(ColumnSpec("text", _("Text"), max(MIN_TEXT_WIDTH, _text_width(specs, table_width))))
     return specs
+
+
+def _text_width(specs: list[ColumnSpec], table_width: int) -> int:
+    # Each column has one cell of padding either side; keep 2 cells for the scrollbar.
+    return table_width - sum(spec.width + 2 for spec in specs) - 2 - 2
 
 
 def cells(
@@ -143,6 +157,7 @@ def cells(
     values: dict[str, Text] = {
         "id": Text(str(entry.id), style="dim", justify="right"),
         "time": Text(local_time(entry.at, config)),
+        "date_time": Text(local_time(entry.at, config, "%Y-%m-%d %H:%M")),
         "shift": Text(f"#{entry.shift_id}"),
         "category": Text(category_label(config, entry.category)),
         "severity": severity_text(entry.severity),
