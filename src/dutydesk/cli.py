@@ -26,7 +26,7 @@ from dutydesk.cli_support import (  # first: it chooses the language for the hel
 from dutydesk.commands import db as db_commands
 from dutydesk.commands import export, followup, handover, incident, notify, playbook, queue
 from dutydesk.errors import UserError
-from dutydesk.i18n import _, _p, choose_language, set_language
+from dutydesk.i18n import _, choose_language, set_language
 
 if TYPE_CHECKING:
     from dutydesk.context import Context
@@ -218,7 +218,7 @@ def shift_list(
             shift.team,
             _slot_label(context, shift),
             shift.supervisor_display,
-            _status_label(shift.status),
+            shift.status_label(),
             local_text(context, shift.opened_at),
             local_text(context, shift.closed_at),
         )
@@ -247,10 +247,6 @@ def _slot_label(context: "Context", shift: "ShiftInfo") -> str:
     return str(slot.label) if slot else shift.slot_key
 
 
-def _status_label(status: str) -> str:
-    return _p("shift status", "open") if status == "open" else _p("shift status", "closed")
-
-
 def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
     typer.echo(
         _("Shift #{id} · team {team} · {slot} {start}–{end} · {supervisor} · {status}").format(
@@ -260,7 +256,7 @@ def _print_shift(context: "Context", shift: "ShiftInfo") -> None:
             start=local_text(context, shift.planned_start),
             end=local_text(context, shift.planned_end)[-5:],
             supervisor=shift.supervisor_display,
-            status=_status_label(shift.status),
+            status=shift.status_label(),
         )
     )
 

@@ -11,7 +11,7 @@ from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain.supervisors import get_supervisor
 from dutydesk.errors import UserError
-from dutydesk.i18n import _
+from dutydesk.i18n import _, _p
 from dutydesk.jsonshape import moment, person
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Shift, Supervisor
@@ -31,6 +31,10 @@ class ShiftInfo:
     planned_end: datetime
     opened_at: datetime
     closed_at: datetime | None
+
+    def status_label(self) -> str:
+        """ "On duty" or "ended", in the UI language (a shift's own words, not a ticket's)."""
+        return _p("shift status", "open") if self.status == OPEN else _p("shift status", "closed")
 
     def as_json(self, config: Config) -> dict[str, object]:
         zone = config.zone

@@ -23,7 +23,7 @@ from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.export.incident_stats import figure_rows, stats_headers
 from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
 from dutydesk.export.summary import ShiftSummary
-from dutydesk.i18n import _, _p, current_language, set_language, with_count, zone_name
+from dutydesk.i18n import _, current_language, set_language, with_count, zone_name
 from dutydesk.queue.alerts import StoredAlert
 from dutydesk.queue.metrics import GREEN, status, value_text
 from dutydesk.queue.monitor import metric_label
@@ -74,7 +74,7 @@ def _person(summary: ShiftSummary, name: str) -> str:
 def title_section(summary: ShiftSummary) -> list[str]:
     shift, config = summary.shift, summary.config
     slot = config.slot(shift.slot_key)
-    state = _p("shift status", "open") if shift.status == "open" else _p("shift status", "closed")
+    state = shift.status_label()
     return [
         md("# " + _("Shift summary — {center}"), center=str(config.center.name)),
         "",

@@ -43,7 +43,7 @@ class ShiftPicker(Dialog[ShiftInfo]):
         choices = OptionList(id="past-shifts")
         for shift in self.shifts:
             line = Text(safe(shift_summary(shift, self.config)))
-            line.append("  " + (_("open") if shift.closed_at is None else _("closed")), style="dim")
+            line.append("  " + shift.status_label(), style="dim")
             choices.add_option(Option(line, id=str(shift.id)))
         ids = [shift.id for shift in self.shifts]
         choices.highlighted = ids.index(self.current) if self.current in ids else 0
