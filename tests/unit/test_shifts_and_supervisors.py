@@ -93,3 +93,15 @@ def test_with_several_teams_open_the_consoles_own_team_is_current(db, config, su
     assert shifts.current_shift(db, home_team="A") == own
     with pytest.raises(UserError, match="several shifts are open"):
         shifts.current_shift(db, home_team="C")
+
+
+def test_a_shift_status_reads_as_a_shift_s_in_both_languages(shift: shifts.ShiftInfo, db) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk import i18n
+
+    closed = shifts.close_shift(db, shift.id)
+    assert (shift.status_label(), closed.status_label()) == ("open", "closed")
+    i18n.set_language("zh")
+    try:
+        assert (shift.status_label(), closed.status_label()) == ("值班中", "已结班")  # not a ticket's 进行中
+    finally:
+        i18n.set_language("en")
