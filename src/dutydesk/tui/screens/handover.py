@@ -618,7 +618,7 @@ class AnswerDialog(Dialog[HandoverView]):
             yield Label(_("Note"), markup=False)
             yield TextArea(self.item.note, id="answer-note", soft_wrap=True, show_line_numbers=False)
             yield Static(
-                _("↑↓ status · Enter: save the note shown · Tab: note · Ctrl+S: save · Escape: cancel"),
+                _("↑↓ status · Enter: save · Tab: to the note (Enter there: new line) · Ctrl+S: save · Escape: cancel"),
                 classes="dialog-keys",
                 markup=False,
             )
