@@ -109,6 +109,27 @@ def test_escape_and_a_digit_read_together_are_alt_digit_not_a_symbol(app: Dutyde
     assert [(key.key, key.character) for key in read_keys("\x1be")] == [("alt+e", "e")]
 
 
+def test_escape_and_a_symbol_read_together_are_escape_then_the_symbol(app: DutydeskApp) -> None:
+    # Textual alone reads ESC / as "/" (the Escape is lost): the entry line would get a "/".
+    assert [key.key for key in read_keys("\x1b/")] == ["escape", "slash"]
+    assert [key.key for key in read_keys("\x1b?")] == ["escape", "question_mark"]
+    # The terminal's own sequences are read as before.
+    assert [key.key for key in read_keys("\x1b[A")] == ["up"]
+    assert [key.key for key in read_keys("\x1bOB")] == ["down"]
+    assert [type(token).__name__ for token in XTermParser().feed("\x1b[200~/x\x1b[201~")] == ["Paste"]
+
+
+async def test_escape_then_slash_in_one_read_opens_the_search(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "draft")
+        for key in read_keys("\x1b/"):
+            app.post_message(key)
+        await settle(pilot)
+        assert app.screen.focused is app.screen.query_one("#search", Input)
+        assert app.screen.query_one("#quick-add", Input).value == "draft"  # no "/" in the entry
+
+
 async def test_escape_and_a_digit_together_leave_the_entry_line_and_switch_screens(
     app: DutydeskApp, shift: ShiftInfo
 ) -> None:

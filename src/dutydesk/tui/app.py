@@ -38,7 +38,7 @@ from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
-from dutydesk.tui.keys import key_after_escape, read_escape_and_character_as_alt
+from dutydesk.tui.keys import key_after_escape, read_escape_then_key
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
@@ -102,7 +102,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.notices = NoticeService(self, context)  # sends notices away from the console
         self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
         self._watching = threading.Event()  # set: the database watch stops
-        read_escape_and_character_as_alt()
+        read_escape_then_key()
 
     @property
     def context(self) -> Context:
