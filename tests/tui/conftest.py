@@ -9,6 +9,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from rich.text import Text
 from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TextArea
 from textual.widgets._footer import FooterKey
@@ -119,17 +120,27 @@ def screen_static(app: DutydeskApp, selector: str) -> str:
     return text_of(app.screen.query_one(selector, Static))
 
 
-def type_at_once(app: DutydeskApp, text: str) -> None:
+def keys_at_once(app: DutydeskApp, *keys: str) -> None:
     """Keys as a terminal delivers fast typing: all queued before the first is handled
-    (`pilot.press` waits for each key, so an action a key starts has always run before the next)."""
-    for character in text:
-        app.post_message(events.Key("space" if character == " " else character, character))
+    (`pilot.press` waits for each key, so an action a key starts has always run before the
+    next). A key is a character, or a key's name: "enter", "tab", "down", "ctrl+s"."""
+    for key in keys:
+        if len(key) == 1:
+            app.post_message(events.Key(_character_to_key(key), key))
+        else:
+            app.post_message(events.Key(key, "\r" if key == "enter" else None))
+
+
+def type_at_once(app: DutydeskApp, text: str) -> None:
+    """`keys_at_once` for text, "\n" standing for Enter."""
+    keys_at_once(app, *["enter" if character == "\n" else character for character in text])
 
 
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until the screens' database workers have finished and what they read is shown."""
     app = pilot.app
     for _round in range(50):
+        await app.key_gate.idle()  # every key pressed so far is handled
         await pilot.pause()
         busy = [worker for worker in app.workers if not worker.is_finished]
         if not busy:

@@ -14,7 +14,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.screens.handover import AnswerDialog, HandoverScreen, SignDialog
 
-from .conftest import Notes, screen_static, type_at_once
+from .conftest import Notes, keys_at_once, screen_static, settle, type_at_once
 
 NOTE = "排队 12 人 | *watch* _x_ #1 <b>"
 
@@ -224,3 +224,44 @@ async def test_a_note_typed_ahead_into_the_answer_dialog_keeps_every_character(
         await pilot.pause()
         await pilot.pause()
         assert app.screen.query_one("#answer-note", TextArea).text == typed
+
+
+def answered_and_confirmed(context: Context) -> ho.HandoverView:
+    started = ho.start_handover(context.db, context.config)
+    for item in started.items:
+        ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
+    ho.refresh_carried(context.db, context.config, started.id)  # the read-back notes join the list
+    return ho.confirm_carried(context.db, started.id)
+
+
+async def test_keys_typed_fast_into_the_sign_dialog_choose_who_signs(
+    app: DutydeskApp, context: Context, ready: ShiftInfo
+) -> None:
+    supervisors.add_supervisor(context.db, "chen", "Chen Jing", "111111")
+    supervisors.add_supervisor(context.db, "smith", "Alex Smith", "222222")
+    started = answered_and_confirmed(context)
+    ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "246810")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        # The list is chen, li, smith: the third signs, every key sent at once.
+        keys_at_once(app, "s", "down", "down", *"222222", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+    signed = ho.get_handover(context.db, started.id)
+    assert signed.status == "signed" and signed.signature("incoming").supervisor == "smith"  # type: ignore[union-attr]
+
+
+async def test_a_note_typed_fast_then_ctrl_s_is_saved_whole(
+    app: DutydeskApp, context: Context, ready: ShiftInfo
+) -> None:
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        await go_to(pilot, "item:crm")
+        keys_at_once(app, "i", *"Headset 12 broken, swapped", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+    crm = next(i for i in ho.get_handover(context.db, started.id).items if i.key == "crm")
+    assert (crm.status, crm.note) == ("issue", "Headset 12 broken, swapped")

@@ -4,27 +4,19 @@ Keys are posted to the app the way the terminal driver posts them, all at once, 
 pause between them: the field sees them as fast as a paste or a macro would send them.
 """
 
+import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
-from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from dutydesk.context import Context
 from dutydesk.domain import log
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.tui.app import DutydeskApp
+from dutydesk.tui.keys import with_character
 from dutydesk.tui.screens.dialogs import Confirm
 
-from .conftest import settle, table_rows
-
-
-def burst(app: DutydeskApp, typed: str) -> None:
-    """Post every key of `typed` at once ("\\n" is Enter), like a terminal sending a macro."""
-    for character in typed:
-        if character == "\n":
-            app.post_message(events.Key("enter", "\r"))
-        else:
-            app.post_message(events.Key(_character_to_key(character), character))
+from .conftest import keys_at_once, settle, table_rows, type_at_once
 
 
 def stored_texts(context: Context) -> list[str]:
@@ -37,7 +29,7 @@ async def test_twenty_entries_typed_without_a_pause_are_twenty_rows(
     lines = [f"z-{number} caller on hold" for number in range(20)]
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        burst(app, "".join(line + "\n" for line in lines))
+        type_at_once(app, "".join(line + "\n" for line in lines))
         await settle(pilot)
         assert [row[-1] for row in table_rows(app)] == list(reversed(lines))
         assert app.screen.query_one("#quick-add", Input).value == ""
@@ -50,7 +42,7 @@ async def test_an_unbracketed_paste_of_five_lines_is_five_entries(
     lines = ["line one", "line two", "第三行", "line four", "line five"]
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        burst(app, "\n".join(lines) + "\n")  # a terminal without bracketed paste sends keys and Enters
+        type_at_once(app, "\n".join(lines) + "\n")  # a terminal without bracketed paste sends keys and Enters
         await settle(pilot)
     assert stored_texts(context) == lines
 
@@ -89,7 +81,7 @@ async def test_letters_typed_on_the_log_screen_are_text_not_hotkeys(
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        burst(app, "export 3 queues, correct them\n")  # e, 3, c, m, o, / are keys elsewhere
+        type_at_once(app, "export 3 queues, correct them\n")  # e, 3, c, m, o, / are keys elsewhere
         await settle(pilot)
         assert app.screen.id == "log"
     assert stored_texts(context) == ["export 3 queues, correct them"]
@@ -103,45 +95,37 @@ def read_keys(sequence: str) -> list[events.Key]:
     return read
 
 
-def test_escape_and_a_digit_read_together_are_alt_digit_not_a_symbol(app: DutydeskApp) -> None:
-    # The app, once built, has dropped Textual's reading of ESC 3 as "£" (macOS Option+3).
-    assert [(key.key, key.character) for key in read_keys("\x1b3")] == [("alt+3", "3")]
-    assert [(key.key, key.character) for key in read_keys("\x1be")] == [("alt+e", "e")]
-
-
-def test_escape_and_a_symbol_read_together_are_escape_then_the_symbol(app: DutydeskApp) -> None:
-    # Textual alone reads ESC / as "/" (the Escape is lost): the entry line would get a "/".
-    assert [key.key for key in read_keys("\x1b/")] == ["escape", "slash"]
-    assert [key.key for key in read_keys("\x1b?")] == ["escape", "question_mark"]
+def test_escape_and_a_key_read_together_are_escape_then_the_key(app: DutydeskApp) -> None:
+    # Textual alone reads ESC 3 as "£" (macOS Option+3), ESC e as alt+e, ESC / as "/" (the
+    # Escape lost), and ESC c followed at once by an arrow as "^", "c", the arrow.
+    for sequence, second in [("\x1b3", "3"), ("\x1be", "e"), ("\x1b/", "/"), ("\x1b?", "?")]:
+        escape, key = read_keys(sequence)
+        assert escape.key == "escape" and with_character(key).character == second
+    assert [key.key for key in read_keys("\x1bc\x1b[B")] == ["escape", "c", "down"]
     # The terminal's own sequences are read as before.
     assert [key.key for key in read_keys("\x1b[A")] == ["up"]
     assert [key.key for key in read_keys("\x1bOB")] == ["down"]
+    assert [key.key for key in read_keys("\x1b")] == ["escape"]
     assert [type(token).__name__ for token in XTermParser().feed("\x1b[200~/x\x1b[201~")] == ["Paste"]
 
 
-async def test_escape_then_slash_in_one_read_opens_the_search(app: DutydeskApp, shift: ShiftInfo) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        burst(app, "draft")
-        for key in read_keys("\x1b/"):
-            app.post_message(key)
-        await settle(pilot)
-        assert app.screen.focused is app.screen.query_one("#search", Input)
-        assert app.screen.query_one("#quick-add", Input).value == "draft"  # no "/" in the entry
-
-
-async def test_escape_and_a_digit_together_leave_the_entry_line_and_switch_screens(
-    app: DutydeskApp, shift: ShiftInfo
+@pytest.mark.parametrize(("sequence", "where"), [("\x1b/", "search"), ("\x1b3", "queue")])
+async def test_escape_and_a_key_in_one_read_leave_the_entry_line_then_do_the_key(
+    app: DutydeskApp, shift: ShiftInfo, sequence: str, where: str
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        burst(app, "draft")
-        app.post_message(events.Key("alt+3", "3"))  # what the driver reads from ESC 3
+        type_at_once(app, "draft")
+        for key in read_keys(sequence):
+            app.post_message(key)
         await settle(pilot)
-        assert app.current_mode == "queue"
-        await pilot.press("1")
-        await settle(pilot)
-        assert app.screen.query_one("#quick-add", Input).value == "draft"
+        if where == "search":
+            assert app.screen.focused is app.screen.query_one("#search", Input)
+        else:
+            assert app.current_mode == "queue"
+            await pilot.press("1")
+            await settle(pilot)
+        assert app.screen.query_one("#quick-add", Input).value == "draft"  # nothing typed into the entry
 
 
 async def test_ctrl_and_alt_keys_never_insert_text(app: DutydeskApp, shift: ShiftInfo) -> None:
@@ -153,3 +137,25 @@ async def test_ctrl_and_alt_keys_never_insert_text(app: DutydeskApp, shift: Shif
         await settle(pilot)
         assert field.value == ""
         assert app.current_mode == "log"
+
+
+async def test_a_form_typed_fast_fills_each_field_in_turn(app: DutydeskApp, context: Context) -> None:
+    from dutydesk.domain import supervisors
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # first run: the dialog to add yourself as supervisor
+        type_at_once(app, "zhang\nZhang Wei\n246810\n246810\n")  # Enter: next field, then save
+        await settle(pilot)
+    assert [(p.name, p.display_name) for p in supervisors.list_supervisors(context.db)] == [("zhang", "Zhang Wei")]
+
+
+async def test_typing_after_a_search_adds_one_entry_and_empties_the_line(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    log.add_entry(context.db, context.config, shift, "CRM slow")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys_at_once(app, "escape", "slash", *"CRM", "enter", "a", *"zz1", "enter")  # search, then a: add
+        await settle(pilot)
+        assert app.screen.query_one("#quick-add", Input).value == ""
+    assert [e.text for e in log.list_entries(context.db, log.LogFilter(shift_id=shift.id))] == ["zz1", "CRM slow"]

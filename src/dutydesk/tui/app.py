@@ -38,7 +38,8 @@ from dutydesk.i18n import N_, _
 from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
-from dutydesk.tui.keys import key_after_escape, read_escape_then_key
+from dutydesk.tui.keygate import KeyGate
+from dutydesk.tui.keys import read_escape_then_key, with_character
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
@@ -103,6 +104,7 @@ class DutydeskApp(DeskIO, App[None]):
         self.crash_report: Path | None = None  # written when an exception nobody handled stopped the app
         self._watching = threading.Event()  # set: the database watch stops
         read_escape_then_key()
+        self.key_gate = KeyGate(self)
 
     @property
     def context(self) -> Context:
@@ -137,10 +139,9 @@ class DutydeskApp(DeskIO, App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            typed_next = key_after_escape(event)
-            if typed_next is not None and event.key not in self.screen.active_bindings:
-                await self.escape_then(typed_next)
-                return
+            event = with_character(event)  # Escape's partner (dutydesk.tui.keys) types as itself
+        if self.key_gate.hold(event):
+            return  # sent on in its turn, once the key before it is handled
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
@@ -153,14 +154,6 @@ class DutydeskApp(DeskIO, App[None]):
         if character is not None and take_typed_ahead(self.screen, character):
             event.stop()
             event.prevent_default()  # not App._on_key: no binding runs for it
-
-    async def escape_then(self, key: events.Key) -> None:
-        """Escape and a key that arrived together (see dutydesk.tui.keys): Escape does its job
-        first, then the key is handled where the focus is now (the table, not the entry line)."""
-        escape = self.screen.active_bindings.get("escape")
-        if escape is not None and escape.enabled:
-            await self.run_action(escape.binding.action, escape.node)
-        self.post_message(key)
 
     # -- errors ------------------------------------------------------------------------
 

@@ -2,10 +2,13 @@
 
 A terminal sends Alt+key as ESC followed by the key, and tmux sends Escape pressed just
 before a key the same way (within its escape-time, half a second by default): the program
-cannot tell the two apart. Textual reads ESC+letter as `alt+letter`, whose character a text
-field inserts, and ESC+digit as the character Option+digit types on macOS (ESC 3 is "£", from
-its table of sequences). dutydesk binds no Alt key: ESC+key is what the supervisor pressed,
-Escape and then the key.
+cannot tell the two apart. dutydesk binds no Alt key: ESC+key is what the supervisor
+pressed, Escape and then the key. Textual reads ESC+letter as `alt+letter` (a text field
+inserts its letter), ESC+digit as the character Option+digit types on macOS (ESC 3 is "£"),
+ESC+symbol as the symbol alone (the Escape is lost), and ESC+letter followed at once by
+more keys as "^", the letter and the rest. So each ESC+character is put in Textual's table
+of sequences as two keys, Escape and the character's, as Textual reads ESC+arrow; the key
+gate (dutydesk.tui.keygate) then hands the second key over once Escape has done its job.
 """
 
 import string
@@ -17,11 +20,9 @@ from textual.keys import Keys, _character_to_key
 
 ESC = "\x1b"
 MODIFIERS = {"ctrl", "alt", "super", "meta", "hyper"}  # shift is typing, the others are commands
-
-
-# ESC [ and ESC ] begin the terminal's own sequences (keys, mouse, paste, replies); ESC \ ends some.
-SEQUENCE_STARTS = "[]\\"
-SYMBOLS = [character for character in string.punctuation if character not in SEQUENCE_STARTS]
+# After ESC these begin the terminal's own sequences (keys, mouse, paste, replies, string
+# controls), or end them: they keep Textual's reading.
+SEQUENCE_STARTS = "[]\\OP^_X"
 
 
 class TableKey(NamedTuple):
@@ -30,26 +31,29 @@ class TableKey(NamedTuple):
     value: str
 
 
+# The character of each key the table sends after Escape, by the key's name ("/" is "slash"):
+# the parser sends such keys without their character.
+CHARACTER_OF_KEY = {
+    _character_to_key(character): character
+    for character in string.ascii_letters + string.digits + string.punctuation
+    if character not in SEQUENCE_STARTS
+}
+
+
 def read_escape_then_key() -> None:
-    """Drop Textual's ESC+character entries (ESC 0-9, ESC -, ESC =: WezTerm's Option keys on
-    macOS), so that ESC+digit is read as `alt+digit`, like ESC+letter. ESC+symbol, which Textual
-    reads as the symbol alone (Alt goes only with letters and digits: the Escape was lost), is
-    read as Escape and then the symbol's key, as Textual reads ESC+arrow."""
+    """ESC+character, for every printable ASCII character that starts no sequence of the
+    terminal's, is read as Escape and then that character's key."""
     table = cast(dict[str, object], ANSI_SEQUENCES_KEYS)
-    for sequence in [seq for seq, key in table.items() if len(seq) == 2 and seq[0] == ESC and isinstance(key, str)]:
-        del table[sequence]
-    for symbol in SYMBOLS:  # "/" is "slash"
-        table.setdefault(ESC + symbol, (Keys.Escape, TableKey(_character_to_key(symbol))))
+    for name, character in CHARACTER_OF_KEY.items():
+        table[ESC + character] = (Keys.Escape, TableKey(name))
+
+
+def with_character(event: events.Key) -> events.Key:
+    """The key with its character, if it came from ESC+character without it."""
+    character = CHARACTER_OF_KEY.get(event.key) if event.character is None else None
+    return events.Key(event.key, character) if character is not None else event
 
 
 def is_command(event: events.Key) -> bool:
     """A key with Ctrl, Alt or the like held: never text, even when it carries a character."""
     return not MODIFIERS.isdisjoint(event.key.split("+")[:-1])
-
-
-def key_after_escape(event: events.Key) -> events.Key | None:
-    """The key typed right after Escape, if `event` is the two read as one `alt+key`."""
-    character = event.character
-    if event.key.startswith("alt+") and character is not None and character.isalnum():
-        return events.Key(character, character)  # a letter's or digit's key is named by its character
-    return None

@@ -95,11 +95,14 @@ class DeskIO(DeskNode):
         group: str = "io",
         exclusive: bool = False,
         failed: Callable[[], object] | None = None,
+        typing_waits: bool = True,
     ) -> Worker[None]:
         """`read()` in a thread worker, then `show(result)` on the UI thread (unless cancelled).
 
         `exclusive=True` cancels the group's earlier reads: only the newest one is shown.
         `failed()` runs on the UI thread when `read()` raised, before the error is reported.
+        Keys typed after the one that started the I/O wait for its result (it often moves the
+        focus or closes a dialog), unless `typing_waits=False`.
         """
 
         app = self.app
@@ -115,7 +118,10 @@ class DeskIO(DeskNode):
                 app.call_from_thread(show, result)
 
         run_worker = cast(Screen[Any], self).run_worker
-        return run_worker(job, thread=True, exit_on_error=False, group=group, exclusive=exclusive, name=group)
+        worker = run_worker(job, thread=True, exit_on_error=False, group=group, exclusive=exclusive, name=group)
+        if typing_waits:
+            app.key_gate.started(worker)
+        return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Only this node's own workers: a screen that is not a DeskIO reports its own.

@@ -377,7 +377,9 @@ class LogScreen(DeskScreen):
             current = shifts.get_shift(db, shift.id)
             return log.add_entries(db, config, current, batch)
 
-        self.run_io(write, self._entries_written, group="log-write", failed=self._entry_refused)
+        # Typing goes on in the emptied line while entries are written: entries typed ahead
+        # are written together, in one transaction (one commit, one redraw, not one each).
+        self.run_io(write, self._entries_written, group="log-write", failed=self._entry_refused, typing_waits=False)
 
     def _entries_written(self, written: list[LogEntryView]) -> None:
         for _entry in written:
