@@ -112,6 +112,7 @@ def test_verify_says_since_when_or_whole_record(on_duty: Cli) -> None:
     on_duty.ok("log", "add", "second")
     code, out, _err = on_duty("verify")
     assert code == 0 and "Verified since " in out and "dutydesk verify --all" in out
+    assert "No handover was signed since the last verify." in out and "No signed handovers" not in out
     code, out, _err = on_duty("verify", "--all")
     assert code == 0 and "Whole record verified" in out and "since" not in out
 

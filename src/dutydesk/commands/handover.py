@@ -311,6 +311,8 @@ def _print_report(context: "Context", report: "VerifyReport") -> None:
         raise typer.Exit(1)
     if report.checked:
         typer.echo(_("{count} signed handovers verified: all valid.").format(count=len(report.checked)))
+    elif report.since is not None:  # an earlier verify (or export) checked every signature there is
+        typer.echo(_("No handover was signed since the last verify."))
     else:
         typer.echo(_("No signed handovers to verify."))
     if report.since is not None:
