@@ -63,6 +63,16 @@ def test_signing_hours_early_is_announced_before_the_pin(cli: Cli, frozen_clock:
     assert f"planned until {planned_end:%H:%M}: signing now ends it 5 h 20 min early" in err
 
 
+@pytest.mark.parametrize(
+    ("role", "supervisor", "said"),
+    [("sideways", "wang", "unknown role 'sideways'"), ("incoming", "nobody", "no supervisor named nobody")],
+)
+def test_a_signature_that_cannot_be_is_refused_before_the_pin(cli: Cli, role: str, supervisor: str, said: str) -> None:
+    answer_everything(cli)
+    code, out, err = cli("handover", "sign", "--role", role, "--supervisor", supervisor)  # no PIN on stdin
+    assert code == 1 and said in err and "PIN" not in out + err
+
+
 def test_show_json_is_the_contract(cli: Cli) -> None:
     assert cli("handover", "start")[0] == 0
     shown = cli.json("handover", "show")

@@ -186,11 +186,12 @@ def sign(
     team: TeamOption = None,
 ) -> None:
     """Sign the handover with your PIN; the incoming signature hands the shift over."""
-    from dutydesk.domain.handover import INCOMING, role_label, sign_handover
+    from dutydesk.domain.handover import INCOMING, check_signer, role_label, sign_handover
     from dutydesk.domain.handover.anchor import key_fingerprints
 
     context = command_context(ctx)
     handover = _target(context, handover_id, team)
+    check_signer(context.db, handover, role, supervisor)  # before the PIN is asked
     warning = handover.early_signing_warning(context.config, clock.utcnow()) if role == INCOMING else None
     if warning:
         typer.echo(warning, err=True)

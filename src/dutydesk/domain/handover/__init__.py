@@ -42,7 +42,7 @@ from dutydesk.domain.handover.review import (
     section_review,
     still_open,
 )
-from dutydesk.domain.handover.signing_flow import check_ready, sign_handover
+from dutydesk.domain.handover.signing_flow import check_ready, check_signer, sign_handover
 from dutydesk.domain.handover.verify import (
     Problem,
     RecordSeal,
@@ -105,6 +105,7 @@ __all__ = [
     "answer",
     "answer_item",
     "check_ready",
+    "check_signer",
     "confirm",
     "confirm_carried",
     "confirm_section",

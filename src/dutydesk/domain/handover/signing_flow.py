@@ -32,11 +32,9 @@ def sign_handover(
     now: datetime | None = None,
 ) -> HandoverView:
     """Sign as `role`. The incoming signature also closes the outgoing shift and opens the next."""
-    if role not in ROLES:
-        raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
     # What is signed is what is open now: a problem logged since the last look must be read back.
     handover = refresh_carried(db, config, handover_id, now) if role == OUTGOING else get_handover(db, handover_id)
-    _check_can_sign(db, handover, role, supervisor)
+    check_signer(db, handover, role, supervisor)
     if role == INCOMING:
         _check_next_shift(db, handover, supervisor)
     now = now or clock.utcnow()
@@ -91,7 +89,12 @@ def check_ready(handover: HandoverView, role: str) -> None:
         raise UserError(_("the outgoing supervisor signs first"))
 
 
-def _check_can_sign(db: Database, handover: HandoverView, role: str, supervisor: str) -> None:
+def check_signer(db: Database, handover: HandoverView, role: str, supervisor: str) -> None:
+    """Refuse, before the PIN is asked, a signature that cannot be: an unknown role or
+    supervisor, a checklist not ready, the wrong person for the role."""
+    if role not in ROLES:
+        raise UserError(_("unknown role {role!r}: outgoing or incoming").format(role=role))
+    supervisors.get_supervisor(db, supervisor)  # refuses an unknown name
     check_ready(handover, role)
     outgoing = handover.signature(OUTGOING)
     if role == OUTGOING and supervisor != handover.outgoing_supervisor:
