@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, MarkdownViewer
+from textual.widgets import Input, Markdown, MarkdownViewer, OptionList
 
 from dutydesk.context import Context
 from dutydesk.domain import log, shifts
@@ -159,7 +159,13 @@ async def test_the_shift_just_handed_over_can_be_exported(
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert app.shift is not None and app.shift.id == newer.id
-        await open_export(pilot, choose="down")
+        await pilot.press("escape", "e")
+        await settle(pilot)
+        picker = app.screen.query_one("#past-shifts", OptionList)
+        day = shift.planned_start.astimezone(context.config.zone).date().isoformat()
+        assert str(picker.get_option_at_index(1).prompt).startswith(f"{day}  Shift #{shift.id}")  # shifts repeat daily
+        await pilot.press("down")
+        await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)

@@ -20,7 +20,7 @@ from dutydesk.export import gather_summary, render_summary, save_to_export_dir
 from dutydesk.export.markdown import shorten_tables
 from dutydesk.i18n import N_, _
 from dutydesk.textsafe import safe
-from dutydesk.tui.rows import shift_summary
+from dutydesk.tui.rows import local_time, shift_summary
 from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
@@ -42,7 +42,8 @@ class ShiftPicker(Dialog[ShiftInfo]):
     def compose(self) -> ComposeResult:
         choices = OptionList(id="past-shifts")
         for shift in self.shifts:
-            line = Text(safe(shift_summary(shift, self.config)))
+            line = Text(local_time(shift.planned_start, self.config, "%Y-%m-%d  "))  # which day: shifts repeat
+            line.append(safe(shift_summary(shift, self.config)))
             line.append("  " + shift.status_label(), style="dim")
             choices.add_option(Option(line, id=str(shift.id)))
         ids = [shift.id for shift in self.shifts]
