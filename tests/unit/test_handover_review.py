@@ -147,17 +147,34 @@ def test_a_carried_problem_is_resolved_or_kept_open_from_the_checklist(db, confi
     started = ho.start_handover(db, config)
     frozen_clock.advance(timedelta(minutes=5))
     view = ho.resolve_carried(db, config, started.id, 1, "CRM back after restart")
-    assert [c.ref for c in view.carried] == [ivr.id]
+    assert [(c.number, c.ref) for c in view.carried] == [(2, ivr.id)]  # numbers stay: 1 is gone
     assert threads.team_threads(db, config, shift.team)[0].resolution.text == "CRM back after restart"  # type: ignore[union-attr]
-    view = ho.still_open(db, config, started.id, 1, "IVR vendor on site, fix expected 14:00")
+    view = ho.still_open(db, config, started.id, 2, "IVR vendor on site, fix expected 14:00")
     [carried] = view.carried
     assert carried.text == "IVR vendor on site, fix expected 14:00 (logged 2 times)" and carried.confirmed_at
     with pytest.raises(UserError, match="the note is empty"):
-        ho.still_open(db, config, started.id, 1, "  ")
+        ho.still_open(db, config, started.id, 2, "  ")
+    with pytest.raises(UserError, match=r"no carried-over item 1 \(its items: 2\)"):
+        ho.still_open(db, config, started.id, 1, "resolved already")
     followups.add_followup(db, config, "Call back", "ticket")
     view = ho.refresh_carried(db, config, started.id)
-    with pytest.raises(UserError, match="item 2 is not a problem from the duty log"):
-        ho.resolve_carried(db, config, started.id, 2, "done")
+    assert [c.number for c in view.carried] == [2, 3]  # carried later: after the others
+    with pytest.raises(UserError, match="item 3 is not a problem from the duty log"):
+        ho.resolve_carried(db, config, started.id, 3, "done")
+
+
+def test_numbers_stay_when_more_is_carried_so_confirm_n_names_the_same_row(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, "CRM slow", category="system_status", severity="warning")
+    followups.add_followup(db, config, "Call back VIP", "ticket")
+    started = ho.start_handover(db, config)
+    before = {c.number: (c.source, c.ref) for c in started.carried}
+    log.add_entry(db, config, shift, "IVR drops calls", category="defect", severity="critical")  # a new problem
+    view = ho.refresh_carried(db, config, started.id)
+    after = {c.number: (c.source, c.ref) for c in view.carried}
+    assert {number: after[number] for number in before} == before and len(after) == len(before) + 1
+    new_number = max(after)
+    confirmed = ho.confirm(db, config, started.id, [new_number])
+    assert [c.number for c in confirmed.carried if c.confirmed_at is not None] == [new_number]
 
 
 @pytest.mark.parametrize(

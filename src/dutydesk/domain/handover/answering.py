@@ -114,12 +114,8 @@ def confirm_carried(
 ) -> HandoverView:
     """Read-back: the incoming supervisor confirms carried item `number` (all when None)."""
     handover = _editable(db, handover_id)
-    if number is not None and not 1 <= number <= len(handover.carried):
-        raise UserError(
-            _("handover #{id} has no carried-over item {number} (it has {count})").format(
-                id=handover_id, number=number, count=len(handover.carried)
-            )
-        )
+    if number is not None:
+        handover.carried_item(number)  # refuses a number the handover does not have
     with db.session() as session:
         query = select(HandoverCarried).where(col(HandoverCarried.handover_id) == handover_id)
         if number is not None:

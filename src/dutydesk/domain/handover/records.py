@@ -156,7 +156,7 @@ def view_of(rows: Rows) -> HandoverView:
         ],
         carried=[
             CarriedView(
-                number,
+                c.position,
                 c.item_key,
                 c.source,
                 c.ref,
@@ -165,7 +165,7 @@ def view_of(rows: Rows) -> HandoverView:
                 c.confirmed_at,
                 _details(c.details),
             )
-            for number, c in enumerate(rows.carried, start=1)
+            for c in rows.carried
         ],
         signatures=[
             SignatureView(

@@ -50,15 +50,19 @@ def refresh_carried(db: Database, config: Config, handover_id: int, now: datetim
     with db.session() as session:
         rows = session.execute(select(HandoverCarried).where(col(HandoverCarried.handover_id) == handover_id)).scalars()
         existing = {(row.source, row.ref): row for row in rows}
-        for position, entry in enumerate(wanted, start=1):
+        # A row keeps its number for the whole handover (`handover confirm N` names it), so
+        # what is carried later is numbered after everything carried so far.
+        next_number = max((row.position for row in existing.values()), default=0) + 1
+        for entry in wanted:
             row = existing.pop((entry.source, entry.ref), None)
-            if row is not None and _changed(row, entry):
-                session.delete(row)  # changed since it was read back: read it back again
-                row = None
             if row is None:
-                row = entry.as_row(handover_id, position)
+                row, next_number = entry.as_row(handover_id, next_number), next_number + 1
                 session.add(row)
-            row.position, row.details = position, entry.stored_details
+            elif _changed(row, entry):
+                session.delete(row)  # changed since it was read back: read it back again
+                row = entry.as_row(handover_id, row.position)
+                session.add(row)
+            row.details = entry.stored_details
         for gone in existing.values():  # resolved, closed, or no longer in a read-back note
             session.delete(gone)
         session.commit()
@@ -112,12 +116,7 @@ def confirm(
     """Read-back of the carried rows `numbers` (as last shown), then refresh."""
     view = get_handover(db, handover_id)
     for number in numbers:
-        if not 1 <= number <= len(view.carried):
-            raise UserError(
-                _("handover #{id} has no carried-over item {number} (it has {count})").format(
-                    id=handover_id, number=number, count=len(view.carried)
-                )
-            )
+        view.carried_item(number)  # all known before any is confirmed
     for number in numbers:
         confirm_carried(db, handover_id, number, now)
     return refresh_carried(db, config, handover_id, now)
@@ -200,8 +199,8 @@ def _carried_problem(db: Database, handover_id: int, number: int) -> tuple[Carri
     view = get_handover(db, handover_id)
     if view.frozen:
         raise UserError(_("handover #{id} is signed: it can no longer change").format(id=handover_id))
-    carried = next((c for c in view.carried if c.number == number), None)
-    if carried is None or carried.source != THREAD_SOURCE:
+    carried = view.carried_item(number)
+    if carried.source != THREAD_SOURCE:
         raise UserError(_("carried-over item {number} is not a problem from the duty log").format(number=number))
     return carried, shifts.get_shift(db, view.outgoing_shift_id)
 
@@ -209,6 +208,6 @@ def _carried_problem(db: Database, handover_id: int, number: int) -> tuple[Carri
 def confirmable_together(view: HandoverView, numbers: list[int]) -> tuple[list[int], int]:
     """Of the shown carried rows `numbers`, those a bulk confirmation takes (not yet confirmed,
     not flagged), and how many flagged ones still wait for a read-back one by one."""
-    shown = [view.carried[number - 1] for number in numbers]
+    shown = [view.carried_item(number) for number in numbers]
     waiting = [c for c in shown if c.confirmed_at is None]
     return [c.number for c in waiting if not c.flagged], sum(c.flagged for c in waiting)

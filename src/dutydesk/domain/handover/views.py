@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from dutydesk.config import Config, Label
+from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _, current_language
 from dutydesk.jsonshape import both_languages, moment, person
 
@@ -169,6 +170,18 @@ class HandoverView:
 
     def missing_required(self) -> list[ItemView]:
         return [item for item in self.items if item.required and item.status is None]
+
+    def carried_item(self, number: int) -> CarriedView:
+        """The carried row numbered `number` (numbers stay for the whole handover: one that
+        is resolved leaves a gap, one carried later comes after the others)."""
+        found = next((carried for carried in self.carried if carried.number == number), None)
+        if found is None:
+            raise UserError(
+                _("handover #{id} has no carried-over item {number} (its items: {numbers})").format(
+                    id=self.id, number=number, numbers=", ".join(str(c.number) for c in self.carried) or "—"
+                )
+            )
+        return found
 
     def unconfirmed(self) -> list[CarriedView]:
         return [carried for carried in self.carried if carried.confirmed_at is None]

@@ -307,7 +307,7 @@ class HandoverScreen(DeskScreen):
         key, view = self.selected_key(), self.handover
         if view is None or key is None or not key.startswith("carried:"):
             return None
-        return view.carried[int(key.split(":")[1]) - 1]
+        return view.carried_item(int(key.split(":")[1]))
 
     @on(DataTable.RowHighlighted, "#handover-table")
     def _row_highlighted(self) -> None:
