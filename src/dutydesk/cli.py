@@ -167,12 +167,15 @@ def shift_open(
     ctx: typer.Context,
     supervisor: Annotated[str, typer.Option("--supervisor", help=_("The supervisor on duty."))],
     team: TeamOption = None,
+    new_team: Annotated[
+        bool, typer.Option("--new-team", help=_("The team's first shift (a team never seen)."))
+    ] = False,
 ) -> None:
     """Open a shift for a team, planned from the shift pattern."""
     from dutydesk.domain.shifts import open_shift
 
     context = command_context(ctx)
-    _print_shift(context, open_shift(context.db, context.config, supervisor, team))
+    _print_shift(context, open_shift(context.db, context.config, supervisor, team, new_team=new_team))
 
 
 @shift_app.command("current")

@@ -352,7 +352,7 @@ def test_signatures_show_names_times_and_the_stored_digests(db, config, sample) 
 
 
 def test_another_teams_incident_stays_out_of_the_summary(db, config, sample) -> None:  # type: ignore[no-untyped-def]
-    other = shifts.open_shift(db, config, "wang", team="B", now=at(3, 0))
+    other = shifts.open_shift(db, config, "wang", team="B", now=at(3, 0), new_team=True)
     playbook = parse_playbook(PLAYBOOK, Path("crm_down.md"))
     incidents.start_incident(db, config, other, playbook, note="team B only", now=at(3, 5))
     incidents_part = render(db, config, sample.id).split("## Incidents")[1].split("## Duty log")[0]
@@ -426,7 +426,7 @@ def test_an_empty_shift_says_so_in_one_line_per_section(db, config, shift) -> No
 
 
 def test_by_default_the_consoles_own_team_comes_first(db, config, sample) -> None:  # type: ignore[no-untyped-def]
-    shifts.open_shift(db, config, "wang", team="B", now=at(12, 30))  # opened after team A's night shift
+    shifts.open_shift(db, config, "wang", team="B", now=at(12, 30), new_team=True)  # opened after team A's night shift
     assert gather_summary(db, config, now=at(13, 0)).shift.team == "A"
     shifts.close_shift(db, shifts.require_current_shift(db, "A").id, now=at(12, 40))
     assert gather_summary(db, config, now=at(13, 0)).shift.team == "B"
@@ -443,7 +443,7 @@ def test_user_text_in_config_labels_and_team_is_escaped_too(db, supervisor, tmp_
     user = tmp_path / "config.toml"
     user.write_text('[center]\nname = "<script>x</script> | Ops"\n', encoding="utf-8")
     config = load_config(user)
-    shift = shifts.open_shift(db, config, supervisor.name, team="B|<i>", now=at(0, 1))
+    shift = shifts.open_shift(db, config, supervisor.name, team="B|<i>", now=at(0, 1), new_team=True)
     text = render(db, config, shift.id)
     assert "\\<script\\>x\\</script\\> \\| Ops" in text and "team B\\|\\<i\\>" in text
     assert_valid_markdown(text)
@@ -550,7 +550,7 @@ def test_writing_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> No
 def test_export_all_writes_one_file_per_shift_since_the_day(db, config, sample, tmp_path) -> None:  # type: ignore[no-untyped-def]
     night = shifts.require_current_shift(db, "A")  # opened by the handover
     shifts.close_shift(db, night.id, now=at(23, 55))
-    other_team = shifts.open_shift(db, config, "wang", team="B", now=at(1, 0, day=24))
+    other_team = shifts.open_shift(db, config, "wang", team="B", now=at(1, 0, day=24), new_team=True)
     written = export_all(db, config, datetime(2026, 11, 23).date(), tmp_path / "out", now=at(2, 0, day=24))
     assert [p.name for p in written] == [
         "2026-11-23-A-day-shift.md",

@@ -42,7 +42,7 @@ def test_duplicate_supervisor_is_refused(db, supervisor) -> None:  # type: ignor
 
 def test_shift_is_planned_from_the_pattern(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
     zone = ZoneInfo("Asia/Shanghai")
-    shift = shifts.open_shift(db, config, "wang", "B", now=datetime(2026, 11, 24, 21, 5, tzinfo=zone))
+    shift = shifts.open_shift(db, config, "wang", "B", now=datetime(2026, 11, 24, 21, 5, tzinfo=zone), new_team=True)
     assert shift.slot_key == "night" and shift.team == "B" and shift.status == "open"
     assert shift.planned_start == datetime(2026, 11, 24, 20, 0, tzinfo=zone)
     assert shift.planned_end == datetime(2026, 11, 25, 8, 0, tzinfo=zone)
@@ -52,7 +52,7 @@ def test_only_one_open_shift_per_team(db, config, supervisor) -> None:  # type: 
     first = shifts.open_shift(db, config, "wang", "A")
     with pytest.raises(UserError, match=f"shift #{first.id} of team A is already open"):
         shifts.open_shift(db, config, "wang", "A")
-    other_team = shifts.open_shift(db, config, "wang", "B")
+    other_team = shifts.open_shift(db, config, "wang", "B", new_team=True)
     assert other_team.id != first.id
     with pytest.raises(UserError, match="several shifts are open"):
         shifts.current_shift(db)
@@ -89,7 +89,7 @@ def test_unknown_supervisor_cannot_open_a_shift(db, config) -> None:  # type: ig
 
 def test_with_several_teams_open_the_consoles_own_team_is_current(db, config, supervisor) -> None:  # type: ignore[no-untyped-def]
     own = shifts.open_shift(db, config, "wang", "A")
-    shifts.open_shift(db, config, "wang", "B")
+    shifts.open_shift(db, config, "wang", "B", new_team=True)
     assert shifts.current_shift(db, home_team="A") == own
     with pytest.raises(UserError, match="several shifts are open"):
         shifts.current_shift(db, home_team="C")
@@ -105,3 +105,13 @@ def test_a_shift_status_reads_as_a_shift_s_in_both_languages(shift: shifts.Shift
         assert (shift.status_label(), closed.status_label()) == ("值班中", "已结班")  # not a ticket's 进行中
     finally:
         i18n.set_language("en")
+
+
+def test_a_mistyped_team_opens_no_second_shift(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserError, match=r"team Z has never had a shift \(teams: A\)"):
+        shifts.open_shift(db, config, "wang", "Z")
+    assert [s.team for s in shifts.list_shifts(db)] == ["A"]
+    second = shifts.open_shift(db, config, "wang", "B", new_team=True)  # a team's first shift, on purpose
+    assert second.team == "B"
+    shifts.close_shift(db, second.id)
+    assert shifts.open_shift(db, config, "wang", "B").team == "B"  # known from then on

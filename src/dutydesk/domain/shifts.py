@@ -79,12 +79,16 @@ def open_shift(
     now: datetime | None = None,
     *,
     planned_for: datetime | None = None,
+    new_team: bool = False,
 ) -> ShiftInfo:
-    """Open a shift now, planned as the pattern's slot that holds `planned_for` (default: now)."""
+    """Open a shift now, planned as the pattern's slot that holds `planned_for` (default: now).
+    A team that never had a shift, other than this console's own, only with `new_team`."""
     supervisor = get_supervisor(db, supervisor_name)
     team = (team or config.center.team).strip()
     if not team:
         raise UserError(_("the team name is empty"))
+    if not new_team and team != config.center.team:
+        _refuse_unknown_team(db, team)
     moment = now or clock.utcnow()
     existing = current_shift(db, team)
     if existing:
@@ -115,6 +119,19 @@ def add_shift(
     session.add(shift)
     session.flush()
     return shift
+
+
+def _refuse_unknown_team(db: Database, team: str) -> None:
+    """A mistyped team would open a second shift beside the real one."""
+    with db.engine.connect() as connection:
+        teams = list(connection.execute(select(Shift.team).distinct().order_by(Shift.team)).scalars())
+    if teams and team not in teams:
+        raise UserError(
+            _(
+                "team {team} has never had a shift (teams: {teams}): check the name, or open its first shift with "
+                "`dutydesk shift open --new-team`"
+            ).format(team=team, teams=", ".join(teams))
+        )
 
 
 def _already_open(shift: ShiftInfo | None) -> str:
