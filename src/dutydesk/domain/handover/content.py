@@ -11,8 +11,9 @@ verifier keeps this code for old records.
 import json
 from typing import Any
 
-from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
+from dutydesk.canonical import canonical_bytes, sha256_hex
 from dutydesk.domain.handover.records import Rows
+from dutydesk.store.chain import canonical_time
 from dutydesk.store.tables import HandoverSignature
 
 CONTENT_FORMATS = {1: "dutydesk.handover/1", 2: "dutydesk.handover/2", 3: "dutydesk.handover/3"}
@@ -33,7 +34,7 @@ def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
         "team": handover.team,
         "outgoing_shift_id": handover.outgoing_shift_id,
         "outgoing_supervisor": rows.outgoing_supervisor,
-        "started_at": iso_utc(handover.started_at),
+        "started_at": canonical_time(handover.started_at),
         "previous_digest": handover.previous_digest,
         "items": [
             {
@@ -47,7 +48,7 @@ def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
                 "required": a.required,
                 "status": a.status,
                 "note": a.note,
-                "answered_at": iso_utc(a.answered_at),
+                "answered_at": canonical_time(a.answered_at),
             }
             for a in rows.answers
         ],
@@ -62,8 +63,8 @@ def _carried_content(number: int, row: Any) -> dict[str, Any]:
         "source": row.source,
         "ref": row.ref,
         "text": row.text,
-        "at": iso_utc(row.at),
-        "confirmed_at": iso_utc(row.confirmed_at),
+        "at": canonical_time(row.at),
+        "confirmed_at": canonical_time(row.confirmed_at),
     }
     return content if row.details is None else content | {"details": json.loads(row.details)}
 
@@ -72,7 +73,7 @@ def signature_fields(row: HandoverSignature) -> dict[str, Any]:
     return {
         "role": row.role,
         "supervisor": row.supervisor_name,
-        "signed_at": iso_utc(row.signed_at),
+        "signed_at": canonical_time(row.signed_at),
         "key": row.key_fingerprint,
     }
 
