@@ -158,8 +158,9 @@ class StoredLink(NamedTuple):
 def stored_links(connection: Connection) -> Iterator[StoredLink]:
     """Every link, per team in sequence order (plain driver rows: verification reads them all)."""
     columns = ", ".join(StoredLink._fields)
-    for values in _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id"):
-        yield StoredLink(*values)
+    yield from map(
+        StoredLink._make, _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id")
+    )
 
 
 def links_between(connection: Connection, team: str, first: int, last: int | None = None) -> list[StoredLink]:
