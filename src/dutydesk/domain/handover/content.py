@@ -9,6 +9,7 @@ verifier keeps this code for old records.
 """
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from dutydesk.canonical import canonical_bytes, sha256_hex
@@ -85,7 +86,7 @@ def signature_digest(
     for the incoming signature, the shift it opens."""
     message = {
         "format": SIGNATURE_FORMATS[1],
-        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "content_digest": _content_digest(signed_content),
         "earlier_signatures": [s.signature for s in earlier],
         **signature_fields(row),
     }
@@ -96,11 +97,16 @@ def signature_digest(
     return sha256_hex(canonical_bytes(message))
 
 
+@lru_cache(maxsize=8)  # verification hashes each content for both signatures and the record: once
+def _content_digest(signed_content: str) -> str:
+    return sha256_hex(signed_content.encode("utf-8"))
+
+
 def record_digest(signed_content: str | None, signatures: list[HandoverSignature]) -> str:
     assert signed_content is not None
     record = {
         "format": RECORD_FORMAT,
-        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "content_digest": _content_digest(signed_content),
         "signatures": [{**signature_fields(s), "signature": s.signature} for s in signatures],
     }
     return sha256_hex(canonical_bytes(record))
