@@ -4,11 +4,16 @@ and a changed, deleted, added or moved row is named by `check_chain`."""
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from dutydesk import clock
+from dutydesk.canonical import canonical_bytes
 from dutydesk.domain import followups, log
 from dutydesk.domain.chain import check_chain
 from dutydesk.store import chain
@@ -112,3 +117,67 @@ def test_migrating_an_old_database_chains_what_it_holds(db, config, shift) -> No
     with db.engine.begin() as connection:
         chain.chain_all(connection)
     assert links(db) == [("A", 1, "log_entry")] and check_chain(db).breaks == []
+
+
+TEXTS = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)  # any text SQLite can hold
+QUEUE_ALERT = {
+    "shift_id": st.none() | st.integers(-(2**63), 2**63 - 1),
+    "rule": TEXTS,
+    "queue": TEXTS,
+    "level": TEXTS,
+    "fired_at": st.datetimes(timezones=st.just(UTC)),
+    "cleared_at": st.none() | st.datetimes(timezones=st.just(UTC)),
+    "acknowledged_by": st.none() | TEXTS,
+    "acknowledged_at": st.none() | st.datetimes(timezones=st.just(UTC)),
+    "figures": TEXTS,
+    "simulated": st.booleans(),
+}
+
+
+@pytest.mark.sqlite_only("the database renders rows as JSON on SQLite only")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries(QUEUE_ALERT))
+def test_the_database_renders_a_row_as_its_canonical_json(db, values) -> None:  # type: ignore[no-untyped-def]
+    """Every kind of column (integer, text, time, flag, NULL), any text: the JSON SQLite builds is
+    byte for byte what `row_fields` and `canonical_bytes` make of the same row."""
+    table = chain.CHAINED["queue_alert"]
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # any shift number, existing or not
+        row_id = connection.execute(table.insert().values(values)).inserted_primary_key[0]
+        [(rendered_id, rendered)] = chain.rendered_rows(connection, table, [row_id])
+        [fields] = chain.stored_rows(connection, table, [row_id])
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+    assert rendered_id == row_id
+    assert rendered == canonical_bytes(fields).decode("utf-8")
+
+
+@pytest.mark.sqlite_only("the database renders rows as JSON on SQLite only")
+def test_a_row_of_unusual_values_is_judged_field_by_field(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    """A value SQLite's rendering leaves to Python (another time form, text in a number column, a
+    flag of 2) is neither a false alarm when it means the same nor missed when it does not."""
+    entry = log.add_entry(db, config, shift, "CRM slow")
+    take_off_the_log_guards(db)
+    same_instant = entry.at.strftime("%Y-%m-%dT%H:%M:%S.%f")  # ISO with a 'T': same time, other text
+    execute(db, f"UPDATE log_entry SET at = '{same_instant}' WHERE id = {entry.id}")
+    with db.engine.connect() as connection:
+        assert chain.rendered_rows(connection, chain.CHAINED["log_entry"], [entry.id]) == [(entry.id, None)]
+    assert check_chain(db).breaks == []
+    for change, field in [("shift_id = 'one'", "shift_id"), ("at = '2026-01-01T00:00:00'", "at")]:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # a shift that does not exist
+            connection.exec_driver_sql(f"UPDATE log_entry SET {change} WHERE id = {entry.id}")
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        assert [b.field for b in check_chain(db).breaks] == [field]
+        execute(db, f"UPDATE log_entry SET shift_id = {shift.id}, at = '{same_instant}' WHERE id = {entry.id}")
+
+
+def test_content_from_row_json_is_the_canonical_link(db, config, shift) -> None:  # type: ignore[no-untyped-def]
+    log.add_entry(db, config, shift, '队列 8 等待 | *watch* \\ "quoted"')
+    with db.engine.connect() as connection:
+        [link] = chain.links_between(connection, "A", 1)
+        [fields] = chain.stored_rows(connection, chain.CHAINED["log_entry"], [link.row_id])
+    whole = {"format": chain.LINK_FORMAT, "team": "A", "seq": 1, "table": "log_entry", "row_id": link.row_id}
+    assert canonical_bytes(whole | {"row": fields}).decode("utf-8") == link.content
+    assert chain.content_of_fields("A", 1, "log_entry", fields) == link.content

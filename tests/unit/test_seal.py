@@ -319,7 +319,7 @@ def forge_everything(path: Path) -> None:
                         text("SELECT digest FROM chain_link WHERE team = :t AND seq = :s"),
                         {"t": team, "s": head["seq"]},
                     ).scalar()
-                forged = SimpleNamespace(**signature._mapping)
+                forged = SimpleNamespace(**signature._asdict())
                 forged.chain_heads = canonical_bytes(heads).decode()
                 forged.key_fingerprint = fingerprint(public_key_hex(keys[signature.supervisor_id]))
                 if signature.role == "outgoing":

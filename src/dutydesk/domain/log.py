@@ -313,7 +313,7 @@ def list_entries(
     if limit is not None:
         query = query.limit(limit)
     with db.engine.connect() as connection:
-        return [entry_view(row) for row in connection.execute(query)]
+        return list(map(entry_view, connection.execute(query).all()))  # one fetch, not one per row
 
 
 def count_entries(db: Database, log_filter: LogFilter = LogFilter()) -> int:

@@ -10,6 +10,7 @@ adding a new format version, never by editing version 1, or old records stop ver
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -39,6 +40,7 @@ SEAL_SCHEME = "scrypt-aesgcm"
 # --- keys ---------------------------------------------------------------------------------
 
 
+@cache  # a handful of keys, fingerprinted for each of thousands of signatures verified
 def fingerprint(public_key_hex: str) -> str:
     """SHA-256 of the raw public key, hex: names a key in a signed message."""
     return sha256_hex(bytes.fromhex(public_key_hex))

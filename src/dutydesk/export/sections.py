@@ -21,7 +21,7 @@ from dutydesk.domain.incident_stats import response_figures
 from dutydesk.domain.incidents import IncidentView, TimelineEntry
 from dutydesk.domain.log import LogEntryView, severity_label
 from dutydesk.export.incident_stats import figure_rows, stats_headers
-from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table
+from dutydesk.export.markdown import Markup, bullets, escape, heading, paragraph, table, table_of_safe_cells
 from dutydesk.export.summary import ShiftSummary
 from dutydesk.i18n import _, current_language, set_language, with_count, zone_name
 from dutydesk.queue.alerts import StoredAlert
@@ -384,20 +384,25 @@ def _entry_cell(entry: LogEntryView, by_id: dict[int, LogEntryView], summary: Sh
     )
 
 
+def _severity_cell(key: str) -> str:
+    label = escape(severity_label(key))
+    return f"**{label}**" if key == "critical" else label
+
+
 def _entries_table(summary: ShiftSummary, entries: list[LogEntryView]) -> list[str]:
     by_id = {entry.id: entry for entry in summary.entries}
+    severities = {key: _severity_cell(key) for key in {entry.severity for entry in entries}}
+    # Numbers and times hold nothing to escape; severities are escaped once: only the text per row.
     rows = (
         [
             str(entry.id),
             clock_time(summary, entry.at),
-            Markup("**" + escape(severity_label(entry.severity)) + "**")
-            if entry.severity == "critical"
-            else severity_label(entry.severity),
-            _entry_cell(entry, by_id, summary),
+            severities[entry.severity],
+            escape(_entry_cell(entry, by_id, summary)),
         ]
         for entry in entries
     )
-    return table([Markup("#"), _("Time"), _("Severity"), _("Entry")], rows)
+    return table_of_safe_cells([Markup("#"), _("Time"), _("Severity"), _("Entry")], rows)
 
 
 def _category_title(summary: ShiftSummary, key: str) -> str:

@@ -10,9 +10,10 @@ PostgreSQL: the head row locked FOR UPDATE until commit).
 
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Connection, DateTime, Table, TypeDecorator, select
+from sqlalchemy import Boolean, Connection, DateTime, Integer, String, Table, TypeDecorator, select
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel
 
@@ -121,8 +122,26 @@ def link_content(team: str, seq: int, table: str, row: Mapping[str, Any]) -> str
 
 def content_of_fields(team: str, seq: int, table: str, fields: dict[str, Any]) -> str:
     """The link's canonical content, from a row's fields already in canonical form."""
-    link = {"format": LINK_FORMAT, "team": team, "seq": seq, "table": table, "row_id": fields["id"], "row": fields}
-    return canonical_bytes(link).decode("utf-8")
+    return content_of_row_json(team, seq, table, fields["id"], _json(fields))
+
+
+def content_of_row_json(team: str, seq: int, table: str, row_id: int, row_json: str) -> str:
+    """The link's canonical content around a row's canonical JSON: the keys of the link in
+    their sorted order (format, row, row_id, seq, table, team), as `canonical_bytes` writes a dict."""
+    return (
+        f'{{"format":{_quoted(LINK_FORMAT)},"row":{row_json},"row_id":{_json(row_id)},"seq":{_json(seq)},'
+        f'"table":{_quoted(table)},"team":{_quoted(team)}}}'
+    )
+
+
+def _json(value: Any) -> str:
+    # An int's JSON is its repr (what the encoder writes): the common case, without the encoder.
+    return repr(value) if type(value) is int else canonical_bytes(value).decode("utf-8")
+
+
+@cache  # a few names (tables, teams, the format), quoted for thousands of links
+def _quoted(text: str) -> str:
+    return _json(text)
 
 
 class StoredLink(NamedTuple):
@@ -139,8 +158,9 @@ class StoredLink(NamedTuple):
 def stored_links(connection: Connection) -> Iterator[StoredLink]:
     """Every link, per team in sequence order (plain driver rows: verification reads them all)."""
     columns = ", ".join(StoredLink._fields)
-    for values in _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id"):
-        yield StoredLink(*values)
+    yield from map(
+        StoredLink._make, _driver_rows(connection, f"SELECT {columns} FROM chain_link ORDER BY team, seq, id")
+    )
 
 
 def links_between(connection: Connection, team: str, first: int, last: int | None = None) -> list[StoredLink]:
@@ -148,7 +168,7 @@ def links_between(connection: Connection, team: str, first: int, last: int | Non
     query = select(*(LINK.c[name] for name in StoredLink._fields)).where(LINK.c.team == team, LINK.c.seq >= first)
     if last is not None:
         query = query.where(LINK.c.seq <= last)
-    return [StoredLink(*row) for row in connection.execute(query.order_by(LINK.c.seq, LINK.c.id))]
+    return [StoredLink(*row) for row in connection.execute(query.order_by(LINK.c.seq, LINK.c.id)).all()]
 
 
 def chained_teams(connection: Connection) -> list[str]:
@@ -181,8 +201,8 @@ def stored_rows(connection: Connection, table: Table, ids: Collection[int] | Non
             yield row_fields(dict(stored))
         return
     names = [column.name for column in table.c]
-    times = [column.name for column in table.c if isinstance(_stored_type(column.type), DateTime)]
-    flags = [column.name for column in table.c if isinstance(_stored_type(column.type), Boolean)]
+    times = [column.name for column in table.c if isinstance(stored_type(column.type), DateTime)]
+    flags = [column.name for column in table.c if isinstance(stored_type(column.type), Boolean)]
     statement = f"SELECT {', '.join(names)} FROM {table.name}"
     if ids is not None:  # integers from the database itself: safe to write into the statement
         statement += f" WHERE id IN ({', '.join(str(int(row_id)) for row_id in ids)})"
@@ -197,9 +217,67 @@ def stored_rows(connection: Connection, table: Table, ids: Collection[int] | Non
         yield row
 
 
-def _stored_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
+def rendered_rows(
+    connection: Connection, table: Table, ids: Collection[int] | None = None
+) -> list[tuple[int, str | None]] | None:
+    """The rows `ids` of a chained table (None: every row) as (id, the canonical JSON of the row's
+    fields), the JSON built by SQLite itself (`json_object`): no Python object per row. None on
+    another database (use `stored_rows`). The JSON is None for a row holding a value of another
+    kind than its column's usual one (a time not in the form SQLAlchemy writes, a number stored
+    as text, ...): such a row is for `stored_rows` and `row_fields` to judge.
+
+    It only ever confirms a match: JSON text reads back as exactly one value, so this text equals
+    the row part of a link's content only when the row holds the very values the link was made from.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    if ids is not None and not ids:
+        return []
+    statement = _rendering_statement(table)
+    if ids is not None:  # integers from the database itself: safe to write into the statement
+        statement += f" WHERE id IN ({', '.join(str(int(row_id)) for row_id in ids)})"
+    return [(row_id, row_json) for row_id, row_json in _driver_rows(connection, statement)]
+
+
+@cache
+def _rendering_statement(table: Table) -> str:
+    """SELECT id, the row's canonical JSON when every value is of its column's usual kind, else NULL.
+
+    Per column: (condition on the stored value, its canonical JSON value); the keys in sorted order,
+    as `canonical_bytes` sorts them. A time is text in SQLAlchemy's form, made canonical by string
+    (`_canonical_sqlite_time`'s fast path); a boolean is 0 or 1; NULL is null whatever the column.
+    """
+    parts: dict[str, tuple[str, str]] = {}
+    for column in table.c:
+        name = f'"{column.name}"'
+        kind = stored_type(column.type)
+        if isinstance(kind, DateTime):
+            test = f"typeof({name}) = 'text' AND length({name}) = 26 AND substr({name}, 11, 1) = ' '"
+            value = f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || 'Z'"
+        elif isinstance(kind, Boolean):
+            test = f"typeof({name}) = 'integer' AND {name} IN (0, 1)"
+            value = f"CASE {name} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END"
+        elif isinstance(kind, Integer):
+            test, value = f"typeof({name}) = 'integer'", name
+        elif isinstance(kind, String):
+            test, value = f"typeof({name}) = 'text'", name
+        else:
+            raise TypeError(f"{table.name}.{column.name}: no SQL rendering for {kind!r}")
+        parts[column.name] = (f"({name} IS NULL OR ({test}))", value)
+    tests = " AND ".join(test for test, _value in parts.values())
+    pairs = ", ".join(f"'{key}', {parts[key][1]}" for key in sorted(parts))
+    return f"SELECT id, CASE WHEN {tests} THEN json_object({pairs}) END FROM {table.name}"
+
+
+def stored_type(column_type: TypeEngine[Any]) -> TypeEngine[Any]:
     """The type a TypeDecorator (e.g. the UTC datetime of the tables) stores as."""
     return column_type.impl_instance if isinstance(column_type, TypeDecorator) else column_type
+
+
+def canonical_time(value: datetime | str | None) -> str | None:
+    """A time as the canonical text (`iso_utc`), from a datetime or from SQLite's stored text
+    (read with `type_coerce(column, String)`: no datetime object made only to be hashed)."""
+    return _canonical_sqlite_time(value) if isinstance(value, str) else iso_utc(value)
 
 
 def _canonical_sqlite_time(stored: str) -> str:

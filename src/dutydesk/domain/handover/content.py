@@ -9,10 +9,12 @@ verifier keeps this code for old records.
 """
 
 import json
+from functools import lru_cache
 from typing import Any
 
-from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
+from dutydesk.canonical import canonical_bytes, sha256_hex
 from dutydesk.domain.handover.records import Rows
+from dutydesk.store.chain import canonical_time
 from dutydesk.store.tables import HandoverSignature
 
 CONTENT_FORMATS = {1: "dutydesk.handover/1", 2: "dutydesk.handover/2", 3: "dutydesk.handover/3"}
@@ -33,7 +35,7 @@ def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
         "team": handover.team,
         "outgoing_shift_id": handover.outgoing_shift_id,
         "outgoing_supervisor": rows.outgoing_supervisor,
-        "started_at": iso_utc(handover.started_at),
+        "started_at": canonical_time(handover.started_at),
         "previous_digest": handover.previous_digest,
         "items": [
             {
@@ -47,7 +49,7 @@ def content_of(rows: Rows, heads: dict[str, Any] | None) -> dict[str, Any]:
                 "required": a.required,
                 "status": a.status,
                 "note": a.note,
-                "answered_at": iso_utc(a.answered_at),
+                "answered_at": canonical_time(a.answered_at),
             }
             for a in rows.answers
         ],
@@ -62,8 +64,8 @@ def _carried_content(number: int, row: Any) -> dict[str, Any]:
         "source": row.source,
         "ref": row.ref,
         "text": row.text,
-        "at": iso_utc(row.at),
-        "confirmed_at": iso_utc(row.confirmed_at),
+        "at": canonical_time(row.at),
+        "confirmed_at": canonical_time(row.confirmed_at),
     }
     return content if row.details is None else content | {"details": json.loads(row.details)}
 
@@ -72,7 +74,7 @@ def signature_fields(row: HandoverSignature) -> dict[str, Any]:
     return {
         "role": row.role,
         "supervisor": row.supervisor_name,
-        "signed_at": iso_utc(row.signed_at),
+        "signed_at": canonical_time(row.signed_at),
         "key": row.key_fingerprint,
     }
 
@@ -84,7 +86,7 @@ def signature_digest(
     for the incoming signature, the shift it opens."""
     message = {
         "format": SIGNATURE_FORMATS[1],
-        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "content_digest": _content_digest(signed_content),
         "earlier_signatures": [s.signature for s in earlier],
         **signature_fields(row),
     }
@@ -95,11 +97,16 @@ def signature_digest(
     return sha256_hex(canonical_bytes(message))
 
 
+@lru_cache(maxsize=8)  # verification hashes each content for both signatures and the record: once
+def _content_digest(signed_content: str) -> str:
+    return sha256_hex(signed_content.encode("utf-8"))
+
+
 def record_digest(signed_content: str | None, signatures: list[HandoverSignature]) -> str:
     assert signed_content is not None
     record = {
         "format": RECORD_FORMAT,
-        "content_digest": sha256_hex(signed_content.encode("utf-8")),
+        "content_digest": _content_digest(signed_content),
         "signatures": [{**signature_fields(s), "signature": s.signature} for s in signatures],
     }
     return sha256_hex(canonical_bytes(record))

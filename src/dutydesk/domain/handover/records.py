@@ -1,17 +1,18 @@
 """Reading handovers: the stored rows of a record in bulk, and the views built from them."""
 
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlmodel import col
+from sqlalchemy import ColumnElement, DateTime, Result, String, func, or_, select, type_coerce
+from sqlmodel import SQLModel, col
 
 from dutydesk.domain.handover.views import DRAFT, INCOMING, CarriedView, HandoverView, ItemView, SignatureView
 from dutydesk.domain.log import LogEntryView, LogFilter, list_entries
 from dutydesk.errors import UserError
 from dutydesk.i18n import _
+from dutydesk.store.chain import stored_type
 from dutydesk.store.db import Database
 from dutydesk.store.tables import (
     Handover,
@@ -69,12 +70,14 @@ class Rows:
     display_names: dict[str, str]  # every supervisor's shown name, by name
 
 
-def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
+def load_rows(db: Database, ids: list[int] | None, *, times_as_stored: bool = False) -> list[Rows]:
     """The rows of the handovers `ids` (when None: every one that is, says or looks signed), in id
     order, in bulk. Outer joins: a record whose shift or supervisor is missing is still read.
 
     Core selects of plain rows (verification reads thousands of records); the columns keep
-    the names of the table classes' fields, so code reads `row.note` either way.
+    the names of the table classes' fields, so code reads `row.note` either way. With
+    `times_as_stored`, times are left as the driver reads them (SQLite: text), for
+    `canonical_time`: verification only hashes them, it need not make datetimes of them.
     """
     wanted = (
         select(col(Handover.id)).where(col(Handover.id).in_(ids))
@@ -90,7 +93,7 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
     )
     handovers = (
         select(
-            *columns_of(Handover),
+            *_read(Handover, times_as_stored),
             col(Supervisor.name).label("outgoing_supervisor"),
             col(Shift.planned_end).label("outgoing_planned_end"),
         )
@@ -101,13 +104,13 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
     )
     children: dict[type, dict[int, list[Any]]] = {}
     with db.engine.connect() as connection:
-        found = connection.execute(handovers).all()
+        found = _named_tuples(connection.execute(handovers))
         for table in (HandoverAnswer, HandoverCarried, HandoverSignature):
             columns = columns_of(table)
             order = columns.id if table is HandoverSignature else columns.position
-            query = select(*columns).where(columns.handover_id.in_(wanted.scalar_subquery()))
+            query = select(*_read(table, times_as_stored)).where(columns.handover_id.in_(wanted.scalar_subquery()))
             grouped: dict[int, list[Any]] = defaultdict(list)
-            for row in connection.execute(query.order_by(columns.handover_id, order)):
+            for row in _named_tuples(connection.execute(query.order_by(columns.handover_id, order))):
                 grouped[row.handover_id].append(row)
             children[table] = grouped
         people = connection.execute(select(col(Supervisor.name), col(Supervisor.display_name)))
@@ -122,6 +125,23 @@ def load_rows(db: Database, ids: list[int] | None) -> list[Rows]:
             display_names,
         )
         for row in found
+    ]
+
+
+def _named_tuples(result: Result[Any]) -> list[Any]:
+    """The rows as named tuples: a field of SQLAlchemy's Row is looked up by name on each read,
+    a named tuple's by position (verification reads 11 fields of each of thousands of answers)."""
+    make = namedtuple("Row", list(result.keys()), rename=True)._make  # type: ignore[attr-defined]
+    return list(map(make, result.all()))
+
+
+def _read(model: type[SQLModel], times_as_stored: bool) -> list[ColumnElement[Any]]:
+    """A table's columns to select; with `times_as_stored`, its times untyped (read as the driver gives them)."""
+    return [
+        type_coerce(column, String).label(column.name)
+        if times_as_stored and isinstance(stored_type(column.type), DateTime)
+        else column
+        for column in columns_of(model)
     ]
 
 

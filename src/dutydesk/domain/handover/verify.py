@@ -139,7 +139,7 @@ def _sealed(verify: Callable[[], RecordSeal]) -> RecordSeal:
 
 def _verify_whole(db: Database, anchor: Anchor | None) -> RecordSeal:
     chain = check.check_chain(db)
-    checked, problems = _verify_records(db, load_rows(db, None), chain, {})
+    checked, problems = _verify_records(db, load_rows(db, None, times_as_stored=True), chain, {})
     if anchor is not None:
         problems.extend(Problem(None, what) for what in check_anchor(db, anchor, chain))
     return RecordSeal(VerifyReport(checked, problems, whole=True), anchor_of(db, chain))
@@ -151,7 +151,7 @@ def _verify_since_marks(db: Database) -> RecordSeal:
     chain = check.check_chain_since(db, {team: mark.head for team, mark in marks.items()})
     chain.breaks[:0] = moved
     ids, before = _signed_after(db, chain)
-    checked, problems = _verify_records(db, load_rows(db, ids), chain, before)
+    checked, problems = _verify_records(db, load_rows(db, ids, times_as_stored=True), chain, before)
     since = min((mark.verified_at for mark in marks.values()), default=None)
     return RecordSeal(VerifyReport(checked, problems, since, whole=not marks), anchor_of(db, chain))
 
@@ -161,7 +161,7 @@ def _verify_shift(db: Database, shift_id: int) -> RecordSeal:
         handover_id = connection.execute(
             select(HANDOVER.c.id).where(HANDOVER.c.outgoing_shift_id == shift_id, _looks_signed())
         ).scalar()
-    records = load_rows(db, [handover_id]) if handover_id is not None else []
+    records = load_rows(db, [handover_id], times_as_stored=True) if handover_id is not None else []
     heads: dict[str, set[int]] = defaultdict(set)
     for signature in (s for rows in records for s in rows.signatures):
         for team, seq in _named_heads(signature.chain_heads):
