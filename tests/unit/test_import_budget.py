@@ -26,6 +26,12 @@ NOT_FOR_THE_FIRST_FRAME = (
     "dutydesk.tui.screens.playbooks",
     "dutydesk.tui.screens.followups",
     "dutydesk.export.draft",
+    "dutydesk.queue",  # no feed configured: no queue stack
+    "dutydesk.domain.handover",  # the status strip, read after the first frame
+    "cryptography",
+    "dutydesk.notify",  # the notifier's worker, after the first frame
+    "dutydesk.tui.screens.dialogs",
+    "textual.widgets._text_area",
 )
 
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -31,20 +31,21 @@ from dutydesk import startup
 from dutydesk.context import Context
 from dutydesk.domain import shifts, supervisors
 from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
 from dutydesk.domain.supervisors import SupervisorInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.keys import key_after_escape, read_escape_and_character_as_alt
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
-from dutydesk.tui.screens.dialogs import AddSupervisorScreen, Confirm, OpenShiftScreen
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
+
+if TYPE_CHECKING:  # imported where used, after the first frame (the status) or with a feed (the queue stack)
+    from dutydesk.domain.status import DeskStatus
+    from dutydesk.queue.runner import FeedRunner
 
 STATUS_EVERY_S = 30.0
 
@@ -92,7 +93,7 @@ class DutydeskApp(DeskIO, App[None]):
 
     shift: reactive[ShiftInfo | None] = reactive(None)
     """The open shift this console works in (None until one is opened)."""
-    desk_status: reactive[DeskStatus | None] = reactive(None)
+    desk_status: "reactive[DeskStatus | None]" = reactive(None)
     """What the status strip shows (None until first read)."""
 
     def __init__(self, context: Context, queue_feed: QueueFeedService | None = None) -> None:
@@ -195,6 +196,8 @@ class DutydeskApp(DeskIO, App[None]):
         threading.Thread(target=self._watch, name="dutydesk-database-watch", daemon=True).start()
 
     def _watch(self) -> None:
+        from dutydesk.domain.status import watch_changes
+
         try:
             with watch_changes(self.context.db) as watch:
                 watch.changed()  # the starting point: what the screens are about to read
@@ -223,15 +226,16 @@ class DutydeskApp(DeskIO, App[None]):
         drafted first (once), so the strip can say so."""
         db, config = self.context.db, self.context.config
 
-        def read() -> DeskStatus:
-            from dutydesk.export.draft import draft_if_due  # not needed before the first frame
+        def read() -> "DeskStatus":
+            from dutydesk.domain.status import desk_status  # not needed before the first frame
+            from dutydesk.export.draft import draft_if_due
 
             draft_if_due(db, config)
             return desk_status(db, config)
 
         self.run_io(read, self._status_read, group="status-read", exclusive=True)
 
-    def _status_read(self, status: DeskStatus) -> None:
+    def _status_read(self, status: "DeskStatus") -> None:
         self.desk_status = status
 
     # -- first run ---------------------------------------------------------------------
@@ -244,6 +248,8 @@ class DutydeskApp(DeskIO, App[None]):
     def _guide(self, people: list[SupervisorInfo]) -> None:
         if self.shift is not None:
             return
+        from dutydesk.tui.screens.dialogs import AddSupervisorScreen  # dialogs: after the first frame
+
         if not people:
             self.push_screen(AddSupervisorScreen(), self._supervisor_added)
         else:
@@ -258,6 +264,8 @@ class DutydeskApp(DeskIO, App[None]):
         if self.shift is not None:
             self.notify(_("shift #{id} is already open").format(id=self.shift.id), severity="warning")
             return
+        from dutydesk.tui.screens.dialogs import OpenShiftScreen
+
         self.push_screen(OpenShiftScreen(supervisor), self._shift_opened)
 
     def _shift_opened(self, opened: ShiftInfo | None) -> None:
@@ -271,6 +279,8 @@ class DutydeskApp(DeskIO, App[None]):
         if not unsaved:
             self.exit()
             return
+        from dutydesk.tui.screens.dialogs import Confirm
+
         question = _("Quit? The text typed in this field is not saved:")
 
         def answered(leave: bool | None) -> None:
@@ -344,10 +354,13 @@ class DutydeskApp(DeskIO, App[None]):
         self.call_after_refresh(run)
 
 
-def make_app(context: Context, feed: str | None = None, runner: FeedRunner | None = None) -> DutydeskApp:
+def make_app(context: Context, feed: str | None = None, runner: "FeedRunner | None" = None) -> DutydeskApp:
     """`feed`: the queue feed spec (sim, file:PATH, asterisk:PATH, http(s)://URL), default
     from config; or `runner`, a feed built by the caller (a test's own source)."""
-    if runner is None and chosen_feed(context.config, feed):
-        runner = open_feed(context.config, feed, context.db, shift=lambda: app.shift)
+    if runner is None and (feed or context.config.queue.feed):  # the queue stack only for a feed
+        from dutydesk.queue.runner import chosen_feed, open_feed
+
+        if chosen_feed(context.config, feed):
+            runner = open_feed(context.config, feed, context.db, shift=lambda: app.shift)
     app = DutydeskApp(context, QueueFeedService(runner))
     return app

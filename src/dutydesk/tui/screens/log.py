@@ -24,8 +24,6 @@ from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.screens.base import DeskScreen
-from dutydesk.tui.screens.dialogs import Confirm, CorrectEntryScreen
-from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.fields import EntryLine
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader, TitleBar
@@ -340,6 +338,8 @@ class LogScreen(DeskScreen):
 
     @on(EntryLine.LinesPasted, "#quick-add")
     def ask_before_adding_lines(self, event: EntryLine.LinesPasted) -> None:
+        from dutydesk.tui.screens.dialogs import Confirm  # the dialogs are imported when first needed
+
         event.stop()
         lines = event.lines
 
@@ -444,6 +444,8 @@ class LogScreen(DeskScreen):
                 severity="warning",
             )
             return
+        from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+
         self.app.push_screen(CorrectEntryScreen(entry), self._corrected)
 
     def _corrected(self, saved: LogEntryView | None) -> None:
@@ -464,6 +466,8 @@ class LogScreen(DeskScreen):
 
         def save(context: Context, note: str) -> LogEntryView:
             return threads.resolve(context.db, context.config, shift, entry.id, note)
+
+        from dutydesk.tui.screens.note_dialog import NoteDialog
 
         about = Text(entry.text)
         self.app.push_screen(
