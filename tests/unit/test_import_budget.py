@@ -32,6 +32,9 @@ NOT_FOR_THE_FIRST_FRAME = (
     "dutydesk.notify",  # the notifier's worker, after the first frame
     "dutydesk.tui.screens.dialogs",
     "textual.widgets._text_area",
+    "sqlalchemy",  # painted from a page read with sqlite3; the storage stack is imported after it
+    "sqlmodel",
+    "dutydesk.store.db",
 )
 
 

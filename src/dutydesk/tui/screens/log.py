@@ -8,6 +8,7 @@ the order typed, each committed before its row appears. Long shifts are read a p
 """
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -16,10 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
-from dutydesk.context import Context
-from dutydesk.domain import log, shifts, threads
-from dutydesk.domain.log import LogEntryView, LogFilter, NewEntry, SearchHit
-from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.views import SEVERITIES, LogEntryView, NewEntry, ShiftInfo
 from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
 from dutydesk.tui.bindings import translate_bindings
@@ -28,8 +26,12 @@ from dutydesk.tui.widgets.fields import EntryLine
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
+if TYPE_CHECKING:
+    from dutydesk.context import Context
+    from dutydesk.domain.log import SearchHit
+
 PAGE_SIZE = 200
-SEVERITY_ORDER = list(log.SEVERITIES)
+SEVERITY_ORDER = list(SEVERITIES)
 
 Spans = list[tuple[int, int]] | None
 
@@ -120,6 +122,10 @@ class LogScreen(DeskScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "shift", self._shift_changed, init=False)
         self.show_kind()
+        page = self.context.first_page
+        if page is not None and page.shift == self.shift:  # read before the database was opened
+            self.entries, self.total = list(page.entries), page.total
+            self.show_rows()
         self.focus_entry_line()
 
     def on_screen_suspend(self) -> None:
@@ -160,19 +166,22 @@ class LogScreen(DeskScreen):
 
     def reload(self) -> None:
         """Read the newest page again, as many rows as are loaded (the search results too)."""
-        shift, keep, query = self.shift, len(self.entries), self.query_text
-        db = self.context.db
+        shift, keep, query, context = self.shift, len(self.entries), self.query_text, self.context
 
-        def read() -> tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]:
+        def read() -> "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
             if shift is None:
                 return None, [], 0, None
+            db = context.db  # first: at start-up, it waits for the first frame (see DutydeskApp.open_database)
+            from dutydesk.domain import log  # the storage stack, once the database is open
+            from dutydesk.domain.log import LogFilter
+
             page = log.list_entries(db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep))
             hits = log.search(db, query) if query is not None else None
             return shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
 
         self.run_io(read, self._read, group="log-read", exclusive=True)
 
-    def _read(self, result: tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]) -> None:
+    def _read(self, result: "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
         shift, entries, total, hits = result
         if shift != self.shift:
             return  # read for a shift no longer shown
@@ -185,12 +194,14 @@ class LogScreen(DeskScreen):
         shift = self.shift
         if shift is None or self.query_text is not None:
             return
-        offset, db = len(self.entries), self.context.db
-        self.run_io(
-            lambda: log.list_entries(db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset),
-            self._older_read,
-            group="log-read",
-        )
+        offset, context = len(self.entries), self.context
+
+        def read() -> list[LogEntryView]:
+            from dutydesk.domain.log import LogFilter, list_entries
+
+            return list_entries(context.db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset)
+
+        self.run_io(read, self._older_read, group="log-read")
 
     def _older_read(self, older: list[LogEntryView]) -> None:
         known = {entry.id for entry in self.entries}
@@ -235,8 +246,10 @@ class LogScreen(DeskScreen):
                 line = _("1 result for '{query}'").format(query=self.query_text)
             else:
                 line = _("{count} results for '{query}'").format(count=count, query=self.query_text)
-            if count >= log.SEARCH_LIMIT:
-                line += " · " + _("the best {limit} are shown").format(limit=log.SEARCH_LIMIT)
+            from dutydesk.domain.log import SEARCH_LIMIT  # imported by the search that found them
+
+            if count >= SEARCH_LIMIT:
+                line += " · " + _("the best {limit} are shown").format(limit=SEARCH_LIMIT)
             line += " · " + _("Escape: back to the shift")
         elif self.shift is None:
             line = _("No shift is open: press o to open one")
@@ -370,12 +383,15 @@ class LogScreen(DeskScreen):
         if self.writing or not self.unsaved or shift is None:
             return
         self.writing = True
-        batch, db, config = list(self.unsaved), self.context.db, self.config
+        batch, context = list(self.unsaved), self.context
 
         def write() -> list[LogEntryView]:
+            from dutydesk.domain.log import add_entries
+            from dutydesk.domain.shifts import get_shift
+
             # The shift may have been closed from another console since it was read.
-            current = shifts.get_shift(db, shift.id)
-            return log.add_entries(db, config, current, batch)
+            current = get_shift(context.db, shift.id)
+            return add_entries(context.db, context.config, current, batch)
 
         self.run_io(write, self._entries_written, group="log-write", failed=self._entry_refused)
 
@@ -406,10 +422,16 @@ class LogScreen(DeskScreen):
     @on(Input.Submitted, "#search")
     def run_search(self, event: Input.Submitted) -> None:
         event.stop()
-        query, db = event.value.strip(), self.context.db
-        self.run_io(lambda: (query, log.search(db, query)), self._found, group="log-read", exclusive=True)
+        query, context = event.value.strip(), self.context
 
-    def _found(self, found: tuple[str, list[SearchHit]]) -> None:
+        def find() -> "tuple[str, list[SearchHit]]":
+            from dutydesk.domain.log import search
+
+            return query, search(context.db, query)
+
+        self.run_io(find, self._found, group="log-read", exclusive=True)
+
+    def _found(self, found: "tuple[str, list[SearchHit]]") -> None:
         query, hits = found
         self.query_text, self.hits = query, hits
         self.show_rows(select=hits[0].entry.id if hits else None)
@@ -464,7 +486,9 @@ class LogScreen(DeskScreen):
             self.notify(_("select an entry first"), severity="warning")
             return
 
-        def save(context: Context, note: str) -> LogEntryView:
+        def save(context: "Context", note: str) -> LogEntryView:
+            from dutydesk.domain import threads
+
             return threads.resolve(context.db, context.config, shift, entry.id, note)
 
         from dutydesk.tui.screens.note_dialog import NoteDialog
