@@ -8,7 +8,7 @@ the normal way. Rows have the shape of the store's own queries, times as aware U
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,15 +55,28 @@ class QuickReader:
 
 @contextmanager
 def quick_reader(path: Path) -> Iterator[QuickReader | None]:
-    """A reader of the file, read-only; None when it is not at this schema version. A file
-    this quick read cannot read (missing, not a dutydesk database, damaged) ends the `with`
-    block early, quietly: the normal opening says what is wrong with it."""
+    """A read-only reader of the file; None when it is not a dutydesk database at this schema
+    version (or no database at all). A read that fails in the `with` block ends it early,
+    quietly: the normal opening then says what is wrong with the file."""
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
-            row = connection.execute("SELECT value FROM dutydesk_meta WHERE key = 'schema_version'").fetchone()
-            yield QuickReader(connection) if row is not None and row[0] == str(SCHEMA_VERSION) else None
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:  # missing, or not readable
+        yield None
+        return
+    try:
+        yield QuickReader(connection) if _at_this_version(connection) else None
     except (sqlite3.Error, ValueError):
         return
+    finally:
+        connection.close()
+
+
+def _at_this_version(connection: sqlite3.Connection) -> bool:
+    try:
+        row = connection.execute("SELECT value FROM dutydesk_meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.Error:  # not a database, or not dutydesk's
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
 
 
 def _with_times(row: Sequence[Any], columns: tuple[int, ...]) -> tuple[Any, ...]:
