@@ -220,11 +220,12 @@ class LogScreen(DeskScreen):
         table = self.table
         items = self.shown()
         chosen = select if select is not None else self.selected_id()
-        self.laid_out_width = self.size.width
+        # Before the first layout (the first page, shown on mount) the screen will be the terminal's width.
+        self.laid_out_width = self.size.width or self.app.size.width
         specs = rows.columns(
             self.config,
             [entry for entry, _spans in items],
-            table.size.width or self.size.width,
+            table.size.width or self.laid_out_width,
             show_shift=self.query_text is not None,
         )
         table.clear(columns=True)
