@@ -116,10 +116,11 @@ class DutydeskApp(DeskIO, App[None]):
 
     def find_open_shift(self) -> ShiftInfo | None:
         """The open shift of this console's team, else the only open shift, if any."""
+        db = self.context.db  # first, in a worker: the store's modules are imported once it is open
         from dutydesk.domain.shifts import current_shift
 
         try:
-            return current_shift(self.context.db, home_team=self.context.config.center.team)
+            return current_shift(db, home_team=self.context.config.center.team)
         except UserError:  # several teams have a shift open: the user opens or picks one
             return None
 
@@ -246,11 +247,12 @@ class DutydeskApp(DeskIO, App[None]):
         context = self.context
 
         def read() -> "DeskStatus":
-            from dutydesk.domain.status import desk_status  # not needed before the first frame
+            db = context.db  # first: the domain is imported once the database is open (see open_database)
+            from dutydesk.domain.status import desk_status
             from dutydesk.export.draft import draft_if_due
 
-            draft_if_due(context.db, context.config)
-            return desk_status(context.db, context.config)
+            draft_if_due(db, context.config)
+            return desk_status(db, context.config)
 
         self.run_io(read, self._status_read, group="status-read", exclusive=True)
 
@@ -264,9 +266,10 @@ class DutydeskApp(DeskIO, App[None]):
             context = self.context
 
             def read() -> "list[SupervisorInfo]":
+                db = context.db
                 from dutydesk.domain.supervisors import list_supervisors
 
-                return list_supervisors(context.db)
+                return list_supervisors(db)
 
             self.run_io(read, self._guide)
 
@@ -366,9 +369,10 @@ class DutydeskApp(DeskIO, App[None]):
                 self.push_screen(ShiftPicker(found, current), chosen)
 
         def read() -> list[ShiftInfo]:
+            db = context.db
             from dutydesk.domain.shifts import list_shifts
 
-            return list_shifts(context.db, PICKER_SHIFTS)
+            return list_shifts(db, PICKER_SHIFTS)
 
         self.run_io(read, pick, group="export-pick")
 

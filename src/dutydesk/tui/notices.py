@@ -38,14 +38,15 @@ class NoticeService:
         self.app.run_worker(self._work, thread=True, exclusive=True, group="notify", exit_on_error=False)
 
     def _work(self) -> None:
+        db = self.context.db  # first: the storage stack is imported once the database is open
         from dutydesk.domain.incidents import updates_due
         from dutydesk.notify.sender import Notifier
 
         config = self.context.config
         if self.notifier is None:
-            self.notifier = Notifier(self.context.db, config, config.center.team)
+            self.notifier = Notifier(db, config, config.center.team)
         every = timedelta(minutes=config.notify.incident_update_every_min)
-        due = updates_due(self.context.db, every)
+        due = updates_due(db, every)
         failing: list[ChannelHealth] = []
         if self.notifier.enabled:
             self.notifier.tick()

@@ -197,9 +197,10 @@ class LogScreen(DeskScreen):
         offset, context = len(self.entries), self.context
 
         def read() -> list[LogEntryView]:
+            db = context.db
             from dutydesk.domain.log import LogFilter, list_entries
 
-            return list_entries(context.db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset)
+            return list_entries(db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset)
 
         self.run_io(read, self._older_read, group="log-read")
 
@@ -387,12 +388,13 @@ class LogScreen(DeskScreen):
         batch, context = list(self.unsaved), self.context
 
         def write() -> list[LogEntryView]:
+            db = context.db  # first: typed before the database was open, it waits for it here
             from dutydesk.domain.log import add_entries
             from dutydesk.domain.shifts import get_shift
 
             # The shift may have been closed from another console since it was read.
-            current = get_shift(context.db, shift.id)
-            return add_entries(context.db, context.config, current, batch)
+            current = get_shift(db, shift.id)
+            return add_entries(db, context.config, current, batch)
 
         self.run_io(write, self._entries_written, group="log-write", failed=self._entry_refused)
 
@@ -426,9 +428,10 @@ class LogScreen(DeskScreen):
         query, context = event.value.strip(), self.context
 
         def find() -> "tuple[str, list[SearchHit]]":
+            db = context.db
             from dutydesk.domain.log import search
 
-            return query, search(context.db, query)
+            return query, search(db, query)
 
         self.run_io(find, self._found, group="log-read", exclusive=True)
 
