@@ -82,7 +82,9 @@ def main_options(
     ctx.obj = Options(db, config, lang)
     ctx.meta["feed"] = feed
     if ctx.invoked_subcommand is None:
-        _run_tui(ctx.obj.context(), feed)
+        from dutydesk.tui.screens.log import PAGE_SIZE
+
+        _run_tui(ctx.obj.tui_context(PAGE_SIZE), feed)
 
 
 def _run_tui(context: "Context", feed: str | None = None) -> None:

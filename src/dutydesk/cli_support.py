@@ -58,6 +58,15 @@ class Options:
             self._context = open_context(checked_database(db or self.db or database_target()), self.config, self.lang)
         return self._context
 
+    def tui_context(self, page_size: int) -> "Context":
+        """The context for the TUI: an SQLite file already at this schema is opened by the app
+        after its first frame, painted from a page of `page_size` entries read now with sqlite3."""
+        from dutydesk.context import database_target, open_context_for_tui
+
+        target = checked_database(self.db or database_target())
+        self._context = open_context_for_tui(target, self.config, self.lang, page_size=page_size)
+        return self._context
+
 
 def checked_database(target: "str | Path") -> "str | Path":
     """Refuse a database path that is a directory, or whose directory does not exist: a typo in

@@ -6,6 +6,7 @@ from textual.widgets import DataTable, Input
 from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.domain import log, shifts
+from dutydesk.domain import log as domain_log
 from dutydesk.domain.log import LogFilter
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import StorageError
@@ -98,7 +99,7 @@ async def test_a_database_error_is_one_line_and_keeps_the_text(
     def locked(*args: object, **kwargs: object) -> None:
         raise StorageError("the database is busy (another console is writing to it); try again")
 
-    monkeypatch.setattr(log_screen.log, "add_entries", locked)
+    monkeypatch.setattr(domain_log, "add_entries", locked)  # the screen imports it when it writes
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press(*"queue 12 waiting", "enter")

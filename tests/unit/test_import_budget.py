@@ -26,6 +26,15 @@ NOT_FOR_THE_FIRST_FRAME = (
     "dutydesk.tui.screens.playbooks",
     "dutydesk.tui.screens.followups",
     "dutydesk.export.draft",
+    "dutydesk.queue",  # no feed configured: no queue stack
+    "dutydesk.domain.handover",  # the status strip, read after the first frame
+    "cryptography",
+    "dutydesk.notify",  # the notifier's worker, after the first frame
+    "dutydesk.tui.screens.dialogs",
+    "textual.widgets._text_area",
+    "sqlalchemy",  # painted from a page read with sqlite3; the storage stack is imported after it
+    "sqlmodel",
+    "dutydesk.store.db",
 )
 
 

@@ -48,7 +48,8 @@ def copy(
 def migrate(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Bring the --db database to this version's schema (a server database: by its owner role)."""
     from dutydesk.context import database_target
-    from dutydesk.store.db import SCHEMA_VERSION, open_database
+    from dutydesk.store.db import open_database
+    from dutydesk.store.schema_version import SCHEMA_VERSION
 
     startup.resume()  # a migration may rewrite every row: with its garbage collected
     db = open_database(options(ctx).db or database_target(), migrate_server=True)

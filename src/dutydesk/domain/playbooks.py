@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from dutydesk import paths
 from dutydesk.config import KEY_PATTERN, Label, Strict, _line_of_key, validation_reason
@@ -47,6 +47,7 @@ DEADLINE_ZH = re.compile(r"\s*[（(]\s*(?P<amount>\d+)\s*(?P<unit>分钟|小时)
 
 
 class Contact(Strict):
+    model_config = ConfigDict(defer_build=True)  # validated only when a playbook is read: not at import
     role: Label
     name: str = ""  # a person's name is the same in every language
     channel: Label | None = None  # how to reach them: "phone", "internal channel", ...
@@ -80,6 +81,7 @@ class Contact(Strict):
 
 
 class FrontMatter(Strict):
+    model_config = ConfigDict(defer_build=True)
     key: Annotated[str, Field(pattern=KEY_PATTERN)]
     title: Label
     kind: Kind

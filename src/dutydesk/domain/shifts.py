@@ -1,6 +1,5 @@
 """Shifts: opened by a supervisor for a team, planned from the shift pattern, then closed."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -10,45 +9,14 @@ from sqlmodel.sql.expression import Select
 from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain.supervisors import get_supervisor
+from dutydesk.domain.views import ShiftInfo as ShiftInfo  # defined with the views, used from here by everyone
+from dutydesk.domain.views import pick_open_shift
 from dutydesk.errors import UserError
-from dutydesk.i18n import _, _p
-from dutydesk.jsonshape import moment, person
+from dutydesk.i18n import _
 from dutydesk.store.db import Database
 from dutydesk.store.tables import Shift, Supervisor
 
 OPEN, CLOSED = "open", "closed"
-
-
-@dataclass(frozen=True)
-class ShiftInfo:
-    id: int
-    team: str
-    slot_key: str
-    supervisor: str  # the supervisor's name
-    supervisor_display: str
-    status: str
-    planned_start: datetime  # aware UTC
-    planned_end: datetime
-    opened_at: datetime
-    closed_at: datetime | None
-
-    def status_label(self) -> str:
-        """ "On duty" or "ended", in the UI language (a shift's own words, not a ticket's)."""
-        return _p("shift status", "open") if self.status == OPEN else _p("shift status", "closed")
-
-    def as_json(self, config: Config) -> dict[str, object]:
-        zone = config.zone
-        return {
-            "id": self.id,
-            "supervisor": person(self.supervisor, self.supervisor_display),
-            "team": self.team,
-            "slot": self.slot_key,
-            "status": self.status,
-            "planned_start": moment(self.planned_start, zone),
-            "planned_end": moment(self.planned_end, zone),
-            "opened_at": moment(self.opened_at, zone),
-            "closed_at": moment(self.closed_at, zone),
-        }
 
 
 def _info(shift: Shift, supervisor: Supervisor) -> ShiftInfo:
@@ -149,12 +117,7 @@ def current_shift(db: Database, team: str | None = None, *, home_team: str | Non
     if team is not None:
         query = query.where(Shift.team == team)
     with db.session() as session:
-        found = [_info(*row) for row in session.exec(query)]
-    if len(found) > 1:
-        found = [shift for shift in found if shift.team == home_team]
-        if not found:
-            raise UserError(_("several shifts are open; choose one with --team"))
-    return found[0] if found else None
+        return pick_open_shift([_info(*row) for row in session.exec(query)], home_team)
 
 
 def require_current_shift(db: Database, team: str | None = None, *, home_team: str | None = None) -> ShiftInfo:

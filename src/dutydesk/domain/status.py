@@ -14,7 +14,6 @@ from sqlmodel import col
 from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain import followups, incidents, shifts
-from dutydesk.domain import handover as handovers
 from dutydesk.store.changes import ChangeWatch
 from dutydesk.store.db import Database
 from dutydesk.store.tables import QueueAlert
@@ -52,6 +51,8 @@ def desk_status(db: Database, config: Config, now: datetime | None = None) -> De
 
 def _handover_items(db: Database, config: Config, now: datetime) -> list[StatusItem]:
     """The console's shift ends within the draft window and its handover is not signed yet."""
+    from dutydesk.domain import handover as handovers  # not before the app's first frame: it brings signing
+
     shift = shifts.current_shift(db, config.center.team)
     if shift is None or now < shift.planned_end - timedelta(minutes=config.handover.draft_before_end_min):
         return []

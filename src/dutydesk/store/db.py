@@ -25,9 +25,8 @@ from dutydesk.errors import DatabaseRefused
 from dutydesk.i18n import _
 from dutydesk.store import chain, postgres, sqlite
 from dutydesk.store.errors import report_failures_as_storage_errors
+from dutydesk.store.schema_version import SCHEMA_VERSION
 from dutydesk.store.tables import Meta
-
-SCHEMA_VERSION = 11
 
 
 def _add_search_index(connection: Connection) -> None:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -28,14 +28,9 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from dutydesk import startup
-from dutydesk.context import Context
-from dutydesk.domain import shifts, supervisors
-from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.domain.status import DeskStatus, desk_status, watch_changes
-from dutydesk.domain.supervisors import SupervisorInfo
+from dutydesk.domain.views import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.queue.runner import FeedRunner, chosen_feed, open_feed
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.keygate import KeyGate
@@ -43,9 +38,14 @@ from dutydesk.tui.keys import read_escape_then_key, with_character
 from dutydesk.tui.notices import NoticeService
 from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
-from dutydesk.tui.screens.dialogs import AddSupervisorScreen, Confirm, OpenShiftScreen
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
+
+if TYPE_CHECKING:  # imported where used, after the first frame (the storage stack) or with a feed (the queue stack)
+    from dutydesk.context import Context
+    from dutydesk.domain.status import DeskStatus
+    from dutydesk.domain.supervisors import SupervisorInfo
+    from dutydesk.queue.runner import FeedRunner
 
 STATUS_EVERY_S = 30.0
 
@@ -93,10 +93,10 @@ class DutydeskApp(DeskIO, App[None]):
 
     shift: reactive[ShiftInfo | None] = reactive(None)
     """The open shift this console works in (None until one is opened)."""
-    desk_status: reactive[DeskStatus | None] = reactive(None)
+    desk_status: "reactive[DeskStatus | None]" = reactive(None)
     """What the status strip shows (None until first read)."""
 
-    def __init__(self, context: Context, queue_feed: QueueFeedService | None = None) -> None:
+    def __init__(self, context: "Context", queue_feed: QueueFeedService | None = None) -> None:
         super().__init__()
         self.desk_context = context
         self.queue_feed = queue_feed or QueueFeedService(None)  # runs while the app runs, on any screen
@@ -107,30 +107,50 @@ class DutydeskApp(DeskIO, App[None]):
         self.key_gate = KeyGate(self)
 
     @property
-    def context(self) -> Context:
+    def context(self) -> "Context":
         return self.desk_context
 
     def on_load(self) -> None:
         # Before any screen is built: the language is chosen, the shift is known.
         translate_bindings(self)
-        self.set_reactive(DutydeskApp.shift, self.find_open_shift())
+        page = self.context.first_page
+        self.set_reactive(DutydeskApp.shift, page.shift if page is not None else self.find_open_shift())
 
     def find_open_shift(self) -> ShiftInfo | None:
         """The open shift of this console's team, else the only open shift, if any."""
-        db = self.context.db
+        db = self.context.db  # first, in a worker: the store's modules are imported once it is open
+        from dutydesk.domain.shifts import current_shift
+
         try:
-            return shifts.current_shift(db, home_team=self.context.config.center.team)
+            return current_shift(db, home_team=self.context.config.center.team)
         except UserError:  # several teams have a shift open: the user opens or picks one
             return None
 
     def on_mount(self) -> None:
         self.queue_feed.start(self)
         self.notices.start()
+        self.call_after_refresh(self.open_database)  # the first frame is drawn: the storage stack now
         self.call_after_refresh(self.read_status)  # the strip after the first frame: it needs more of the domain
         self.set_interval(STATUS_EVERY_S, self.read_status)  # deadlines come near with no write at all
         self.watch_database()
         self.call_after_refresh(self.guided_start)
-        self.call_after_refresh(startup.resume)  # the first frame is drawn: start-up is over
+
+    def open_database(self) -> None:
+        """Import the storage stack and open the database, if the first frame was painted
+        without them (`dutydesk.context.open_context_for_tui`); then start-up is over. Until
+        then every worker that needs the database waits for it, and the UI takes keys as usual."""
+        if self.context.db_is_open:
+            startup.resume()
+            return
+        self.run_worker(self._open_database, thread=True, exit_on_error=False, group="open-database")
+
+    def _open_database(self) -> None:
+        try:
+            self.context.open_database()
+        except UserError as error:  # e.g. locked by a migration meanwhile: as if it had failed before the app
+            self.call_from_thread(self.exit, return_code=1, message=str(error))
+        finally:
+            self.call_from_thread(startup.resume)
 
     def on_unmount(self) -> None:
         self._watching.set()
@@ -189,7 +209,10 @@ class DutydeskApp(DeskIO, App[None]):
 
     def _watch(self) -> None:
         try:
-            with watch_changes(self.context.db) as watch:
+            db = self.context.db  # first: at start-up, it waits for the first frame (see open_database)
+            from dutydesk.domain.status import watch_changes
+
+            with watch_changes(db) as watch:
                 watch.changed()  # the starting point: what the screens are about to read
                 # A sleep, not `Event.wait(timeout)`: a timed wait never returns under libfaketime
                 # (the suite is run at a chosen wall-clock time with `faketime`).
@@ -214,35 +237,46 @@ class DutydeskApp(DeskIO, App[None]):
     def read_status(self) -> None:
         """The status strip, read in a worker; an hour before the shift ends the handover is
         drafted first (once), so the strip can say so."""
-        db, config = self.context.db, self.context.config
+        context = self.context
 
-        def read() -> DeskStatus:
-            from dutydesk.export.draft import draft_if_due  # not needed before the first frame
+        def read() -> "DeskStatus":
+            db = context.db  # first: the domain is imported once the database is open (see open_database)
+            from dutydesk.domain.status import desk_status
+            from dutydesk.export.draft import draft_if_due
 
-            draft_if_due(db, config)
-            return desk_status(db, config)
+            draft_if_due(db, context.config)
+            return desk_status(db, context.config)
 
         self.run_io(read, self._status_read, group="status-read", exclusive=True)
 
-    def _status_read(self, status: DeskStatus) -> None:
+    def _status_read(self, status: "DeskStatus") -> None:
         self.desk_status = status
 
     # -- first run ---------------------------------------------------------------------
 
     def guided_start(self) -> None:
         if self.shift is None:
-            db = self.context.db
-            self.run_io(lambda: supervisors.list_supervisors(db), self._guide)
+            context = self.context
 
-    def _guide(self, people: list[SupervisorInfo]) -> None:
+            def read() -> "list[SupervisorInfo]":
+                db = context.db
+                from dutydesk.domain.supervisors import list_supervisors
+
+                return list_supervisors(db)
+
+            self.run_io(read, self._guide)
+
+    def _guide(self, people: "list[SupervisorInfo]") -> None:
         if self.shift is not None:
             return
+        from dutydesk.tui.screens.dialogs import AddSupervisorScreen  # dialogs: after the first frame
+
         if not people:
             self.push_screen(AddSupervisorScreen(), self._supervisor_added)
         else:
             self.action_open_shift()
 
-    def _supervisor_added(self, added: SupervisorInfo | None) -> None:
+    def _supervisor_added(self, added: "SupervisorInfo | None") -> None:
         if added is not None:
             self.notify(_("Supervisor {name} added").format(name=added.display_name))
             self.action_open_shift(added.name)
@@ -251,6 +285,8 @@ class DutydeskApp(DeskIO, App[None]):
         if self.shift is not None:
             self.notify(_("shift #{id} is already open").format(id=self.shift.id), severity="warning")
             return
+        from dutydesk.tui.screens.dialogs import OpenShiftScreen
+
         self.push_screen(OpenShiftScreen(supervisor), self._shift_opened)
 
     def _shift_opened(self, opened: ShiftInfo | None) -> None:
@@ -264,6 +300,8 @@ class DutydeskApp(DeskIO, App[None]):
         if not unsaved:
             self.exit()
             return
+        from dutydesk.tui.screens.dialogs import Confirm
+
         question = _("Quit? The text typed in this field is not saved:")
 
         def answered(leave: bool | None) -> None:
@@ -311,7 +349,7 @@ class DutydeskApp(DeskIO, App[None]):
 
         if isinstance(self.screen, ExportScreen | ShiftPicker):
             return
-        current, db = (self.shift.id if self.shift else None), self.context.db
+        current, context = (self.shift.id if self.shift else None), self.context
 
         def chosen(shift: ShiftInfo | None) -> None:
             if shift is not None:
@@ -323,7 +361,13 @@ class DutydeskApp(DeskIO, App[None]):
             else:
                 self.push_screen(ShiftPicker(found, current), chosen)
 
-        self.run_io(lambda: shifts.list_shifts(db, PICKER_SHIFTS), pick, group="export-pick")
+        def read() -> list[ShiftInfo]:
+            db = context.db
+            from dutydesk.domain.shifts import list_shifts
+
+            return list_shifts(db, PICKER_SHIFTS)
+
+        self.run_io(read, pick, group="export-pick")
 
     def _on_log(self, action: str) -> None:
         """Run a Log screen action from anywhere: switch to the Log screen first."""
@@ -337,10 +381,14 @@ class DutydeskApp(DeskIO, App[None]):
         self.call_after_refresh(run)
 
 
-def make_app(context: Context, feed: str | None = None, runner: FeedRunner | None = None) -> DutydeskApp:
+def make_app(context: "Context", feed: str | None = None, runner: "FeedRunner | None" = None) -> DutydeskApp:
     """`feed`: the queue feed spec (sim, file:PATH, asterisk:PATH, http(s)://URL), default
     from config; or `runner`, a feed built by the caller (a test's own source)."""
-    if runner is None and chosen_feed(context.config, feed):
-        runner = open_feed(context.config, feed, context.db, shift=lambda: app.shift)
+    if runner is None and (feed or context.config.queue.feed):  # the queue stack only for a feed
+        from dutydesk.queue.runner import chosen_feed, open_feed
+
+        if chosen_feed(context.config, feed):
+            context.open_database()  # the feed writes its alerts there from the start
+            runner = open_feed(context.config, feed, context.db, shift=lambda: app.shift)
     app = DutydeskApp(context, QueueFeedService(runner))
     return app

@@ -6,16 +6,17 @@ thread: a channel that started failing, and level-1 incidents whose status updat
 """
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.timer import Timer
 
 from dutydesk.context import Context
-from dutydesk.domain.incidents import updates_due
 from dutydesk.i18n import _
-from dutydesk.notify.channels import channel_label
-from dutydesk.notify.outbox import ChannelHealth
-from dutydesk.notify.sender import Notifier
+
+if TYPE_CHECKING:  # imported by the worker, after the app's first frame
+    from dutydesk.notify.outbox import ChannelHealth
+    from dutydesk.notify.sender import Notifier
 
 
 class NoticeService:
@@ -37,18 +38,24 @@ class NoticeService:
         self.app.run_worker(self._work, thread=True, exclusive=True, group="notify", exit_on_error=False)
 
     def _work(self) -> None:
+        db = self.context.db  # first: the storage stack is imported once the database is open
+        from dutydesk.domain.incidents import updates_due
+        from dutydesk.notify.sender import Notifier
+
         config = self.context.config
         if self.notifier is None:
-            self.notifier = Notifier(self.context.db, config, config.center.team)
+            self.notifier = Notifier(db, config, config.center.team)
         every = timedelta(minutes=config.notify.incident_update_every_min)
-        due = updates_due(self.context.db, every)
+        due = updates_due(db, every)
         failing: list[ChannelHealth] = []
         if self.notifier.enabled:
             self.notifier.tick()
             failing = self.notifier.failing_channels()
         self.app.call_from_thread(self._show, failing, due)
 
-    def _show(self, failing: list[ChannelHealth], due: list[tuple[int, datetime]]) -> None:
+    def _show(self, failing: "list[ChannelHealth]", due: list[tuple[int, datetime]]) -> None:
+        from dutydesk.notify.channels import channel_label
+
         for health in failing:
             if health.channel not in self.failing:
                 self.app.notify(

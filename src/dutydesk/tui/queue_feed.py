@@ -5,15 +5,18 @@ the feed runs whichever screen is shown, and alerts fire and are logged everywhe
 `runner` is None when no feed is configured: then no thread runs and nothing is written.
 """
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 
 from dutydesk.i18n import _
-from dutydesk.queue.monitor import alert_summary
-from dutydesk.queue.runner import FeedRunner
+
+if TYPE_CHECKING:  # the queue stack is imported by whoever builds a runner: no feed, no import
+    from dutydesk.queue.runner import FeedRunner
 
 
 class QueueFeedService:
-    def __init__(self, runner: FeedRunner | None) -> None:
+    def __init__(self, runner: "FeedRunner | None") -> None:
         self.runner = runner
         self._announced = 0
         self._app: App[None] | None = None
@@ -29,6 +32,8 @@ class QueueFeedService:
             self.runner.stop()
 
     def _announce(self) -> None:
+        from dutydesk.queue.monitor import alert_summary  # loaded with the runner already
+
         assert self.runner is not None and self._app is not None  # armed only with a feed, once started
         monitor = self.runner.monitor
         with monitor.lock:

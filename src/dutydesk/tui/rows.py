@@ -12,8 +12,7 @@ from rich.style import Style
 from rich.text import Text
 
 from dutydesk.config import Config
-from dutydesk.domain.log import LogEntryView, severity_label
-from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.views import LogEntryView, ShiftInfo, severity_label
 from dutydesk.i18n import _
 from dutydesk.textsafe import safe, safe_with_spans
 

@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from dutydesk.config import Config
@@ -28,6 +28,8 @@ from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.keys import is_command
 
 if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
     from dutydesk.tui.app import DutydeskApp
 
 T = TypeVar("T")
@@ -51,14 +53,18 @@ def text_of_key(event: events.Key) -> str | None:
     return event.character
 
 
-def typing_field(widget: Widget | None) -> Input | TextArea | None:
+def typing_field(widget: Widget | None) -> "Input | TextArea | None":
     """`widget` if it is a field that takes typed text."""
-    if isinstance(widget, Input) or (isinstance(widget, TextArea) and not widget.read_only):
+    if isinstance(widget, Input):
+        return widget
+    from textual.widgets import TextArea  # not before the first frame: the Log screen has none
+
+    if isinstance(widget, TextArea) and not widget.read_only:
         return widget
     return None
 
 
-def insert_typed(field: Input | TextArea, character: str) -> None:
+def insert_typed(field: "Input | TextArea", character: str) -> None:
     if isinstance(field, Input):
         field.insert_text_at_cursor(character)
     else:

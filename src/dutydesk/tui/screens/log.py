@@ -8,6 +8,7 @@ the order typed, each committed before its row appears. Long shifts are read a p
 """
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on
@@ -16,22 +17,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 
-from dutydesk.context import Context
-from dutydesk.domain import log, shifts, threads
-from dutydesk.domain.log import LogEntryView, LogFilter, NewEntry, SearchHit
-from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.views import SEVERITIES, LogEntryView, NewEntry, ShiftInfo
 from dutydesk.i18n import N_, _
 from dutydesk.tui import rows
 from dutydesk.tui.bindings import translate_bindings
 from dutydesk.tui.screens.base import DeskScreen
-from dutydesk.tui.screens.dialogs import Confirm, CorrectEntryScreen
-from dutydesk.tui.screens.note_dialog import NoteDialog
 from dutydesk.tui.widgets.fields import EntryLine
 from dutydesk.tui.widgets.footer import DeskFooter
 from dutydesk.tui.widgets.header import DutyHeader, TitleBar
 
+if TYPE_CHECKING:
+    from dutydesk.context import Context
+    from dutydesk.domain.log import SearchHit
+
 PAGE_SIZE = 200
-SEVERITY_ORDER = list(log.SEVERITIES)
+SEVERITY_ORDER = list(SEVERITIES)
 
 Spans = list[tuple[int, int]] | None
 
@@ -122,6 +122,10 @@ class LogScreen(DeskScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "shift", self._shift_changed, init=False)
         self.show_kind()
+        page = self.context.first_page
+        if page is not None and page.shift == self.shift:  # read before the database was opened
+            self.entries, self.total = list(page.entries), page.total
+            self.show_rows()
         self.focus_entry_line()
 
     def on_screen_suspend(self) -> None:
@@ -162,19 +166,22 @@ class LogScreen(DeskScreen):
 
     def reload(self) -> None:
         """Read the newest page again, as many rows as are loaded (the search results too)."""
-        shift, keep, query = self.shift, len(self.entries), self.query_text
-        db = self.context.db
+        shift, keep, query, context = self.shift, len(self.entries), self.query_text, self.context
 
-        def read() -> tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]:
+        def read() -> "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
             if shift is None:
                 return None, [], 0, None
+            db = context.db  # first: at start-up, it waits for the first frame (see DutydeskApp.open_database)
+            from dutydesk.domain import log  # the storage stack, once the database is open
+            from dutydesk.domain.log import LogFilter
+
             page = log.list_entries(db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep))
             hits = log.search(db, query) if query is not None else None
             return shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
 
         self.run_io(read, self._read, group="log-read", exclusive=True)
 
-    def _read(self, result: tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]) -> None:
+    def _read(self, result: "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
         shift, entries, total, hits = result
         if shift != self.shift:
             return  # read for a shift no longer shown
@@ -187,12 +194,15 @@ class LogScreen(DeskScreen):
         shift = self.shift
         if shift is None or self.query_text is not None:
             return
-        offset, db = len(self.entries), self.context.db
-        self.run_io(
-            lambda: log.list_entries(db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset),
-            self._older_read,
-            group="log-read",
-        )
+        offset, context = len(self.entries), self.context
+
+        def read() -> list[LogEntryView]:
+            db = context.db
+            from dutydesk.domain.log import LogFilter, list_entries
+
+            return list_entries(db, LogFilter(shift_id=shift.id), limit=PAGE_SIZE, offset=offset)
+
+        self.run_io(read, self._older_read, group="log-read")
 
     def _older_read(self, older: list[LogEntryView]) -> None:
         known = {entry.id for entry in self.entries}
@@ -211,11 +221,12 @@ class LogScreen(DeskScreen):
         table = self.table
         items = self.shown()
         chosen = select if select is not None else self.selected_id()
-        self.laid_out_width = self.size.width
+        # Before the first layout (the first page, shown on mount) the screen will be the terminal's width.
+        self.laid_out_width = self.size.width or self.app.size.width
         specs = rows.columns(
             self.config,
             [entry for entry, _spans in items],
-            table.size.width or self.size.width,
+            table.size.width or self.laid_out_width,
             show_shift=self.query_text is not None,
         )
         table.clear(columns=True)
@@ -237,8 +248,10 @@ class LogScreen(DeskScreen):
                 line = _("1 result for '{query}'").format(query=self.query_text)
             else:
                 line = _("{count} results for '{query}'").format(count=count, query=self.query_text)
-            if count >= log.SEARCH_LIMIT:
-                line += " · " + _("the best {limit} are shown").format(limit=log.SEARCH_LIMIT)
+            from dutydesk.domain.log import SEARCH_LIMIT  # imported by the search that found them
+
+            if count >= SEARCH_LIMIT:
+                line += " · " + _("the best {limit} are shown").format(limit=SEARCH_LIMIT)
             line += " · " + _("Escape: back to the shift")
         elif self.shift is None:
             line = _("No shift is open: press o to open one")
@@ -340,6 +353,8 @@ class LogScreen(DeskScreen):
 
     @on(EntryLine.LinesPasted, "#quick-add")
     def ask_before_adding_lines(self, event: EntryLine.LinesPasted) -> None:
+        from dutydesk.tui.screens.dialogs import Confirm  # the dialogs are imported when first needed
+
         event.stop()
         lines = event.lines
 
@@ -370,12 +385,16 @@ class LogScreen(DeskScreen):
         if self.writing or not self.unsaved or shift is None:
             return
         self.writing = True
-        batch, db, config = list(self.unsaved), self.context.db, self.config
+        batch, context = list(self.unsaved), self.context
 
         def write() -> list[LogEntryView]:
+            db = context.db  # first: typed before the database was open, it waits for it here
+            from dutydesk.domain.log import add_entries
+            from dutydesk.domain.shifts import get_shift
+
             # The shift may have been closed from another console since it was read.
-            current = shifts.get_shift(db, shift.id)
-            return log.add_entries(db, config, current, batch)
+            current = get_shift(db, shift.id)
+            return add_entries(db, context.config, current, batch)
 
         # Typing goes on in the emptied line while entries are written: entries typed ahead
         # are written together, in one transaction (one commit, one redraw, not one each).
@@ -408,10 +427,17 @@ class LogScreen(DeskScreen):
     @on(Input.Submitted, "#search")
     def run_search(self, event: Input.Submitted) -> None:
         event.stop()
-        query, db = event.value.strip(), self.context.db
-        self.run_io(lambda: (query, log.search(db, query)), self._found, group="log-read", exclusive=True)
+        query, context = event.value.strip(), self.context
 
-    def _found(self, found: tuple[str, list[SearchHit]]) -> None:
+        def find() -> "tuple[str, list[SearchHit]]":
+            db = context.db
+            from dutydesk.domain.log import search
+
+            return query, search(db, query)
+
+        self.run_io(find, self._found, group="log-read", exclusive=True)
+
+    def _found(self, found: "tuple[str, list[SearchHit]]") -> None:
         query, hits = found
         self.query_text, self.hits = query, hits
         self.show_rows(select=hits[0].entry.id if hits else None)
@@ -446,6 +472,8 @@ class LogScreen(DeskScreen):
                 severity="warning",
             )
             return
+        from dutydesk.tui.screens.dialogs import CorrectEntryScreen
+
         self.app.push_screen(CorrectEntryScreen(entry), self._corrected)
 
     def _corrected(self, saved: LogEntryView | None) -> None:
@@ -464,8 +492,12 @@ class LogScreen(DeskScreen):
             self.notify(_("select an entry first"), severity="warning")
             return
 
-        def save(context: Context, note: str) -> LogEntryView:
+        def save(context: "Context", note: str) -> LogEntryView:
+            from dutydesk.domain import threads
+
             return threads.resolve(context.db, context.config, shift, entry.id, note)
+
+        from dutydesk.tui.screens.note_dialog import NoteDialog
 
         about = Text(entry.text)
         self.app.push_screen(

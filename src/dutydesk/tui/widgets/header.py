@@ -3,6 +3,7 @@ and below it the status strip: what needs the supervisor now, whichever screen i
 then the screen's own title bar."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,13 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from dutydesk import clock
-from dutydesk.domain.incidents import countdown
-from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.domain.status import DeskStatus, StatusItem
+from dutydesk.domain.views import ShiftInfo
 from dutydesk.i18n import _
 from dutydesk.textsafe import safe
 from dutydesk.tui.rows import shift_summary
 from dutydesk.tui.screens.base import DeskNode
+
+if TYPE_CHECKING:  # the status comes after the first frame, with the storage stack
+    from dutydesk.domain.status import DeskStatus, StatusItem
 
 WIDE = 100  # below this many columns the center's name is left out
 LEVEL_STYLE = {"critical": "bold #ff5f5f", "warning": "bold #ffaf00"}
@@ -63,7 +65,7 @@ class DutyHeader(DeskNode, Vertical):
             line.append(_("On duty: {name}").format(name=safe(shift.supervisor_display)), style="bold")
         self.info.update(line)
 
-    def _show_status(self, status: DeskStatus | None) -> None:
+    def _show_status(self, status: "DeskStatus | None") -> None:
         self.query_one("#status-strip", Static).update(status_line(status, clock.utcnow()))
 
     def _tick(self) -> None:
@@ -96,7 +98,7 @@ class TitleBar(Horizontal):
         yield Static(self.first_status, id=f"{self.key_prefix}-status", classes="title-status", markup=False)
 
 
-def status_line(status: DeskStatus | None, now: datetime) -> Text:
+def status_line(status: "DeskStatus | None", now: datetime) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     if status is None:
         return line
@@ -109,7 +111,9 @@ def status_line(status: DeskStatus | None, now: datetime) -> Text:
     return line
 
 
-def status_item(item: StatusItem, now: datetime) -> Text:
+def status_item(item: "StatusItem", now: datetime) -> Text:
+    from dutydesk.domain.incidents import countdown
+
     if item.code == "alerts":
         level = _("critical") if item.level == "critical" else _("warning")
         return Text(
