@@ -151,7 +151,7 @@ class Database:
     engine: Engine
     path: Path | None  # None for a server database
     schema_found: int | None = None  # a server database's schema version before it was opened
-    quick_reader: sqlite.QuickReader | None = None  # an SQLite file's, for `read`
+    prepared_reader: sqlite.PreparedReader | None = None  # an SQLite file's, for `read`
 
     @property
     def target(self) -> str:
@@ -171,14 +171,14 @@ class Database:
 
     def read(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """The rows of a statement the caller builds once and keeps, by the quickest way the backend has."""
-        if self.quick_reader is not None:
-            return self.quick_reader.rows(statement, parameters)
+        if self.prepared_reader is not None:
+            return self.prepared_reader.rows(statement, parameters)
         with self.engine.connect() as connection:
             return connection.execute(statement, parameters).all()
 
     def close(self) -> None:
-        if self.quick_reader is not None:
-            self.quick_reader.close()
+        if self.prepared_reader is not None:
+            self.prepared_reader.close()
         self.engine.dispose()
 
 
@@ -219,7 +219,7 @@ def open_database(target: str | Path, *, migrate_server: bool = False) -> Databa
             database.schema_found = _bring_server_up_to_date(database, version, migrate_server)
         else:
             _bring_up_to_date(database, version)
-            database.quick_reader = sqlite.QuickReader(path, engine.dialect)
+            database.prepared_reader = sqlite.PreparedReader(path, engine.dialect)
     except DBAPIError as error:
         engine.dispose()
         raise DatabaseRefused(

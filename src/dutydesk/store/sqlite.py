@@ -149,7 +149,7 @@ class _CompiledRead:
         return tuple(row)
 
 
-class QuickReader:
+class PreparedReader:
     """Runs select statements on a read-only connection of its own, each compiled once.
 
     For what a person waits on at typing pace (the log search): SQLAlchemy's execution of an

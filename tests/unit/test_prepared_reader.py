@@ -1,4 +1,4 @@
-"""The log search's quick path on SQLite: the same rows as SQLAlchemy, fresh, read-only."""
+"""The log search's prepared path on SQLite: the same rows as SQLAlchemy, fresh, read-only."""
 
 import sqlite3
 from datetime import timedelta
@@ -14,7 +14,7 @@ from dutydesk.errors import StorageError
 from dutydesk.store import sqlite
 from dutydesk.store.db import Database, open_database
 
-pytestmark = pytest.mark.sqlite_only("the quick reader is SQLite's; a server database reads through SQLAlchemy")
+pytestmark = pytest.mark.sqlite_only("the prepared reader is SQLite's; a server database reads through SQLAlchemy")
 
 
 def test_a_search_finds_what_another_console_wrote_after_the_last_search(
@@ -34,7 +34,7 @@ def test_a_search_finds_what_another_console_wrote_after_the_last_search(
     ]
 
 
-def test_the_quick_reader_gives_the_rows_and_types_sqlalchemy_gives(
+def test_the_prepared_reader_gives_the_rows_and_types_sqlalchemy_gives(
     db: Database, config: Config, shift: ShiftInfo
 ) -> None:
     for text in ("CRM login slow", "CRM 登录缓慢", "callbacks late, CRM down"):
@@ -48,8 +48,8 @@ def test_the_quick_reader_gives_the_rows_and_types_sqlalchemy_gives(
     )
     statement = log._search_statement(sqlite.SEARCH_MATCHES, tuple(log_filter.values()))
     parameters = {"match": '"crm"*', "limit": 50} | log_filter.values()
-    assert db.quick_reader is not None
-    quick = db.quick_reader.rows(statement, parameters)
+    assert db.prepared_reader is not None
+    quick = db.prepared_reader.rows(statement, parameters)
     with db.engine.connect() as connection:
         through_sqlalchemy = [tuple(row) for row in connection.execute(statement, parameters)]
     assert len(quick) == 3
@@ -57,14 +57,14 @@ def test_the_quick_reader_gives_the_rows_and_types_sqlalchemy_gives(
     assert all(row[1].tzinfo is not None for row in quick)  # times come back aware, like SQLAlchemy's
 
 
-def test_the_quick_reader_cannot_write(db: Database) -> None:
-    assert db.quick_reader is not None
+def test_the_prepared_reader_cannot_write(db: Database) -> None:
+    assert db.prepared_reader is not None
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        db.quick_reader.connection.execute("DELETE FROM log_entry")
+        db.prepared_reader.connection.execute("DELETE FROM log_entry")
 
 
-def test_a_failed_quick_read_is_a_storage_error(db: Database) -> None:
-    assert db.quick_reader is not None
+def test_a_failed_prepared_read_is_a_storage_error(db: Database) -> None:
+    assert db.prepared_reader is not None
     missing = select(column("x")).select_from(table("no_such_table", column("x")))
     with pytest.raises(StorageError, match="no such table"):
-        db.quick_reader.rows(missing, {})
+        db.prepared_reader.rows(missing, {})
