@@ -51,7 +51,7 @@ def test_with_several_shifts_open_the_consoles_team_is_shown(
     db: Database, config: Config, shift: ShiftInfo, frozen_clock: FrozenClock
 ) -> None:
     supervisors.add_supervisor(db, "li", "李娜", "135790")
-    other = shifts.open_shift(db, config, "li", team="B")
+    other = shifts.open_shift(db, config, "li", team="B", new_team=True)
     log.add_entry(db, config, other, "team B's entry")
 
     mine = read_first_page(path_of(db), config.center.team, limit=10)
