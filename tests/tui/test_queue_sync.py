@@ -131,9 +131,9 @@ async def test_a_refresh_of_the_same_figures_touches_no_cell_and_a_new_one_only_
     app = make_app(context, runner=runner)
     updated: list[tuple[str, str]] = []
     texts: list[str | None] = []
-    original_update_cell, original_update = DataTable.update_cell, Static.update
+    original_update_cell, original_update = LiveTable.update_cell, Static.update
 
-    def update_cell(table: DataTable[Text], row_key: str, *args: Any, **kwargs: Any) -> None:
+    def update_cell(table: LiveTable, row_key: str, *args: Any, **kwargs: Any) -> None:
         updated.append((str(table.id), str(row_key)))
         original_update_cell(table, row_key, *args, **kwargs)
 
@@ -141,7 +141,7 @@ async def test_a_refresh_of_the_same_figures_touches_no_cell_and_a_new_one_only_
         texts.append(static.id)
         original_update(static, *args, **kwargs)
 
-    monkeypatch.setattr(DataTable, "update_cell", update_cell)
+    monkeypatch.setattr(LiveTable, "update_cell", update_cell)
     monkeypatch.setattr(Static, "update", update)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("escape", "3")
