@@ -30,7 +30,11 @@ class Counters:
             setattr(self, name, getattr(self, name) - getattr(other, name))
 
     def copy(self) -> "Counters":
-        return Counters(*(getattr(self, name) for name in COUNTER_FIELDS))
+        return Counters(*self.values())
+
+    def values(self) -> tuple[float, ...]:
+        """The counts in field order: `Counters(*values)` is an equal copy."""
+        return tuple(getattr(self, name) for name in COUNTER_FIELDS)
 
     def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in COUNTER_FIELDS}
