@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from dutydesk.queue.model import Counters, Snapshot
+from dutydesk.queue.model import Counters, CountValues, Snapshot
 
 TOTAL = ""  # the key of the whole center among the queues
 
@@ -39,7 +39,7 @@ class RollingWindow:
         self.span = span
         self.total = Counters()
         self._times: deque[datetime] = deque()
-        self._counts: deque[tuple[float, ...]] = deque()
+        self._counts: deque[CountValues] = deque()
 
     def add(self, ts: datetime, counters: Counters) -> None:
         self._times.append(ts)

@@ -32,14 +32,23 @@ class Counters:
     def copy(self) -> "Counters":
         return Counters(*self.values())
 
-    def values(self) -> tuple[float, ...]:
+    def values(self) -> "CountValues":
         """The counts in field order: `Counters(*values)` is an equal copy."""
-        return tuple(getattr(self, name) for name in COUNTER_FIELDS)
+        return (
+            self.offered,
+            self.answered,
+            self.abandoned,
+            self.abandoned_short,
+            self.answered_within_sl,
+            self.handle_time_s_total,
+            self.wait_time_s_total,
+        )
 
     def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in COUNTER_FIELDS}
 
 
+CountValues = tuple[int, int, int, int, int, float, float]  # Counters' fields, in order
 COUNTER_FIELDS = tuple(f.name for f in fields(Counters))
 INTEGER_COUNTERS = tuple(f.name for f in fields(Counters) if f.type in (int, "int"))
 
