@@ -1,6 +1,7 @@
 """The queue panel touches only what changed: an unchanged snapshot updates no cell, a
 changed figure exactly its cell, a reordered table moves its rows without building them again."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -185,3 +186,27 @@ def test_starting_the_app_does_not_import_markdown() -> None:
     probe = "import sys, dutydesk.tui.app; print('markdown_it' in sys.modules or 'pygments' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert found.stdout.strip() == "False"
+
+
+async def test_a_silent_feed_costs_no_refresh_until_a_snapshot_comes(
+    context: Context, shift: ShiftInfo, tmp_path: Path
+) -> None:
+    """The timer goes on, but while the monitor and the feed's status stay the same no worker
+    runs and nothing is built again; the next snapshot is shown at the next tick."""
+    queue = context.config.queue.model_copy(update={"refresh_s": 0.1})
+    context.config = context.config.model_copy(update={"queue": queue})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(snapshot("vip", 1) + "\n", encoding="utf-8")
+    app = make_app(context, runner=open_feed(context.config, f"file:{feed}", context.db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3")
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        assert await wait_for(lambda: screen.view is not None and screen.view.snapshots == 1)
+        before = screen.refreshes
+        await asyncio.sleep(1.0)  # ten ticks of the timer, nothing new
+        assert screen.refreshes == before
+
+        with feed.open("a", encoding="utf-8") as file:
+            file.write(snapshot("vip", 6, at="10:00:30") + "\n")
+        assert await wait_for(lambda: [cell.plain for cell in screen.queue_table.get_row("vip")[:2]] == ["vip", "6"])

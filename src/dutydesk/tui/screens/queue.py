@@ -161,6 +161,7 @@ class QueueScreen(DeskScreen):
         self._started = 0.0  # when it started (monotonic)
         self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
         self._texts: dict[str, tuple[object, ...]] = {}  # Static id → signature of the text it shows
+        self._shown: tuple[object, ...] | None = None  # the monitor's state and the feed status shown
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -280,15 +281,19 @@ class QueueScreen(DeskScreen):
 
     def _on_timer(self) -> None:
         self._timer = None
-        if not self.is_current:  # hidden, or a dialog on top: look again later
+        # Hidden, or a dialog on top, or nothing new since the panel shown (a silent feed):
+        # look again later, without a worker or a view of every queue.
+        if not self.is_current or self._shown == (self.feed.monitor.state, self.feed.status()):
             self._arm(self.refresh_s)
             return
         self.refresh_now()
 
     @work(thread=True, exit_on_error=False, group="queue-refresh")
     def _compute(self, generation: int) -> None:
-        view, status = self.feed.monitor.view(), self.feed.status()
-        self.app.call_from_thread(self._show, view, status, generation)
+        monitor = self.feed.monitor
+        state = monitor.state  # read first: a change during the view is shown by the next refresh
+        view, status = monitor.view(), self.feed.status()
+        self.app.call_from_thread(self._show, view, status, generation, state)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "queue-refresh" and event.state == WorkerState.ERROR:
@@ -297,10 +302,11 @@ class QueueScreen(DeskScreen):
             )
             self._arm(self.refresh_s)
 
-    def _show(self, view: PanelView, status: FeedStatus, generation: int) -> None:
+    def _show(self, view: PanelView, status: FeedStatus, generation: int, state: tuple[object, ...]) -> None:
         if generation != self._generation:
             return  # overtaken by a newer refresh, which arms the next one
         self.view = view
+        self._shown = (state, status)
         self.refreshes += 1
         try:
             self._show_status(view, status)
