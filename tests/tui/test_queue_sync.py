@@ -19,7 +19,7 @@ from dutydesk.context import Context
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.queue.runner import open_feed
 from dutydesk.tui.app import make_app
-from dutydesk.tui.screens.queue import QueueScreen, _sync
+from dutydesk.tui.screens.queue import QueueScreen, Shown, _sync
 from dutydesk.tui.widgets.live_table import LiveTable
 
 from .test_queue import wait_for
@@ -64,7 +64,7 @@ async def test_only_changed_cells_are_updated_and_moved_rows_are_not_rebuilt() -
     async with app.run_test() as pilot:
         table = app.query_one(DataTable)
         table.add_columns("Queue", "Waiting", "State")
-        signatures: dict[str, tuple[object, ...]] = {}
+        signatures: dict[str, Shown] = {}
         _sync(table, rows(("vip", "1", "ok"), ("billing", "2", "ok"), ("tech", "3", "ok")), signatures)
         table.move_cursor(row=1)  # on billing
         await pilot.pause()
@@ -210,3 +210,30 @@ async def test_a_silent_feed_costs_no_refresh_until_a_snapshot_comes(
         with feed.open("a", encoding="utf-8") as file:
             file.write(snapshot("vip", 6, at="10:00:30") + "\n")
         assert await wait_for(lambda: [cell.plain for cell in screen.queue_table.get_row("vip")[:2]] == ["vip", "6"])
+
+
+async def test_a_row_handed_in_again_as_the_same_list_is_not_compared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue table hands in the very cells of a queue whose figures did not change."""
+    from dutydesk.tui.screens import queue as screen_module
+
+    compared: list[str] = []
+    signature = screen_module._signature
+
+    def noted(cell: Text) -> tuple[object, ...]:
+        compared.append(cell.plain)
+        return signature(cell)
+
+    monkeypatch.setattr(screen_module, "_signature", noted)
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("Queue", "Waiting", "State")
+        signatures: dict[str, Shown] = {}
+        first = rows(("vip", "1", "ok"), ("billing", "2", "ok"))
+        _sync(table, first, signatures)
+        compared.clear()
+        billing = rows(("billing", "5", "ok"))[0]
+        _sync(table, [first[0], billing], signatures)  # vip the same list, billing built again
+        await pilot.pause()
+        assert compared == ["billing", "5", "ok"]
+        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "5", "ok"]]

@@ -159,7 +159,8 @@ class QueueScreen(DeskScreen):
         self._timer: Timer | None = None  # the one armed refresh, if any
         self._generation = 0  # the newest refresh started; older results are dropped
         self._started = 0.0  # when it started (monotonic)
-        self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
+        self._cells: dict[str, dict[str, Shown]] = {}  # table → row key → the row's cells and their signatures
+        self._queue_rows: dict[str, tuple[Figures, list[Text]]] = {}  # row key → the figures it was built from
         self._texts: dict[str, tuple[object, ...]] = {}  # Static id → signature of the text it shows
         self._shown: tuple[object, ...] | None = None  # the monitor's state and the feed status shown
 
@@ -256,6 +257,7 @@ class QueueScreen(DeskScreen):
             table.add_columns(*titles)
         self._cells.pop("queues", None)
         self._cells.pop("agents", None)
+        self._queue_rows.clear()
 
     # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
 
@@ -404,13 +406,18 @@ class QueueScreen(DeskScreen):
         self._show_text("#queue-trends", text)
 
     def _show_queues(self, view: PanelView) -> None:
-        narrow = self.narrow
-        rows = [
-            (line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config, narrow))
-            for line in view.queues
-        ]
-        total = [Text(_("Total"), style="bold")] + figure_cells(self._span(view.total), self.config, narrow)
-        _sync(self.queue_table, rows + [("\0total", total)], self._cells.setdefault("queues", {}))
+        """A row is built again only when its figures changed (a few queues a second):
+        otherwise the very list shown last time is handed to `_sync`, which skips it."""
+        lines = [(line.queue, line) for line in view.queues] + [("\0total", view.total)]
+        rows = []
+        for key, line in lines:
+            figures = self._span(line)
+            built = self._queue_rows.get(key)
+            if built is None or built[0] != figures:
+                label = Text(_("Total"), style="bold") if line is view.total else Text(line.queue)
+                built = self._queue_rows[key] = (figures, [label, *figure_cells(figures, self.config, self.narrow)])
+            rows.append((key, built[1]))
+        _sync(self.queue_table, rows, self._cells.setdefault("queues", {}))
 
     def _show_agents(self, view: PanelView) -> None:
         counts = "  ".join(f"{_(STATE_LABELS[state])} {count}" for state, count in view.agent_counts.items())
@@ -540,10 +547,14 @@ def _signature(cell: Text) -> tuple[object, ...]:
     return cell.plain, str(cell.style), tuple(cell.spans)
 
 
-def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[object, ...]]) -> None:
+Shown = tuple[list[Text], tuple[tuple[object, ...], ...]]  # a row's cells as given, and their signatures
+
+
+def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, Shown]) -> None:
     """Make the table show `rows` in order, touching only the cells that changed: a row that
     left is removed, a new one added, one that moved is moved by a sort (no row is built
-    again), so the cursor and the scroll position stay where the user left them."""
+    again), so the cursor and the scroll position stay where the user left them. A row
+    given as the very list of cells given last time is unchanged: it is not compared."""
     keys = [key for key, _cells in rows]
     cursor = table.cursor_row
     # The cursor stays on the row it was on (a new alert above must not move the selection
@@ -555,18 +566,20 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
         del shown[key]
     columns = table.ordered_columns
     for key, cells in rows:
-        after = tuple(_signature(cell) for cell in cells)
         before = shown.get(key)
+        if before is not None and before[0] is cells:
+            continue
+        after = tuple(_signature(cell) for cell in cells)
         if before is None:
             table.add_row(*cells, key=key)
         else:
             for index, cell in enumerate(cells):
-                if after[index] != before[index]:
+                if after[index] != before[1][index]:
                     # Columns widen for a longer text (measuring only that cell); they do not
                     # narrow, which would measure the whole column for every shorter one.
                     wider = cell.cell_len > columns[index].content_width
                     table.update_cell(key, columns[index].key, cell, update_width=wider)
-        shown[key] = after
+        shown[key] = (cells, after)
     if list(shown) != keys:
         # DataTable's sort gives its key function a row's cells, not its key: the first
         # cell, the very object the table holds, tells the row.

@@ -1,6 +1,6 @@
 """A DataTable that draws again only the rows and cells that changed, for tables refreshed every second."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import count
 
@@ -8,6 +8,8 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
@@ -33,6 +35,7 @@ class LiveTable(DataTable[Text]):
         self._cell_versions: dict[tuple[RowKey | None, ColumnKey | None], int] = {}
         self._row_versions: dict[RowKey | None, int] = {}
         self._table_count: int | None = None  # the real counter while a versioned one is shown
+        self._lines_stale = False  # cells changed since the caches keyed on the counter alone were emptied
 
     def update_cell(
         self, row_key: RowKey | str, column_key: ColumnKey | str, value: Text, *, update_width: bool = False
@@ -44,12 +47,32 @@ class LiveTable(DataTable[Text]):
         self._data[row_key][column_key] = value
         version = next(self._versions)
         self._cell_versions[row_key, column_key] = self._row_versions[row_key] = version
-        self._line_cache.clear()
-        self._row_renderable_cache.clear()  # read with the table's counter alone when widths are measured
+        self._lines_stale = True
         if update_width:  # measured when the app is idle, and then the whole table is drawn again
             self._updated_cells.add(CellKey(row_key, column_key))
             self._require_update_dimensions = True
         self.refresh_row(self.get_row_index(row_key))
+
+    def _drop_stale_lines(self) -> None:
+        """The caches keyed on the table's counter alone, emptied once after a refresh's
+        changes rather than at each cell: the lines (keyed by position) and the formatted
+        rows (read this way when column widths are measured)."""
+        if self._lines_stale:
+            self._lines_stale = False
+            self._line_cache.clear()
+            self._row_renderable_cache.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drop_stale_lines()
+        return super().render_lines(crop)
+
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        self._drop_stale_lines()
+        super()._update_column_widths(updated_cells)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        self._drop_stale_lines()
+        super()._update_dimensions(new_rows)
 
     def remove_row(self, row_key: RowKey | str) -> None:
         super().remove_row(row_key)
