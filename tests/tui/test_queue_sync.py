@@ -212,8 +212,11 @@ async def test_a_silent_feed_costs_no_refresh_until_a_snapshot_comes(
         assert await wait_for(lambda: [cell.plain for cell in screen.queue_table.get_row("vip")[:2]] == ["vip", "6"])
 
 
-async def test_a_row_handed_in_again_as_the_same_list_is_not_compared(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The queue table hands in the very cells of a queue whose figures did not change."""
+async def test_a_row_or_cell_handed_in_again_as_the_same_object_is_not_compared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The queue table hands in the very cells of a queue whose figures did not change, the
+    agent table the very name and state cells of an agent whose state did not."""
     from dutydesk.tui.screens import queue as screen_module
 
     compared: list[str] = []
@@ -236,4 +239,9 @@ async def test_a_row_handed_in_again_as_the_same_list_is_not_compared(monkeypatc
         _sync(table, [first[0], billing], signatures)  # vip the same list, billing built again
         await pilot.pause()
         assert compared == ["billing", "5", "ok"]
-        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "5", "ok"]]
+        compared.clear()
+        name, _waiting, state = billing[1]
+        _sync(table, [first[0], ("billing", [name, Text("6"), state])], signatures)  # the same Texts but one
+        await pilot.pause()
+        assert compared == ["6"]
+        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "6", "ok"]]

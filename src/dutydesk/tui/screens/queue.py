@@ -161,6 +161,7 @@ class QueueScreen(DeskScreen):
         self._started = 0.0  # when it started (monotonic)
         self._cells: dict[str, dict[str, Shown]] = {}  # table → row key → the row's cells and their signatures
         self._queue_rows: dict[str, tuple[Figures, list[Text]]] = {}  # row key → the figures it was built from
+        self._agent_rows: dict[str, tuple[tuple[object, ...], list[Text]]] = {}  # agent → its steady cells
         self._texts: dict[str, tuple[object, ...]] = {}  # Static id → signature of the text it shows
         self._shown: tuple[object, ...] | None = None  # the monitor's state and the feed status shown
 
@@ -258,6 +259,7 @@ class QueueScreen(DeskScreen):
         self._cells.pop("queues", None)
         self._cells.pop("agents", None)
         self._queue_rows.clear()
+        self._agent_rows.clear()
 
     # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
 
@@ -426,7 +428,7 @@ class QueueScreen(DeskScreen):
         if flagged:
             label.append("  ·  " + _("{count} flagged").format(count=flagged), style=WARNING_STYLE)
         self._show_text("#queue-agent-counts", label)
-        rows = [(agent.id, _agent_cells(agent, with_queue=not self.narrow)) for agent in view.agents[:AGENT_ROWS]]
+        rows = [(agent.id, self._agent_cells(agent)) for agent in view.agents[:AGENT_ROWS]]
         _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
 
     def _show_alerts(self, view: PanelView) -> None:
@@ -463,6 +465,15 @@ class QueueScreen(DeskScreen):
             Text(alert_summary(alert), style=style if alert.active else "dim"),
             Text(state, style=style),
         ]
+
+    def _agent_cells(self, agent: AgentLine) -> list[Text]:
+        """The steady cells are the ones shown before while they say the same (so `_sync`
+        does not compare them again); the time in state is new every second."""
+        steady = (agent.name, agent.queue, agent.state, agent.reason, agent.flagged)
+        kept = self._agent_rows.get(agent.id)
+        if kept is None or kept[0] != steady:
+            kept = self._agent_rows[agent.id] = (steady, _steady_agent_cells(agent, with_queue=not self.narrow))
+        return [*kept[1], Text(duration_text(agent.in_state_s), style=WARNING_STYLE if agent.flagged else "")]
 
     def _pending_cells(self, item: Pending) -> list[Text]:
         """A rule building up: amber once past its early-warning time, dim before."""
@@ -533,13 +544,13 @@ class QueueScreen(DeskScreen):
         self.app.push_screen(FormulaScreen())
 
 
-def _agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
+def _steady_agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
+    """Name, queue and state: what changes only when the agent's state does."""
     style = WARNING_STYLE if agent.flagged else ""
     return [
         Text(("⚑ " if agent.flagged else "  ") + agent.name, style=style),
         *([Text(agent.queue)] if with_queue else []),
         Text(_(STATE_LABELS[agent.state]) + (f" · {agent.reason}" if agent.reason else ""), style=style),
-        Text(duration_text(agent.in_state_s), style=style),
     ]
 
 
@@ -554,7 +565,8 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
     """Make the table show `rows` in order, touching only the cells that changed: a row that
     left is removed, a new one added, one that moved is moved by a sort (no row is built
     again), so the cursor and the scroll position stay where the user left them. A row
-    given as the very list of cells given last time is unchanged: it is not compared."""
+    given as the very list of cells given last time is unchanged, and so is a cell given as
+    the very Text given last time: they are not compared."""
     keys = [key for key, _cells in rows]
     cursor = table.cursor_row
     # The cursor stays on the row it was on (a new alert above must not move the selection
@@ -569,12 +581,16 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
         before = shown.get(key)
         if before is not None and before[0] is cells:
             continue
-        after = tuple(_signature(cell) for cell in cells)
         if before is None:
+            after = tuple(_signature(cell) for cell in cells)
             table.add_row(*cells, key=key)
         else:
+            given, signatures = before
+            after = tuple(
+                signatures[index] if cell is given[index] else _signature(cell) for index, cell in enumerate(cells)
+            )
             for index, cell in enumerate(cells):
-                if after[index] != before[1][index]:
+                if after[index] != signatures[index]:
                     # Columns widen for a longer text (measuring only that cell); they do not
                     # narrow, which would measure the whole column for every shorter one.
                     wider = cell.cell_len > columns[index].content_width
