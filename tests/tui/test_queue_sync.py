@@ -1,6 +1,7 @@
 """The queue panel touches only what changed: an unchanged snapshot updates no cell, a
 changed figure exactly its cell, a reordered table moves its rows without building them again."""
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from dutydesk.context import Context
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.queue.runner import open_feed
 from dutydesk.tui.app import make_app
-from dutydesk.tui.screens.queue import QueueScreen, _sync
+from dutydesk.tui.screens.queue import QueueScreen, Shown, _sync
 from dutydesk.tui.widgets.live_table import LiveTable
 
 from .test_queue import wait_for
@@ -63,7 +64,7 @@ async def test_only_changed_cells_are_updated_and_moved_rows_are_not_rebuilt() -
     async with app.run_test() as pilot:
         table = app.query_one(DataTable)
         table.add_columns("Queue", "Waiting", "State")
-        signatures: dict[str, tuple[object, ...]] = {}
+        signatures: dict[str, Shown] = {}
         _sync(table, rows(("vip", "1", "ok"), ("billing", "2", "ok"), ("tech", "3", "ok")), signatures)
         table.move_cursor(row=1)  # on billing
         await pilot.pause()
@@ -131,9 +132,9 @@ async def test_a_refresh_of_the_same_figures_touches_no_cell_and_a_new_one_only_
     app = make_app(context, runner=runner)
     updated: list[tuple[str, str]] = []
     texts: list[str | None] = []
-    original_update_cell, original_update = DataTable.update_cell, Static.update
+    original_update_cell, original_update = LiveTable.update_cell, Static.update
 
-    def update_cell(table: DataTable[Text], row_key: str, *args: Any, **kwargs: Any) -> None:
+    def update_cell(table: LiveTable, row_key: str, *args: Any, **kwargs: Any) -> None:
         updated.append((str(table.id), str(row_key)))
         original_update_cell(table, row_key, *args, **kwargs)
 
@@ -141,7 +142,7 @@ async def test_a_refresh_of_the_same_figures_touches_no_cell_and_a_new_one_only_
         texts.append(static.id)
         original_update(static, *args, **kwargs)
 
-    monkeypatch.setattr(DataTable, "update_cell", update_cell)
+    monkeypatch.setattr(LiveTable, "update_cell", update_cell)
     monkeypatch.setattr(Static, "update", update)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("escape", "3")
@@ -185,3 +186,62 @@ def test_starting_the_app_does_not_import_markdown() -> None:
     probe = "import sys, dutydesk.tui.app; print('markdown_it' in sys.modules or 'pygments' in sys.modules)"
     found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert found.stdout.strip() == "False"
+
+
+async def test_a_silent_feed_costs_no_refresh_until_a_snapshot_comes(
+    context: Context, shift: ShiftInfo, tmp_path: Path
+) -> None:
+    """The timer goes on, but while the monitor and the feed's status stay the same no worker
+    runs and nothing is built again; the next snapshot is shown at the next tick."""
+    queue = context.config.queue.model_copy(update={"refresh_s": 0.1})
+    context.config = context.config.model_copy(update={"queue": queue})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(snapshot("vip", 1) + "\n", encoding="utf-8")
+    app = make_app(context, runner=open_feed(context.config, f"file:{feed}", context.db))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3")
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        assert await wait_for(lambda: screen.view is not None and screen.view.snapshots == 1)
+        before = screen.refreshes
+        await asyncio.sleep(1.0)  # ten ticks of the timer, nothing new
+        assert screen.refreshes == before
+
+        with feed.open("a", encoding="utf-8") as file:
+            file.write(snapshot("vip", 6, at="10:00:30") + "\n")
+        assert await wait_for(lambda: [cell.plain for cell in screen.queue_table.get_row("vip")[:2]] == ["vip", "6"])
+
+
+async def test_a_row_or_cell_handed_in_again_as_the_same_object_is_not_compared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The queue table hands in the very cells of a queue whose figures did not change, the
+    agent table the very name and state cells of an agent whose state did not."""
+    from dutydesk.tui.screens import queue as screen_module
+
+    compared: list[str] = []
+    signature = screen_module._signature
+
+    def noted(cell: Text) -> tuple[object, ...]:
+        compared.append(cell.plain)
+        return signature(cell)
+
+    monkeypatch.setattr(screen_module, "_signature", noted)
+    app = TableApp()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("Queue", "Waiting", "State")
+        signatures: dict[str, Shown] = {}
+        first = rows(("vip", "1", "ok"), ("billing", "2", "ok"))
+        _sync(table, first, signatures)
+        compared.clear()
+        billing = rows(("billing", "5", "ok"))[0]
+        _sync(table, [first[0], billing], signatures)  # vip the same list, billing built again
+        await pilot.pause()
+        assert compared == ["billing", "5", "ok"]
+        compared.clear()
+        name, _waiting, state = billing[1]
+        _sync(table, [first[0], ("billing", [name, Text("6"), state])], signatures)  # the same Texts but one
+        await pilot.pause()
+        assert compared == ["6"]
+        assert drawn(table)[1:] == [["vip", "1", "ok"], ["billing", "6", "ok"]]

@@ -286,3 +286,27 @@ async def test_an_unreachable_endpoint_is_a_warning_not_a_crash(config: Config) 
         await task
     assert source.warnings.count >= 1
     assert source.warnings.recent[0].reason.startswith("HTTP: ")
+
+
+@pytest.mark.parametrize("wait_for_feeding", [False, True])
+def test_the_runner_stops_at_once_whenever_it_is_stopped(
+    config: Config, tmp_path: Path, wait_for_feeding: bool
+) -> None:
+    """The feed thread does not poll for the stop: `stop()` cancels its feeding, also when
+    called before the thread's loop began."""
+    import time
+
+    from dutydesk.queue.runner import open_feed
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(line(0) + b"\n")
+    runner = open_feed(config, f"file:{feed}").start()
+    if wait_for_feeding:
+        deadline = time.monotonic() + 5
+        while runner.monitor.snapshots == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert runner.monitor.snapshots == 1
+    started = time.monotonic()
+    runner.stop()
+    assert not runner._thread.is_alive()
+    assert time.monotonic() - started < 2.0  # well under the 5 s join timeout

@@ -4,6 +4,7 @@ The UI thread never waits for the feed: it reads `QueueMonitor.view()` and `stat
 """
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,8 @@ class FeedRunner:
         self.failure: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dutydesk-feed", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the feed thread's, while it runs
+        self._feeding: asyncio.Task[None] | None = None
 
     def start(self) -> "FeedRunner":
         self._thread.start()
@@ -52,6 +55,10 @@ class FeedRunner:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        loop, feeding = self._loop, self._feeding
+        if loop is not None and feeding is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already ended
+                loop.call_soon_threadsafe(feeding.cancel)
         self._thread.join(timeout)
 
     def toggle_scenario(self, scenario: str) -> bool | None:
@@ -84,10 +91,12 @@ class FeedRunner:
         self.monitor.save(final=True)
 
     async def _main(self) -> None:
-        feeding = asyncio.create_task(self._feed())
-        while not self._stop.is_set() and not feeding.done():
-            await asyncio.sleep(0.05)
-        feeding.cancel()
+        """Feed until `stop()` cancels the feeding task from the UI thread (no polling: the
+        thread sleeps between snapshots). A stop before the task existed is seen here."""
+        self._feeding = feeding = asyncio.create_task(self._feed())
+        self._loop = asyncio.get_running_loop()
+        if self._stop.is_set():
+            feeding.cancel()
         try:
             await feeding
         except asyncio.CancelledError:

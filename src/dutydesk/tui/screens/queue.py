@@ -159,8 +159,11 @@ class QueueScreen(DeskScreen):
         self._timer: Timer | None = None  # the one armed refresh, if any
         self._generation = 0  # the newest refresh started; older results are dropped
         self._started = 0.0  # when it started (monotonic)
-        self._cells: dict[str, dict[str, tuple[object, ...]]] = {}  # table → row key → cell signatures
+        self._cells: dict[str, dict[str, Shown]] = {}  # table → row key → the row's cells and their signatures
+        self._queue_rows: dict[str, tuple[Figures, list[Text]]] = {}  # row key → the figures it was built from
+        self._agent_rows: dict[str, tuple[tuple[object, ...], list[Text]]] = {}  # agent → its steady cells
         self._texts: dict[str, tuple[object, ...]] = {}  # Static id → signature of the text it shows
+        self._shown: tuple[object, ...] | None = None  # the monitor's state and the feed status shown
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -255,6 +258,8 @@ class QueueScreen(DeskScreen):
             table.add_columns(*titles)
         self._cells.pop("queues", None)
         self._cells.pop("agents", None)
+        self._queue_rows.clear()
+        self._agent_rows.clear()
 
     # -- refresh: a worker computes, the UI updates, then the next one is armed ---------
 
@@ -280,15 +285,19 @@ class QueueScreen(DeskScreen):
 
     def _on_timer(self) -> None:
         self._timer = None
-        if not self.is_current:  # hidden, or a dialog on top: look again later
+        # Hidden, or a dialog on top, or nothing new since the panel shown (a silent feed):
+        # look again later, without a worker or a view of every queue.
+        if not self.is_current or self._shown == (self.feed.monitor.state, self.feed.status()):
             self._arm(self.refresh_s)
             return
         self.refresh_now()
 
     @work(thread=True, exit_on_error=False, group="queue-refresh")
     def _compute(self, generation: int) -> None:
-        view, status = self.feed.monitor.view(), self.feed.status()
-        self.app.call_from_thread(self._show, view, status, generation)
+        monitor = self.feed.monitor
+        state = monitor.state  # read first: a change during the view is shown by the next refresh
+        view, status = monitor.view(), self.feed.status()
+        self.app.call_from_thread(self._show, view, status, generation, state)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "queue-refresh" and event.state == WorkerState.ERROR:
@@ -297,10 +306,11 @@ class QueueScreen(DeskScreen):
             )
             self._arm(self.refresh_s)
 
-    def _show(self, view: PanelView, status: FeedStatus, generation: int) -> None:
+    def _show(self, view: PanelView, status: FeedStatus, generation: int, state: tuple[object, ...]) -> None:
         if generation != self._generation:
             return  # overtaken by a newer refresh, which arms the next one
         self.view = view
+        self._shown = (state, status)
         self.refreshes += 1
         try:
             self._show_status(view, status)
@@ -398,13 +408,18 @@ class QueueScreen(DeskScreen):
         self._show_text("#queue-trends", text)
 
     def _show_queues(self, view: PanelView) -> None:
-        narrow = self.narrow
-        rows = [
-            (line.queue, [Text(line.queue)] + figure_cells(self._span(line), self.config, narrow))
-            for line in view.queues
-        ]
-        total = [Text(_("Total"), style="bold")] + figure_cells(self._span(view.total), self.config, narrow)
-        _sync(self.queue_table, rows + [("\0total", total)], self._cells.setdefault("queues", {}))
+        """A row is built again only when its figures changed (a few queues a second):
+        otherwise the very list shown last time is handed to `_sync`, which skips it."""
+        lines = [(line.queue, line) for line in view.queues] + [("\0total", view.total)]
+        rows = []
+        for key, line in lines:
+            figures = self._span(line)
+            built = self._queue_rows.get(key)
+            if built is None or built[0] != figures:
+                label = Text(_("Total"), style="bold") if line is view.total else Text(line.queue)
+                built = self._queue_rows[key] = (figures, [label, *figure_cells(figures, self.config, self.narrow)])
+            rows.append((key, built[1]))
+        _sync(self.queue_table, rows, self._cells.setdefault("queues", {}))
 
     def _show_agents(self, view: PanelView) -> None:
         counts = "  ".join(f"{_(STATE_LABELS[state])} {count}" for state, count in view.agent_counts.items())
@@ -413,7 +428,7 @@ class QueueScreen(DeskScreen):
         if flagged:
             label.append("  ·  " + _("{count} flagged").format(count=flagged), style=WARNING_STYLE)
         self._show_text("#queue-agent-counts", label)
-        rows = [(agent.id, _agent_cells(agent, with_queue=not self.narrow)) for agent in view.agents[:AGENT_ROWS]]
+        rows = [(agent.id, self._agent_cells(agent)) for agent in view.agents[:AGENT_ROWS]]
         _sync(self.agent_table, rows, self._cells.setdefault("agents", {}))
 
     def _show_alerts(self, view: PanelView) -> None:
@@ -450,6 +465,15 @@ class QueueScreen(DeskScreen):
             Text(alert_summary(alert), style=style if alert.active else "dim"),
             Text(state, style=style),
         ]
+
+    def _agent_cells(self, agent: AgentLine) -> list[Text]:
+        """The steady cells are the ones shown before while they say the same (so `_sync`
+        does not compare them again); the time in state is new every second."""
+        steady = (agent.name, agent.queue, agent.state, agent.reason, agent.flagged)
+        kept = self._agent_rows.get(agent.id)
+        if kept is None or kept[0] != steady:
+            kept = self._agent_rows[agent.id] = (steady, _steady_agent_cells(agent, with_queue=not self.narrow))
+        return [*kept[1], Text(duration_text(agent.in_state_s), style=WARNING_STYLE if agent.flagged else "")]
 
     def _pending_cells(self, item: Pending) -> list[Text]:
         """A rule building up: amber once past its early-warning time, dim before."""
@@ -520,13 +544,13 @@ class QueueScreen(DeskScreen):
         self.app.push_screen(FormulaScreen())
 
 
-def _agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
+def _steady_agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
+    """Name, queue and state: what changes only when the agent's state does."""
     style = WARNING_STYLE if agent.flagged else ""
     return [
         Text(("⚑ " if agent.flagged else "  ") + agent.name, style=style),
         *([Text(agent.queue)] if with_queue else []),
         Text(_(STATE_LABELS[agent.state]) + (f" · {agent.reason}" if agent.reason else ""), style=style),
-        Text(duration_text(agent.in_state_s), style=style),
     ]
 
 
@@ -534,10 +558,15 @@ def _signature(cell: Text) -> tuple[object, ...]:
     return cell.plain, str(cell.style), tuple(cell.spans)
 
 
-def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, tuple[object, ...]]) -> None:
+Shown = tuple[list[Text], tuple[tuple[object, ...], ...]]  # a row's cells as given, and their signatures
+
+
+def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dict[str, Shown]) -> None:
     """Make the table show `rows` in order, touching only the cells that changed: a row that
     left is removed, a new one added, one that moved is moved by a sort (no row is built
-    again), so the cursor and the scroll position stay where the user left them."""
+    again), so the cursor and the scroll position stay where the user left them. A row
+    given as the very list of cells given last time is unchanged, and so is a cell given as
+    the very Text given last time: they are not compared."""
     keys = [key for key, _cells in rows]
     cursor = table.cursor_row
     # The cursor stays on the row it was on (a new alert above must not move the selection
@@ -549,18 +578,24 @@ def _sync(table: DataTable[Text], rows: list[tuple[str, list[Text]]], shown: dic
         del shown[key]
     columns = table.ordered_columns
     for key, cells in rows:
-        after = tuple(_signature(cell) for cell in cells)
         before = shown.get(key)
+        if before is not None and before[0] is cells:
+            continue
         if before is None:
+            after = tuple(_signature(cell) for cell in cells)
             table.add_row(*cells, key=key)
         else:
+            given, signatures = before
+            after = tuple(
+                signatures[index] if cell is given[index] else _signature(cell) for index, cell in enumerate(cells)
+            )
             for index, cell in enumerate(cells):
-                if after[index] != before[index]:
+                if after[index] != signatures[index]:
                     # Columns widen for a longer text (measuring only that cell); they do not
                     # narrow, which would measure the whole column for every shorter one.
                     wider = cell.cell_len > columns[index].content_width
                     table.update_cell(key, columns[index].key, cell, update_width=wider)
-        shown[key] = after
+        shown[key] = (cells, after)
     if list(shown) != keys:
         # DataTable's sort gives its key function a row's cells, not its key: the first
         # cell, the very object the table holds, tells the row.
