@@ -35,7 +35,7 @@ class ShiftInfo:
     closed_at: datetime | None
 
     def status_label(self) -> str:
-        """"On duty" or "ended", in the UI language (a shift's own words, not a ticket's)."""
+        """ "On duty" or "ended", in the UI language (a shift's own words, not a ticket's)."""
         return _p("shift status", "open") if self.status == "open" else _p("shift status", "closed")
 
     def as_json(self, config: "Config") -> dict[str, object]:
