@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.keys import _character_to_key
@@ -92,7 +93,14 @@ def notes(app: DutydeskApp) -> Notes:
 
 def text_of(widget: Static) -> str:
     content = widget.content
-    return content.plain if isinstance(content, Text) else str(content)
+    if isinstance(content, Text):
+        return content.plain
+    if isinstance(content, str):
+        return content
+    console = Console(width=200, no_color=True)  # a table or group of them: its words, as drawn
+    with console.capture() as captured:
+        console.print(content)
+    return captured.get()
 
 
 def table_rows(app: DutydeskApp) -> list[list[str]]:

@@ -7,6 +7,8 @@ again with r, after editing them.
 
 from dataclasses import dataclass
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -209,24 +211,24 @@ class PlaybooksScreen(DeskScreen):
         else:
             preview.update(playbook_preview(item))
 
-    def incident_preview(self, incident: IncidentView) -> Text:
-        text = Text(f"#{incident.number} {incident.title}\n", style="bold")
-        text.append(
+    def incident_preview(self, incident: IncidentView) -> Group:
+        head = Text(f"#{incident.number} {incident.title}\n", style="bold")
+        head.append(
             _("Started {time} · level {level}").format(
                 time=local_time(incident.started_at, self.config), level=incident.level
             )
-            + "\n\n"
+            + "\n"
         )
         now = clock.utcnow()
+        steps = []
         for step in incident.steps:
             state = incident.step_state(step, now, self.config)
             mark = "✔" if step.done_at else "–" if step.skipped_at else "☐"
-            text.append(f"{mark} {step.n}. {step.text}", style="" if step.is_open else "dim")
+            line = Text(str(step.text), style="" if step.is_open else "dim")
             if step.due_at and state in ("due", "amber", "red"):
-                text.append(f"  {incidents.countdown(step.due_at, now)}", style=STATE_STYLE[state])
-            text.append("\n")
-        text.append("\n" + _("Enter: open the incident"), style="dim")
-        return text
+                line.append(f"  {incidents.countdown(step.due_at, now)}", style=STATE_STYLE[state])
+            steps.append((Text(f"{mark} {step.n}.", style="" if step.is_open else "dim"), line))
+        return Group(head, numbered_lines(steps), Text("\n" + _("Enter: open the incident"), style="dim"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -256,7 +258,7 @@ class PlaybooksScreen(DeskScreen):
         self.app.push_screen(IncidentScreen(started.number))
 
 
-def playbook_preview(playbook: Playbook) -> Text:
+def playbook_preview(playbook: Playbook) -> Group:
     """The playbook as the preview pane shows it: facts, contacts, IVR, then the steps."""
     text = Text(str(playbook.title) + "\n", style="bold")
     minutes = int(playbook.respond_within.total_seconds() // 60)
@@ -278,19 +280,31 @@ def playbook_preview(playbook: Playbook) -> Text:
             + "\n",
             style="dim",
         )
-    text.append("\n")
+    steps = []
     for step in playbook.steps:
-        text.append(f"{step.n:>2}. {step.text}")
+        line = Text(str(step.text))
         if step.within:
-            text.append(
+            line.append(
                 "  " + _("within {minutes} min").format(minutes=int(step.within.total_seconds() // 60)), style="bold"
             )
-        text.append("\n")
+        steps.append((Text(f"{step.n:>2}."), line))
+    after = Text()
     if playbook.contacts:
-        text.append("\n" + _("Escalate to") + "\n", style="bold")
+        after.append("\n" + _("Escalate to") + "\n", style="bold")
         for contact in playbook.contacts:
-            text.append(f"• {contact.role} {contact.name} ({contact.channel or '—'})\n")
+            after.append(f"• {contact.role} {contact.name} ({contact.channel or '—'})\n")
     if playbook.ivr:
-        text.append("\n" + _("IVR announcement") + "\n", style="bold")
-        text.append(str(playbook.ivr) + "\n")
-    return text
+        after.append("\n" + _("IVR announcement") + "\n", style="bold")
+        after.append(str(playbook.ivr) + "\n")
+    return Group(text, numbered_lines(steps), after)
+
+
+def numbered_lines(rows: list[tuple[Text, Text]]) -> Table:
+    """Numbered lines whose text wraps under itself, not under its number: a Chinese step has
+    no space to break at, and as one Text it would start on a line of its own."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")  # a long Chinese step folds, as plain text does
+    for number, line in rows:
+        grid.add_row(number, line)
+    return grid
