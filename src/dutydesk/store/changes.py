@@ -5,8 +5,9 @@ SQLite answers exactly with `PRAGMA data_version`: it changes when another conne
 reading it touches no table. It must be asked on one connection kept open, so a
 `ChangeWatch` holds one, used from one thread. A server database has no such pragma:
 there the watch reads a small fingerprint instead, the highest ids of the tables every
-write adds to plus the counts of the rows that change in place (closed shifts,
-acknowledged or cleared alerts, answered handovers).
+write adds to (the record chain gets a link for every chained write, a handover answer
+included) plus the counts of the rows that change in place (closed shifts, acknowledged or
+cleared alerts, confirmed carried-over items).
 """
 
 from types import TracebackType
@@ -28,7 +29,10 @@ SELECT
   (SELECT coalesce(max(id), 0) FROM follow_up),
   (SELECT coalesce(max(id), 0) FROM queue_alert),
   (SELECT count(*) FROM queue_alert WHERE acknowledged_at IS NOT NULL OR cleared_at IS NOT NULL),
-  (SELECT coalesce(max(id), 0) FROM supervisor)
+  (SELECT coalesce(max(id), 0) FROM supervisor),
+  (SELECT coalesce(max(id), 0) FROM chain_link),
+  (SELECT coalesce(max(id), 0) FROM handover_carried),
+  (SELECT count(*) FROM handover_carried WHERE confirmed_at IS NOT NULL)
 """
 
 
