@@ -131,3 +131,30 @@ async def test_a_title_typed_ahead_of_the_dialog_it_opens_keeps_every_character(
         await settle(pilot)
         assert isinstance(app.screen, AddFollowUpScreen)
         assert app.screen.query_one("#title", Input).value == typed
+
+
+async def test_a_screen_shown_again_shows_what_another_console_changed_meanwhile(
+    app: DutydeskApp, context: Context, shift: ShiftInfo
+) -> None:
+    from dutydesk.domain import handover as ho
+    from dutydesk.domain import log
+
+    supervisors.add_supervisor(context.db, "li", "李娜", "135790")
+    log.add_entry(context.db, context.config, shift, "CRM slow", category="system_status", severity="warning")
+    started = ho.start_handover(context.db, context.config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert "0 of 1 carried-over confirmed" in screen_static(app, "#handover-status")
+        await pilot.press("1")  # away on the Log screen while another console reads back
+        await settle(pilot)
+        seen = app.data_generation
+        other = open_context(context.db.target, None, "en")
+        try:
+            ho.confirm_carried(other.db, started.id)
+        finally:
+            other.db.close()
+        assert await within(pilot, FOLLOW_WITHIN_S, lambda: app.data_generation > seen)
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert "1 of 1 carried-over confirmed" in screen_static(app, "#handover-status")

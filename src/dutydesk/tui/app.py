@@ -105,6 +105,7 @@ class DutydeskApp(DeskIO, App[None]):
         self._watching = threading.Event()  # set: the database watch stops
         read_escape_then_key()
         self.key_gate = KeyGate(self)
+        self.data_generation = 0  # how many changes by others the database watch has seen
 
     @property
     def context(self) -> "Context":
@@ -227,8 +228,9 @@ class DutydeskApp(DeskIO, App[None]):
     def database_changed(self) -> None:
         self.run_io(self.find_open_shift, self._shift_read, group="shift-read", exclusive=True)
         self.read_status()
+        self.data_generation += 1  # every main screen reads again when it is next shown
         if isinstance(self.screen, DeskScreen):
-            self.screen.reload()
+            self.screen.follow_database()
 
     def _shift_read(self, shift: ShiftInfo | None) -> None:
         if shift != self.shift:

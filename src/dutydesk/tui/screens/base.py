@@ -150,9 +150,20 @@ class DeskScreen(DeskIO, Screen[None]):
     def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own parameter name
         super().__init__(id=id)
         translate_bindings(self)
+        self.read_generation = 0  # the app's `data_generation` this screen last followed
 
     def reload(self) -> None:
         """Read what the screen shows again; screens that show stored data override it."""
+
+    def follow_database(self) -> None:
+        """Read again if the database changed (another console, the CLI) since this screen last
+        followed it: at once when it is shown, else when it is shown again."""
+        if self.read_generation != self.app.data_generation:
+            self.read_generation = self.app.data_generation
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.follow_database()  # back from another screen or a dialog, while something changed
 
 
 class Dialog(DeskIO, ModalScreen[T | None], Generic[T]):
