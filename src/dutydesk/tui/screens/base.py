@@ -155,14 +155,16 @@ class DeskScreen(DeskIO, Screen[None]):
     def reload(self) -> None:
         """Read what the screen shows again; screens that show stored data override it."""
 
-    def follow_database(self) -> None:
+    def follow_database(self, *, always: bool = False) -> None:
         """Read again if the database changed (another console, the CLI) since this screen last
-        followed it: at once when it is shown, else when it is shown again."""
-        if self.read_generation != self.app.data_generation:
+        followed it (or `always`): at once when it is shown, else when it is shown again."""
+        if always or self.read_generation != self.app.data_generation:
             self.read_generation = self.app.data_generation
             self.reload()
 
     def on_screen_resume(self) -> None:
+        # After a subclass's own handler (Textual calls each class's, the subclass's first):
+        # one that read again already is up to date, and this reads nothing twice.
         self.follow_database()  # back from another screen or a dialog, while something changed
 
 

@@ -73,7 +73,7 @@ class FollowUpsScreen(DeskScreen):
 
     def on_screen_resume(self) -> None:
         if self.loaded:
-            self.load()
+            self.follow_database(always=True)  # reload() is load()
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.show_rows)

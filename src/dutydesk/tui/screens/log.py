@@ -135,7 +135,7 @@ class LogScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         # Also the first showing. Other screens write to the log too (incidents started and
         # closed), so coming back reads the entries again, as many as were loaded.
-        self.reload()
+        self.follow_database(always=True)
         if self.left_for_another_screen and not self.has_class("-searching"):
             self.focus_entry_line()  # back from another screen, typing is an entry again, never a hotkey
         self.left_for_another_screen = False
