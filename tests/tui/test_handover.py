@@ -131,11 +131,7 @@ async def test_an_issue_needs_a_note_and_the_dialog_keeps_what_was_typed(
 async def test_a_tampered_record_shows_invalid(app: DutydeskApp, context: Context, ready: ShiftInfo) -> None:
     from sqlalchemy import text
 
-    started = ho.start_handover(context.db, context.config)
-    for item in started.items:
-        ho.answer_item(context.db, started.id, item.key, "stable" if item.kind == "floor_status" else "ok", "n")
-    ho.refresh_carried(context.db, context.config, started.id)  # the read-back notes join the list
-    ho.confirm_carried(context.db, started.id)
+    started = answered_and_confirmed(context)
     ho.sign_handover(context.db, context.config, started.id, "outgoing", "wang", "246810")
     ho.sign_handover(context.db, context.config, started.id, "incoming", "li", "135790")
     with context.db.engine.begin() as connection:
