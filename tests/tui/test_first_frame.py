@@ -17,6 +17,7 @@ from dutydesk.tui.app import make_app
 from dutydesk.tui.screens.log import PAGE_SIZE
 
 from .conftest import screen_static, settle, table_rows
+from .test_following import within
 
 
 @pytest.mark.sqlite_only("the first page is read from an SQLite file")
@@ -48,6 +49,9 @@ async def test_the_first_frame_needs_no_open_database_and_typing_ahead_lands_onc
             opened.set()
             await settle(pilot)
             assert tui_context.db_is_open
+            # The entry is written once the database is open; on a loaded machine its row may
+            # come a moment after the workers settle.
+            await within(pilot, 30, lambda: len(table_rows(app)) == 2)
             shown = [row[-1] for row in table_rows(app)]
     finally:
         opened.set()
