@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import _
@@ -41,6 +42,22 @@ async def test_footer_lists_the_screens(app: DutydeskApp, shift: ShiftInfo) -> N
         assert [footer[k] for k in "12345"] == ["Log", "Handover", "Queue", "Playbooks", "Follow-ups"]
         assert footer["a"] == "Add"
         assert "c" not in footer  # nothing to correct in an empty shift
+
+
+async def test_a_narrow_footer_groups_the_screen_keys_so_every_key_fits(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape")
+        for key in "2345":  # (on the Log screen the entry line has the focus, and its own keys)
+            await pilot.press(key)
+            await pilot.pause()
+            footer_keys = list(app.screen.query(FooterKey))
+            assert {"1", "5", "e"} <= {footer_key.key for footer_key in footer_keys}
+            assert all(footer_key.region.right <= 80 for footer_key in footer_keys), app.screen.id
+            assert [text_of(label) for label in app.screen.query(FooterLabel)] == ["Screens"]
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert footer_descriptions(app)["2"] == "Handover"  # wide enough: each screen key with its name again
+        assert not app.screen.query(FooterLabel)
 
 
 @pytest.mark.day_and_night

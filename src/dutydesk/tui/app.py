@@ -31,7 +31,7 @@ from dutydesk import startup
 from dutydesk.domain.views import ShiftInfo
 from dutydesk.errors import UserError
 from dutydesk.i18n import N_, _
-from dutydesk.tui.bindings import translate_bindings
+from dutydesk.tui.bindings import translate_bindings, with_group
 from dutydesk.tui.crash import write_crash_report
 from dutydesk.tui.keygate import KeyGate
 from dutydesk.tui.keys import read_escape_then_key, with_character
@@ -40,6 +40,7 @@ from dutydesk.tui.queue_feed import QueueFeedService
 from dutydesk.tui.screens.base import DeskIO, DeskScreen, take_typed_ahead, text_of_key
 from dutydesk.tui.screens.log import LogScreen
 from dutydesk.tui.textual_texts import LocalizedCommandPalette, key_display, translated_system_commands
+from dutydesk.tui.widgets import footer
 
 if TYPE_CHECKING:  # imported where used, after the first frame (the storage stack) or with a feed (the queue stack)
     from dutydesk.context import Context
@@ -116,6 +117,12 @@ class DutydeskApp(DeskIO, App[None]):
         translate_bindings(self)
         page = self.context.first_page
         self.set_reactive(DutydeskApp.shift, page.shift if page is not None else self.find_open_shift())
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below this width the five screen keys would push the screen's own keys off the footer.
+        group = Binding.Group(_("Screens"), compact=True) if event.size.width < footer.WIDE else None
+        self._bindings = with_group(self._bindings, "screen.", group)
+        self.refresh_bindings()
 
     def find_open_shift(self) -> ShiftInfo | None:
         """The open shift of this console's team, else the only open shift, if any."""
