@@ -10,23 +10,23 @@ from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.screens.dialogs import AddSupervisorScreen, OpenShiftScreen
 from dutydesk.tui.screens.log import LogScreen
 
-from .conftest import Notes, screen_static, table_rows
+from .conftest import Notes, screen_static, settle, table_rows
 
 
 @pytest.mark.day_and_night
 async def test_first_run_adds_supervisor_then_opens_shift(app: DutydeskApp, context: Context) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AddSupervisorScreen)
         await pilot.press(*"li.na", "enter")
         await pilot.press(*"李娜", "enter")
         await pilot.press(*"135790", "enter")
         await pilot.press(*"135790", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OpenShiftScreen)
         assert app.screen.query_one("#team", Input).value == context.config.center.team
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
         assert app.screen.id == "log"
         header = screen_static(app, "#header-info")
@@ -44,9 +44,9 @@ async def test_pins_that_differ_keep_the_dialog_and_add_nobody(
     app: DutydeskApp, context: Context, notes: Notes
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"zhao", "enter", *"Zhao", "enter", *"123456", "enter", *"654321", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AddSupervisorScreen)
         assert app.screen.query_one("#name", Input).value == "zhao"
         assert "the two PINs differ" in notes.errors()
@@ -55,9 +55,9 @@ async def test_pins_that_differ_keep_the_dialog_and_add_nobody(
 
 async def test_a_short_pin_is_refused_by_the_domain(app: DutydeskApp, context: Context, notes: Notes) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"zhao", "enter", "enter", *"12", "enter", *"12", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AddSupervisorScreen)
         assert notes.errors() == ["a PIN is 6 to 12 digits"]
     assert supervisors.list_supervisors(context.db) == []
@@ -67,10 +67,10 @@ async def test_cancelled_open_shift_leaves_log_saying_no_shift_then_o_opens_one(
     app: DutydeskApp, context: Context, supervisor: SupervisorInfo
 ) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OpenShiftScreen)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
         assert "No shift is open" in screen_static(app, "#log-status")
         assert "No shift is open" in screen_static(app, "#header-info")
@@ -80,12 +80,12 @@ async def test_cancelled_open_shift_leaves_log_saying_no_shift_then_o_opens_one(
         assert table_rows(app) == []
 
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OpenShiftScreen)
         choices = app.screen.query_one("#supervisor", OptionList)
         assert choices.get_option_at_index(choices.highlighted or 0).id == supervisor.name
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LogScreen)
         assert not app.screen.query_one("#quick-add", Input).disabled
         assert "0 entries in shift" in screen_static(app, "#log-status")
@@ -95,7 +95,7 @@ async def test_cancelled_open_shift_leaves_log_saying_no_shift_then_o_opens_one(
 
 async def test_with_a_shift_open_the_log_screen_comes_straight_away(app: DutydeskApp, shift: shifts.ShiftInfo) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen_stack == [app.screen]
         assert app.screen.id == "log"
         assert screen_static(app, "#log-title") == "Duty log"

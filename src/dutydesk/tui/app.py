@@ -236,8 +236,9 @@ class DutydeskApp(DeskIO, App[None]):
         self.run_io(self.find_open_shift, self._shift_read, group="shift-read", exclusive=True)
         self.read_status()
         self.data_generation += 1  # every main screen reads again when it is next shown
-        if isinstance(self.screen, DeskScreen):
-            self.screen.follow_database()
+        shown = self.screen_stack  # empty while the console closes: a change seen then is no one's
+        if shown and isinstance(shown[-1], DeskScreen):
+            shown[-1].follow_database()
 
     def _shift_read(self, shift: ShiftInfo | None) -> None:
         if shift != self.shift:
