@@ -5,7 +5,9 @@ restarts; acknowledging takes a live alert; a drill's alert times are on the dri
 from datetime import timedelta
 
 import pytest
+from test_queue_alerts import T0, feed, waiting_only
 
+from cli_runner import Cli
 from conftest import FrozenClock
 from dutydesk import clock
 from dutydesk.config import Config
@@ -20,8 +22,6 @@ from dutydesk.queue.metrics import figures
 from dutydesk.queue.model import Counters, Snapshot
 from dutydesk.queue.monitor import WRITER_LEASE, WRITER_ROLE, QueueMonitor
 from dutydesk.queue.rules import Alert
-
-from test_queue_alerts import T0, feed, waiting_only
 
 DEAD_CONSOLE = "gone:4242:abcdef"  # a console that was killed without letting its lease go
 
@@ -136,3 +136,25 @@ def test_a_drill_s_acknowledgement_is_on_the_drill_s_clock(context: Context, shi
     assert acknowledged is not None and acknowledged.acknowledged_at == monitor.view().as_of
     [stored] = shift_alerts(context.db, shift.id)
     assert stored.fired_at <= stored.acknowledged_at  # type: ignore[operator]
+
+
+def test_alert_ack_refuses_a_cleared_alert_and_times_a_drill_s_after_it_fired(
+    context: Context, shift: ShiftInfo, cli: Cli
+) -> None:
+    config = waiting_only(context.config)
+    monitor = QueueMonitor(config, context.db, lambda: shift, simulated=True)
+    feed(monitor, range(31), 9)
+    feed(monitor, range(31, 32), 2)  # the first clears
+    ahead = clock.utcnow() + timedelta(hours=1) - T0  # the drill runs an hour ahead of the console
+    for minute in range(31):
+        monitor.ingest(Snapshot(T0 + ahead + timedelta(minutes=minute), "inquiry", 9, 60.0, Counters()))
+    monitor.save()
+    cleared, live = shift_alerts(context.db, shift.id)
+    code, out, err = cli("alert", "ack", str(cleared.id))
+    assert (code, out) == (1, "") and err.strip().endswith(
+        f"queue alert #{cleared.id} has cleared: there is nothing to acknowledge"
+    )
+    assert len(err.strip().splitlines()) == 1
+    cli.ok("alert", "ack", str(live.id))
+    [_cleared, acknowledged] = shift_alerts(context.db, shift.id)
+    assert acknowledged.acknowledged_at == acknowledged.fired_at  # not before it fired

@@ -134,15 +134,20 @@ def _figures(text: str) -> Figures:
 
 
 def acknowledge_stored(db: Database, config: Config, shift: ShiftInfo, row_id: int, now: datetime) -> str:
-    """Acknowledge a stored alert away from the panel (`dutydesk alert ack`): in its row and
-    the duty log. That stops its escalation; a running panel shows it on its next restore."""
+    """Acknowledge a stored live alert away from the panel (`dutydesk alert ack`): in its row
+    and the duty log. That stops its escalation; a running panel shows it on its next
+    restore. Never timed before it fired (a sped-up drill's clock runs ahead of this one)."""
     with db.engine.begin() as connection:
-        row = connection.execute(select(ALERT.rule, ALERT.acknowledged_at).where(ALERT.id == row_id)).one_or_none()
+        row = connection.execute(
+            select(ALERT.rule, ALERT.fired_at, ALERT.cleared_at, ALERT.acknowledged_at).where(ALERT.id == row_id)
+        ).one_or_none()
         if row is None:
             raise UserError(_("no queue alert #{id}").format(id=row_id))
+        if row.cleared_at is not None:
+            raise UserError(_("queue alert #{id} has cleared: there is nothing to acknowledge").format(id=row_id))
         if row.acknowledged_at is not None:
             raise UserError(_("queue alert #{id} is already acknowledged").format(id=row_id))
-        mark_acknowledged(connection, row_id, shift.supervisor, now)
+        mark_acknowledged(connection, row_id, shift.supervisor, max(now, row.fired_at))
     text = _("Queue alert #{id} ({rule}) acknowledged by {who}").format(
         id=row_id, rule=row.rule, who=shift.supervisor_display
     )

@@ -458,6 +458,12 @@ class QueueMonitor:
 
     # -- reading -------------------------------------------------------------------------
 
+    def live_alerts(self) -> list[Alert]:
+        """Copies of the alerts still firing, newest first."""
+        with self.lock:
+            live = [replace(alert) for alert in self.alerts if alert.active]
+        return sorted(live, key=lambda alert: alert.fired_at, reverse=True)
+
     def pending(self) -> list[Pending]:
         """The rules building up (for the status strip): closest to firing first."""
         with self.lock:
@@ -645,9 +651,7 @@ def pending_text(item: Pending) -> str:
 
 
 def cleared_text(alert: Alert) -> str:
-    return _("That alert has cleared ({summary}): there is nothing to acknowledge").format(
-        summary=alert_summary(alert)
-    )
+    return _("That alert has cleared ({summary}): there is nothing to acknowledge").format(summary=alert_summary(alert))
 
 
 def acknowledgement_text(alert: Alert) -> str:

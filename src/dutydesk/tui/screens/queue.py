@@ -42,7 +42,6 @@ from dutydesk.queue.rules import Alert, Pending
 from dutydesk.queue.runner import FeedRunner, FeedStatus
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
-from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
@@ -488,24 +487,40 @@ class QueueScreen(DeskScreen):
 
     # -- actions -----------------------------------------------------------------------
 
+    def _alert_under_cursor(self, alerts: list[Alert]) -> Alert | None:
+        """The alert on the cursor's row when the alert list has focus (None on a rule still building)."""
+        if not (self.alert_table.has_focus and self.alert_table.row_count):
+            return None
+        key = self.alert_table.coordinate_to_cell_key(self.alert_table.cursor_coordinate).row_key.value
+        return next((alert for alert in alerts if str(alert.id) == key), None)
+
     def _chosen_alert(self) -> Alert | None:
         """The alert under the cursor when the alert list has focus, else the newest active one."""
         alerts = self.view.alerts if self.view else []
         if self.alert_table.has_focus and self.alert_table.row_count:
-            key = self.alert_table.coordinate_to_cell_key(self.alert_table.cursor_coordinate).row_key.value
-            return next((alert for alert in alerts if str(alert.id) == key), None)
-        pending = [alert for alert in alerts if alert.active and alert.acknowledged_at is None]
-        return pending[0] if pending else next((alert for alert in alerts if alert.active), None)
+            return self._alert_under_cursor(alerts)
+        return _newest_live(alerts)
+
+    def _alert_to_acknowledge(self) -> Alert | None:
+        """A live alert, chosen from the monitor's alerts as they are now, not as the panel last
+        showed them (a refresh ago: at a drill's speed, minutes of its time): the one under the
+        cursor if it is still live, else the newest live one. A cursor left on an alert that
+        has cleared since (it moves down with its row) must not take the acknowledgement
+        from the one still firing."""
+        live = self.feed.monitor.live_alerts()
+        return self._alert_under_cursor(live) or _newest_live(live)
 
     def action_acknowledge(self) -> None:
-        alert = self._chosen_alert()
+        alert = self._alert_to_acknowledge()
         if alert is None:
             self.notify(_("No alert to acknowledge"), severity="warning")
             return
-        shift = self.app.shift
-        done = attempt(self, lambda: self.feed.monitor.acknowledge(alert.id, shift))
-        if done is not None:
-            self.notify(_("Alert acknowledged"))
+        shift, monitor = self.app.shift, self.feed.monitor
+        self.run_io(lambda: monitor.acknowledge(alert.id, shift), self._acknowledged, group="queue-acknowledge")
+
+    def _acknowledged(self, alert: Alert | None) -> None:
+        if alert is not None:
+            self.notify(alert_summary(alert), title=_("Alert acknowledged"))
             self.refresh_now()
 
     def action_playbook(self) -> None:
@@ -542,6 +557,12 @@ class QueueScreen(DeskScreen):
 
     def action_formulas(self) -> None:
         self.app.push_screen(FormulaScreen())
+
+
+def _newest_live(alerts: list[Alert]) -> Alert | None:
+    """Of alerts listed newest first: the newest live one nobody acknowledged, else the newest live one."""
+    live = [alert for alert in alerts if alert.active]
+    return next((alert for alert in live if alert.acknowledged_at is None), live[0] if live else None)
 
 
 def _steady_agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:
