@@ -389,3 +389,26 @@ async def test_a_acknowledges_the_live_critical_alert_not_the_cleared_one_the_cu
         assert await wait_for(lambda: live_critical.acknowledged_at is not None)
         assert first_critical.acknowledged_at is None
         assert [a.acknowledged_at is None for a in monitor.alerts if a.rule.key == warning.key] == [True]
+
+
+@pytest.mark.day_and_night
+async def test_a_sped_up_drill_s_alerts_are_timed_by_the_drill_clock_the_header_shows(
+    drill_context: Context, shift: ShiftInfo
+) -> None:
+    """At 600 times real speed the drill's clock runs far ahead of the console's: the header
+    shows it, so no alert reads as fired after the time on screen."""
+    from dutydesk import clock
+    from dutydesk.tui.widgets.header import DutyHeader
+
+    app = make_app(drill_context, feed="sim:seed=3,speed=600,scenario=surge")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3")
+        runner = app.queue_feed.runner
+        assert await wait_for(lambda: len(runner.monitor.alerts) > 0)
+        runner.stop()  # the drill's clock stands still from here
+        drill = runner.monitor.now()
+        assert drill > clock.utcnow() and all(alert.fired_at <= drill for alert in runner.monitor.alerts)
+        app.screen.query_one(DutyHeader)._tick()
+        zone = drill_context.config.zone
+        shown = text_of(app.screen.query_one("#header-clock", Static))
+        assert shown == f"drill {drill.astimezone(zone):%H:%M:%S}  {clock.utcnow().astimezone(zone):%H:%M:%S}"
