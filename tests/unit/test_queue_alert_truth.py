@@ -26,9 +26,10 @@ from dutydesk.queue.rules import Alert
 DEAD_CONSOLE = "gone:4242:abcdef"  # a console that was killed without letting its lease go
 
 
-def alert_counts(context: Context) -> list[int]:
-    """What the status strip counts: unacknowledged live alerts."""
-    return [item.count for item in desk_status(context.db, context.config).items if item.code == "alerts"]
+def alert_counts(context: Context, *, drill: bool = True) -> list[int]:
+    """What the status strip of a console running a drill (or a real feed) counts: unacknowledged live alerts."""
+    items = desk_status(context.db, context.config, drill=drill).items
+    return [item.count for item in items if item.code == "alerts"]
 
 
 def firings_logged(context: Context, shift: ShiftInfo) -> list[str]:
@@ -103,11 +104,11 @@ def test_the_strip_counts_only_the_console_s_shift_like_the_panel_and_alert_list
     replayed = Alert(1, config.queue.rules[0], "", T0, 9.0, figures(Counters(), 9, 60.0, config.queue))
     with context.db.engine.begin() as connection:
         insert_alert(connection, replayed, None, False, None)
-    assert alert_counts(context) == []
+    assert alert_counts(context, drill=False) == []
     monitor = QueueMonitor(config, context.db, lambda: shift)
     feed(monitor, range(31), 9)
     monitor.save()
-    assert alert_counts(context) == [1]
+    assert alert_counts(context, drill=False) == [1]
 
 
 def test_a_cleared_alert_is_not_acknowledged(context: Context, shift: ShiftInfo) -> None:
@@ -158,3 +159,18 @@ def test_alert_ack_refuses_a_cleared_alert_and_times_a_drill_s_after_it_fired(
     cli.ok("alert", "ack", str(live.id))
     [_cleared, acknowledged] = shift_alerts(context.db, shift.id)
     assert acknowledged.acknowledged_at == acknowledged.fired_at  # not before it fired
+
+
+def test_a_console_s_strip_counts_the_kind_of_alerts_its_panel_shows(context: Context, shift: ShiftInfo) -> None:
+    """A drill's alert left firing (the drill's console was killed) is not on a live panel:
+    a live console's strip does not count it; a drill's console shows and counts it."""
+    config = waiting_only(context.config)
+    drill = QueueMonitor(config, context.db, lambda: shift, simulated=True)
+    feed(drill, range(31), 9)
+    drill.save()
+    live = QueueMonitor(config, context.db, lambda: shift)
+    live.restore()
+    assert live.view().alerts == [] and alert_counts(context, drill=False) == []
+    resumed = QueueMonitor(config, context.db, lambda: shift, simulated=True)
+    resumed.restore()
+    assert len(resumed.view().alerts) == 1 and alert_counts(context, drill=True) == [1]

@@ -33,11 +33,12 @@ class DeskStatus:
     items: list[StatusItem] = field(default_factory=list)
 
 
-def desk_status(db: Database, config: Config, now: datetime | None = None) -> DeskStatus:
+def desk_status(db: Database, config: Config, now: datetime | None = None, *, drill: bool = False) -> DeskStatus:
+    """`drill`: the console's queue feed is the simulator, so its alerts are a drill's."""
     now = now or clock.utcnow()
     return DeskStatus(
         [
-            *_alert_items(db, config),
+            *_alert_items(db, config, drill),
             *_overdue_items(db, now),
             *_incident_items(db),
             *_handover_items(db, config, now),
@@ -73,17 +74,19 @@ def _channel_items(db: Database, config: Config) -> list[StatusItem]:
     ]
 
 
-def _alert_items(db: Database, config: Config) -> list[StatusItem]:
+def _alert_items(db: Database, config: Config, drill: bool) -> list[StatusItem]:
     """Alerts still firing that nobody acknowledged: how many, and the worst level. Those of
-    the console's shift, read as the queue panel takes them up after a restart and as
-    `alert list` lists them (`shift_alerts`), so that the three never disagree; an alert
-    of another shift, or stored with none, is on none of them."""
-    from dutydesk.queue.alerts import shift_alerts  # not before the first frame: it brings the queue rules
+    the console's shift, as the queue panel takes them up after a restart (`live_stored_alerts`)
+    and `alert list` lists them, so that the three never disagree; an alert of another
+    shift, or stored with none, is on none of them."""
+    from dutydesk.queue.alerts import live_stored_alerts  # not before the first frame: it brings the queue rules
 
     shift = _console_shift(db, config)
     if shift is None:
         return []
-    levels = [alert.level for alert in shift_alerts(db, shift.id, active_only=True) if alert.acknowledged_at is None]
+    levels = [
+        alert.level for alert in live_stored_alerts(db, shift.id, simulated=drill) if alert.acknowledged_at is None
+    ]
     if not levels:
         return []
     worst = max(levels, key=lambda level: LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1)

@@ -97,8 +97,11 @@ def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: 
     chain.append(connection, QueueAlert, row_id)
 
 
-def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:
-    """The shift's stored alerts, oldest first (with `active_only`: those not cleared)."""
+def shift_alerts(
+    db: Database, shift_id: int, *, active_only: bool = False, simulated: bool | None = None
+) -> list[StoredAlert]:
+    """The shift's stored alerts, oldest first (with `active_only`: those not cleared; with
+    `simulated`: only a drill's, or only a real feed's)."""
     query = (
         select(*ALERT, col(Supervisor.display_name))
         .outerjoin(Supervisor, col(Supervisor.name) == ALERT.acknowledged_by)
@@ -107,6 +110,8 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
     )
     if active_only:
         query = query.where(ALERT.cleared_at.is_(None))
+    if simulated is not None:
+        query = query.where(ALERT.simulated == simulated)
     with db.engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
@@ -125,6 +130,14 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
         )
         for row in rows
     ]
+
+
+def live_stored_alerts(db: Database, shift_id: int, *, simulated: bool) -> list[StoredAlert]:
+    """The alerts still firing in a shift: what the queue panel takes up after a restart and
+    the status strip counts, one definition for both. A drill's and a real feed's are apart:
+    a panel fed by one never shows (nor clears) the other's, so the strip of a console
+    counts the kind its panel shows."""
+    return shift_alerts(db, shift_id, active_only=True, simulated=simulated)
 
 
 def _figures(text: str) -> Figures:

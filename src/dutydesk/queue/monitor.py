@@ -28,12 +28,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import ConfigError, UserError
 from dutydesk.i18n import N_, NP_, _
 from dutydesk.queue import erlang
-from dutydesk.queue.alerts import (
-    insert_alert,
-    mark_acknowledged,
-    mark_cleared,
-    shift_alerts,
-)
+from dutydesk.queue.alerts import insert_alert, live_stored_alerts, mark_acknowledged, mark_cleared
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
 from dutydesk.queue.metrics import GREEN, RED, Figures, duration_text, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
@@ -267,11 +262,11 @@ class QueueMonitor:
     def _restore_alerts(self, shift: ShiftInfo) -> None:
         assert self.db is not None
         rules = {rule.key: rule for rule in self.settings.rules}
-        stored = shift_alerts(self.db, shift.id, active_only=True)
+        stored = live_stored_alerts(self.db, shift.id, simulated=self.simulated)  # a drill's alert stays out of live
         with self.lock:
             for item in stored:
                 rule = rules.get(item.rule)
-                if rule is None or item.simulated != self.simulated:  # a drill's alert stays out of live
+                if rule is None:
                     continue
                 alert = self.rules.resume(rule, item.queue, item.fired_at, item.figures)
                 alert.row_id = item.id

@@ -29,6 +29,11 @@ class QueueFeedService:
             self.runner.start()
             app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
 
+    @property
+    def is_drill(self) -> bool:
+        """The feed is the simulator: its alerts are a drill's."""
+        return self.runner is not None and self.runner.monitor.simulated
+
     def drill_time(self) -> "datetime | None":
         """The drill's own time, by which its alerts fire, clear and are acknowledged, when it
         runs at another pace than the console's clock (`sim:speed=60`); else None."""
