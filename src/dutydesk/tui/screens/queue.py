@@ -481,7 +481,9 @@ class QueueScreen(DeskScreen):
         return [
             Text(local_time(item.since, self.config, "%H:%M:%S"), style=style),
             Text(("▲ " if item.early_warning else "◔ ") + label, style=style),
-            Text(f"{item.queue or _('all queues')}: {pending_text(item)}", style=style),
+            Text(
+                _("{scope}: {rule}").format(scope=item.queue or _("all queues"), rule=pending_text(item)), style=style
+            ),
             Text(_("fires in {time}").format(time=duration_text(item.left_s)), style=style),
         ]
 
