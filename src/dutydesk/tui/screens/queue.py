@@ -489,19 +489,18 @@ class QueueScreen(DeskScreen):
 
     # -- actions -----------------------------------------------------------------------
 
-    def _alert_under_cursor(self, alerts: list[Alert]) -> Alert | None:
-        """The alert on the cursor's row when the alert list has focus (None on a rule still building)."""
-        if not (self.alert_table.has_focus and self.alert_table.row_count):
+    def _cursor_key(self) -> str | None:
+        """The key of the alert list's row under the cursor, when the list has focus."""
+        table = self.alert_table
+        if not (table.has_focus and table.row_count):
             return None
-        key = self.alert_table.coordinate_to_cell_key(self.alert_table.cursor_coordinate).row_key.value
-        return next((alert for alert in alerts if str(alert.id) == key), None)
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _chosen_alert(self) -> Alert | None:
         """The alert under the cursor when the alert list has focus, else the newest active one."""
         alerts = self.view.alerts if self.view else []
-        if self.alert_table.has_focus and self.alert_table.row_count:
-            return self._alert_under_cursor(alerts)
-        return _newest_live(alerts)
+        key = self._cursor_key()
+        return _newest_live(alerts) if key is None else next((a for a in alerts if str(a.id) == key), None)
 
     def _alert_to_acknowledge(self) -> Alert | None:
         """A live alert, chosen from the monitor's alerts as they are now, not as the panel last
@@ -510,7 +509,8 @@ class QueueScreen(DeskScreen):
         has cleared since (it moves down with its row) must not take the acknowledgement
         from the one still firing."""
         live = self.feed.monitor.live_alerts()
-        return self._alert_under_cursor(live) or _newest_live(live)
+        key = self._cursor_key()
+        return next((alert for alert in live if str(alert.id) == key), None) or _newest_live(live)
 
     def action_acknowledge(self) -> None:
         alert = self._alert_to_acknowledge()
