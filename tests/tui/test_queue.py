@@ -343,3 +343,72 @@ async def test_at_80x24_state_time_and_every_symbol_stay_on_screen(
         await pilot.pause(0.5)
         titles = [str(c.label) for c in app.screen.query_one("#queue-table", DataTable).columns.values()]
         assert len(titles) == 11  # wide again: the counts are back
+
+
+async def test_a_acknowledges_the_live_critical_alert_not_the_cleared_one_the_cursor_stayed_on(
+    context: Context, shift: ShiftInfo, tmp_path: Path
+) -> None:
+    """The cursor stays on the alert chosen, so it moves down with it when it clears; a new
+    critical alert fires above. `a` acknowledges the one still firing, never the cleared one."""
+    from datetime import UTC, datetime
+
+    from dutydesk.queue.model import Counters, Snapshot
+    from dutydesk.queue.runner import open_feed
+
+    warning = context.config.queue.rules[0].model_copy(update={"sustain_min": 0, "scope": "total"})
+    critical = context.config.queue.rules[1].model_copy(update={"sustain_min": 0, "scope": "total"})
+    queue = context.config.queue.model_copy(update={"rules": [warning, critical]})
+    context.config = context.config.model_copy(update={"queue": queue})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("")  # the test feeds the monitor itself
+    runner = open_feed(context.config, f"file:{feed}", context.db, shift=lambda: shift)
+    monitor = runner.monitor
+    start = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+    def waiting(minute: int, count: int) -> None:
+        monitor.ingest(Snapshot(start + timedelta(minutes=minute), "inquiry", count, 60.0, Counters()))
+
+    app = make_app(context, runner=runner)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3")
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        waiting(0, 20)  # both rules fire
+        assert await wait_for(lambda: len(cells(app, "#queue-alerts")) == 2)
+        first_critical = next(a for a in monitor.alerts if a.rule.key == critical.key)
+        screen.alert_table.focus()
+        screen.alert_table.move_cursor(row=[r[1] for r in cells(app, "#queue-alerts")].index("✗ critical"))
+        waiting(1, 10)  # the critical one clears: its row moves down, the cursor with it
+        waiting(2, 20)  # and fires again: a new row on top
+        assert await wait_for(lambda: len(cells(app, "#queue-alerts")) == 3)
+        table = screen.alert_table
+        under_cursor = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert under_cursor == str(first_critical.id) and not first_critical.active
+        await pilot.press("a")
+        live_critical = next(a for a in monitor.alerts if a.rule.key == critical.key and a.active)
+        assert await wait_for(lambda: live_critical.acknowledged_at is not None)
+        assert first_critical.acknowledged_at is None
+        assert [a.acknowledged_at is None for a in monitor.alerts if a.rule.key == warning.key] == [True]
+
+
+@pytest.mark.day_and_night
+async def test_a_sped_up_drill_s_alerts_are_timed_by_the_drill_clock_the_header_shows(
+    drill_context: Context, shift: ShiftInfo
+) -> None:
+    """At 600 times real speed the drill's clock runs far ahead of the console's: the header
+    shows it, so no alert reads as fired after the time on screen."""
+    from dutydesk import clock
+    from dutydesk.tui.widgets.header import DutyHeader
+
+    app = make_app(drill_context, feed="sim:seed=3,speed=600,scenario=surge")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape", "3")
+        runner = app.queue_feed.runner
+        assert await wait_for(lambda: len(runner.monitor.alerts) > 0)
+        runner.stop()  # the drill's clock stands still from here
+        drill = runner.monitor.now()
+        assert drill > clock.utcnow() and all(alert.fired_at <= drill for alert in runner.monitor.alerts)
+        app.screen.query_one(DutyHeader)._tick()
+        zone = drill_context.config.zone
+        shown = text_of(app.screen.query_one("#header-clock", Static))
+        assert shown == f"drill {drill.astimezone(zone):%H:%M:%S}  {clock.utcnow().astimezone(zone):%H:%M:%S}"

@@ -162,10 +162,13 @@ def test_the_simulator_s_log_entries_say_they_come_from_the_simulator(context: C
     rule = waiting_rule(context.config, scope="total")
     config = context.config.model_copy(update={"queue": context.config.queue.model_copy(update={"rules": [rule]})})
     monitor = QueueMonitor(config, context.db, lambda: shift, simulated=True)
-    for minute in range(35):
-        monitor.ingest(snapshot(minute, 9 if minute < 32 else 1, offered=2, answered=2))
+    for minute in range(32):  # fires at 30:00
+        monitor.ingest(snapshot(minute, 9, offered=2, answered=2))
     monitor.save()
-    monitor.acknowledge(monitor.alerts[0].id, shift)
+    monitor.acknowledge(monitor.alerts[0].id, shift)  # while it is live: a cleared one needs none
+    for minute in range(32, 35):
+        monitor.ingest(snapshot(minute, 1, offered=2, answered=2))
+    monitor.save()
     texts = sorted(entry.text for entry in list_entries(context.db, LogFilter(shift.id, None, None)))
     assert len(texts) == 3 and all(text.startswith("[SIM] Queue alert ") for text in texts), texts
     assert monitor.view().simulated and not QueueMonitor(config).view().simulated

@@ -173,8 +173,9 @@ def list_alerts(
     team: Annotated[str | None, typer.Option("--team", help=_("The team whose open shift to show."))] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The open shift's queue alerts, oldest first."""
+    """The open shift's queue alerts, oldest first; a drill's are marked [SIM]."""
     from dutydesk.domain.shifts import current_shift
+    from dutydesk.domain.views import severity_label
     from dutydesk.queue.alerts import shift_alerts
 
     context = command_context(ctx)
@@ -190,9 +191,9 @@ def list_alerts(
     for alert in alerts:
         table.add_row(
             str(alert.id),
-            alert.rule,
+            _("[SIM] {text}").format(text=alert.rule) if alert.simulated else alert.rule,
             alert.queue or _("all queues"),
-            alert.level,
+            severity_label(alert.level),
             local_text(context, alert.fired_at),
             local_text(context, alert.cleared_at),
             alert.acknowledged_by_display or "—",

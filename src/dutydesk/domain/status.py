@@ -8,15 +8,12 @@ item is a language-neutral code with its figures, so another part can add its ow
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlmodel import col
-
 from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain import followups, incidents, shifts
+from dutydesk.errors import UserError
 from dutydesk.store.changes import ChangeWatch
 from dutydesk.store.db import Database
-from dutydesk.store.tables import QueueAlert
 
 LEVEL_ORDER = ("warning", "critical")  # alert levels, least to most severe
 
@@ -36,11 +33,12 @@ class DeskStatus:
     items: list[StatusItem] = field(default_factory=list)
 
 
-def desk_status(db: Database, config: Config, now: datetime | None = None) -> DeskStatus:
+def desk_status(db: Database, config: Config, now: datetime | None = None, *, drill: bool = False) -> DeskStatus:
+    """`drill`: the console's queue feed is the simulator, so its alerts are a drill's."""
     now = now or clock.utcnow()
     return DeskStatus(
         [
-            *_alert_items(db),
+            *_alert_items(db, config, drill),
             *_overdue_items(db, now),
             *_incident_items(db),
             *_handover_items(db, config, now),
@@ -76,20 +74,32 @@ def _channel_items(db: Database, config: Config) -> list[StatusItem]:
     ]
 
 
-def _alert_items(db: Database) -> list[StatusItem]:
-    """Alerts still firing that nobody acknowledged: how many, and the worst level."""
-    query = (
-        select(col(QueueAlert.level), func.count())
-        .where(col(QueueAlert.cleared_at).is_(None), col(QueueAlert.acknowledged_at).is_(None))
-        .group_by(QueueAlert.level)
-    )
-    with db.engine.connect() as connection:
-        counts = {level: count for level, count in connection.execute(query)}
-    total = sum(counts.values())
-    if not total:
+def _alert_items(db: Database, config: Config, drill: bool) -> list[StatusItem]:
+    """Alerts still firing that nobody acknowledged: how many, and the worst level. Those of
+    the console's shift, as the queue panel takes them up after a restart (`live_stored_alerts`)
+    and `alert list` lists them, so that the three never disagree; an alert of another
+    shift, or stored with none, is on none of them."""
+    from dutydesk.queue.alerts import live_stored_alerts  # not before the first frame: it brings the queue rules
+
+    shift = _console_shift(db, config)
+    if shift is None:
         return []
-    worst = max(counts, key=lambda level: LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1)
-    return [StatusItem("alerts", count=total, level=worst)]
+    levels = [
+        alert.level for alert in live_stored_alerts(db, shift.id, simulated=drill) if alert.acknowledged_at is None
+    ]
+    if not levels:
+        return []
+    worst = max(levels, key=lambda level: LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1)
+    return [StatusItem("alerts", count=len(levels), level=worst)]
+
+
+def _console_shift(db: Database, config: Config) -> shifts.ShiftInfo | None:
+    """The open shift this console works in, chosen as the app chooses it; when several teams
+    have one open and none is this console's, none."""
+    try:
+        return shifts.current_shift(db, home_team=config.center.team)
+    except UserError:
+        return None
 
 
 def _overdue_items(db: Database, now: datetime) -> list[StatusItem]:

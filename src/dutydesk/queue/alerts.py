@@ -97,8 +97,11 @@ def mark_acknowledged(connection: Connection, row_id: int, who: str | None, at: 
     chain.append(connection, QueueAlert, row_id)
 
 
-def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> list[StoredAlert]:
-    """The shift's stored alerts, oldest first (with `active_only`: those not cleared)."""
+def shift_alerts(
+    db: Database, shift_id: int, *, active_only: bool = False, simulated: bool | None = None
+) -> list[StoredAlert]:
+    """The shift's stored alerts, oldest first (with `active_only`: those not cleared; with
+    `simulated`: only a drill's, or only a real feed's)."""
     query = (
         select(*ALERT, col(Supervisor.display_name))
         .outerjoin(Supervisor, col(Supervisor.name) == ALERT.acknowledged_by)
@@ -107,6 +110,8 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
     )
     if active_only:
         query = query.where(ALERT.cleared_at.is_(None))
+    if simulated is not None:
+        query = query.where(ALERT.simulated == simulated)
     with db.engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
@@ -127,6 +132,14 @@ def shift_alerts(db: Database, shift_id: int, *, active_only: bool = False) -> l
     ]
 
 
+def live_stored_alerts(db: Database, shift_id: int, *, simulated: bool) -> list[StoredAlert]:
+    """The alerts still firing in a shift: what the queue panel takes up after a restart and
+    the status strip counts, one definition for both. A drill's and a real feed's are apart:
+    a panel fed by one never shows (nor clears) the other's, so the strip of a console
+    counts the kind its panel shows."""
+    return shift_alerts(db, shift_id, active_only=True, simulated=simulated)
+
+
 def _figures(text: str) -> Figures:
     """Figures stored by `insert_alert`; a field a later version added reads as empty."""
     stored = json.loads(text)
@@ -134,15 +147,20 @@ def _figures(text: str) -> Figures:
 
 
 def acknowledge_stored(db: Database, config: Config, shift: ShiftInfo, row_id: int, now: datetime) -> str:
-    """Acknowledge a stored alert away from the panel (`dutydesk alert ack`): in its row and
-    the duty log. That stops its escalation; a running panel shows it on its next restore."""
+    """Acknowledge a stored live alert away from the panel (`dutydesk alert ack`): in its row
+    and the duty log. That stops its escalation; a running panel shows it on its next
+    restore. Never timed before it fired (a sped-up drill's clock runs ahead of this one)."""
     with db.engine.begin() as connection:
-        row = connection.execute(select(ALERT.rule, ALERT.acknowledged_at).where(ALERT.id == row_id)).one_or_none()
+        row = connection.execute(
+            select(ALERT.rule, ALERT.fired_at, ALERT.cleared_at, ALERT.acknowledged_at).where(ALERT.id == row_id)
+        ).one_or_none()
         if row is None:
             raise UserError(_("no queue alert #{id}").format(id=row_id))
+        if row.cleared_at is not None:
+            raise UserError(_("queue alert #{id} has cleared: there is nothing to acknowledge").format(id=row_id))
         if row.acknowledged_at is not None:
             raise UserError(_("queue alert #{id} is already acknowledged").format(id=row_id))
-        mark_acknowledged(connection, row_id, shift.supervisor, now)
+        mark_acknowledged(connection, row_id, shift.supervisor, max(now, row.fired_at))
     text = _("Queue alert #{id} ({rule}) acknowledged by {who}").format(
         id=row_id, rule=row.rule, who=shift.supervisor_display
     )

@@ -7,6 +7,7 @@ rows and their log entries) are collected while ingesting and done by `save()`, 
 the hot path; `_writing` keeps `save()` and `acknowledge()` from storing an alert twice.
 """
 
+import contextlib
 import os
 import secrets
 import socket
@@ -24,15 +25,10 @@ from dutydesk.config import Config
 from dutydesk.domain import lease
 from dutydesk.domain.log import add_entry
 from dutydesk.domain.shifts import ShiftInfo
-from dutydesk.errors import ConfigError
+from dutydesk.errors import ConfigError, UserError
 from dutydesk.i18n import N_, NP_, _
 from dutydesk.queue import erlang
-from dutydesk.queue.alerts import (
-    insert_alert,
-    mark_acknowledged,
-    mark_cleared,
-    shift_alerts,
-)
+from dutydesk.queue.alerts import insert_alert, live_stored_alerts, mark_acknowledged, mark_cleared
 from dutydesk.queue.board import TOTAL, Board, IntervalAggregate, QueueTrack
 from dutydesk.queue.metrics import GREEN, RED, Figures, duration_text, figures, value_text
 from dutydesk.queue.model import AGENT_STATES, COUNTER_FIELDS, Counters, Snapshot
@@ -194,7 +190,7 @@ class QueueMonitor:
         self.writer: bool | None = None  # holds the writer lease (None: not asked yet)
         self._own_rows: set[int] = set()  # alert rows this monitor inserted (their firing is its to log)
         self._closed_intervals: list[IntervalAggregate] = []
-        self._events: list[AlertEvent] = []
+        self._events: deque[AlertEvent] = deque(maxlen=2 * KEPT_ALERTS)  # not stored yet
         self._history: deque[tuple[datetime, int, float]] = deque(maxlen=HISTORY_MINUTES)
 
     # -- feeding -------------------------------------------------------------------------
@@ -215,10 +211,23 @@ class QueueMonitor:
         for event in events:
             if event.kind == FIRED:
                 self.alerts.append(event.alert)
-        del self.alerts[:-KEPT_ALERTS]
+        if len(self.alerts) > KEPT_ALERTS:
+            self._forget_cleared_alerts()
         self._events.extend(events)
         self._sample_history(snapshot.ts)
         return events
+
+    def _forget_cleared_alerts(self) -> None:
+        """Keep the newest KEPT_ALERTS alerts, and every live one however old: an alert still
+        firing is never dropped from the panel (the status strip counts it meanwhile)."""
+        surplus = len(self.alerts) - KEPT_ALERTS
+        kept = []
+        for alert in self.alerts:
+            if surplus > 0 and not alert.active:
+                surplus -= 1
+                continue
+            kept.append(alert)
+        self.alerts[:] = kept
 
     def _sample_history(self, ts: datetime) -> None:
         """The minute's sample is the latest state within that minute."""
@@ -253,11 +262,11 @@ class QueueMonitor:
     def _restore_alerts(self, shift: ShiftInfo) -> None:
         assert self.db is not None
         rules = {rule.key: rule for rule in self.settings.rules}
-        stored = shift_alerts(self.db, shift.id, active_only=True)
+        stored = live_stored_alerts(self.db, shift.id, simulated=self.simulated)  # a drill's alert stays out of live
         with self.lock:
             for item in stored:
                 rule = rules.get(item.rule)
-                if rule is None or item.simulated != self.simulated:  # a drill's alert stays out of live
+                if rule is None:
                     continue
                 alert = self.rules.resume(rule, item.queue, item.fired_at, item.figures)
                 alert.row_id = item.id
@@ -273,14 +282,18 @@ class QueueMonitor:
     def save(self, *, final: bool = False) -> None:
         """Store closed intervals (and with `final` the open ones) and log alert events, if
         this monitor holds the team's writer lease (else another console stores the same
-        figures, and these are dropped). With `final` the lease is given up. Never raises:
-        a failure is kept in `write_problem` for the status line."""
+        figures, and the intervals are dropped). Alert events wait until they are stored:
+        the panel shows an alert from the start, so the stored rows (the status strip,
+        `alert list`) must have it as soon as this console may write, e.g. once the lease
+        of a console killed without letting it go runs out; storing is idempotent, so one
+        another console stored meanwhile is not stored twice. With `final` the lease is
+        given up. Never raises: a failure is kept in `write_problem` for the status line."""
         with self._writing:
             with self.lock:
                 intervals, self._closed_intervals = self._closed_intervals, []
                 if final:
                     intervals += self.board.open_intervals()
-                events, self._events = self._events, []
+                events = list(self._events)
             if self.db is None:
                 return
             shift = self.shift()
@@ -292,6 +305,8 @@ class QueueMonitor:
                 for event in events:
                     if self._store_event(shift, event):
                         self._log_event(shift, event)
+                    with self.lock, contextlib.suppress(ValueError):  # ValueError: dropped by the bound meanwhile
+                        self._events.remove(event)
                 if final:
                     lease.release(self.db, _team(shift), WRITER_ROLE, self.holder)
             except Exception as error:  # a locked or full database must not stop the feed
@@ -369,7 +384,6 @@ class QueueMonitor:
         if shift is None or self.db is None:
             return
         rule = event.alert.rule
-        at = min(event.at, clock.utcnow())
         add_entry(
             self.db,
             self.config,
@@ -377,17 +391,27 @@ class QueueMonitor:
             self._log_text(alert_event_text(event)),
             category=rule.log_category,
             severity=rule.level if event.kind == FIRED else "info",
-            at=at,
+            at=_log_time(event.at),
         )
 
+    def now(self) -> datetime:
+        """The time on the feed's clock. A drill keeps its own, which runs ahead of the
+        console's when it is sped up: its newest snapshot's time. A real feed's is the
+        console's clock."""
+        as_of = self.board.total.last_ts
+        return as_of if self.simulated and as_of is not None else clock.utcnow()
+
     def acknowledge(self, alert_id: int, who: ShiftInfo | None) -> Alert | None:
-        """Record who acknowledged an alert and when: in its row and the duty log."""
-        now = clock.utcnow()
+        """Record who acknowledged a live alert and when (on the feed's clock): in its row and
+        the duty log. A cleared alert needs no acknowledgement: a UserError."""
         with self._writing:
             with self.lock:
                 alert = next((a for a in self.alerts if a.id == alert_id), None)
+                if alert is not None and not alert.active:
+                    raise UserError(cleared_text(alert))
                 if alert is None or alert.acknowledged_at is not None:
                     return alert
+                now = max(self.now(), alert.fired_at)
             if self.db is not None:
                 self._store_acknowledgement(alert, who, now)
             with self.lock:
@@ -402,7 +426,7 @@ class QueueMonitor:
                 who,
                 self._log_text(acknowledgement_text(alert)),
                 category=alert.rule.log_category,
-                at=now,
+                at=_log_time(now),
             )
         return alert
 
@@ -428,6 +452,12 @@ class QueueMonitor:
         return _("[SIM] {text}").format(text=text) if self.simulated else text
 
     # -- reading -------------------------------------------------------------------------
+
+    def live_alerts(self) -> list[Alert]:
+        """Copies of the alerts still firing, newest first."""
+        with self.lock:
+            live = [replace(alert) for alert in self.alerts if alert.active]
+        return sorted(live, key=lambda alert: alert.fired_at, reverse=True)
 
     def pending(self) -> list[Pending]:
         """The rules building up (for the status strip): closest to firing first."""
@@ -535,6 +565,12 @@ class QueueMonitor:
         return Staffing(hint, able, available, not answered, RED if problem else GREEN, problem)
 
 
+def _log_time(at: datetime) -> datetime:
+    """When a duty-log entry about an alert is written: the log is kept on the console's
+    clock, which a sped-up drill's runs ahead of (its entries say [SIM] and name no time)."""
+    return min(at, clock.utcnow())
+
+
 def _team(shift: ShiftInfo | None) -> str:
     return shift.team if shift else ""
 
@@ -607,6 +643,10 @@ def pending_text(item: Pending) -> str:
         held=duration_text(item.held_s),
         sustain=duration_text(item.sustain_s),
     )
+
+
+def cleared_text(alert: Alert) -> str:
+    return _("That alert has cleared ({summary}): there is nothing to acknowledge").format(summary=alert_summary(alert))
 
 
 def acknowledgement_text(alert: Alert) -> str:

@@ -61,6 +61,11 @@ class FeedRunner:
                 loop.call_soon_threadsafe(feeding.cancel)
         self._thread.join(timeout)
 
+    @property
+    def keeps_own_time(self) -> bool:
+        """The feed's clock is not the console's: the simulator sped up (or slowed down)."""
+        return isinstance(self.source, SimSource) and self.source.speed != 1
+
     def toggle_scenario(self, scenario: str) -> bool | None:
         """Switch a drill scenario; None when the feed is not the simulator."""
         if isinstance(self.source, SimSource):

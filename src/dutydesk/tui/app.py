@@ -248,6 +248,7 @@ class DutydeskApp(DeskIO, App[None]):
         """The status strip, read in a worker; an hour before the shift ends the handover is
         drafted first (once), so the strip can say so."""
         context = self.context
+        drill = self.queue_feed.is_drill  # its alerts are a drill's: the strip counts those
 
         def read() -> "DeskStatus":
             db = context.db  # first: the domain is imported once the database is open (see open_database)
@@ -255,7 +256,7 @@ class DutydeskApp(DeskIO, App[None]):
             from dutydesk.export.draft import draft_if_due
 
             draft_if_due(db, context.config)
-            return desk_status(db, context.config)
+            return desk_status(db, context.config, drill=drill)
 
         self.run_io(read, self._status_read, group="status-read", exclusive=True)
 

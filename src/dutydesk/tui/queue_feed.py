@@ -12,6 +12,8 @@ from textual.app import App
 from dutydesk.i18n import _
 
 if TYPE_CHECKING:  # the queue stack is imported by whoever builds a runner: no feed, no import
+    from datetime import datetime
+
     from dutydesk.queue.runner import FeedRunner
 
 
@@ -26,6 +28,17 @@ class QueueFeedService:
         if self.runner is not None:
             self.runner.start()
             app.set_interval(self.runner.monitor.settings.refresh_s, self._announce)
+
+    @property
+    def is_drill(self) -> bool:
+        """The feed is the simulator: its alerts are a drill's."""
+        return self.runner is not None and self.runner.monitor.simulated
+
+    def drill_time(self) -> "datetime | None":
+        """The drill's own time, by which its alerts fire, clear and are acknowledged, when it
+        runs at another pace than the console's clock (`sim:speed=60`); else None."""
+        runner = self.runner
+        return runner.monitor.now() if runner is not None and runner.keeps_own_time else None
 
     def stop(self) -> None:
         if self.runner is not None:

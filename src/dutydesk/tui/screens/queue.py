@@ -42,7 +42,6 @@ from dutydesk.queue.rules import Alert, Pending
 from dutydesk.queue.runner import FeedRunner, FeedStatus
 from dutydesk.queue.sim import SCENARIOS
 from dutydesk.queue.sources import SimSource
-from dutydesk.tui.report import attempt
 from dutydesk.tui.rows import local_time
 from dutydesk.tui.screens.base import DeskScreen, Dialog
 from dutydesk.tui.widgets.footer import DeskFooter
@@ -482,30 +481,48 @@ class QueueScreen(DeskScreen):
         return [
             Text(local_time(item.since, self.config, "%H:%M:%S"), style=style),
             Text(("▲ " if item.early_warning else "◔ ") + label, style=style),
-            Text(f"{item.queue or _('all queues')}: {pending_text(item)}", style=style),
+            Text(
+                _("{scope}: {rule}").format(scope=item.queue or _("all queues"), rule=pending_text(item)), style=style
+            ),
             Text(_("fires in {time}").format(time=duration_text(item.left_s)), style=style),
         ]
 
     # -- actions -----------------------------------------------------------------------
 
+    def _cursor_key(self) -> str | None:
+        """The key of the alert list's row under the cursor, when the list has focus."""
+        table = self.alert_table
+        if not (table.has_focus and table.row_count):
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
     def _chosen_alert(self) -> Alert | None:
         """The alert under the cursor when the alert list has focus, else the newest active one."""
         alerts = self.view.alerts if self.view else []
-        if self.alert_table.has_focus and self.alert_table.row_count:
-            key = self.alert_table.coordinate_to_cell_key(self.alert_table.cursor_coordinate).row_key.value
-            return next((alert for alert in alerts if str(alert.id) == key), None)
-        pending = [alert for alert in alerts if alert.active and alert.acknowledged_at is None]
-        return pending[0] if pending else next((alert for alert in alerts if alert.active), None)
+        key = self._cursor_key()
+        return _newest_live(alerts) if key is None else next((a for a in alerts if str(a.id) == key), None)
+
+    def _alert_to_acknowledge(self) -> Alert | None:
+        """A live alert, chosen from the monitor's alerts as they are now, not as the panel last
+        showed them (a refresh ago: at a drill's speed, minutes of its time): the one under the
+        cursor if it is still live, else the newest live one. A cursor left on an alert that
+        has cleared since (it moves down with its row) must not take the acknowledgement
+        from the one still firing."""
+        live = self.feed.monitor.live_alerts()
+        key = self._cursor_key()
+        return next((alert for alert in live if str(alert.id) == key), None) or _newest_live(live)
 
     def action_acknowledge(self) -> None:
-        alert = self._chosen_alert()
+        alert = self._alert_to_acknowledge()
         if alert is None:
             self.notify(_("No alert to acknowledge"), severity="warning")
             return
-        shift = self.app.shift
-        done = attempt(self, lambda: self.feed.monitor.acknowledge(alert.id, shift))
-        if done is not None:
-            self.notify(_("Alert acknowledged"))
+        shift, monitor = self.app.shift, self.feed.monitor
+        self.run_io(lambda: monitor.acknowledge(alert.id, shift), self._acknowledged, group="queue-acknowledge")
+
+    def _acknowledged(self, alert: Alert | None) -> None:
+        if alert is not None:
+            self.notify(alert_summary(alert), title=_("Alert acknowledged"))
             self.refresh_now()
 
     def action_playbook(self) -> None:
@@ -542,6 +559,12 @@ class QueueScreen(DeskScreen):
 
     def action_formulas(self) -> None:
         self.app.push_screen(FormulaScreen())
+
+
+def _newest_live(alerts: list[Alert]) -> Alert | None:
+    """Of alerts listed newest first: the newest live one nobody acknowledged, else the newest live one."""
+    live = [alert for alert in alerts if alert.active]
+    return next((alert for alert in live if alert.acknowledged_at is None), live[0] if live else None)
 
 
 def _steady_agent_cells(agent: AgentLine, with_queue: bool) -> list[Text]:

@@ -31,7 +31,9 @@ class DutyHeader(DeskNode, Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="header-line"):
             yield Static(id="header-info")
-            yield Static("00:00:00", id="header-clock")  # the width it keeps: a tick needs no layout
+            # The width it keeps: a tick needs no layout.
+            drilling = self.app.queue_feed.drill_time() is not None
+            yield Static(_clock_text("00:00:00", "00:00:00" if drilling else None), id="header-clock")
         yield Static(id="status-strip")
 
     def on_mount(self) -> None:
@@ -70,8 +72,23 @@ class DutyHeader(DeskNode, Vertical):
 
     def _tick(self) -> None:
         zone = self.app.context.config.zone
+        drill = self.app.queue_feed.drill_time()
         # Same width every second: redraw the label, not the screen's layout (≈ 22 layouts per 10 s otherwise).
-        self.clock_label.update(clock.utcnow().astimezone(zone).strftime("%H:%M:%S"), layout=False)
+        self.clock_label.update(
+            _clock_text(
+                clock.utcnow().astimezone(zone).strftime("%H:%M:%S"),
+                drill.astimezone(zone).strftime("%H:%M:%S") if drill else None,
+            ),
+            layout=False,
+        )
+
+
+def _clock_text(now: str, drill: str | None) -> Text:
+    """The console's clock; in a sped-up drill, first the drill's clock, which the drill's
+    alerts are timed by (it runs ahead of the console's)."""
+    if drill is None:
+        return Text(now)
+    return Text.assemble((_("drill {time}").format(time=drill), LEVEL_STYLE["warning"]), "  ", now)
 
 
 class TitleBar(Horizontal):
