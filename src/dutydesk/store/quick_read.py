@@ -80,6 +80,7 @@ def _at_this_version(connection: sqlite3.Connection) -> bool:
 
 
 def _with_times(row: Sequence[Any], columns: tuple[int, ...]) -> tuple[Any, ...]:
+    """The row with its time columns (`stored_utc`) as aware datetimes, as the store reads them."""
     return tuple(
         stored_utc(value) if index in columns and value is not None else value for index, value in enumerate(row)
     )
