@@ -59,6 +59,32 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+def cpu_per_call(action: Callable[[], object], repetitions: int) -> float:
+    """This thread's CPU seconds per call of `action`, over `repetitions` calls in a row.
+
+    For work of microseconds (a search for a word in no entry): one call alone is shorter than
+    a scheduler's time slice, so on a shared machine a wall-clock sample of it often measures
+    the other processes instead. The thread's CPU time counts its own work only (SQLite's
+    included: it runs in the calling thread), and a batch spreads the interpreter's own
+    pauses (a garbage collection) over the calls that caused them.
+    """
+    started = time.thread_time()
+    for _index in range(repetitions):
+        action()
+    return (time.thread_time() - started) / repetitions
+
+
+def batch_lasting(action: Callable[[], object], seconds: float) -> tuple[int, float]:
+    """How many calls of `action` in a row take at least `seconds` of this thread's CPU time
+    (doubling from one call, which is also a warm-up), and their CPU seconds per call."""
+    repetitions = 1
+    per_call = cpu_per_call(action, repetitions)
+    while per_call * repetitions < seconds:
+        repetitions *= 2
+        per_call = cpu_per_call(action, repetitions)
+    return repetitions, per_call
+
+
 def repeat(action: Callable[[], float], runs: int, warmup: int = 1) -> Sample:
     """`action` returns the seconds it measured; the warm-up runs are thrown away."""
     for _index in range(warmup):

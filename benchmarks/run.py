@@ -28,11 +28,12 @@ from benchmarks.generate import DEFAULT_DAYS, DEFAULT_SEED, generate
 from benchmarks.measure import (
     Sample,
     alternate,
+    batch_lasting,
+    cpu_per_call,
     python_import_time,
     repeat,
     run_in_pty,
     time_command,
-    timed,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,12 @@ RARE_ENTRIES = [
     "Fire drill rehearsal 消防演练 on floor 7, sprinkler valves checked, 洒水 tested",
 ]
 SEARCH_DAYS = (30, 365, 1825)  # a month, a year, five years
+# A search sample times a batch of calls lasting at least this long (CPU seconds); a word at a size
+# gets SEARCH_SAMPLES samples of each, fewer (but at least --runs) where they would take longer
+# than SEARCH_WORD_SECONDS: a common word at five years is ≈ 0.1 s a call, and no jitter at that scale.
+SEARCH_BATCH_SECONDS = 0.002
+SEARCH_SAMPLES = 40
+SEARCH_WORD_SECONDS = 0.5
 # What dutydesk's search does, written once by hand in plain SQL for sqlite3: the best 50
 # matches (rank, then newest, then latest written) picked from the FTS5 index with each
 # match's time, then joined with their authors and corrections.
@@ -312,13 +319,20 @@ def search_databases(args: argparse.Namespace, big_db: Path | None) -> dict[int,
 
 
 def measure_search(suite: Suite, databases: dict[int, Path]) -> dict[str, Any]:
-    """Every word at every size, dutydesk's search and the raw query in turn (A B A B …)."""
+    """Every word at every size, dutydesk's search and the raw query in turn (A B B A …).
+
+    Each sample is the CPU time per call of a batch of calls of one of them (`cpu_per_call`),
+    the batch as long as the raw query needs to last SEARCH_BATCH_SECONDS (`batch_lasting`), the
+    same for both: a search of microseconds is then timed reliably. The one measured first
+    alternates from sample to sample.
+    """
     from dutydesk.domain import log
     from dutydesk.store.db import open_database
     from dutydesk.textsearch import fts_query, query_phrases
 
-    times: dict[tuple[str, int, str], list[float]] = {}  # (word, days, "domain"|"raw") -> seconds
+    times: dict[tuple[str, int, str], list[float]] = {}  # (word, days, "domain"|"raw") -> seconds per call
     hits: dict[str, dict[int, int]] = {}
+    batches: dict[tuple[str, int], tuple[int, float]] = {}  # (word, days) -> calls per sample, raw seconds a call
     for days, db_path in databases.items():
         db, raw = open_database(db_path), sqlite3.connect(db_path)
         try:
@@ -329,10 +343,11 @@ def measure_search(suite: Suite, databases: dict[int, Path]) -> dict[str, Any]:
                     "raw": lambda e=expression, raw=raw: raw.execute(RAW_SEARCH, (e,)).fetchall(),
                 }
                 hits.setdefault(word, {})[days] = len(actions["domain"]())  # also the warm-up
-                actions["raw"]()
-                for _index in range(suite.runs):
-                    for name, action in actions.items():
-                        times.setdefault((word, days, name), []).append(timed(action))
+                batch, per_call = batches[(word, days)] = batch_lasting(actions["raw"], SEARCH_BATCH_SECONDS)
+                samples = max(suite.runs, min(SEARCH_SAMPLES, int(SEARCH_WORD_SECONDS / (2 * batch * per_call))))
+                for index in range(samples):
+                    for name in ("domain", "raw") if index % 2 == 0 else ("raw", "domain"):
+                        times.setdefault((word, days, name), []).append(cpu_per_call(actions[name], batch))
         finally:
             raw.close()
             db.close()
@@ -341,7 +356,7 @@ def measure_search(suite: Suite, databases: dict[int, Path]) -> dict[str, Any]:
         return Sample([value for days in sizes for word in words for value in times[(word, days, name)]])
 
     def add_pair(key: str, label: str, words: list[str], sizes: tuple[int, ...]) -> None:
-        # Each domain search ran right before its raw twin: run i of one pairs with run i of the other.
+        # Each domain sample was taken beside its raw twin: sample i of one pairs with sample i of the other.
         suite.add(
             f"search.raw.{key}",
             f"search, raw sqlite3: {label}",
@@ -368,6 +383,7 @@ def measure_search(suite: Suite, databases: dict[int, Path]) -> dict[str, Any]:
         word: {
             f"{days}d": {
                 "hits": hits[word][days],
+                "batch": batches[(word, days)][0],
                 "domain": Sample(times[(word, days, "domain")]).summary(),
                 "raw": Sample(times[(word, days, "raw")]).summary(),
             }

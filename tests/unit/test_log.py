@@ -11,6 +11,7 @@ from dutydesk import clock
 from dutydesk.domain import log, shifts
 from dutydesk.domain.log import LogFilter
 from dutydesk.errors import UserError
+from dutydesk.textsearch import spans_of
 
 SPECIAL = "Agent said: `rm *` | <b>#1</b> _urgent_ \\ done\nsecond line"
 
@@ -137,6 +138,28 @@ def test_search_highlights_matches_and_ranks_better_matches_first(db, config, sh
     hits = log.search(db, "outage")
     assert [hit.entry.id for hit in hits] == [strong.id, weak.id]
     assert hits[0].spans == [(0, 6), (7, 13)]
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "spans"),
+    [
+        ("late", "The update was late; Late callbacks, LATE again", [(15, 19), (21, 25), (37, 41)]),
+        ("ate", "The update was late; ate at 12", [(21, 24)]),  # a Latin word only where a word starts
+        ("cafe", "Café résumé: cafe CAFE café", [(13, 17), (18, 22)]),
+        ("résumé", "RÉSUMÉ, résumé, xrésumé", [(0, 6), (8, 14)]),
+        ("crm", "CRM登录缓慢 crm: eCRM CRM2", [(0, 3), (8, 11), (18, 21)]),  # CJK before or after is a boundary
+        ("CRM 登录", "CRM 登录缓慢, 登录 CRM, 再登录", [(0, 3), (4, 6), (10, 12), (13, 16), (19, 21)]),
+        ("登录缓慢", "登录缓慢登录缓慢 登录 缓慢", [(0, 4), (4, 8)]),
+        ("慢", "慢慢慢：系统慢", [(0, 1), (1, 2), (2, 3), (6, 7)]),
+        ("50%_OFF", "discount code 50%_OFF rejected, 50 OFF", [(14, 16), (17, 21), (32, 34)]),
+        ("sprinkler", "Sprinkler test, SPRINKLERS checked; resprinkler no", [(0, 9), (16, 25)]),
+        ("out outage", "outage outage out", [(0, 6), (7, 13), (14, 17)]),  # the longer term first
+    ],
+)
+def test_highlight_spans_mark_the_query_terms(query: str, text: str, spans: list[tuple[int, int]]) -> None:
+    # Found by the pattern that checks the word start before each term (the look-behind came first):
+    # the pattern that checks it from the term's end must find exactly the same.
+    assert spans_of(query)(text) == spans
 
 
 def test_search_filters_and_refuses_an_empty_query(db, config, shift) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """The log search's prepared path on SQLite: the same rows as SQLAlchemy, fresh, read-only."""
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import column, select, table
@@ -13,6 +13,7 @@ from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.errors import StorageError
 from dutydesk.store import sqlite
 from dutydesk.store.db import Database, open_database
+from dutydesk.store.tables import Shift, columns_of
 
 pytestmark = pytest.mark.sqlite_only("the prepared reader is SQLite's; a server database reads through SQLAlchemy")
 
@@ -54,7 +55,16 @@ def test_the_prepared_reader_gives_the_rows_and_types_sqlalchemy_gives(
         through_sqlalchemy = [tuple(row) for row in connection.execute(statement, parameters)]
     assert len(quick) == 3
     assert quick == through_sqlalchemy
-    assert all(row[1].tzinfo is not None for row in quick)  # times come back aware, like SQLAlchemy's
+    assert all(row[1].tzinfo is UTC and row[2].tzinfo is UTC for row in quick)  # aware UTC, like SQLAlchemy's
+
+
+def test_a_time_that_is_null_reads_as_none(db: Database, shift: ShiftInfo) -> None:
+    statement = select(columns_of(Shift).closed_at, columns_of(Shift).opened_at)
+    assert db.prepared_reader is not None
+    quick = db.prepared_reader.rows(statement, {})
+    with db.engine.connect() as connection:
+        assert quick == [tuple(row) for row in connection.execute(statement)]
+    assert quick == [(None, shift.opened_at)]
 
 
 def test_the_prepared_reader_cannot_write(db: Database) -> None:
