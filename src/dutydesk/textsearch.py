@@ -26,7 +26,6 @@ CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf9
 WORD = re.compile(r"\w+")
 # What FTS5's unicode61 tokenizer keeps as token characters: letters and numbers (not "_").
 TOKEN = re.compile(r"[^\W_]+")
-SPANS_KEPT = 256  # texts whose highlight spans are kept, per query: five pages of hits
 # A Latin query word matches at the start of a word (not after one of these); CJK before it is a boundary too.
 LATIN_WORD_CHAR = r"[0-9A-Za-z\u00c0-\u024f]"
 
@@ -98,21 +97,14 @@ def fts_query(phrases: Sequence[Phrase]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def spans_of(query: str) -> Callable[[str], list[tuple[int, int]]]:
-    """Where the terms of `query` occur in a text, for highlighting (case-insensitive). The
-    pattern is made once per query, the spans once per text (the same list each time: read
-    only): a search shown on screen runs again after every change to the log, over mostly the
-    same entries, and scanning a hit's text costs more than the rest of its conversion."""
+    """Where the terms of `query` occur in a text, for highlighting (case-insensitive); the
+    pattern is made once per query, not once per hit."""
     terms = sorted(query_terms(query), key=len, reverse=True)
     if not terms:
         return lambda _text: []
     alternatives = [re.escape(term) if CJK_RUN.fullmatch(term) else _at_word_start(re.escape(term)) for term in terms]
     pattern = re.compile("|".join(alternatives), re.IGNORECASE)
-
-    @functools.lru_cache(maxsize=SPANS_KEPT)
-    def spans(text: str) -> list[tuple[int, int]]:
-        return [match.span() for match in pattern.finditer(text)]
-
-    return spans
+    return lambda text: [match.span() for match in pattern.finditer(text)]
 
 
 def _at_word_start(term: str) -> str:
