@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import count
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, func, select
@@ -181,20 +182,35 @@ def _check_links(
     first: int = 1,
     previous: str | None = None,
 ) -> None:
-    digests = check.digests[team]
-    for expected, link in enumerate(links, start=first):
-        if link.seq != expected:
-            what = _("link {expected} is missing or out of place (found {seq})").format(expected=expected, seq=link.seq)
-            check.breaks.append(Break(team, expected, None, None, None, what))
-        if link.prev_digest != previous:
-            what = _("the stored previous digest does not match the link before")
-            check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "prev_digest", what))
-        previous = chain.link_digest(link.content or "", previous)
-        if link.digest != previous:
-            what = _("the stored digest does not match the link's content")
-            check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "digest", what))
-        digests[link.seq] = previous
-        latest[(link.row_table, link.row_id)] = link
+    if not links:
+        return
+    # Columns, not links: the whole team is hashed, then compared, in a few bulk operations.
+    _ids, _teams, seqs, tables, row_ids, contents, stored_previous, stored = zip(*links, strict=True)
+    computed = chain.link_digests((content or "" for content in contents), previous)
+    before = [previous, *computed[:-1]]
+    intact = (
+        seqs == tuple(range(first, first + len(links))) and list(stored_previous) == before and list(stored) == computed
+    )
+    if not intact:  # only now, link by link: say where
+        for expected, link, digest, digest_before in zip(count(first), links, computed, before, strict=False):
+            _check_link(team, expected, link, digest, digest_before, check)
+    check.digests[team].update(zip(seqs, computed, strict=True))
+    latest.update(zip(zip(tables, row_ids, strict=True), links, strict=True))
+
+
+def _check_link(
+    team: str, expected: int, link: chain.StoredLink, digest: str, before: str | None, check: ChainCheck
+) -> None:
+    """One link against its place in the chain and the digests recomputed for it."""
+    if link.seq != expected:
+        what = _("link {expected} is missing or out of place (found {seq})").format(expected=expected, seq=link.seq)
+        check.breaks.append(Break(team, expected, None, None, None, what))
+    if link.prev_digest != before:
+        what = _("the stored previous digest does not match the link before")
+        check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "prev_digest", what))
+    if link.digest != digest:
+        what = _("the stored digest does not match the link's content")
+        check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "digest", what))
 
 
 def _check_older_links(
