@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Connection, DateTime, Integer, Select, String, Table, TypeDecorator, select
+from sqlalchemy import Boolean, Connection, DateTime, Integer, Select, String, Table, TypeDecorator, and_, select
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel
 
@@ -171,6 +171,14 @@ def links_between(connection: Connection, team: str, first: int, last: int | Non
     if last is not None:
         query = query.where(LINK.c.seq <= last)
     return list(map(StoredLink._make, _driver_rows(connection, query.order_by(LINK.c.seq, LINK.c.id))))
+
+
+def links_naming(connection: Connection, table: str, ids: Select[Any]) -> list[tuple[int, str | None, int | None]]:
+    """Each row of `ids` (a query of ids of `table`'s rows) with the team and number of each link
+    naming it, or (id, None, None) for a row no link names: one pass for what an export checks."""
+    rows = ids.subquery()
+    naming = rows.outerjoin(LINK, and_(LINK.c.row_table == table, LINK.c.row_id == rows.c.id))
+    return _driver_rows(connection, select(rows.c.id, LINK.c.team, LINK.c.seq).select_from(naming))
 
 
 def chained_teams(connection: Connection) -> list[str]:
