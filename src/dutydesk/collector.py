@@ -3,7 +3,7 @@
 Verifying the record or exporting a shift allocates rows, links and strings that reference
 counting frees, none of them in cycles; but each few hundred allocations start a collection,
 and the older generations' collections traverse everything still alive, the growing result
-included: a third of a year's `verify --all` went to collections that found nothing.
+included: on a loaded machine, up to a third of a year's `verify --all` went to collections that found nothing.
 """
 
 import gc
