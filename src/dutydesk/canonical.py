@@ -15,7 +15,12 @@ _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=
 
 def canonical_bytes(value: Any) -> bytes:
     """JSON with sorted keys, no whitespace, non-ASCII as raw UTF-8; only str, int, bool, None."""
-    return _ENCODER.encode(value).encode("utf-8")
+    return canonical_text(value).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """`canonical_bytes` as text: what a stored copy (text) is compared with, without encoding both."""
+    return _ENCODER.encode(value)
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -206,6 +206,14 @@ def test_every_column_of_every_sealed_table_is_covered(signed_file: bytes, tmp_p
         (sql("DELETE FROM follow_up_event WHERE id = 2"), "follow_up_event #2): the row was deleted"),
         (sql("DELETE FROM chain_link WHERE team = 'A' AND seq = 2"), "link 2 is missing or out of place"),
         (
+            sql("UPDATE chain_link SET digest = 'ff' || substr(digest, 3) WHERE team = 'A' AND seq = 2"),
+            "link 2, log_entry #2, field digest): the stored digest does not match the link's content",
+        ),
+        (
+            sql("UPDATE chain_link SET prev_digest = 'ff' || substr(prev_digest, 3) WHERE team = 'A' AND seq = 3"),
+            "link 3, log_entry #3, field prev_digest): the stored previous digest does not match the link before",
+        ),
+        (
             sql(
                 "UPDATE chain_link SET seq = -seq WHERE team = 'A' AND seq IN (1, 2)",
                 "UPDATE chain_link SET seq = 3 + seq WHERE team = 'A' AND seq IN (-1, -2)",

@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import count
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, func, select
@@ -113,7 +114,8 @@ def check_links_of_rows(
     """
     check = ChainCheck()
     with db.engine.connect() as connection:
-        spans = _spans_of(connection, rows, heads)
+        named = {name: chain.links_naming(connection, name, ids) for name, ids in rows.items()}
+        spans = _spans_of(named, heads)
         teams: dict[str, list[chain.StoredLink]] = {}
         latest: dict[tuple[str, int], chain.StoredLink] = {}
         for team, (first, last) in spans.items():
@@ -126,11 +128,12 @@ def check_links_of_rows(
             else:
                 check.digests[team][mark] = previous  # type: ignore[assignment]
             _check_links(team, teams[team], check, latest, first=first, previous=previous)
-        for name, query in rows.items():
+        for name, found in named.items():
             linked = {row_id for (table, row_id) in latest if table == name}
-            in_span = linked & set(connection.execute(query).scalars()) if linked else set()
+            in_span = linked & {row_id for row_id, _team, _seq in found} if linked else set()
             _compare_rows(connection, name, in_span, latest, check)
-            for fields in chain.stored_rows(connection, chain.CHAINED[name], _unlinked(connection, name, query)):
+            unlinked = [row_id for row_id, team, _seq in found if team is None]
+            for fields in chain.stored_rows(connection, chain.CHAINED[name], unlinked):
                 _check_row(connection, name, fields, None, check)
     _check_older_links(teams, latest, check)
     check.breaks.sort(key=lambda b: (b.team, b.seq if b.seq is not None else -1))
@@ -138,28 +141,17 @@ def check_links_of_rows(
 
 
 def _spans_of(
-    connection: Connection, rows: dict[str, Select[Any]], heads: dict[str, set[int]]
+    named: dict[str, list[tuple[int, str | None, int | None]]], heads: dict[str, set[int]]
 ) -> dict[str, tuple[int, int]]:
-    """Per team, the first and last link of the rows' links and of `heads`."""
+    """Per team, the first and last link of the rows' links (`named`: `links_naming` per table) and of `heads`."""
     seqs: dict[str, list[int]] = defaultdict(list)
-    for team, named in heads.items():
-        seqs[team].extend(named)
-    link = chain.LINK.c
-    for name, ids in rows.items():
-        query = select(link.team, func.min(link.seq), func.max(link.seq)).where(
-            link.row_table == name, link.row_id.in_(ids.scalar_subquery())
-        )
-        for team, first, last in connection.execute(query.group_by(link.team)):
-            seqs[team] += [first, last]
+    for team, numbers in heads.items():
+        seqs[team].extend(numbers)
+    for found in named.values():
+        for _row_id, link_team, seq in found:
+            if link_team is not None and seq is not None:
+                seqs[link_team].append(seq)
     return {team: (min(found), max(found)) for team, found in seqs.items()}
-
-
-def _unlinked(connection: Connection, name: str, ids: Select[Any]) -> list[int]:
-    """Which of the rows `ids` of table `name` no link names."""
-    row_id = chain.CHAINED[name].c.id
-    link = chain.LINK.c
-    named = select(link.id).where(link.row_table == name, link.row_id == row_id).exists()
-    return list(connection.execute(ids.where(~named)).scalars())
 
 
 def _read_links(connection: Connection, marks: dict[str, Mark]) -> dict[str, list[chain.StoredLink]]:
@@ -181,20 +173,35 @@ def _check_links(
     first: int = 1,
     previous: str | None = None,
 ) -> None:
-    digests = check.digests[team]
-    for expected, link in enumerate(links, start=first):
-        if link.seq != expected:
-            what = _("link {expected} is missing or out of place (found {seq})").format(expected=expected, seq=link.seq)
-            check.breaks.append(Break(team, expected, None, None, None, what))
-        if link.prev_digest != previous:
-            what = _("the stored previous digest does not match the link before")
-            check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "prev_digest", what))
-        previous = chain.link_digest(link.content or "", previous)
-        if link.digest != previous:
-            what = _("the stored digest does not match the link's content")
-            check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "digest", what))
-        digests[link.seq] = previous
-        latest[(link.row_table, link.row_id)] = link
+    if not links:
+        return
+    # Columns, not links: the whole team is hashed, then compared, in a few bulk operations.
+    _ids, _teams, seqs, tables, row_ids, contents, stored_previous, stored = zip(*links, strict=True)
+    computed = chain.link_digests((content or "" for content in contents), previous)
+    before = [previous, *computed[:-1]]
+    intact = (
+        seqs == tuple(range(first, first + len(links))) and list(stored_previous) == before and list(stored) == computed
+    )
+    if not intact:  # only now, link by link: say where
+        for expected, link, digest, digest_before in zip(count(first), links, computed, before, strict=False):
+            _check_link(team, expected, link, digest, digest_before, check)
+    check.digests[team].update(zip(seqs, computed, strict=True))
+    latest.update(zip(zip(tables, row_ids, strict=True), links, strict=True))
+
+
+def _check_link(
+    team: str, expected: int, link: chain.StoredLink, digest: str, before: str | None, check: ChainCheck
+) -> None:
+    """One link against its place in the chain and the digests recomputed for it."""
+    if link.seq != expected:
+        what = _("link {expected} is missing or out of place (found {seq})").format(expected=expected, seq=link.seq)
+        check.breaks.append(Break(team, expected, None, None, None, what))
+    if link.prev_digest != before:
+        what = _("the stored previous digest does not match the link before")
+        check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "prev_digest", what))
+    if link.digest != digest:
+        what = _("the stored digest does not match the link's content")
+        check.breaks.append(Break(team, link.seq, link.row_table, link.row_id, "digest", what))
 
 
 def _check_older_links(

@@ -71,12 +71,15 @@ def public_key_hex(private_key: Ed25519PrivateKey) -> str:
 
 def verify_digest(public_key: str, digest_hex: str, signature_hex: str) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(
-            bytes.fromhex(signature_hex), bytes.fromhex(digest_hex)
-        )
+        _public_key(public_key).verify(bytes.fromhex(signature_hex), bytes.fromhex(digest_hex))
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+@cache  # a handful of keys, loaded once for thousands of signatures verified
+def _public_key(public_key_hex: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
 
 
 @dataclass(frozen=True)

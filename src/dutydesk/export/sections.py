@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from dutydesk import collector
 from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
 from dutydesk.domain.followups import KINDS, PRIORITIES, FollowUpView, label, late_text
@@ -639,6 +640,6 @@ def in_language(language: str | None) -> Iterator[None]:
 
 
 def render_summary(summary: ShiftSummary, language: str | None = None) -> str:
-    with in_language(language):
+    with in_language(language), collector.paused():  # tens of thousands of short strings, no cycles
         lines = [text for section in SECTIONS for text in section(summary)]
     return "\n".join(lines).rstrip("\n") + "\n"

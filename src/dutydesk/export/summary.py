@@ -15,7 +15,7 @@ from typing import cast
 from sqlalchemy import or_, select
 from sqlmodel import col
 
-from dutydesk import clock
+from dutydesk import clock, collector
 from dutydesk.config import Config
 from dutydesk.domain import handover as handovers
 from dutydesk.domain import incidents
@@ -108,7 +108,8 @@ def gather_summary(
     shift = chosen_shift(db, shift_id, home_team=config.center.team)
     now = now or clock.utcnow()
     end = shift.closed_at or now
-    entries = list_entries(db, LogFilter(shift_id=shift.id))
+    with collector.paused():  # a long shift's thousands of entries: no collection finding nothing
+        entries = list_entries(db, LogFilter(shift_id=shift.id))
     entries.reverse()  # list_entries gives newest first
     return ShiftSummary(
         config=config,

@@ -8,16 +8,17 @@ the same time still make one chain (SQLite: the write lock the first INSERT take
 PostgreSQL: the head row locked FOR UPDATE until commit).
 """
 
-from collections.abc import Collection, Iterator, Mapping
+import hashlib
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Connection, DateTime, Integer, String, Table, TypeDecorator, select
+from sqlalchemy import Boolean, Connection, DateTime, Integer, Select, String, Table, TypeDecorator, and_, select
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel
 
-from dutydesk.canonical import canonical_bytes, iso_utc, sha256_hex
+from dutydesk.canonical import canonical_bytes, iso_utc
 from dutydesk.store.tables import (
     ChainHead,
     ChainLink,
@@ -164,11 +165,20 @@ def stored_links(connection: Connection) -> Iterator[StoredLink]:
 
 
 def links_between(connection: Connection, team: str, first: int, last: int | None = None) -> list[StoredLink]:
-    """The team's links numbered `first` to `last` (None: to the end), in sequence order."""
+    """The team's links numbered `first` to `last` (None: to the end), in sequence order (plain driver
+    rows: an export reads its shift's thousands of links)."""
     query = select(*(LINK.c[name] for name in StoredLink._fields)).where(LINK.c.team == team, LINK.c.seq >= first)
     if last is not None:
         query = query.where(LINK.c.seq <= last)
-    return [StoredLink(*row) for row in connection.execute(query.order_by(LINK.c.seq, LINK.c.id)).all()]
+    return list(map(StoredLink._make, _driver_rows(connection, query.order_by(LINK.c.seq, LINK.c.id))))
+
+
+def links_naming(connection: Connection, table: str, ids: Select[Any]) -> list[tuple[int, str | None, int | None]]:
+    """Each row of `ids` (a query of ids of `table`'s rows) with the team and number of each link
+    naming it, or (id, None, None) for a row no link names: one pass for what an export checks."""
+    rows = ids.subquery()
+    naming = rows.outerjoin(LINK, and_(LINK.c.row_table == table, LINK.c.row_id == rows.c.id))
+    return _driver_rows(connection, select(rows.c.id, LINK.c.team, LINK.c.seq).select_from(naming))
 
 
 def chained_teams(connection: Connection) -> list[str]:
@@ -177,11 +187,19 @@ def chained_teams(connection: Connection) -> list[str]:
     return sorted(connection.execute(query).scalars())
 
 
-def _driver_rows(connection: Connection, statement: str) -> list[tuple[Any, ...]]:
-    """All rows of a parameterless SELECT as the database driver returns them (no per-row processing)."""
+def _driver_rows(connection: Connection, statement: str | Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of a SELECT as the database driver returns them (no per-row processing): for
+    columns whose values need no conversion (integers, text). A Core select is compiled for the
+    connection's dialect, its parameters passed in the driver's own style."""
+    parameters: Sequence[Any] | Mapping[str, Any] = ()
+    if not isinstance(statement, str):
+        compiled = statement.compile(dialect=connection.dialect)
+        values = compiled.construct_params()
+        parameters = [values[name] for name in compiled.positiontup or ()] if compiled.positional else values
+        statement = compiled.string
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(statement)
+        cursor.execute(statement, parameters)
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -291,7 +309,17 @@ def _canonical_sqlite_time(stored: str) -> str:
 
 def link_digest(content: str, previous: str | None) -> str:
     """sha256(content ‖ the previous digest's 32 bytes); nothing after the first link's content."""
-    return sha256_hex(content.encode("utf-8") + (bytes.fromhex(previous) if previous else b""))
+    return link_digests([content], previous)[0]
+
+
+def link_digests(contents: Iterable[str], previous: str | None) -> list[str]:
+    """The digests of links in sequence, each over its content and the digest before it (the
+    first: `previous`): a verification hashes tens of thousands, chained as raw bytes here."""
+    sha256, last, found = hashlib.sha256, bytes.fromhex(previous) if previous else b"", []
+    for content in contents:
+        last = sha256(content.encode("utf-8") + last).digest()
+        found.append(last)
+    return [digest.hex() for digest in found]
 
 
 def chain_all(connection: Connection) -> None:

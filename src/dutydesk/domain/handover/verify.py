@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from dutydesk.canonical import canonical_bytes
+from dutydesk import collector
+from dutydesk.canonical import canonical_text
 from dutydesk.config import Label
 from dutydesk.domain import chain as check
 from dutydesk.domain.chain import ChainCheck
@@ -130,7 +131,8 @@ def verify_handovers(db: Database, handover_id: int | None = None, anchor: Ancho
 
 def _sealed(verify: Callable[[], RecordSeal]) -> RecordSeal:
     try:
-        return verify()
+        with collector.paused():
+            return verify()
     except (SQLAlchemyError, *MALFORMED) as error:  # a stored value the database driver cannot even read
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         problem = Problem(None, _("the stored record cannot be read: {reason}").format(reason=reason))
@@ -181,13 +183,15 @@ def _verify_records(
     keys = public_keys(db)
     problems: list[Problem] = []
     digests: dict[int, str | None] = {}
+    linked: dict[int, str | None] = {}
     for rows in records:
+        handover = rows.handover
         try:
-            digests[rows.handover.id] = _check_record(rows, keys, chain, problems)
+            digests[handover.id], linked[handover.id] = _check_record(rows, keys, chain, problems)
         except MALFORMED as error:
-            problems.append(Problem(rows.handover.id, _("a stored value is malformed: {error}").format(error=error)))
-            digests[rows.handover.id] = None
-    problems.extend(_check_chains(records, digests, before))
+            problems.append(Problem(handover.id, _("a stored value is malformed: {error}").format(error=error)))
+            digests[handover.id], linked[handover.id] = None, _linked_digest(handover.signed_content)
+    problems.extend(_check_chains(records, digests, linked, before))
     problems.extend(Problem(None, link.describe()) for link in chain.breaks)
     return [rows.handover.id for rows in records], problems
 
@@ -271,8 +275,11 @@ def _shift_of(db: Database, handover_id: int) -> int | None:
         return connection.execute(select(HANDOVER.c.outgoing_shift_id).where(HANDOVER.c.id == handover_id)).scalar()
 
 
-def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems: list[Problem]) -> str | None:
-    """Append what no longer matches in one record; return its recomputed digest when both signed it."""
+def _check_record(
+    rows: Rows, keys: dict[int, str], chain: ChainCheck, problems: list[Problem]
+) -> tuple[str | None, str | None]:
+    """Append what no longer matches in one record; return its recomputed digest when both signed it,
+    and the digest of the previous record its signed copy names."""
     handover = rows.handover
     if rows.outgoing_supervisor is None:
         problems.append(
@@ -296,11 +303,15 @@ def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems:
     snapshot = handover.signed_content
     if snapshot is None:
         problems.append(Problem(handover.id, _("the signed copy of the content is missing")))
-        return None
+        return None, None
     outgoing = rows.signatures[0] if roles[:1] == [OUTGOING] else None
     heads = json.loads(outgoing.chain_heads) if outgoing is not None and outgoing.chain_heads is not None else None
-    for field in _changed_fields(snapshot, content_of(rows, heads)):
+    current = content_of(rows, heads)
+    rebuilt = canonical_text(current) == snapshot
+    for field in [] if rebuilt else _changed_fields(snapshot, current):
         problems.append(Problem(handover.id, _("{field} changed after signing").format(field=field)))
+    # A signed copy the rows rebuild names the rows' previous digest: no need to parse its text.
+    linked = handover.previous_digest if rebuilt else _linked_digest(snapshot)
     for index, signature in enumerate(rows.signatures):
         name = rows.display_names.get(signature.supervisor_name, signature.supervisor_name)
         who = _("{role} signature of {name}").format(role=role_label(signature.role), name=name)
@@ -310,11 +321,11 @@ def _check_record(rows: Rows, keys: dict[int, str], chain: ChainCheck, problems:
         for what in _check_heads(signature, chain):
             problems.append(Problem(handover.id, f"{who}: {what}"))
     if signed_status != SIGNED:
-        return None
+        return None, linked
     digest = record_digest(snapshot, rows.signatures)
     if handover.digest != digest:
         problems.append(Problem(handover.id, _("the stored record digest does not match the record")))
-    return digest
+    return digest, linked
 
 
 def _check_signature(
@@ -361,9 +372,7 @@ def _check_heads(signature: HandoverSignature, chain: ChainCheck) -> list[str]:
 
 
 def _changed_fields(snapshot: str, current: dict[str, Any]) -> list[str]:
-    """Where the stored rows differ from the signed copy, in words: "the note of checklist item “CRM …”"."""
-    if canonical_bytes(current).decode("utf-8") == snapshot:
-        return []
+    """Where the stored rows differ from the signed copy (they do), in words: "the note of checklist item “CRM …”"."""
     try:
         signed = json.loads(snapshot)
     except ValueError:
@@ -445,18 +454,21 @@ def _changed_in_list(
 
 
 def _check_chains(
-    records: list[Rows], digests: dict[int, str | None], before: dict[str, tuple[int, str | None]]
+    records: list[Rows],
+    digests: dict[int, str | None],
+    linked: dict[int, str | None],
+    before: dict[str, tuple[int, str | None]],
 ) -> list[Problem]:
-    """Per team, each signed handover must link to the digest of the last one signed by both
-    before it (a record only the outgoing supervisor signed is checked but is no link); `before`:
-    per team, that record when it is not among `records` (its id and stored digest)."""
+    """Per team, each signed handover must link (`linked`: the digest its signed copy names) to the
+    digest of the last one signed by both before it (a record only the outgoing supervisor signed is
+    checked but is no link); `before`: per team, that record when it is not among `records` (its id
+    and stored digest)."""
     problems = []
     last_by_team = dict(before)
     for rows in records:
         handover = rows.handover
-        linked = _linked_digest(handover.signed_content)
         previous = last_by_team.get(handover.team)
-        if linked != (previous[1] if previous else None):
+        if linked[handover.id] != (previous[1] if previous else None):
             problems.append(
                 Problem(
                     handover.id,
