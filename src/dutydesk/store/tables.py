@@ -139,7 +139,7 @@ class HandoverCarried(SQLModel, table=True):
     handover_id: int = Field(foreign_key="handover.id", index=True)
     position: int
     item_key: str
-    source: str  # "log_thread", "follow_up" or "item" (a read-back item's note)
+    source: str  # "log_thread", "incident", "follow_up" or "item" (a read-back item's note)
     ref: int
     text: str  # as shown and signed
     at: datetime
