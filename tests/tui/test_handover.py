@@ -201,7 +201,7 @@ async def test_fast_review_confirms_a_section_and_handles_problems_from_the_chec
     view = ho.get_handover(context.db, started.id)
     assert [item.status for item in view.items[:8]] == ["ok"] * 8
     [crm] = view.carried
-    assert crm.text == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
+    assert crm.shown(context.config.zone) == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
     assert [t.id for t in threads.open_threads(context.db, context.config, ready.team)] == [crm.ref]
     assert ivr.id != crm.ref
 
