@@ -294,8 +294,8 @@ async def test_an_open_incident_is_read_back_from_the_handover_screen(
     problem, incident = ho.get_handover(context.db, handover_id).carried
     assert incident.source == ho.INCIDENT_SOURCE
     words = {
-        "en": ("Incident #1 CRM down, level 1: 1 of 6 steps done", "(logged 2 times)", "Open incident #1, started"),
-        "zh": ("突发事件 #1 CRM", "（已记录 2 次）", "未结束的突发事件 #1"),
+        "en": ("Incident #1 CRM down, level 1: 1 of 6 steps done", "(logged 2 times)", "since "),
+        "zh": ("突发事件 #1 CRM", "（已记录 2 次）", "自 "),
     }[language]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("escape", "2")
@@ -303,6 +303,10 @@ async def test_an_open_incident_is_read_back_from_the_handover_screen(
         assert carried_row(app, problem.number).endswith(words[1])  # in this console's language
         assert f"⚑ {incident.number}. " in carried_row(app, incident.number)
         await go_to(pilot, f"carried:{incident.number}")
+        await settle(pilot)
+        table = app.screen.table  # type: ignore[attr-defined]
+        # The detail grew and the list shrank: the selected row is still in sight.
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + table.size.height - 1
         detail = screen_static(app, "#handover-detail")
         assert words[0] in carried_row(app, incident.number) + detail and words[2] in detail
         assert "✔ 1. " in detail and "☐ 2. " in detail and "☐ 6. " in detail

@@ -195,10 +195,10 @@ def _incident_lines(details: dict[str, Any], zone: tzinfo) -> str:
         ),
     ]
     for step in steps:
-        line = f"{STEP_MARKS.get(step['state'], '?')} {step['n']}. {_in_language(step['text'])}"
-        if step["state"] == "open" and step["due_at"]:
-            line += " · " + _("due {time}").format(time=_local(step["due_at"], zone, "%H:%M"))
-        lines.append(line)
+        # The deadline before the words: a line cut to the screen's width keeps it.
+        due = step["state"] == "open" and step["due_at"]
+        deadline = _("due {time}").format(time=_local(step["due_at"], zone, "%H:%M")) + " · " if due else ""
+        lines.append(f"{STEP_MARKS.get(step['state'], '?')} {step['n']}. {deadline}{_in_language(step['text'])}")
     return "\n".join(lines)
 
 

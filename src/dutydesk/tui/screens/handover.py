@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, TextAre
 from textual.widgets.option_list import Option
 
 from dutydesk import clock
+from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.domain import handover as ho
 from dutydesk.domain import supervisors
@@ -255,21 +256,7 @@ class HandoverScreen(DeskScreen):
             text.append(section.section_label if section else "", style="bold")
             text.append("\n" + _("↑↓: choose an item"), style="dim")
         elif carried is not None:
-            when = local_time(carried.at, self.context.config, "%m-%d %H:%M")
-            if carried.source == ho.FOLLOW_UP_SOURCE:
-                heading = _("Open follow-up #{id}, opened {time}:").format(id=carried.ref, time=when)
-            elif carried.source == ho.INCIDENT_SOURCE:
-                heading = _("Open incident #{id}, started {time}:").format(id=carried.ref, time=when)
-            else:
-                heading = _("Carried over from the duty log, {time}:").format(time=when)
-            text.append(heading + "\n", style="bold")
-            text.append(carried.shown(self.context.config.zone) + "\n")
-            text.append(
-                _("c: confirm (read-back by the incoming supervisor)")
-                if carried.confirmed_at is None
-                else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
-                style="dim",
-            )
+            text = _carried_detail(carried, self.context.config, detail.content_size.width)
         elif item is not None:
             text.append(item.label + "\n", style="bold")
             if item.note:
@@ -547,6 +534,34 @@ def _carried_cells(carried: CarriedView, context: Context) -> tuple[Text, Text, 
     since = local_time(carried.at, context.config, "%m-%d %H:%M")
     text = f"   {flag} {carried.number}. {since} {_first_line(carried, context.config.zone)}"
     return Text(text, no_wrap=True, overflow="ellipsis"), status, Text("")
+
+
+def _carried_detail(carried: CarriedView, config: Config, width: int) -> Text:
+    """A carried row in full, then what to do with it. An incident names itself in its first line
+    and shows each step on one line (cut to `width`), so that its steps fit the pane at 80x24."""
+    shown = carried.shown(config.zone)
+    if carried.source == ho.INCIDENT_SOURCE and carried.details is not None:
+        text = Text()
+        for number, line in enumerate(shown.splitlines()):
+            cut = Text(line, style="bold" if number == 0 else "")
+            cut.truncate(width, overflow="ellipsis")
+            text.append_text(cut)
+            text.append("\n")
+    else:
+        when = local_time(carried.at, config, "%m-%d %H:%M")
+        if carried.source == ho.FOLLOW_UP_SOURCE:
+            heading = _("Open follow-up #{id}, opened {time}:").format(id=carried.ref, time=when)
+        else:
+            heading = _("Carried over from the duty log, {time}:").format(time=when)
+        text = Text(heading + "\n", style="bold")
+        text.append(shown + "\n")
+    text.append(
+        _("c: confirm (read-back by the incoming supervisor)")
+        if carried.confirmed_at is None
+        else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, config)),
+        style="dim",
+    )
+    return text
 
 
 def _first_line(carried: CarriedView, zone: tzinfo) -> str:
