@@ -132,7 +132,7 @@ class HandoverAnswer(SQLModel, table=True):
 
 
 class HandoverCarried(SQLModel, table=True):
-    """An item carried over from the log or the follow-ups; the incoming supervisor confirms it."""
+    """An item carried over from the log, the open incidents or the follow-ups; the incoming supervisor confirms it."""
 
     __tablename__ = "handover_carried"
     id: int | None = Field(default=None, primary_key=True)
