@@ -122,6 +122,12 @@ class CarriedView:
         details = self.details
         if details is None:
             return relabel_logged_count(self.text) if self.source == THREAD_SOURCE else self.text
+        try:
+            return self._shown_from(details, zone)
+        except (KeyError, TypeError, ValueError, AttributeError):  # data not as written (verification says so)
+            return self.text
+
+    def _shown_from(self, details: dict[str, Any], zone: tzinfo) -> str:
         if self.source == THREAD_SOURCE:
             return with_logged_count(details["text"], details["logged"])
         if self.source == FOLLOW_UP_SOURCE:
@@ -160,7 +166,7 @@ def _with_local_times(details: dict[str, Any], keys: tuple[str, ...], zone: tzin
 
 
 def _incident_json(details: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
-    steps = [_with_local_times(step, ("due_at", "at"), zone) for step in details["steps"]]
+    steps = [_with_local_times(step, ("due_at", "at"), zone) for step in details.get("steps", [])]
     return _with_local_times(details, ("started_at", "respond_by"), zone) | {"steps": steps}
 
 
