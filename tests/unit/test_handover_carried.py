@@ -212,3 +212,13 @@ def test_rows_carried_with_the_count_as_text_stay_readable(db, config, shift, ch
     execute(db, "UPDATE handover_carried SET text = 'CRM 慢（已记录 4 次）'")
     set_language("en")
     assert ho.get_handover(db, started.id).carried[0].shown(config.zone) == "CRM 慢 (logged 4 times)"
+
+
+def test_the_drafted_handover_carries_the_open_incident(db, config, shift, crm, frozen_clock) -> None:  # type: ignore[no-untyped-def]
+    from dutydesk.export.draft import draft_if_due
+
+    number = incidents.start_incident(db, config, shift, crm).number
+    frozen_clock.set(shift.planned_end - timedelta(minutes=30))
+    notice = draft_if_due(db, config)
+    assert notice is not None and notice.drafted_now
+    assert carried_incident(ho.get_handover(db, notice.handover_id)).ref == number
