@@ -201,7 +201,7 @@ async def test_fast_review_confirms_a_section_and_handles_problems_from_the_chec
     view = ho.get_handover(context.db, started.id)
     assert [item.status for item in view.items[:8]] == ["ok"] * 8
     [crm] = view.carried
-    assert crm.text == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
+    assert crm.shown(context.config.zone) == "restart planned 14:00 (logged 2 times)" and crm.confirmed_at is not None
     assert [t.id for t in threads.open_threads(context.db, context.config, ready.team)] == [crm.ref]
     assert ivr.id != crm.ref
 
@@ -261,3 +261,58 @@ async def test_a_note_typed_fast_then_ctrl_s_is_saved_whole(
         assert isinstance(app.screen, HandoverScreen)
     crm = next(i for i in ho.get_handover(context.db, started.id).items if i.key == "crm")
     assert (crm.status, crm.note) == ("issue", "Headset 12 broken, swapped")
+
+
+def with_open_incident(context: Context, shift: ShiftInfo) -> int:
+    """CRM down, its first step done; the fixture's problem logged a second time (as an English console carries it)."""
+    from pathlib import Path
+
+    from dutydesk.domain import incidents, playbooks
+
+    crm = playbooks.load_playbooks(user=Path("/nonexistent")).get("crm_down")
+    number = incidents.start_incident(context.db, context.config, shift, crm).number
+    incidents.tick_step(context.db, number, 1)
+    log.add_entry(
+        context.db, context.config, shift, "CRM slow since 09:40", category="system_status", severity="warning"
+    )
+    return ho.start_handover(context.db, context.config).id
+
+
+def carried_row(app: DutydeskApp, number: int) -> str:
+    screen = app.screen
+    assert isinstance(screen, HandoverScreen)
+    return screen.table.get_row(f"carried:{number}")[0].plain
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_an_open_incident_is_read_back_from_the_handover_screen(
+    app: DutydeskApp, context: Context, ready: ShiftInfo, request: pytest.FixtureRequest, language: str
+) -> None:
+    handover_id = with_open_incident(context, ready)
+    if language == "zh":
+        request.getfixturevalue("zh")
+    problem, incident = ho.get_handover(context.db, handover_id).carried
+    assert incident.source == ho.INCIDENT_SOURCE
+    words = {
+        "en": ("Incident #1 CRM down, level 1: 1 of 6 steps done", "(logged 2 times)", "since "),
+        "zh": ("突发事件 #1 CRM", "（已记录 2 次）", "自 "),
+    }[language]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert carried_row(app, problem.number).endswith(words[1])  # in this console's language
+        assert f"⚑ {incident.number}. " in carried_row(app, incident.number)
+        await go_to(pilot, f"carried:{incident.number}")
+        await settle(pilot)
+        table = app.screen.table  # type: ignore[attr-defined]
+        # The detail grew and the list shrank: the selected row is still in sight.
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + table.size.height - 1
+        detail = screen_static(app, "#handover-detail")
+        assert words[0] in carried_row(app, incident.number) + detail and words[2] in detail
+        assert "✔ 1. " in detail and "☐ 2. " in detail and "☐ 6. " in detail
+        await pilot.press("r")  # an incident is closed on the Incident screen, not from the checklist
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+    confirmed = ho.get_handover(context.db, handover_id).carried_item(incident.number)
+    assert confirmed.confirmed_at is not None

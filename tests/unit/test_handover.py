@@ -287,7 +287,7 @@ def test_open_follow_ups_are_carried_and_closed_ones_are_not(db, config, shift) 
     started = ho.start_handover(db, config)
     carried = [(c.item_key, c.source, c.ref) for c in started.carried]
     assert carried == [("unfinished", "follow_up", open_one.id)]
-    assert started.carried[0].text.startswith("回访客户 | *VIP* · 物流部 · due ")
+    assert started.carried[0].shown(config.zone).startswith("回访客户 | *VIP* · 物流部 · due ")
 
 
 @pytest.mark.sqlite_only("renumbers rows behind the foreign keys with PRAGMA foreign_keys = OFF")

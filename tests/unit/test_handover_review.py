@@ -151,7 +151,9 @@ def test_a_carried_problem_is_resolved_or_kept_open_from_the_checklist(db, confi
     assert threads.team_threads(db, config, shift.team)[0].resolution.text == "CRM back after restart"  # type: ignore[union-attr]
     view = ho.still_open(db, config, started.id, 2, "IVR vendor on site, fix expected 14:00")
     [carried] = view.carried
-    assert carried.text == "IVR vendor on site, fix expected 14:00 (logged 2 times)" and carried.confirmed_at
+    assert (
+        carried.shown(config.zone) == "IVR vendor on site, fix expected 14:00 (logged 2 times)" and carried.confirmed_at
+    )
     with pytest.raises(UserError, match="the note is empty"):
         ho.still_open(db, config, started.id, 2, "  ")
     with pytest.raises(UserError, match=r"no carried-over item 1 \(its items: 2\)"):

@@ -243,6 +243,13 @@ def test_every_column_of_every_sealed_table_is_covered(signed_file: bytes, tmp_p
         (sql("UPDATE signing_key SET public_key = 'not hex'"), "the signature row or the signer's key is malformed"),
         (sql("UPDATE handover_signature SET chain_heads = '{not json'"), "malformed"),
         (sql("UPDATE handover SET signed_content = 'not json'"), "changed after signing"),
+        (
+            sql(
+                "UPDATE handover_carried SET details = replace(details, '\"open\"', '\"done\"') WHERE source = 'incident'"
+            ),
+            "details of carried-over item 2 changed after signing",  # a step of the open incident made done
+        ),
+        (sql("DELETE FROM handover_carried WHERE source = 'incident'"), "carried-over item 2 changed after signing"),
         (sql("DELETE FROM shift WHERE id = 1"), "the outgoing shift #1 or its supervisor is missing"),
         (
             sql(

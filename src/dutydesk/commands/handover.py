@@ -369,7 +369,8 @@ def _print_handover(context: "Context", handover: "HandoverView", report: "Verif
             echo("      " + item.note.replace("\n", "\n      "))
         for carried in (c for c in handover.carried if c.item_key == item.key):
             state = _("confirmed") if carried.confirmed_at else _("to confirm")
-            echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {carried.text}")
+            shown = carried.shown(context.config.zone).replace("\n", "\n         ")
+            echo(f"      {carried.number}. [{state}] {local_text(context, carried.at)} {shown}")
         if item.kind == "log_read":
             count = len(log_since_last_handover(context.db, handover))
             echo(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -607,6 +607,19 @@ def list_incidents(db: Database, *, open_only: bool = False, limit: int = 200) -
         query = query.where(col(Incident.status) == OPEN)
     with db.engine.connect() as connection:
         numbers = cast(list[int], connection.execute(query.limit(limit)).scalars().all())  # stored ids
+    return _read(db, numbers)
+
+
+def open_incidents_of_team(db: Database, team: str) -> list[IncidentView]:
+    """The team's open incidents (and any started outside a shift), oldest first: what a handover carries."""
+    teams = select(col(Shift.id)).where(col(Shift.team) == team)
+    query = (
+        select(col(Incident.id))
+        .where(col(Incident.status) == OPEN, or_(col(Incident.shift_id).is_(None), col(Incident.shift_id).in_(teams)))
+        .order_by(col(Incident.started_at), col(Incident.id))
+    )
+    with db.engine.connect() as connection:
+        numbers = cast(list[int], connection.execute(query).scalars().all())  # stored ids
     return _read(db, numbers)
 
 

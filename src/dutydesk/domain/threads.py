@@ -36,6 +36,7 @@ from dutydesk.store.tables import LogEntry, LogLink, Shift, columns_of
 RESOLVES, SAME_PROBLEM = "resolves", "same_problem"
 FLAGGED_SEVERITIES = ("warning", "critical")  # read back one by one at the handover
 DRILL_FORMAT = N_("[SIM] {text}")  # how the queue monitor marks a simulator alert in the log
+LOGGED_FORMAT = N_("{text} (logged {count} times)")
 FIGURES = re.compile(r"\d+([.:]\d+)*")
 
 
@@ -90,9 +91,32 @@ class Thread:
 
     def summary(self) -> str:
         """The latest state, with how many times it was logged."""
-        count = len(self.current)
-        text = self.latest.text
-        return _("{text} (logged {count} times)").format(text=text, count=count) if count > 1 else text
+        return with_logged_count(self.latest.text, len(self.current))
+
+
+def with_logged_count(text: str, count: int) -> str:
+    """A problem's latest text with how many times it was logged, in the reader's language."""
+    return _(LOGGED_FORMAT).format(text=text, count=count) if count > 1 else text
+
+
+def relabel_logged_count(stored: str) -> str:
+    """A problem's row carried before its count was kept as data (schema 11): the text as the
+    carrying console wrote it, "(logged N times)" in its language. Shown with the count in the
+    reader's language; a text that does not end so is shown as stored."""
+    for language in ("en", "zh"):
+        found = _logged_pattern(language).fullmatch(stored)
+        if found:
+            return with_logged_count(found["text"], int(found["count"]))
+    return stored
+
+
+@functools.cache
+def _logged_pattern(language: str) -> re.Pattern[str]:
+    text, count = "\x00text\x00", "\x00count\x00"  # placeholders no translation contains
+    template = re.escape(translated_in(LOGGED_FORMAT, language).format(text=text, count=count))
+    return re.compile(
+        template.replace(re.escape(text), "(?P<text>.*)").replace(re.escape(count), r"(?P<count>\d+)"), re.DOTALL
+    )
 
 
 # --- linking entries ---------------------------------------------------------------------

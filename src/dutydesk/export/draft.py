@@ -3,7 +3,7 @@
 From `handover.draft_before_end_min` minutes before the open shift's planned end, the
 console starts the shift's handover (if nobody has yet) and pre-fills the floor-status
 note from the shift itself: figures against targets, the alerts and the incidents. The
-open problems and follow-ups are carried rows already. Nothing is answered and nothing is
+open problems, incidents and follow-ups are carried rows already. Nothing is answered and nothing is
 signed: the supervisor reads the draft, answers, and both sign as always.
 
 It lives with the shift summary because it says the same things in fewer words, from the

@@ -8,7 +8,7 @@ of user text through `markdown.escape()` (directly, via `table`/`bullets`, or vi
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from dutydesk import collector
 from dutydesk.config import QueueRule
 from dutydesk.domain import handover as handovers
 from dutydesk.domain.followups import KINDS, PRIORITIES, FollowUpView, label, late_text
-from dutydesk.domain.handover import role_label, status_label
+from dutydesk.domain.handover import INCIDENT_SOURCE, CarriedView, role_label, status_label
 from dutydesk.domain.handover.anchor import FENCE
 from dutydesk.domain.incident_stats import response_figures
 from dutydesk.domain.incidents import IncidentView, TimelineEntry
@@ -530,12 +530,18 @@ def handover_section(summary: ShiftSummary) -> list[str]:
     lines += table([_("Section"), _("Item"), _("Status"), _("Note")], rows)
     if view.carried:
         lines += heading(3, _("Carried over"))
-        lines += bullets(
-            md("{mark} {text}", mark="✔" if carried.confirmed_at else "✘", text=carried.text)
-            for carried in view.carried
-        )
+        lines += bullets(_carried_bullet(carried, summary.config.zone) for carried in view.carried)
         lines += line(_("✔ confirmed by the incoming supervisor, ✘ not confirmed."))
     return lines
+
+
+def _carried_bullet(carried: CarriedView, zone: tzinfo) -> Markup:
+    """One carried row; an open incident's state and steps as a list under it."""
+    mark = "✔" if carried.confirmed_at else "✘"
+    if carried.source != INCIDENT_SOURCE:
+        return md("{mark} {text}", mark=mark, text=carried.shown(zone))
+    first, *more = carried.shown(zone).splitlines()
+    return Markup("\n".join([md("{mark} {text}", mark=mark, text=first), *(md("  - {text}", text=m) for m in more)]))
 
 
 def signatures_section(summary: ShiftSummary) -> list[str]:

@@ -132,14 +132,14 @@ class HandoverAnswer(SQLModel, table=True):
 
 
 class HandoverCarried(SQLModel, table=True):
-    """An item carried over from the log or the follow-ups; the incoming supervisor confirms it."""
+    """An item carried over from the log, the open incidents or the follow-ups; the incoming supervisor confirms it."""
 
     __tablename__ = "handover_carried"
     id: int | None = Field(default=None, primary_key=True)
     handover_id: int = Field(foreign_key="handover.id", index=True)
     position: int
     item_key: str
-    source: str  # "log_thread", "follow_up" or "item" (a read-back item's note)
+    source: str  # "log_thread", "incident", "follow_up" or "item" (a read-back item's note)
     ref: int
     text: str  # as shown and signed
     at: datetime

@@ -2,7 +2,7 @@
 
 A handover belongs to the outgoing shift. It copies the checklist template from the config
 (so a later template change leaves old records as they were), carries over what the next
-shift must know (unresolved anomalies from the duty log, open follow-ups), and is answered
+shift must know (unresolved anomalies from the duty log, open incidents, open follow-ups), and is answered
 item by item. The outgoing supervisor signs first, the incoming one second; from the first
 signature on the record is frozen. The incoming signature closes the outgoing shift and
 opens the incoming one. `verify_handovers` re-checks every signature and the hash chain
@@ -11,7 +11,7 @@ without any PIN. The signed bytes are defined in docs/handover-signing.md.
 Where things are:
 
 - `views`: states, roles, answer labels and the read-only views (`HandoverView`, …);
-- `carry`: what a new handover carries over (unresolved anomalies, open follow-ups);
+- `carry`: what a new handover carries over (unresolved anomalies, open incidents, open follow-ups);
 - `records`: reading handovers (rows in bulk, views);
 - `answering`: starting a handover, answering items, confirming carried-over items;
 - `review`: the draft kept up to date until the outgoing signature, action lines made follow-ups;
@@ -22,7 +22,13 @@ Where things are:
 
 from dutydesk.domain.handover.anchor import Anchor, read_anchor
 from dutydesk.domain.handover.answering import answer_item, confirm_carried, start_handover
-from dutydesk.domain.handover.carry import CARRY_OVER_SOURCES, CarryOver, open_follow_ups, unresolved_anomalies
+from dutydesk.domain.handover.carry import (
+    CARRY_OVER_SOURCES,
+    CarryOver,
+    open_follow_ups,
+    open_incidents,
+    unresolved_anomalies,
+)
 from dutydesk.domain.handover.records import (
     get_handover,
     handover_of_shift,
@@ -58,6 +64,8 @@ from dutydesk.domain.handover.views import (
     CHECK_STATUSES,
     DRAFT,
     FLOOR_STATUSES,
+    FOLLOW_UP_SOURCE,
+    INCIDENT_SOURCE,
     INCOMING,
     OUTGOING,
     OUTGOING_SIGNED,
@@ -88,6 +96,8 @@ __all__ = [
     "CHECK_STATUSES",
     "DRAFT",
     "FLOOR_STATUSES",
+    "FOLLOW_UP_SOURCE",
+    "INCIDENT_SOURCE",
     "INCOMING",
     "OUTGOING",
     "OUTGOING_SIGNED",
@@ -118,6 +128,7 @@ __all__ = [
     "log_since_last_handover",
     "note_required",
     "open_follow_ups",
+    "open_incidents",
     "prefill_note",
     "refresh_carried",
     "resolve_carried",

@@ -62,7 +62,9 @@ def refresh_carried(db: Database, config: Config, handover_id: int, now: datetim
                 session.delete(row)  # changed since it was read back: read it back again
                 row = entry.as_row(handover_id, row.position)
                 session.add(row)
-            row.details = entry.stored_details
+            # Unchanged in data, the row takes the text as carried now (a row from before the
+            # text was the user's own words loses its translated count before it is signed).
+            row.text, row.details = entry.text, entry.stored_details
         for gone in existing.values():  # resolved, closed, or no longer in a read-back note
             session.delete(gone)
         session.commit()

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from dutydesk.config import Config, Label
+from dutydesk.domain.threads import relabel_logged_count, with_logged_count
 from dutydesk.errors import UserError
-from dutydesk.i18n import N_, _, current_language
+from dutydesk.i18n import N_, _, current_language, labelled
 from dutydesk.jsonshape import both_languages, moment, person
 
 DRAFT, OUTGOING_SIGNED, SIGNED = "draft", "outgoing_signed", "signed"
@@ -22,10 +23,11 @@ CHECK_STATUSES = {"ok": N_("ok"), "issue": N_("issue"), "na": N_("n.a.")}
 FLOOR_STATUSES = {"stable": N_("stable"), "watch": N_("watch"), "unstable": N_("unstable")}
 AUTO_FILLED_KINDS = ("anomalies", "follow_ups")
 LIST_KINDS = ("list", "actions")  # the note holds the list, one per line; each action line is a follow-up
-# Carried rows the incoming supervisor acknowledges one by one (read-back): open problems
-# and the notes of the read-back items; follow-ups can be confirmed all at once.
-THREAD_SOURCE, READBACK_SOURCE = "log_thread", "item"
-FLAGGED_SOURCES = (THREAD_SOURCE, READBACK_SOURCE)
+# Carried rows the incoming supervisor acknowledges one by one (read-back): open problems,
+# open incidents and the notes of the read-back items; follow-ups can be confirmed all at once.
+THREAD_SOURCE, READBACK_SOURCE, INCIDENT_SOURCE, FOLLOW_UP_SOURCE = "log_thread", "item", "incident", "follow_up"
+FLAGGED_SOURCES = (THREAD_SOURCE, READBACK_SOURCE, INCIDENT_SOURCE)
+STEP_MARKS = {"done": "✔", "skipped": "✘", "open": "☐"}
 # A handover usually starts a little before the planned end; signing earlier than this is worth a word.
 USUAL_EARLY_START = timedelta(minutes=30)
 
@@ -56,6 +58,11 @@ def handover_status_label(status: str) -> str:
 
 def _bilingual(en: str, zh: str | None) -> str:
     return zh if current_language() == "zh" and zh else en
+
+
+def _in_language(both: dict[str, str]) -> str:
+    """A stored `{en, zh}` text in the reader's language."""
+    return _bilingual(both["en"], both.get("zh"))
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,27 @@ class CarriedView:
     def flagged(self) -> bool:
         return self.source in FLAGGED_SOURCES
 
+    def shown(self, zone: tzinfo) -> str:
+        """The row in the reader's language, built from its data; the first line sums it up.
+        A row carried before schema 11 has no data: shown as stored (its count relabelled)."""
+        details = self.details
+        if details is None:
+            return relabel_logged_count(self.text) if self.source == THREAD_SOURCE else self.text
+        try:
+            return self._shown_from(details, zone)
+        except (KeyError, TypeError, ValueError, AttributeError):  # data not as written (verification says so)
+            return self.text
+
+    def _shown_from(self, details: dict[str, Any], zone: tzinfo) -> str:
+        if self.source == THREAD_SOURCE:
+            return with_logged_count(details["text"], details["logged"])
+        if self.source == FOLLOW_UP_SOURCE:
+            due = _("due {time}").format(time=_local(details["due"], zone, "%Y-%m-%d %H:%M"))
+            return " · ".join(part for part in (details["title"], details["owner"], due) if part)
+        if self.source == INCIDENT_SOURCE:
+            return _incident_lines(details, zone)
+        return self.text
+
     def as_json(self, zone: tzinfo) -> dict[str, object]:
         """Codes, ids, times and the user's own text; never `text`, a sentence in the language it was carried in."""
         details = self.details or {}
@@ -121,7 +149,10 @@ class CarriedView:
             "confirmed_at": moment(self.confirmed_at, zone),
             "flagged": self.flagged,
             "anomaly": _with_local_times(details, ("at",), zone) if self.source == THREAD_SOURCE and details else None,
-            "follow_up": _with_local_times(details, ("due",), zone) if self.source == "follow_up" and details else None,
+            "follow_up": _with_local_times(details, ("due",), zone)
+            if self.source == FOLLOW_UP_SOURCE and details
+            else None,
+            "incident": _incident_json(details, zone) if self.source == INCIDENT_SOURCE and details else None,
             "note": self.text if self.source == READBACK_SOURCE else None,
         }
 
@@ -132,6 +163,49 @@ def _with_local_times(details: dict[str, Any], keys: tuple[str, ...], zone: tzin
         key: moment(datetime.fromisoformat(value), zone) if key in keys and value else value
         for key, value in details.items()
     }
+
+
+def _incident_json(details: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
+    steps = [_with_local_times(step, ("due_at", "at"), zone) for step in details.get("steps", [])]
+    return _with_local_times(details, ("started_at", "respond_by"), zone) | {"steps": steps}
+
+
+def _local(stored: str, zone: tzinfo, pattern: str) -> str:
+    return datetime.fromisoformat(stored).astimezone(zone).strftime(pattern)
+
+
+def _incident_lines(details: dict[str, Any], zone: tzinfo) -> str:
+    """An open incident as the incoming supervisor reads it: what, since when, who, each step."""
+    steps = details["steps"]
+    done = sum(step["state"] != "open" for step in steps)
+    people = [
+        labelled(_in_language(role["label"]) if role["label"] else role["role"]) + role["person"]
+        for role in details["roles"]
+    ]
+    if not people and details["started_by"]:
+        people = [_("started by {name}").format(name=details["started_by"]["display_name"])]
+    lines = [
+        _("Incident #{id} {title}, level {level}: {done} of {total} steps done").format(
+            id=details["incident_id"],
+            title=_in_language(details["title"]),
+            level=details["level"],
+            done=done,
+            total=len(steps),
+        ),
+        " · ".join(
+            [
+                _("since {time}").format(time=_local(details["started_at"], zone, "%m-%d %H:%M")),
+                _("respond by {time}").format(time=_local(details["respond_by"], zone, "%m-%d %H:%M")),
+                *people,
+            ]
+        ),
+    ]
+    for step in steps:
+        # The deadline before the words: a line cut to the screen's width keeps it.
+        due = step["state"] == "open" and step["due_at"]
+        deadline = _("due {time}").format(time=_local(step["due_at"], zone, "%H:%M")) + " · " if due else ""
+        lines.append(f"{STEP_MARKS.get(step['state'], '?')} {step['n']}. {deadline}{_in_language(step['text'])}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

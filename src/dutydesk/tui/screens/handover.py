@@ -8,6 +8,7 @@ status on top.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static, TextAre
 from textual.widgets.option_list import Option
 
 from dutydesk import clock
+from dutydesk.config import Config
 from dutydesk.context import Context
 from dutydesk.domain import handover as ho
 from dutydesk.domain import supervisors
@@ -254,19 +256,7 @@ class HandoverScreen(DeskScreen):
             text.append(section.section_label if section else "", style="bold")
             text.append("\n" + _("↑↓: choose an item"), style="dim")
         elif carried is not None:
-            when = local_time(carried.at, self.context.config, "%m-%d %H:%M")
-            if carried.source == "follow_up":
-                heading = _("Open follow-up #{id}, opened {time}:").format(id=carried.ref, time=when)
-            else:
-                heading = _("Carried over from the duty log, {time}:").format(time=when)
-            text.append(heading + "\n", style="bold")
-            text.append(carried.text + "\n")
-            text.append(
-                _("c: confirm (read-back by the incoming supervisor)")
-                if carried.confirmed_at is None
-                else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, self.context.config)),
-                style="dim",
-            )
+            text = _carried_detail(carried, self.context.config, detail.content_size.width)
         elif item is not None:
             text.append(item.label + "\n", style="bold")
             if item.note:
@@ -443,7 +433,8 @@ class HandoverScreen(DeskScreen):
         def save(context: Context, note: str) -> HandoverView:
             return write(context, view.id, carried.number, note)
 
-        dialog = NoteDialog(title.format(number=carried.number), Text(carried.text), save, placeholder)
+        shown = Text(carried.shown(self.context.config.zone))
+        dialog = NoteDialog(title.format(number=carried.number), shown, save, placeholder)
         self.app.push_screen(dialog, self._changed)
 
     def _changed(self, view: HandoverView | None, *, advance: bool = True) -> None:
@@ -541,8 +532,42 @@ def _carried_cells(carried: CarriedView, context: Context) -> tuple[Text, Text, 
     status = Text(_("confirmed") if confirmed else waiting, style="green" if confirmed else "bold #ffaf00")
     flag = "⚑" if carried.flagged else " "
     since = local_time(carried.at, context.config, "%m-%d %H:%M")
-    text = f"   {flag} {carried.number}. {since} {carried.text.splitlines()[0] if carried.text else ''}"
+    text = f"   {flag} {carried.number}. {since} {_first_line(carried, context.config.zone)}"
     return Text(text, no_wrap=True, overflow="ellipsis"), status, Text("")
+
+
+def _carried_detail(carried: CarriedView, config: Config, width: int) -> Text:
+    """A carried row in full, then what to do with it. An incident names itself in its first line
+    and shows each step on one line (cut to `width`), so that its steps fit the pane at 80x24."""
+    shown = carried.shown(config.zone)
+    if carried.source == ho.INCIDENT_SOURCE and carried.details is not None:
+        text = Text()
+        for number, line in enumerate(shown.splitlines()):
+            cut = Text(line, style="bold" if number == 0 else "")
+            cut.truncate(width, overflow="ellipsis")
+            text.append_text(cut)
+            text.append("\n")
+    else:
+        when = local_time(carried.at, config, "%m-%d %H:%M")
+        if carried.source == ho.FOLLOW_UP_SOURCE:
+            heading = _("Open follow-up #{id}, opened {time}:").format(id=carried.ref, time=when)
+        else:
+            heading = _("Carried over from the duty log, {time}:").format(time=when)
+        text = Text(heading + "\n", style="bold")
+        text.append(shown + "\n")
+    text.append(
+        _("c: confirm (read-back by the incoming supervisor)")
+        if carried.confirmed_at is None
+        else _("Confirmed at {time}").format(time=local_time(carried.confirmed_at, config)),
+        style="dim",
+    )
+    return text
+
+
+def _first_line(carried: CarriedView, zone: tzinfo) -> str:
+    """What a carried row is, in one line (an incident's steps follow on further lines)."""
+    shown = carried.shown(zone)
+    return shown.splitlines()[0] if shown else ""
 
 
 def _answer_hint(item: ItemView) -> str:
@@ -568,7 +593,7 @@ class ConfirmSectionDialog(Dialog[HandoverView]):
         label = next(item.section_label for item in self.view.items if item.section == self.section)
         with Vertical(classes="dialog dialog-wide") as box:
             box.border_title = _("Confirm all shown: {section}").format(section=label)
-            yield Static(_section_summary(self.review), id="section-summary")
+            yield Static(_section_summary(self.review, self.context.config.zone), id="section-summary")
             yield Static(_("Enter: confirm · Escape: cancel"), classes="dialog-keys", markup=False)
 
     def action_save(self) -> None:
@@ -578,20 +603,20 @@ class ConfirmSectionDialog(Dialog[HandoverView]):
             self.dismiss(saved)
 
 
-def _section_summary(review: ho.SectionReview) -> Text:
+def _section_summary(review: ho.SectionReview, zone: tzinfo) -> Text:
     text = Text()
     if review.items:
         text.append(_("Answer ok ({count}):").format(count=len(review.items)) + "\n", style="bold")
         text.append("".join(f"  • {item.label}\n" for item in review.items))
     if review.carried:
         text.append(_("Confirm carried-over ({count}):").format(count=len(review.carried)) + "\n", style="bold")
-        text.append("".join(f"  • {c.number}. {c.text.splitlines()[0]}\n" for c in review.carried))
+        text.append("".join(f"  • {c.number}. {_first_line(c, zone)}\n" for c in review.carried))
     if review.flagged:
         text.append(
             _("Read back one by one afterwards ({count}):").format(count=len(review.flagged)) + "\n",
             style="bold #ffaf00",
         )
-        text.append("".join(f"  • {c.number}. {c.text.splitlines()[0]}\n" for c in review.flagged))
+        text.append("".join(f"  • {c.number}. {_first_line(c, zone)}\n" for c in review.flagged))
     return text
 
 

@@ -51,6 +51,11 @@ class ChecklistTable(DataTable[Text]):
         value = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return str(value) if value is not None else None
 
+    def on_resize(self) -> None:
+        """A pane beside the list that grows (a long detail) shrinks it: the selected row stays in sight."""
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row)
+
     def action_toggle_item(self) -> None:
         key = self.selected_key
         if key is not None:
