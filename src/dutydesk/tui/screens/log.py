@@ -75,6 +75,7 @@ class LogScreen(DeskScreen):
         self.category_index = 0
         self.severity_index = 0
         self.laid_out_width = 0  # the screen width the table's columns were fitted to
+        self.column_specs: list[rows.ColumnSpec] = []  # the table's columns, as last laid out
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -125,7 +126,10 @@ class LogScreen(DeskScreen):
         page = self.context.first_page
         if page is not None and page.shift == self.shift:  # read before the database was opened
             self.entries, self.total = list(page.entries), page.total
-            self.show_rows()
+            # The first frame holds the rows a terminal this high can show, the rest follow right
+            # after it: laying out and measuring a whole page of rows would delay it.
+            self.show_rows(first_rows=self.app.size.height)
+            self.app.call_after_refresh(self.show_rest)
         self.focus_entry_line()
 
     def on_screen_suspend(self) -> None:
@@ -216,8 +220,9 @@ class LogScreen(DeskScreen):
             return [(hit.entry, hit.spans) for hit in self.hits]
         return [(entry, None) for entry in self.entries]
 
-    def show_rows(self, select: int | None = None) -> None:
-        """Fill the table from what is loaded; keep the cursor on the same entry (or `select`)."""
+    def show_rows(self, select: int | None = None, *, first_rows: int | None = None) -> None:
+        """Fill the table from what is loaded; keep the cursor on the same entry (or `select`).
+        With `first_rows`, only so many rows: `show_rest` adds the others."""
         table = self.table
         items = self.shown()
         chosen = select if select is not None else self.selected_id()
@@ -232,14 +237,25 @@ class LogScreen(DeskScreen):
         table.clear(columns=True)
         for spec in specs:
             table.add_column(spec.title, width=spec.width, key=spec.key)
-        for entry, spans in items:
-            table.add_row(*rows.cells(entry, self.config, specs, spans), key=str(entry.id))
-        ids = [entry.id for entry, _spans in items]
+        self.column_specs = specs
+        in_table = items[:first_rows]
+        self.add_rows(in_table)
+        ids = [entry.id for entry, _spans in in_table]
         if chosen in ids:
             table.move_cursor(row=ids.index(chosen), animate=False)
         self.show_status()
         self.show_detail()
         self.refresh_bindings()
+
+    def add_rows(self, items: list[tuple[LogEntryView, Spans]]) -> None:
+        table, specs = self.table, self.column_specs
+        for entry, spans in items:
+            table.add_row(*rows.cells(entry, self.config, specs, spans), key=str(entry.id))
+
+    def show_rest(self) -> None:
+        """The rows `show_rows(first_rows=…)` left out, in their order (none if the table was
+        filled again meanwhile: the table always holds the first rows of `shown()`)."""
+        self.add_rows(self.shown()[self.table.row_count :])
 
     def show_status(self) -> None:
         if self.query_text is not None:
