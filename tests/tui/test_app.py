@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
 from dutydesk.domain.shifts import ShiftInfo
 from dutydesk.i18n import _
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.rows import columns, fit
 
-from .conftest import footer_descriptions, screen_static, table_rows, text_of
+from .conftest import footer_descriptions, screen_static, settle, table_rows, text_of
 
 SOURCE = Path(__file__).parents[2] / "src" / "dutydesk"
 
@@ -41,6 +42,19 @@ async def test_footer_lists_the_screens(app: DutydeskApp, shift: ShiftInfo) -> N
         assert [footer[k] for k in "12345"] == ["Log", "Handover", "Queue", "Playbooks", "Follow-ups"]
         assert footer["a"] == "Add"
         assert "c" not in footer  # nothing to correct in an empty shift
+
+
+async def test_the_footer_mounts_its_keys_again_only_when_they_change(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        app.screen.refresh_bindings()  # "changed", to the same keys
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == keys
+        await pilot.press("escape")  # from the entry line to the table: other keys
+        await settle(pilot)
+        assert not set(app.screen.query(FooterKey)) & set(keys)
+        assert footer_descriptions(app)["a"] == "Add"
 
 
 @pytest.mark.day_and_night
