@@ -127,7 +127,9 @@ class LogScreen(DeskScreen):
         if page is not None and page.shift == self.shift:  # read before the database was opened
             self.entries, self.total = list(page.entries), page.total
             # The first frame holds the rows a terminal this high can show, the rest follow right
-            # after it: laying out and measuring a whole page of rows would delay it.
+            # after it: laying out and measuring a whole page of rows would delay it. Scheduled
+            # through the app: the screen's own after-refresh callbacks run inside Textual's
+            # start-up batch, before anything is written to the terminal.
             self.show_rows(first_rows=self.app.size.height)
             self.app.call_after_refresh(self.show_rest)
         self.focus_entry_line()
