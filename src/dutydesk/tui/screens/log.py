@@ -76,6 +76,7 @@ class LogScreen(DeskScreen):
         self.severity_index = 0
         self.laid_out_width = 0  # the screen width the table's columns were fitted to
         self.column_specs: list[rows.ColumnSpec] = []  # the table's columns, as last laid out
+        self.writes_shown = 0  # batches of entries written here and shown: a read from before one is stale
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -173,24 +174,30 @@ class LogScreen(DeskScreen):
     def reload(self) -> None:
         """Read the newest page again, as many rows as are loaded (the search results too)."""
         shift, keep, query, context = self.shift, len(self.entries), self.query_text, self.context
+        writes = self.writes_shown
 
-        def read() -> "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
+        def read() -> "tuple[int, ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
             if shift is None:
-                return None, [], 0, None
+                return writes, None, [], 0, None
             db = context.db  # first: at start-up, it waits for the first frame (see DutydeskApp.open_database)
             from dutydesk.domain import log  # the storage stack, once the database is open
             from dutydesk.domain.log import LogFilter
 
             page = log.list_entries(db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep))
             hits = log.search(db, query) if query is not None else None
-            return shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
+            return writes, shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
 
         self.run_io(read, self._read, group="log-read", exclusive=True)
 
-    def _read(self, result: "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
-        shift, entries, total, hits = result
+    def _read(self, result: "tuple[int, ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
+        writes, shift, entries, total, hits = result
         if shift != self.shift:
             return  # read for a shift no longer shown
+        if writes != self.writes_shown:
+            # Read while entries typed here were being written: it may not hold them, and shown it
+            # would take their rows off the screen until the next change. Read again instead.
+            self.reload()
+            return
         self.entries, self.total = entries, total
         if hits is not None and self.query_text is not None:
             self.hits = hits
@@ -422,6 +429,7 @@ class LogScreen(DeskScreen):
         for _entry in written:
             self.unsaved.popleft()
         self.writing = False
+        self.writes_shown += 1
         self.leave_search(show=False)
         self.entries[:0] = reversed(written)
         self.total += len(written)
