@@ -13,7 +13,7 @@ from dutydesk.i18n import _
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.rows import columns, fit
 
-from .conftest import footer_descriptions, screen_static, table_rows, text_of
+from .conftest import footer_descriptions, screen_static, settle, table_rows, text_of
 
 SOURCE = Path(__file__).parents[2] / "src" / "dutydesk"
 
@@ -58,6 +58,19 @@ async def test_a_narrow_footer_groups_the_screen_keys_so_every_key_fits(app: Dut
         await pilot.pause()
         assert footer_descriptions(app)["2"] == "Handover"  # wide enough: each screen key with its name again
         assert not app.screen.query(FooterLabel)
+
+
+async def test_the_footer_mounts_its_keys_again_only_when_they_change(app: DutydeskApp, shift: ShiftInfo) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        app.screen.refresh_bindings()  # "changed", to the same keys
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == keys
+        await pilot.press("escape")  # from the entry line to the table: other keys
+        await settle(pilot)
+        assert not set(app.screen.query(FooterKey)) & set(keys)
+        assert footer_descriptions(app)["a"] == "Add"
 
 
 @pytest.mark.day_and_night

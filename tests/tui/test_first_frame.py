@@ -5,11 +5,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from dutydesk.context import Context, open_context_for_tui
 from dutydesk.domain import log
 from dutydesk.domain.log import LogFilter
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.domain.views import NewEntry
 from dutydesk.errors import DatabaseRefused
 from dutydesk.store import db as store_db
 from dutydesk.store.db import Database
@@ -75,3 +77,37 @@ async def test_a_database_that_cannot_be_opened_after_the_first_frame_ends_the_a
         await settle(pilot)
     assert app.return_code == 1
     assert app.crash_report is None
+
+
+@pytest.mark.sqlite_only("the first page is read from an SQLite file")
+async def test_the_rows_left_out_of_the_first_frame_follow_it_in_order(
+    context: Context, shift: ShiftInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first frame holds as many rows as the terminal has lines; the rest of the page
+    # follows from the same first page, before the database is open.
+    texts = [f"entry {number}" for number in range(60)]
+    log.add_entries(context.db, context.config, shift, [NewEntry(text, "event", "info") for text in texts])
+    assert context.db.path is not None
+    opened = threading.Event()
+    open_database = store_db.open_database
+
+    def held_open(target: str | Path) -> Database:
+        opened.wait(timeout=60)
+        return open_database(target)
+
+    monkeypatch.setattr(store_db, "open_database", held_open)
+    tui_context = open_context_for_tui(context.db.path, None, "en", page_size=PAGE_SIZE)
+    app = make_app(tui_context)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await within(pilot, 30, lambda: len(table_rows(app)) == len(texts))
+            assert not tui_context.db_is_open
+            shown = [row[-1] for row in table_rows(app)]
+            cursor_row = app.screen.query_one("#log-table", DataTable).cursor_row
+            opened.set()
+            await settle(pilot)
+    finally:
+        opened.set()
+    tui_context.db.close()
+    assert shown == texts[::-1]
+    assert cursor_row == 0  # on the newest entry, as when the whole page came at once

@@ -4,6 +4,8 @@ Keys are posted to the app the way the terminal driver posts them, all at once, 
 pause between them: the field sees them as fast as a paste or a macro would send them.
 """
 
+import threading
+
 import pytest
 from textual import events
 from textual._xterm_parser import XTermParser
@@ -12,11 +14,13 @@ from textual.widgets import Input
 from dutydesk.context import Context
 from dutydesk.domain import log
 from dutydesk.domain.shifts import ShiftInfo
+from dutydesk.tui import app as tui_app
 from dutydesk.tui.app import DutydeskApp
 from dutydesk.tui.keys import with_character
 from dutydesk.tui.screens.dialogs import Confirm
 
 from .conftest import keys_at_once, settle, table_rows, type_at_once
+from .test_following import within
 
 
 def stored_texts(context: Context) -> list[str]:
@@ -34,6 +38,28 @@ async def test_twenty_entries_typed_without_a_pause_are_twenty_rows(
         assert [row[-1] for row in table_rows(app)] == list(reversed(lines))
         assert app.screen.query_one("#quick-add", Input).value == ""
     assert stored_texts(context) == lines
+
+
+async def test_a_read_started_before_an_entry_was_written_does_not_take_its_row_away(
+    app: DutydeskApp, shift: ShiftInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tui_app, "CHANGE_POLL_S", 3600)  # no change watch: it would read again itself
+    held = threading.Event()
+    count_entries = log.count_entries
+
+    def held_count(*args: object, **kwargs: object) -> int:
+        held.wait(timeout=30)  # until the entry typed meanwhile is written and shown
+        return count_entries(*args, **kwargs)  # type: ignore[arg-type]
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(log, "count_entries", held_count)
+        app.screen.reload()  # reads the empty shift, then waits
+        type_at_once(app, "typed during a read\n")
+        assert await within(pilot, 30, lambda: len(table_rows(app)) == 1)
+        held.set()
+        await settle(pilot)
+        assert [row[-1] for row in table_rows(app)] == ["typed during a read"]
 
 
 async def test_an_unbracketed_paste_of_five_lines_is_five_entries(

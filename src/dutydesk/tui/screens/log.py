@@ -75,6 +75,8 @@ class LogScreen(DeskScreen):
         self.category_index = 0
         self.severity_index = 0
         self.laid_out_width = 0  # the screen width the table's columns were fitted to
+        self.column_specs: list[rows.ColumnSpec] = []  # the table's columns, as last laid out
+        self.writes_shown = 0  # batches of entries written here and shown: a read from before one is stale
 
     # -- widgets -----------------------------------------------------------------------
 
@@ -125,7 +127,12 @@ class LogScreen(DeskScreen):
         page = self.context.first_page
         if page is not None and page.shift == self.shift:  # read before the database was opened
             self.entries, self.total = list(page.entries), page.total
-            self.show_rows()
+            # The first frame holds the rows a terminal this high can show, the rest follow right
+            # after it: laying out and measuring a whole page of rows would delay it. Scheduled
+            # through the app: the screen's own after-refresh callbacks run inside Textual's
+            # start-up batch, before anything is written to the terminal.
+            self.show_rows(first_rows=self.app.size.height)
+            self.app.call_after_refresh(self.show_rest)
         self.focus_entry_line()
 
     def on_screen_suspend(self) -> None:
@@ -167,24 +174,30 @@ class LogScreen(DeskScreen):
     def reload(self) -> None:
         """Read the newest page again, as many rows as are loaded (the search results too)."""
         shift, keep, query, context = self.shift, len(self.entries), self.query_text, self.context
+        writes = self.writes_shown
 
-        def read() -> "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
+        def read() -> "tuple[int, ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]":
             if shift is None:
-                return None, [], 0, None
+                return writes, None, [], 0, None
             db = context.db  # first: at start-up, it waits for the first frame (see DutydeskApp.open_database)
             from dutydesk.domain import log  # the storage stack, once the database is open
             from dutydesk.domain.log import LogFilter
 
             page = log.list_entries(db, LogFilter(shift_id=shift.id), limit=max(PAGE_SIZE, keep))
             hits = log.search(db, query) if query is not None else None
-            return shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
+            return writes, shift, page, log.count_entries(db, LogFilter(shift_id=shift.id)), hits
 
         self.run_io(read, self._read, group="log-read", exclusive=True)
 
-    def _read(self, result: "tuple[ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
-        shift, entries, total, hits = result
+    def _read(self, result: "tuple[int, ShiftInfo | None, list[LogEntryView], int, list[SearchHit] | None]") -> None:
+        writes, shift, entries, total, hits = result
         if shift != self.shift:
             return  # read for a shift no longer shown
+        if writes != self.writes_shown:
+            # Read while entries typed here were being written: it may not hold them, and shown it
+            # would take their rows off the screen until the next change. Read again instead.
+            self.reload()
+            return
         self.entries, self.total = entries, total
         if hits is not None and self.query_text is not None:
             self.hits = hits
@@ -216,8 +229,9 @@ class LogScreen(DeskScreen):
             return [(hit.entry, hit.spans) for hit in self.hits]
         return [(entry, None) for entry in self.entries]
 
-    def show_rows(self, select: int | None = None) -> None:
-        """Fill the table from what is loaded; keep the cursor on the same entry (or `select`)."""
+    def show_rows(self, select: int | None = None, *, first_rows: int | None = None) -> None:
+        """Fill the table from what is loaded; keep the cursor on the same entry (or `select`).
+        With `first_rows`, only so many rows: `show_rest` adds the others."""
         table = self.table
         items = self.shown()
         chosen = select if select is not None else self.selected_id()
@@ -232,14 +246,25 @@ class LogScreen(DeskScreen):
         table.clear(columns=True)
         for spec in specs:
             table.add_column(spec.title, width=spec.width, key=spec.key)
-        for entry, spans in items:
-            table.add_row(*rows.cells(entry, self.config, specs, spans), key=str(entry.id))
-        ids = [entry.id for entry, _spans in items]
+        self.column_specs = specs
+        in_table = items[:first_rows]
+        self.add_rows(in_table)
+        ids = [entry.id for entry, _spans in in_table]
         if chosen in ids:
             table.move_cursor(row=ids.index(chosen), animate=False)
         self.show_status()
         self.show_detail()
         self.refresh_bindings()
+
+    def add_rows(self, items: list[tuple[LogEntryView, Spans]]) -> None:
+        table, specs = self.table, self.column_specs
+        for entry, spans in items:
+            table.add_row(*rows.cells(entry, self.config, specs, spans), key=str(entry.id))
+
+    def show_rest(self) -> None:
+        """The rows `show_rows(first_rows=…)` left out, in their order (none if the table was
+        filled again meanwhile: the table always holds the first rows of `shown()`)."""
+        self.add_rows(self.shown()[self.table.row_count :])
 
     def show_status(self) -> None:
         if self.query_text is not None:
@@ -404,6 +429,7 @@ class LogScreen(DeskScreen):
         for _entry in written:
             self.unsaved.popleft()
         self.writing = False
+        self.writes_shown += 1
         self.leave_search(show=False)
         self.entries[:0] = reversed(written)
         self.total += len(written)
