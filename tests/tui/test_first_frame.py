@@ -22,22 +22,28 @@ from .conftest import screen_static, settle, table_rows
 from .test_following import within
 
 
+def database_held_shut(context: Context, monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, Context]:
+    """A console's context on the test's database file, which the app's worker opens only
+    once the returned event is set (the test looks at the first frame meanwhile)."""
+    assert context.db.path is not None
+    opened = threading.Event()
+    open_database = store_db.open_database
+
+    def held_open(target: str | Path) -> Database:
+        opened.wait(timeout=60)
+        return open_database(target)
+
+    monkeypatch.setattr(store_db, "open_database", held_open)
+    return opened, open_context_for_tui(context.db.path, None, "en", page_size=PAGE_SIZE)
+
+
 @pytest.mark.sqlite_only("the first page is read from an SQLite file")
 @pytest.mark.day_and_night
 async def test_the_first_frame_needs_no_open_database_and_typing_ahead_lands_once(
     context: Context, shift: ShiftInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log.add_entry(context.db, context.config, shift, "written before the console started")
-    assert context.db.path is not None
-    opened = threading.Event()
-    open_database = store_db.open_database
-
-    def held_open(target: str | Path) -> Database:
-        opened.wait(timeout=60)  # until the test has seen the first frame and typed
-        return open_database(target)
-
-    monkeypatch.setattr(store_db, "open_database", held_open)
-    tui_context = open_context_for_tui(context.db.path, None, "en", page_size=PAGE_SIZE)
+    opened, tui_context = database_held_shut(context, monkeypatch)
     app = make_app(tui_context)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -87,16 +93,7 @@ async def test_the_rows_left_out_of_the_first_frame_follow_it_in_order(
     # follows from the same first page, before the database is open.
     texts = [f"entry {number}" for number in range(60)]
     log.add_entries(context.db, context.config, shift, [NewEntry(text, "event", "info") for text in texts])
-    assert context.db.path is not None
-    opened = threading.Event()
-    open_database = store_db.open_database
-
-    def held_open(target: str | Path) -> Database:
-        opened.wait(timeout=60)
-        return open_database(target)
-
-    monkeypatch.setattr(store_db, "open_database", held_open)
-    tui_context = open_context_for_tui(context.db.path, None, "en", page_size=PAGE_SIZE)
+    opened, tui_context = database_held_shut(context, monkeypatch)
     app = make_app(tui_context)
     try:
         async with app.run_test(size=(120, 40)) as pilot:

@@ -104,16 +104,3 @@ def test_a_restarted_panel_shows_the_active_alerts_and_clears_them_later(context
         T0 + timedelta(minutes=100),
     ]
     assert shift_alerts(context.db, shift.id, active_only=True) == []
-
-
-def test_a_live_panel_leaves_a_drill_s_alerts_alone(context: Context, shift: ShiftInfo) -> None:
-    config = waiting_only(context.config)
-    drill = QueueMonitor(config, context.db, lambda: shift, simulated=True)
-    feed(drill, range(31), 9)
-    drill.save()
-    live = QueueMonitor(config, context.db, lambda: shift)
-    live.restore()
-    assert live.view().alerts == []
-    resumed = QueueMonitor(config, context.db, lambda: shift, simulated=True)
-    resumed.restore()
-    assert len(resumed.view().alerts) == 1
