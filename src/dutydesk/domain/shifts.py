@@ -120,6 +120,15 @@ def current_shift(db: Database, team: str | None = None, *, home_team: str | Non
         return pick_open_shift([_info(*row) for row in session.exec(query)], home_team)
 
 
+def console_shift(db: Database, home_team: str) -> ShiftInfo | None:
+    """The open shift a console works in: its own team's, else the only open one; none when
+    several teams have one open and none is the console's (the user opens or picks one)."""
+    try:
+        return current_shift(db, home_team=home_team)
+    except UserError:
+        return None
+
+
 def require_current_shift(db: Database, team: str | None = None, *, home_team: str | None = None) -> ShiftInfo:
     shift = current_shift(db, team, home_team=home_team)
     if shift is None:

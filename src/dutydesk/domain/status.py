@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from dutydesk import clock
 from dutydesk.config import Config
 from dutydesk.domain import followups, incidents, shifts
-from dutydesk.errors import UserError
 from dutydesk.store.changes import ChangeWatch
 from dutydesk.store.db import Database
 
@@ -81,7 +80,7 @@ def _alert_items(db: Database, config: Config, drill: bool) -> list[StatusItem]:
     shift, or stored with none, is on none of them."""
     from dutydesk.queue.alerts import live_stored_alerts  # not before the first frame: it brings the queue rules
 
-    shift = _console_shift(db, config)
+    shift = shifts.console_shift(db, config.center.team)
     if shift is None:
         return []
     levels = [
@@ -91,15 +90,6 @@ def _alert_items(db: Database, config: Config, drill: bool) -> list[StatusItem]:
         return []
     worst = max(levels, key=lambda level: LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1)
     return [StatusItem("alerts", count=len(levels), level=worst)]
-
-
-def _console_shift(db: Database, config: Config) -> shifts.ShiftInfo | None:
-    """The open shift this console works in, chosen as the app chooses it; when several teams
-    have one open and none is this console's, none."""
-    try:
-        return shifts.current_shift(db, home_team=config.center.team)
-    except UserError:
-        return None
 
 
 def _overdue_items(db: Database, now: datetime) -> list[StatusItem]:

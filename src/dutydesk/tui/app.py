@@ -127,12 +127,9 @@ class DutydeskApp(DeskIO, App[None]):
     def find_open_shift(self) -> ShiftInfo | None:
         """The open shift of this console's team, else the only open shift, if any."""
         db = self.context.db  # first, in a worker: the store's modules are imported once it is open
-        from dutydesk.domain.shifts import current_shift
+        from dutydesk.domain.shifts import console_shift
 
-        try:
-            return current_shift(db, home_team=self.context.config.center.team)
-        except UserError:  # several teams have a shift open: the user opens or picks one
-            return None
+        return console_shift(db, self.context.config.center.team)
 
     def on_mount(self) -> None:
         self.queue_feed.start(self)
